@@ -1,0 +1,116 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts import services
+from accounts.models import AuditLog, Brand, IdempotencyKey, Member, OutboxMessage, Store, User, Vehicle
+
+
+@admin.register(Brand)
+class BrandAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "province", "city", "phone", "is_active"]
+    list_filter = ["is_active", "province", "brands"]
+    search_fields = ["code", "name", "city", "address"]
+    filter_horizontal = ["brands"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "display_name", "role", "store", "phone", "on_duty", "is_active", "last_login"]
+    list_filter = ["role", "store", "on_duty", "is_active", "is_superuser"]
+    search_fields = ["username", "first_name", "last_name", "phone", "referral_code"]
+    list_select_related = ["store"]
+    autocomplete_fields = ["store"]
+    readonly_fields = ["referral_code", "last_login", "date_joined"]
+    fieldsets = DjangoUserAdmin.fieldsets + (
+        (_("车商运营"), {"fields": ("role", "store", "phone", "phone_verified", "on_duty", "referral_code")}),
+    )
+    add_fieldsets = DjangoUserAdmin.add_fieldsets + (
+        (_("车商运营"), {"fields": ("role", "store", "phone", "first_name", "last_name")}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        # Role changes are audited through the one service that changes roles.
+        if change and "role" in form.changed_data:
+            new_role = obj.role
+            obj.role = form.initial.get("role", obj.role)
+            super().save_model(request, obj, form, change)
+            services.staff_set_role(user=obj, role=new_role, store=obj.store, actor=request.user)
+            return
+        super().save_model(request, obj, form, change)
+
+
+class VehicleInline(admin.TabularInline):
+    model = Vehicle
+    extra = 0
+    fields = ["plate", "vin", "brand", "series", "model", "purchase_date", "mileage"]
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    list_display = ["name", "masked_mobile", "store", "city", "gender", "marketing_consent", "joined_at"]
+    list_filter = ["store", "marketing_consent", "gender", "consent_source"]
+    search_fields = ["name", "=mobile", "vehicles__plate", "=vehicles__vin"]
+    list_select_related = ["store"]
+    autocomplete_fields = ["store", "user"]
+    date_hierarchy = "joined_at"
+    inlines = [VehicleInline]
+    show_full_result_count = False
+
+    @admin.display(description=_("手机号"))
+    def masked_mobile(self, obj):
+        return obj.masked_mobile
+
+
+@admin.register(Vehicle)
+class VehicleAdmin(admin.ModelAdmin):
+    list_display = ["plate", "vin", "brand", "series", "model", "member", "purchase_date", "mileage"]
+    list_filter = ["brand"]
+    search_fields = ["plate", "vin", "series", "member__name"]
+    list_select_related = ["brand", "member"]
+    autocomplete_fields = ["member", "brand"]
+    show_full_result_count = False
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor", "store", "action", "object_type", "object_id", "ip_address"]
+    list_filter = ["action", "store"]
+    search_fields = ["action", "object_type", "object_id", "actor__username"]
+    list_select_related = ["actor", "store"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "channel", "recipient", "template", "status", "attempts", "is_marketing", "sent_at"]
+    list_filter = ["status", "channel", "is_marketing", "template"]
+    search_fields = ["recipient", "dedup_key", "body"]
+    list_select_related = ["member", "store"]
+    raw_id_fields = ["member", "user", "store"]
+    readonly_fields = ["dedup_key", "attempts", "claimed_at", "sent_at", "provider_message_id", "last_error"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "method", "path", "state", "response_status"]
+    list_filter = ["state", "method"]
+    search_fields = ["key", "path", "user__username"]
+    raw_id_fields = ["user"]

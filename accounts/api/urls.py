@@ -1,0 +1,16 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from accounts.api import views
+
+router = SimpleRouter()
+router.register("me/vehicles", views.MyVehicleViewSet, basename="my-vehicle")
+router.register("stores", views.StoreViewSet, basename="store")
+router.register("members", views.MemberViewSet, basename="member")
+
+urlpatterns = [
+    path("me/", views.MeApi.as_view(), name="me"),
+    path("auth/wechat/", views.WeChatLoginApi.as_view(), name="wechat-login"),
+    path("auth/wechat/bind/", views.WeChatBindApi.as_view(), name="wechat-bind"),
+    *router.urls,
+]

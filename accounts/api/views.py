@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from accounts.api import serializers as s
+from accounts.audit import client_ip
+from accounts.auth import services as auth_services
+from accounts.idempotency import idempotent
+from accounts.models import Member, Store, Vehicle
+from config.api.permissions import RolePermission, request_member
+
+ERRORS = {
+    400: OpenApiResponse(s.ErrorSerializer, description="invalid input"),
+    401: OpenApiResponse(s.ErrorSerializer, description="not signed in"),
+    403: OpenApiResponse(s.ErrorSerializer, description="not allowed"),
+    404: OpenApiResponse(s.ErrorSerializer, description="not found (or another store's)"),
+}
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    description="repeat a write safely: the first response is replayed",
+)
+
+
+# --- Owner (mini-program) -------------------------------------------------------------
+
+
+class OwnerApiMixin:
+    permission_classes = [RolePermission]
+    owner_only = True
+
+    @property
+    def member(self) -> Member:
+        return request_member(self.request)
+
+
+@extend_schema(tags=["owner"], responses={200: s.MeSerializer, **ERRORS})
+class MeApi(OwnerApiMixin, generics.RetrieveUpdateAPIView):
+    serializer_class = s.MeSerializer
+    http_method_names = ["get", "patch", "options", "head"]
+
+    def get_object(self):
+        return self.member
+
+    def perform_update(self, serializer):
+        services.member_update_profile(member=self.member, data=dict(serializer.validated_data))
+
+
+@extend_schema(tags=["owner"])
+class MyVehicleViewSet(
+    OwnerApiMixin, mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = s.VehicleSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Vehicle.objects.none()
+        return selectors.owner_vehicle_list(member=self.member)
+
+    @extend_schema(parameters=[IDEMPOTENCY_HEADER], responses={201: s.VehicleSerializer, **ERRORS, 409: ERRORS[400], 422: ERRORS[400]})
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        vehicle = services.vehicle_add(member=self.member, actor=request.user, **serializer.validated_data)
+        return Response(s.VehicleSerializer(vehicle).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None, **ERRORS})
+    def destroy(self, request, *args, **kwargs):
+        services.vehicle_remove(vehicle=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Staff (scoped) ------------------------------------------------------------------------
+
+
+class StaffApiMixin:
+    permission_classes = [RolePermission]
+
+
+@extend_schema(tags=["staff"], responses={200: s.StoreSerializer, **ERRORS})
+class StoreViewSet(StaffApiMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.StoreSerializer
+    filterset_fields = ["city", "province", "is_active"]
+
+    def get_queryset(self):
+        return selectors.store_list(actor=self.request.user)
+
+
+class MemberFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("姓名、手机号或车牌"), max_length=50)
+    store = django_filters.ModelChoiceFilter(queryset=Store.objects.all())
+    marketing_consent = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Member
+        fields = ["q", "store", "marketing_consent", "gender"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(pk__in=Member.objects.filter(selectors.member_search_q(value)).values("pk"))
+
+
+@extend_schema(tags=["staff"])
+class MemberViewSet(StaffApiMixin, viewsets.ReadOnlyModelViewSet):
+    filterset_class = MemberFilter
+
+    def get_queryset(self):
+        return selectors.member_list(actor=self.request.user)
+
+    def get_object(self):
+        return selectors.member_get(actor=self.request.user, pk=self.kwargs["pk"])
+
+    def get_serializer_class(self):
+        return s.MemberListSerializer if self.action == "list" else s.MemberDetailSerializer
+
+    @extend_schema(responses={200: s.MemberListSerializer(many=True), **ERRORS})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: s.MemberDetailSerializer, **ERRORS})
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(responses={200: s.VehicleSerializer(many=True), **ERRORS}, filters=False)
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def vehicles(self, request, pk=None):
+        vehicles = selectors.vehicle_list_for_member(actor=request.user, member_id=pk)
+        page = self.paginate_queryset(vehicles)
+        return self.get_paginated_response(s.VehicleSerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={200: s.MobileRevealSerializer, **ERRORS}, filters=False)
+    @action(detail=True, methods=["post"], url_path="reveal-mobile", filterset_class=None)
+    def reveal_mobile(self, request, pk=None):
+        member = self.get_object()
+        mobile = services.member_reveal_mobile(member=member, actor=request.user, ip_address=client_ip(request))
+        return Response({"mobile": mobile})
+
+
+# --- WeChat mini-program login ------------------------------------------------------------------
+
+
+class WeChatLoginApi(APIView):
+    """Exchange the ``wx.login`` code.  A bound owner gets a session token;
+    otherwise the answer carries a ticket to bind after phone sign-in."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "wechat_login"
+
+    @extend_schema(tags=["auth"], request=s.WeChatLoginRequestSerializer, responses={200: s.WeChatLoginResponseSerializer, 400: ERRORS[400]}, auth=[])
+    def post(self, request):
+        serializer = s.WeChatLoginRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        member, openid = auth_services.wechat_login(code=serializer.validated_data["code"])
+        if member is not None and member.user_id and member.user.is_active:
+            token = auth_services.session_token_issue(user=member.user)
+            return Response({"status": "authenticated", "session_token": token})
+        return Response({"status": "phone_required", "ticket": auth_services.wechat_ticket_make(openid)})
+
+
+class WeChatBindApi(OwnerApiMixin, APIView):
+    @extend_schema(tags=["auth"], request=s.WeChatBindRequestSerializer, responses={200: s.WeChatBindResponseSerializer, **ERRORS, 409: ERRORS[400]})
+    def post(self, request):
+        serializer = s.WeChatBindRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        auth_services.wechat_bind(member=self.member, ticket=serializer.validated_data["ticket"])
+        return Response({"bound": True})

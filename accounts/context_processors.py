@@ -1,0 +1,23 @@
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+
+# (url name, label, icon, roles allowed; None = every staff role)
+NAV = [
+    ("portal:dashboard", _("工作台"), "speedometer2", None),
+    ("portal:member-list", _("会员"), "people", None),
+    ("portal:outbox", _("消息发件箱"), "envelope", {Role.HQ, Role.ADMIN}),
+    ("portal:audit", _("审计日志"), "shield-check", {Role.HQ, Role.ADMIN}),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or user.role == Role.OWNER:
+        return {}
+    items = [
+        {"url": name, "label": label, "icon": icon}
+        for name, label, icon, roles in NAV
+        if roles is None or user.role in roles or user.is_superuser
+    ]
+    return {"portal_nav": items}

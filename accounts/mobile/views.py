@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, TemplateView, View
+
+from accounts import selectors, services
+from accounts.exceptions import ApplicationError
+from accounts.mobile.forms import ProfileForm, VehicleForm
+from accounts.models import ConsentSource, Member, Role
+
+
+class OwnerMixin(LoginRequiredMixin):
+    """Owners only; staff who open /m/ are sent to the portal."""
+
+    def get_login_url(self):
+        return reverse("mobile:login")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            if request.user.role != Role.OWNER:
+                return redirect("portal:dashboard")
+            self.member = Member.objects.filter(user=request.user).select_related("store").first()
+            if self.member is None:
+                self.member = services.member_ensure_for_owner(user=request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class LoginView(View):
+    def get(self, request):
+        if request.user.is_authenticated and request.user.role == Role.OWNER:
+            return redirect("mobile:home")
+        return redirect(f"{reverse('account_request_login_code')}?next={reverse('mobile:home')}")
+
+
+class HomeView(OwnerMixin, TemplateView):
+    template_name = "mobile/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["member"] = self.member
+        context["vehicles"] = selectors.owner_vehicle_list(member=self.member)
+        return context
+
+
+class ProfileView(OwnerMixin, FormView):
+    template_name = "mobile/profile.html"
+    form_class = ProfileForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = Member.objects.get(pk=self.member.pk)
+        return kwargs
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        data["consent_source"] = ConsentSource.MINISITE
+        services.member_update_profile(member=self.member, data=data)
+        messages.success(self.request, _("资料已保存。"))
+        return redirect("mobile:profile")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["member"] = self.member
+        return context
+
+
+class VehicleListView(OwnerMixin, FormView):
+    template_name = "mobile/vehicles.html"
+    form_class = VehicleForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["vehicles"] = selectors.owner_vehicle_list(member=self.member)
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.vehicle_add(member=self.member, actor=self.request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            for field, errors in exc.fields.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+            if not exc.fields:
+                form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        messages.success(self.request, _("车辆已添加。"))
+        return redirect("mobile:vehicles")
+
+
+class VehicleDeleteView(OwnerMixin, View):
+    def post(self, request, pk):
+        vehicle = get_object_or_404(selectors.owner_vehicle_list(member=self.member), pk=pk)
+        services.vehicle_remove(vehicle=vehicle, actor=request.user)
+        messages.success(request, _("车辆已移除。"))
+        return redirect("mobile:vehicles")

@@ -1,0 +1,302 @@
+"""Stores, staff, members and their vehicles; plus the shared infrastructure
+every later app uses: the audit log, the outbox and idempotency keys."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import validators
+
+
+class Brand(models.Model):
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("品牌")
+        verbose_name_plural = _("品牌")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Store(models.Model):
+    code = models.CharField(_("门店代码"), max_length=16, unique=True)
+    name = models.CharField(_("门店名称"), max_length=100)
+    province = models.CharField(_("省份"), max_length=32)
+    city = models.CharField(_("城市"), max_length=32, db_index=True)
+    brands = models.ManyToManyField(Brand, related_name="stores", blank=True, verbose_name=_("经营品牌"))
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    phone = models.CharField(_("电话"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("营业中"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("门店")
+        verbose_name_plural = _("门店")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Role(models.TextChoices):
+    CONSULTANT = "consultant", _("销售顾问")
+    DCC = "dcc", _("DCC 呼叫中心")
+    MANAGER = "manager", _("店总")
+    INSURANCE = "insurance", _("续保专员")
+    USEDCAR = "usedcar", _("二手车经理")
+    HQ = "hq", _("集团运营")
+    ADMIN = "admin", _("系统管理员")
+    OWNER = "owner", _("车主")
+
+
+STORE_ROLES = frozenset({Role.CONSULTANT, Role.DCC, Role.MANAGER, Role.INSURANCE, Role.USEDCAR})
+GROUP_ROLES = frozenset({Role.HQ, Role.ADMIN})
+STAFF_ROLES = STORE_ROLES | GROUP_ROLES
+
+
+def new_referral_code() -> str:
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class User(AbstractUser):
+    """Staff sign in with username + password; owners (role ``owner``) with
+    their mobile number and an SMS code.  Each owner user has one Member."""
+
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.OWNER, db_index=True)
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("所属门店")
+    )
+    referral_code = models.CharField(_("推荐码"), max_length=12, unique=True, default=new_referral_code, editable=False)
+    phone = models.CharField(
+        _("手机号"), max_length=11, unique=True, null=True, blank=True, validators=[validators.validate_mobile]
+    )
+    phone_verified = models.BooleanField(_("手机号已验证"), default=False)
+    on_duty = models.BooleanField(_("在岗"), default=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(
+                name="store_staff_have_a_store",
+                condition=~Q(role__in=[r.value for r in STORE_ROLES]) | Q(store__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        full = f"{self.last_name}{self.first_name}".strip()
+        return f"{full} ({self.username})" if full else self.username
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.last_name}{self.first_name}".strip() or self.username
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.role in STAFF_ROLES or self.is_superuser
+
+    @property
+    def is_group_wide(self) -> bool:
+        return self.role in GROUP_ROLES or self.is_superuser
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
+
+
+class Gender(models.TextChoices):
+    UNKNOWN = "unknown", _("未知")
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
+
+
+class ConsentSource(models.TextChoices):
+    MINIPROGRAM = "miniprogram", _("小程序")
+    MINISITE = "minisite", _("会员网页")
+    STORE = "store", _("门店登记")
+    IMPORT = "import", _("数据导入")
+    API = "api", _("接口")
+
+
+class Member(models.Model):
+    """A car owner.  ``store`` is the owning store: the store that brought the
+    member in keeps the right to operate them, even in the group-wide pool."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="member", verbose_name=_("登录账号")
+    )
+    name = models.CharField(_("姓名"), max_length=64, blank=True, db_index=True)
+    mobile = models.CharField(_("手机号"), max_length=11, unique=True, validators=[validators.validate_mobile])
+    gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices, default=Gender.UNKNOWN)
+    birthday = models.DateField(_("生日"), null=True, blank=True)
+    city = models.CharField(_("城市"), max_length=32, blank=True)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="members", verbose_name=_("归属门店"))
+    source_channel = models.CharField(_("来源渠道"), max_length=32, blank=True)
+    marketing_consent = models.BooleanField(_("同意营销"), default=False)
+    consent_at = models.DateTimeField(_("授权时间"), null=True, blank=True)
+    consent_source = models.CharField(_("授权来源"), max_length=16, choices=ConsentSource.choices, blank=True)
+    wechat_openid = models.CharField(_("微信 openid"), max_length=64, unique=True, null=True, blank=True)
+    joined_at = models.DateTimeField(_("入会时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-joined_at", "-id"]
+        verbose_name = _("会员")
+        verbose_name_plural = _("会员")
+        indexes = [models.Index(fields=["store", "-joined_at"], name="member_store_joined")]
+
+    def __str__(self) -> str:
+        return f"{self.name or _('会员')} {validators.mask_mobile(self.mobile)}"
+
+    @property
+    def masked_mobile(self) -> str:
+        return validators.mask_mobile(self.mobile)
+
+
+class Vehicle(models.Model):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="vehicles", verbose_name=_("车主"))
+    vin = models.CharField(_("车架号"), max_length=17, null=True, blank=True, validators=[validators.validate_vin])
+    plate = models.CharField(_("车牌号"), max_length=10, null=True, blank=True, validators=[validators.validate_plate])
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("品牌"))
+    series = models.CharField(_("车系"), max_length=64, blank=True)
+    model = models.CharField(_("车型"), max_length=100, blank=True)
+    colour = models.CharField(_("颜色"), max_length=32, blank=True)
+    purchase_date = models.DateField(_("购车日期"), null=True, blank=True)
+    mileage = models.PositiveIntegerField(_("里程（公里）"), null=True, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("车辆")
+        verbose_name_plural = _("车辆")
+        constraints = [
+            models.UniqueConstraint(fields=["vin"], name="vehicle_vin_unique"),
+            models.UniqueConstraint(fields=["plate"], name="vehicle_plate_unique"),
+            models.CheckConstraint(
+                name="vehicle_has_vin_or_plate", condition=Q(vin__isnull=False) | Q(plate__isnull=False)
+            ),
+            models.CheckConstraint(name="mileage_not_negative", condition=Q(mileage__gte=0) | Q(mileage__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.plate or self.vin or str(self.pk)
+
+
+class AuditLog(models.Model):
+    """Who did what, when: reveals, role changes, exports and every service
+    that changes stock, points, orders, policies or leads."""
+
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("操作人")
+    )
+    store = models.ForeignKey(
+        Store, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("门店")
+    )
+    action = models.CharField(_("动作"), max_length=64, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=64, blank=True)
+    object_id = models.CharField(_("对象 ID"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", _("短信")
+    WECHAT = "wechat", _("小程序订阅消息")
+    WECOM = "wecom", _("企业微信")
+    INAPP = "inapp", _("站内信")
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENDING = "sending", _("发送中")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("失败")
+    SUPPRESSED = "suppressed", _("未发送（无授权）")
+
+
+class OutboxMessage(models.Model):
+    """Every outgoing message, written in the same transaction as its cause and
+    delivered by the worker.  ``dedup_key`` makes a retry of the cause a no-op."""
+
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
+    recipient = models.CharField(_("接收方"), max_length=128)
+    member = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages", verbose_name=_("会员")
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages", verbose_name=_("员工")
+    )
+    store = models.ForeignKey(
+        Store, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("门店")
+    )
+    template = models.CharField(_("模板"), max_length=64, blank=True)
+    body = models.TextField(_("内容"))
+    payload = models.JSONField(_("参数"), default=dict, blank=True)
+    is_marketing = models.BooleanField(_("营销类"), default=False)
+    dedup_key = models.CharField(_("去重键"), max_length=191, unique=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    provider_message_id = models.CharField(_("服务商消息 ID"), max_length=128, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("消息发件箱")
+        verbose_name_plural = _("消息发件箱")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.recipient}"
+
+
+class IdempotencyKey(models.Model):
+    """One row per (user, Idempotency-Key) of an API write."""
+
+    class State(models.TextChoices):
+        IN_FLIGHT = "in_flight", _("处理中")
+        DONE = "done", _("已完成")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=128)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_FLIGHT)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

@@ -1,0 +1,14 @@
+"""The outbox: write a message row with its cause, deliver it from the worker.
+
+Public API: ``message_enqueue`` (in a transaction with its cause),
+``message_deliver`` (one message, compare-and-set claimed, safe to call twice)
+and ``outbox_dispatch_due`` (the scheduled sweep).  Backends live in
+``accounts.outbox.backends`` and are chosen per channel by setting.
+"""
+
+from accounts.outbox.services import (  # noqa: F401
+    in_quiet_hours,
+    message_deliver,
+    message_enqueue,
+    outbox_dispatch_due,
+)

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import Channel, OutboxMessage, OutboxStatus
+from accounts.outbox.backends import PermanentDeliveryError, get_backend
+
+logger = logging.getLogger("dealerops.outbox")
+
+# A message claimed by a worker that died is taken again after this long.
+CLAIM_LEASE = dt.timedelta(minutes=5)
+
+
+def _parse_hhmm(value: str) -> dt.time:
+    hours, minutes = value.split(":")
+    return dt.time(int(hours), int(minutes))
+
+
+def in_quiet_hours(when: dt.datetime | None = None) -> bool:
+    """True inside the marketing quiet window (default 21:00–09:00 local)."""
+    local = timezone.localtime(when or timezone.now()).time()
+    start, end = _parse_hhmm(settings.MARKETING_QUIET_START), _parse_hhmm(settings.MARKETING_QUIET_END)
+    if start <= end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+def quiet_hours_end(when: dt.datetime) -> dt.datetime:
+    """The first moment after ``when`` at which marketing may be sent."""
+    local = timezone.localtime(when)
+    end = _parse_hhmm(settings.MARKETING_QUIET_END)
+    candidate = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if candidate <= local:
+        candidate += dt.timedelta(days=1)
+    return candidate
+
+
+def message_enqueue(
+    *,
+    channel: str,
+    recipient: str,
+    body: str,
+    dedup_key: str,
+    member=None,
+    user=None,
+    store=None,
+    template: str = "",
+    payload: dict | None = None,
+    is_marketing: bool = False,
+    send_now: bool = False,
+) -> OutboxMessage:
+    """Write one outgoing message.  Call it inside the transaction of its cause.
+
+    A second call with the same ``dedup_key`` returns the first row and sends
+    nothing.  Marketing without consent is kept as ``suppressed`` (so the
+    reason is visible) and never sent; marketing inside quiet hours waits for
+    their end.  ``send_now`` delivers right after commit in this process
+    (SMS sign-in codes), otherwise the worker sends it.
+    """
+    if channel not in Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    now = timezone.now()
+    status = OutboxStatus.PENDING
+    next_attempt_at = now
+    last_error = ""
+    if is_marketing:
+        if member is None or not member.marketing_consent:
+            status, last_error = OutboxStatus.SUPPRESSED, "no marketing consent"
+        elif in_quiet_hours(now):
+            next_attempt_at = quiet_hours_end(now)
+    try:
+        with transaction.atomic():
+            message = OutboxMessage.objects.create(
+                channel=channel,
+                recipient=recipient,
+                body=body,
+                dedup_key=dedup_key,
+                member=member,
+                user=user,
+                store=store if store is not None else getattr(member, "store", None),
+                template=template,
+                payload=payload or {},
+                is_marketing=is_marketing,
+                status=status,
+                next_attempt_at=next_attempt_at,
+                last_error=last_error,
+            )
+    except IntegrityError:
+        return OutboxMessage.objects.get(dedup_key=dedup_key)
+    if status == OutboxStatus.PENDING:
+        if send_now:
+            transaction.on_commit(lambda: message_deliver(message_id=message.pk))
+        elif next_attempt_at <= now:
+            transaction.on_commit(lambda: _enqueue_delivery(message.pk))
+    return message
+
+
+def _enqueue_delivery(message_id: int) -> None:
+    from django_q.tasks import async_task
+
+    try:
+        async_task("accounts.tasks.outbox_deliver", message_id, task_name=f"outbox-{message_id}")
+    except Exception:  # broker down: the scheduled sweep picks the row up
+        logger.exception("could not enqueue outbox message %s; the sweep will send it", message_id)
+
+
+def _claim(message_id: int) -> bool:
+    now = timezone.now()
+    due = Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) | Q(
+        status=OutboxStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE
+    )
+    return bool(
+        OutboxMessage.objects.filter(due, pk=message_id).update(
+            status=OutboxStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    )
+
+
+def message_deliver(*, message_id: int) -> str:
+    """Send one message if it is due and nobody else holds it.  Returns the
+    resulting status; calling it again for a sent message does nothing."""
+    if not _claim(message_id):
+        return OutboxMessage.objects.filter(pk=message_id).values_list("status", flat=True).first() or "missing"
+    message = OutboxMessage.objects.get(pk=message_id)
+    if message.is_marketing and in_quiet_hours():
+        OutboxMessage.objects.filter(pk=message_id).update(
+            status=OutboxStatus.PENDING,
+            attempts=F("attempts") - 1,
+            next_attempt_at=quiet_hours_end(timezone.now()),
+            claimed_at=None,
+        )
+        return OutboxStatus.PENDING
+    try:
+        provider_id = get_backend(message.channel).send(message)
+    except Exception as exc:  # any backend failure is recorded and retried
+        permanent = isinstance(exc, PermanentDeliveryError)
+        exhausted = message.attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        status = OutboxStatus.FAILED if (permanent or exhausted) else OutboxStatus.PENDING
+        backoff = dt.timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (message.attempts - 1))
+        OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING).update(
+            status=status,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            next_attempt_at=timezone.now() + backoff,
+            claimed_at=None,
+        )
+        logger.warning("outbox message %s attempt %s failed: %s", message_id, message.attempts, exc)
+        return status
+    OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING).update(
+        status=OutboxStatus.SENT, sent_at=timezone.now(), provider_message_id=provider_id or "", last_error=""
+    )
+    return OutboxStatus.SENT
+
+
+def outbox_dispatch_due(*, limit: int = 500) -> int:
+    """The scheduled sweep: deliver every due message (retries, messages held
+    over quiet hours, messages whose enqueue was lost)."""
+    now = timezone.now()
+    due_ids = list(
+        OutboxMessage.objects.filter(
+            Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+            | Q(status=OutboxStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE)
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for message_id in due_ids:
+        message_deliver(message_id=message_id)
+    return len(due_ids)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from accounts.portal import views
+
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("members/", views.MemberListView.as_view(), name="member-list"),
+    path("members/<int:pk>/", views.MemberDetailView.as_view(), name="member-detail"),
+    path("members/<int:pk>/reveal-mobile/", views.MemberRevealMobileView.as_view(), name="member-reveal-mobile"),
+    path("audit/", views.AuditLogView.as_view(), name="audit"),
+    path("outbox/", views.OutboxView.as_view(), name="outbox"),
+]

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.views.generic import ListView, TemplateView, View
+
+from accounts import selectors, services
+from accounts.audit import client_ip
+from accounts.models import GROUP_ROLES, OutboxStatus
+from accounts.portal.mixins import PortalMixin
+
+
+class DashboardView(PortalMixin, TemplateView):
+    template_name = "portal/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["counts"] = selectors.dashboard_counts(actor=user)
+        context["stores"] = selectors.store_list(actor=user)[:20]
+        context["recent_members"] = selectors.member_list(actor=user)[:8]
+        context["outbox_counts"] = selectors.outbox_counts(actor=user)
+        return context
+
+
+class MemberListView(PortalMixin, ListView):
+    template_name = "portal/members/list.html"
+    context_object_name = "members"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return selectors.member_list(actor=self.request.user, query=self.request.GET.get("q", "")[:50])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["q"] = self.request.GET.get("q", "")[:50]
+        return context
+
+
+class MemberDetailView(PortalMixin, TemplateView):
+    template_name = "portal/members/detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        member = selectors.member_get(actor=self.request.user, pk=kwargs["pk"])
+        context["member"] = member
+        context["vehicles"] = selectors.vehicle_list_for_member(actor=self.request.user, member_id=member.pk)
+        return context
+
+
+class MemberRevealMobileView(PortalMixin, View):
+    """POST only (htmx): swaps the masked number for the full one and writes
+    the reveal to the audit log."""
+
+    def post(self, request, pk):
+        member = selectors.member_get(actor=request.user, pk=pk)
+        mobile = services.member_reveal_mobile(member=member, actor=request.user, ip_address=client_ip(request))
+        return render(request, "portal/members/_mobile.html", {"member": member, "mobile": mobile})
+
+
+class AuditLogView(PortalMixin, ListView):
+    roles = GROUP_ROLES
+    template_name = "portal/audit.html"
+    context_object_name = "entries"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.audit_list(actor=self.request.user, action=self.request.GET.get("action", "")[:64])
+
+
+class OutboxView(PortalMixin, ListView):
+    roles = GROUP_ROLES
+    template_name = "portal/outbox.html"
+    context_object_name = "messages_list"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.outbox_list(
+            actor=self.request.user,
+            status=self.request.GET.get("status", "")[:16],
+            channel=self.request.GET.get("channel", "")[:16],
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["statuses"] = OutboxStatus.choices
+        context["status"] = self.request.GET.get("status", "")
+        context["counts"] = selectors.outbox_counts(actor=self.request.user)
+        return context

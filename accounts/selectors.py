@@ -1,0 +1,93 @@
+"""Every read of the accounts app, always scoped through ``stores_for``."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from accounts.models import AuditLog, Member, OutboxMessage, Store, User, Vehicle
+from accounts.scoping import scope, scoped_get, stores_for
+from accounts.validators import normalize_plate
+
+
+def store_list(*, actor: User) -> QuerySet[Store]:
+    return stores_for(actor).prefetch_related("brands").order_by("code")
+
+
+def store_get(*, actor: User, pk) -> Store:
+    return scoped_get(Store.objects.prefetch_related("brands"), actor, store_field="pk", pk=pk)
+
+
+def member_search_q(query: str) -> Q:
+    """Name, mobile (full or last digits) or plate."""
+    query = (query or "").strip()
+    if not query:
+        return Q()
+    digits = query.replace(" ", "")
+    condition = Q(name__icontains=query)
+    if digits.isdigit():
+        condition |= Q(mobile__startswith=digits) if len(digits) >= 7 else Q(mobile__endswith=digits)
+    plate = normalize_plate(query)
+    if len(plate) >= 3:
+        condition |= Q(vehicles__plate__startswith=plate) | Q(vehicles__plate__contains=plate)
+    return condition
+
+
+def member_list(*, actor: User, query: str = "", store_id: int | None = None) -> QuerySet[Member]:
+    members = scope(Member.objects.select_related("store"), actor)
+    if store_id:
+        members = members.filter(store_id=store_id)
+    if query:
+        condition = member_search_q(query)
+        matching = Member.objects.filter(condition).values("pk")
+        members = members.filter(pk__in=matching)
+    return members.order_by("-joined_at", "-id")
+
+
+def member_get(*, actor: User, pk) -> Member:
+    return scoped_get(Member.objects.select_related("store", "user"), actor, pk=pk)
+
+
+def vehicle_list_for_member(*, actor: User, member_id) -> QuerySet[Vehicle]:
+    member = member_get(actor=actor, pk=member_id)
+    return member.vehicles.select_related("brand").order_by("-created_at", "-id")
+
+
+def owner_vehicle_list(*, member: Member) -> QuerySet[Vehicle]:
+    return Vehicle.objects.filter(member=member).select_related("brand").order_by("-created_at", "-id")
+
+
+def audit_list(*, actor: User, action: str = "") -> QuerySet[AuditLog]:
+    logs = AuditLog.objects.select_related("actor", "store")
+    if not actor.is_group_wide:
+        return logs.none()
+    if action:
+        logs = logs.filter(action__startswith=action)
+    return logs.order_by("-created_at", "-id")
+
+
+def outbox_list(*, actor: User, status: str = "", channel: str = "") -> QuerySet[OutboxMessage]:
+    messages = OutboxMessage.objects.select_related("member", "store")
+    if not actor.is_group_wide:
+        return messages.none()
+    if status:
+        messages = messages.filter(status=status)
+    if channel:
+        messages = messages.filter(channel=channel)
+    return messages.order_by("-created_at", "-id")
+
+
+def outbox_counts(*, actor: User) -> dict[str, int]:
+    if not actor.is_group_wide:
+        return {}
+    return dict(OutboxMessage.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+
+
+def dashboard_counts(*, actor: User) -> dict[str, int]:
+    members = scope(Member.objects.all(), actor)
+    return {
+        "stores": stores_for(actor).count(),
+        "members": members.count(),
+        "vehicles": scope(Vehicle.objects.all(), actor, store_field="member__store").count(),
+        "consenting": members.filter(marketing_consent=True).count(),
+        "staff": scope(User.objects.filter(is_active=True).exclude(role="owner"), actor).count(),
+    }

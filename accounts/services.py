@@ -1,0 +1,234 @@
+"""Every write of the accounts app.  Keyword-only, typed, one rule in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import exceptions as errors
+from accounts.audit import audit_record
+from accounts.exceptions import AccountsError, ApplicationError
+from accounts.models import (
+    STORE_ROLES,
+    Brand,
+    ConsentSource,
+    IdempotencyKey,
+    Member,
+    Role,
+    Store,
+    User,
+    Vehicle,
+)
+from accounts.validators import clean_plate, clean_vin, normalize_mobile
+
+PROFILE_FIELDS = ("name", "gender", "birthday", "city")
+
+
+def _validation_to_error(exc: ValidationError, field: str) -> AccountsError:
+    return AccountsError(exc.messages[0], code="invalid", fields={field: exc.messages})
+
+
+# --- Members ---------------------------------------------------------------------------
+
+
+def member_create(
+    *,
+    mobile: str,
+    store: Store,
+    name: str = "",
+    source_channel: str = "",
+    marketing_consent: bool = False,
+    consent_source: str = "",
+    actor: User | None = None,
+    **profile: Any,
+) -> Member:
+    try:
+        mobile = normalize_mobile(mobile)
+    except ValidationError as exc:
+        raise _validation_to_error(exc, "mobile") from exc
+    try:
+        with transaction.atomic():
+            member = Member.objects.create(
+                mobile=mobile,
+                store=store,
+                name=name,
+                source_channel=source_channel,
+                marketing_consent=marketing_consent,
+                consent_at=timezone.now() if marketing_consent else None,
+                consent_source=consent_source if marketing_consent else "",
+                **{k: v for k, v in profile.items() if k in PROFILE_FIELDS},
+            )
+    except IntegrityError as exc:
+        raise AccountsError(errors.MEMBER_MOBILE_TAKEN, code="mobile_taken", fields={"mobile": [str(errors.MEMBER_MOBILE_TAKEN)]}) from exc
+    if actor is not None:
+        audit_record(actor=actor, action="accounts.member.created", obj=member)
+    return member
+
+
+def default_store() -> Store:
+    """The store that owns members who arrive with no store of their own (a
+    mini-program sign-up): the group's first active store."""
+    store = Store.objects.filter(is_active=True).order_by("code").first()
+    if store is None:
+        raise AccountsError(_no_store_message(), code="no_store")
+    return store
+
+
+def _no_store_message() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("系统尚未配置门店。")
+
+
+@transaction.atomic
+def member_ensure_for_owner(*, user: User, source: str = ConsentSource.MINISITE) -> Member:
+    """An owner who signed in by phone gets (or is linked to) the Member with
+    that mobile; a new number creates the Member."""
+    existing = Member.objects.filter(user=user).first()
+    if existing is not None:
+        return existing
+    if not user.phone:
+        raise AccountsError(code="no_phone")
+    member = Member.objects.select_for_update().filter(mobile=user.phone).first()
+    if member is None:
+        member = Member.objects.create(mobile=user.phone, store=default_store(), user=user, source_channel=source)
+    elif member.user_id is None:
+        member.user = user
+        member.save(update_fields=["user"])
+    return member
+
+
+def member_update_profile(*, member: Member, data: dict[str, Any], actor: User | None = None) -> Member:
+    changed = [field for field in PROFILE_FIELDS if field in data and getattr(member, field) != data[field]]
+    for field in changed:
+        setattr(member, field, data[field])
+    if "marketing_consent" in data:
+        member_set_consent(member=member, consent=bool(data["marketing_consent"]), source=data.get("consent_source") or ConsentSource.MINIPROGRAM, save=False)
+        changed += ["marketing_consent", "consent_at", "consent_source"]
+    if changed:
+        member.full_clean(exclude=["user", "store", "mobile"])
+        member.save(update_fields=sorted(set(changed)))
+    return member
+
+
+def member_set_consent(*, member: Member, consent: bool, source: str, save: bool = True) -> Member:
+    """PIPL: record when and where the member gave or withdrew consent."""
+    if member.marketing_consent == consent and member.consent_at:
+        return member
+    member.marketing_consent = consent
+    member.consent_at = timezone.now()
+    member.consent_source = source
+    if save:
+        member.save(update_fields=["marketing_consent", "consent_at", "consent_source"])
+    return member
+
+
+def member_reveal_mobile(*, member: Member, actor: User, ip_address: str | None = None) -> str:
+    """Showing a full mobile number is a deliberate, audited action."""
+    audit_record(actor=actor, action="accounts.member.mobile_revealed", obj=member, ip_address=ip_address)
+    return member.mobile
+
+
+# --- Vehicles -----------------------------------------------------------------------------
+
+
+def vehicle_add(
+    *,
+    member: Member,
+    plate: str | None = None,
+    vin: str | None = None,
+    brand: Brand | None = None,
+    series: str = "",
+    model: str = "",
+    colour: str = "",
+    purchase_date: dt.date | None = None,
+    mileage: int | None = None,
+    actor: User | None = None,
+) -> Vehicle:
+    fields: dict[str, list[str]] = {}
+    if plate:
+        try:
+            plate = clean_plate(plate)
+        except ValidationError as exc:
+            fields["plate"] = exc.messages
+    if vin:
+        try:
+            vin = clean_vin(vin)
+        except ValidationError as exc:
+            fields["vin"] = exc.messages
+    if fields:
+        raise AccountsError(next(iter(fields.values()))[0], code="invalid", fields=fields)
+    if not plate and not vin:
+        raise AccountsError(errors.VEHICLE_NEEDS_ID, code="invalid", fields={"plate": [str(errors.VEHICLE_NEEDS_ID)]})
+    if mileage is not None and mileage < 0:
+        raise AccountsError(code="invalid", fields={"mileage": ["≥ 0"]})
+    if plate and Vehicle.objects.filter(plate=plate).exists():
+        raise AccountsError(errors.VEHICLE_PLATE_TAKEN, code="plate_taken", fields={"plate": [str(errors.VEHICLE_PLATE_TAKEN)]})
+    if vin and Vehicle.objects.filter(vin=vin).exists():
+        raise AccountsError(errors.VEHICLE_VIN_TAKEN, code="vin_taken", fields={"vin": [str(errors.VEHICLE_VIN_TAKEN)]})
+    try:
+        with transaction.atomic():
+            vehicle = Vehicle.objects.create(
+                member=member,
+                plate=plate or None,
+                vin=vin or None,
+                brand=brand,
+                series=series,
+                model=model,
+                colour=colour,
+                purchase_date=purchase_date,
+                mileage=mileage,
+            )
+    except IntegrityError as exc:  # a concurrent request registered it first
+        raise AccountsError(errors.VEHICLE_PLATE_TAKEN, code="plate_taken") from exc
+    if actor is not None and actor.is_staff_member:
+        audit_record(actor=actor, action="accounts.vehicle.added", obj=vehicle, store=member.store)
+    return vehicle
+
+
+def vehicle_remove(*, vehicle: Vehicle, actor: User | None = None) -> None:
+    store = vehicle.member.store
+    if actor is not None and actor.is_staff_member:
+        audit_record(actor=actor, action="accounts.vehicle.removed", obj=vehicle, store=store)
+    vehicle.delete()
+
+
+# --- Staff ------------------------------------------------------------------------------------
+
+
+def staff_set_role(*, user: User, role: str, store: Store | None, actor: User) -> User:
+    if not (actor.is_superuser or actor.role == Role.ADMIN):
+        raise ApplicationError(errors.NOT_ALLOWED, code="forbidden", status_code=403)
+    if role in STORE_ROLES and store is None:
+        raise AccountsError(errors.ROLE_NEEDS_STORE, code="invalid", fields={"store": [str(errors.ROLE_NEEDS_STORE)]})
+    before = {"role": user.role, "store": user.store.code if user.store_id else None}
+    user.role = role
+    user.store = store if role in STORE_ROLES else None
+    user.save(update_fields=["role", "store"])
+    audit_record(
+        actor=actor,
+        action="accounts.user.role_changed",
+        obj=user,
+        store=user.store,
+        data={"before": before, "after": {"role": role, "store": store.code if store else None}},
+    )
+    return user
+
+
+def export_record(*, actor: User, what: str, rows: int, filters: dict | None = None) -> None:
+    """Every export of personal data is audited (who, what, how many rows)."""
+    audit_record(actor=actor, action=f"{what}.exported", store=actor.store, data={"rows": rows, "filters": filters or {}})
+
+
+# --- Idempotency keys -----------------------------------------------------------------------
+
+
+def idempotency_keys_purge() -> int:
+    cutoff = timezone.now() - dt.timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,28 @@
+"""Small presentation helpers shared by portal and mini-site templates."""
+
+from django import template
+
+from accounts.validators import mask_mobile
+
+register = template.Library()
+
+
+@register.filter
+def bs(field):
+    """Render a bound field's widget with Bootstrap classes (and is-invalid)."""
+    input_type = getattr(field.field.widget, "input_type", None)
+    if input_type == "select" or field.field.widget.__class__.__name__.endswith("Select"):
+        css = "form-select"
+    elif input_type in ("checkbox", "radio"):
+        css = "form-check-input"
+    else:
+        css = "form-control"
+    if field.errors:
+        css += " is-invalid"
+    existing = field.field.widget.attrs.get("class", "")
+    return field.as_widget(attrs={"class": f"{existing} {css}".strip()})
+
+
+@register.filter
+def masked(mobile):
+    return mask_mobile(mobile or "")

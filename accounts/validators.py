@@ -1,0 +1,150 @@
+"""Chinese mobile numbers, licence plates and VINs: normalise, validate, mask.
+
+Every form, serializer, import and service goes through these functions, so a
+plate typed as ``ｊＡ·12345`` on a phone keyboard and ``京A12345`` from the DMS
+end up as the same value.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+MOBILE_INVALID = _("请输入有效的中国大陆手机号（11 位，以 1 开头）。")
+PLATE_INVALID = _("请输入有效的车牌号，例如 京A12345 或新能源 粤BD12345。")
+VIN_INVALID_FORMAT = _("车架号（VIN）应为 17 位字母或数字，且不含 I、O、Q。")
+VIN_INVALID_CHECK = _("车架号（VIN）校验位不正确，请核对。")
+
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领"
+_LETTER = "A-HJ-NP-Z"  # plates never use I or O
+_ALNUM = "A-HJ-NP-Z0-9"
+# Ordinary blue/yellow plates: province, issuing-office letter, 5 characters;
+# some end in a special character (学 learner, 警 police, 挂 trailer, 港/澳).
+_ORDINARY = re.compile(rf"^[{PROVINCES}][{_LETTER}](?:[{_ALNUM}]{{5}}|[{_ALNUM}]{{4}}[学警挂港澳领])$")
+# New-energy (green) plates: 6 characters after the office letter.
+# Small cars: D (battery) / F (hybrid) + 5; the second may be a letter.
+# Large vehicles: 5 digits + D/F.
+_NEW_ENERGY = re.compile(
+    rf"^[{PROVINCES}][{_LETTER}](?:[DF][{_ALNUM}][0-9]{{4}}|[0-9]{{5}}[DF])$"
+)
+_PLATE_SEPARATORS = re.compile(r"[\s·•．.\-_]+")
+
+VIN_ALPHABET = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
+_VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+_VIN_VALUES = {
+    **{str(d): d for d in range(10)},
+    **dict(zip("ABCDEFGH", range(1, 9))),
+    **dict(zip("JKLMN", range(1, 6))),
+    "P": 7,
+    "R": 9,
+    **dict(zip("STUVWXYZ", range(2, 10))),
+}
+_VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+
+
+def _halfwidth(value: str) -> str:
+    return unicodedata.normalize("NFKC", value)
+
+
+# --- Mobile numbers -----------------------------------------------------------------
+
+
+def normalize_mobile(value: str) -> str:
+    """Return the 11-digit national form of a Chinese mobile number, or raise."""
+    raw = _halfwidth(str(value or "")).strip()
+    digits = re.sub(r"[\s\-()]", "", raw)
+    if digits.startswith("0086"):
+        digits = "+86" + digits[4:]
+    if not digits.startswith("+"):
+        if len(digits) == 13 and digits.startswith("86"):
+            digits = "+" + digits
+        else:
+            digits = "+86" + digits
+    try:
+        number = phonenumbers.parse(digits, "CN")
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(MOBILE_INVALID, code="invalid_mobile") from exc
+    national = str(number.national_number)
+    if (
+        number.country_code != 86
+        or len(national) != 11
+        or not national.startswith("1")
+        or phonenumbers.number_type(number)
+        not in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    ):
+        raise ValidationError(MOBILE_INVALID, code="invalid_mobile")
+    return national
+
+
+def validate_mobile(value: str) -> None:
+    if normalize_mobile(value) != value:
+        raise ValidationError(MOBILE_INVALID, code="invalid_mobile")
+
+
+def mask_mobile(value: str | None) -> str:
+    """138****5678: what every list shows."""
+    if not value:
+        return ""
+    if len(value) < 7:
+        return "*" * len(value)
+    return f"{value[:3]}****{value[-4:]}"
+
+
+# --- Plates ---------------------------------------------------------------------------
+
+
+def normalize_plate(value: str) -> str:
+    """Full-width to half-width, upper case, no spaces or separator dots."""
+    return _PLATE_SEPARATORS.sub("", _halfwidth(str(value or ""))).upper()
+
+
+def is_valid_plate(value: str) -> bool:
+    return bool(_ORDINARY.match(value) or _NEW_ENERGY.match(value))
+
+
+def is_new_energy_plate(value: str) -> bool:
+    return bool(_NEW_ENERGY.match(value))
+
+
+def clean_plate(value: str) -> str:
+    plate = normalize_plate(value)
+    if not is_valid_plate(plate):
+        raise ValidationError(PLATE_INVALID, code="invalid_plate")
+    return plate
+
+
+def validate_plate(value: str) -> None:
+    if not is_valid_plate(value):
+        raise ValidationError(PLATE_INVALID, code="invalid_plate")
+
+
+# --- VINs -------------------------------------------------------------------------------
+
+
+def vin_check_digit(vin: str) -> str:
+    """ISO 3779 / GB 16735 check digit (9th character) of a 17-character VIN."""
+    total = sum(_VIN_VALUES[ch] * weight for ch, weight in zip(vin, _VIN_WEIGHTS))
+    remainder = total % 11
+    return "X" if remainder == 10 else str(remainder)
+
+
+def normalize_vin(value: str) -> str:
+    return re.sub(r"[\s\-]", "", _halfwidth(str(value or ""))).upper()
+
+
+def clean_vin(value: str) -> str:
+    vin = normalize_vin(value)
+    if not _VIN_RE.match(vin):
+        raise ValidationError(VIN_INVALID_FORMAT, code="invalid_vin")
+    if vin[8] != vin_check_digit(vin):
+        raise ValidationError(VIN_INVALID_CHECK, code="invalid_vin_check")
+    return vin
+
+
+def validate_vin(value: str) -> None:
+    if clean_vin(value) != value:
+        raise ValidationError(VIN_INVALID_FORMAT, code="invalid_vin")

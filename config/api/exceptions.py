@@ -1,0 +1,72 @@
+"""One JSON shape for every 4xx API answer:
+``{"code": "...", "detail": "...", "fields": {"field": ["message"]}}``."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from accounts.exceptions import ApplicationError
+
+DETAIL_INVALID = "提交的数据有误，请检查标注的字段。"
+
+
+def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error dicts/lists → {"field" or "field.sub": [messages]}."""
+    fields: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            for sub_key, messages in _flatten(value, name).items():
+                fields.setdefault(sub_key, []).extend(messages)
+    elif isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            fields[prefix or "non_field_errors"] = [str(item) for item in detail]
+        else:
+            for index, item in enumerate(detail):
+                for sub_key, messages in _flatten(item, f"{prefix}.{index}" if prefix else str(index)).items():
+                    fields.setdefault(sub_key, []).extend(messages)
+    else:
+        fields[prefix or "non_field_errors"] = [str(detail)]
+    return fields
+
+
+def error_body(code: str, detail: str, fields: dict | None = None) -> dict:
+    return {"code": code, "detail": str(detail), "fields": fields or {}}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        fields = {key: [str(m) for m in (value if isinstance(value, (list, tuple)) else [value])] for key, value in exc.fields.items()}
+        return Response(error_body(exc.code, str(exc.message), fields), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            fields = {key: [str(m) for m in exc.message_dict[key]] for key in exc.message_dict}
+        else:
+            fields = {"non_field_errors": [str(m) for m in exc.messages]}
+        return Response(error_body("invalid", _(DETAIL_INVALID), fields), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real bug: let Django log it and answer 500
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = error_body("invalid", _(DETAIL_INVALID), _flatten(exc.detail))
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        if isinstance(code, dict) or isinstance(code, list):
+            code = getattr(exc, "default_code", "error")
+        if isinstance(detail, dict) or isinstance(detail, list):
+            response.data = error_body(str(code), str(getattr(exc, "default_detail", "")), _flatten(detail))
+        else:
+            response.data = error_body(str(code), str(detail))
+    return response

@@ -1,0 +1,38 @@
+"""The one DRF permission class: a view declares ``required_roles`` (staff
+roles) or ``owner_only = True``; objects are still fetched through scoped
+selectors, so another store's object is a 404."""
+
+from __future__ import annotations
+
+from rest_framework.permissions import BasePermission
+
+from accounts.models import STAFF_ROLES, Role
+
+
+class RolePermission(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated or not user.is_active:
+            return False
+        if getattr(view, "owner_only", False):
+            return _member_of(request) is not None
+        roles = getattr(view, "required_roles", STAFF_ROLES)
+        return user.is_superuser or user.role in roles
+
+
+def _member_of(request):
+    user = request.user
+    if user.role != Role.OWNER:
+        return None
+    from accounts.models import Member
+
+    member = getattr(request, "_dealerops_member", None)
+    if member is None:
+        member = Member.objects.filter(user=user).select_related("store").first()
+        request._dealerops_member = member
+    return member
+
+
+def request_member(request):
+    """The Member of the signed-in owner (cached on the request)."""
+    return _member_of(request)

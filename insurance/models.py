@@ -1,0 +1,1 @@
+"""Insurance renewal. Models arrive with their issue."""

@@ -1,0 +1,1 @@
+"""Every write of the insurance app (CONVENTIONS.md section 1)."""

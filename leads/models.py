@@ -1,0 +1,1 @@
+"""Leads and call follow-up (issue: leads). Models arrive with their issue."""

@@ -1,0 +1,1 @@
+"""Every write of the leads app (CONVENTIONS.md section 1)."""

@@ -1,0 +1,5 @@
+from accounts.exceptions import ApplicationError
+
+
+class MallError(ApplicationError):
+    pass

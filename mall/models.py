@@ -1,0 +1,1 @@
+"""Points mall with employee-referral commissions. Models arrive with their issue."""

@@ -1,0 +1,1 @@
+"""Every write of the mall app (CONVENTIONS.md section 1)."""

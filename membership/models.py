@@ -1,0 +1,1 @@
+"""Membership tiers, points ledger, coupons (issue: membership). Models arrive with their issue."""

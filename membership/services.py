@@ -1,0 +1,1 @@
+"""Every write of the membership app (CONVENTIONS.md section 1)."""

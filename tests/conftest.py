@@ -1,0 +1,134 @@
+"""Shared fixtures: two stores (S01 Guangzhou, S02 Shanghai), staff in each
+role, members in both stores, and authenticated API clients.
+
+Later issues extend ``tests/test_scoping.py``'s permission matrix with one line
+per view; the fixtures here are what that matrix is built from."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.demo import mobile_for, plate_for, vin_for
+from accounts.models import Brand, Member, Role, Store, User, Vehicle
+
+PASSWORD = "dealerops-demo"
+_seq = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # allauth rate limits and throttles live in the cache: one test must not
+    # exhaust another's allowance.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def brand(db):
+    return Brand.objects.get_or_create(code="vw", defaults={"name": "大众"})[0]
+
+
+@pytest.fixture
+def store_a(db, brand):
+    store = Store.objects.create(code="S01", name="广州天河大众", province="广东", city="广州")
+    store.brands.add(brand)
+    return store
+
+
+@pytest.fixture
+def store_b(db, brand):
+    store = Store.objects.create(code="S02", name="上海浦东大众", province="上海", city="上海")
+    store.brands.add(brand)
+    return store
+
+
+@pytest.fixture
+def make_staff(db):
+    def make(role: str, store: Store | None = None, username: str | None = None, **extra) -> User:
+        username = username or f"{role}{next(_seq)}"
+        user = User(username=username, role=role, store=store, last_name="测", first_name="试", **extra)
+        user.set_password(PASSWORD)
+        user.save()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def consultant_a(make_staff, store_a):
+    return make_staff(Role.CONSULTANT, store_a, username="s01_consultant")
+
+
+@pytest.fixture
+def consultant_b(make_staff, store_b):
+    return make_staff(Role.CONSULTANT, store_b, username="s02_consultant")
+
+
+@pytest.fixture
+def manager_a(make_staff, store_a):
+    return make_staff(Role.MANAGER, store_a, username="s01_manager")
+
+
+@pytest.fixture
+def hq(make_staff):
+    return make_staff(Role.HQ, None, username="hq")
+
+
+@pytest.fixture
+def admin_user(make_staff):
+    return make_staff(Role.ADMIN, None, username="admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def make_member(db):
+    def make(store: Store, *, name: str = "王伟", mobile: str | None = None, with_vehicle: bool = True, **extra) -> Member:
+        n = next(_seq)
+        member = Member.objects.create(store=store, name=name, mobile=mobile or mobile_for(50_000 + n), **extra)
+        if with_vehicle:
+            Vehicle.objects.create(member=member, plate=plate_for(n), vin=vin_for(n), series="帕萨特", model="330TSI")
+        return member
+
+    return make
+
+
+@pytest.fixture
+def member_a(make_member, store_a):
+    return make_member(store_a, name="李娜", mobile="13812345678")
+
+
+@pytest.fixture
+def member_b(make_member, store_b):
+    return make_member(store_b, name="张伟", mobile="13987654321")
+
+
+@pytest.fixture
+def owner_a(member_a):
+    """An owner login bound to ``member_a``."""
+    user = User.objects.create(username=f"m{member_a.mobile}", role=Role.OWNER, phone=member_a.mobile, phone_verified=True)
+    user.set_unusable_password()
+    user.save()
+    member_a.user = user
+    member_a.save(update_fields=["user"])
+    return user
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as():
+    """``api_as(user)``: a DRF client authenticated as ``user``."""
+
+    def make(user: User) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class UsedcarsConfig(AppConfig):
+    name = "usedcars"
+    verbose_name = _("二手车")

@@ -1,0 +1,1 @@
+"""Used-car listings. Models arrive with their issue."""

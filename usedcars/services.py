@@ -1,0 +1,1 @@
+"""Every write of the usedcars app (CONVENTIONS.md section 1)."""
