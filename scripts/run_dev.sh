@@ -78,9 +78,11 @@ stop_children() {
     [ "$STOPPING" -eq 0 ] || return 0
     STOPPING=1
     local pid
-    for pid in "$WEB_PID" "$WORKER_PID"; do
-        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    done
+    # runserver: the whole group (autoreloader + child). qcluster: only its
+    # main process, whose sentinel stops the workers in order (signalling the
+    # whole group makes every worker race to shut down and hang).
+    kill -TERM -- "-$WEB_PID" 2>/dev/null || kill -TERM "$WEB_PID" 2>/dev/null || true
+    kill -INT "$WORKER_PID" 2>/dev/null || true
     # Give them a moment to shut down cleanly, then force.
     local waited=0
     while [ "$waited" -lt $((GRACE_SECONDS * 10)) ]; do
