@@ -132,7 +132,8 @@ test-pg: install
 # --------------------------------------------------------------------------
 
 messages: install
-	$(PY) manage.py makemessages -l en -l zh_Hans --ignore .venv --ignore var --ignore staticfiles
+	$(PY) manage.py makemessages -l en -l zh_Hans --ignore .venv --ignore var --ignore staticfiles --ignore tests --ignore bench
+	$(PY) scripts/translate_check.py
 	$(PY) manage.py compilemessages --ignore .venv
 
 bench: install

@@ -90,7 +90,7 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 name="store_staff_have_a_store",
-                condition=~Q(role__in=[r.value for r in STORE_ROLES]) | Q(store__isnull=False),
+                condition=~Q(role__in=sorted(r.value for r in STORE_ROLES)) | Q(store__isnull=False),
             ),
         ]
 

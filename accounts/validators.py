@@ -1,8 +1,8 @@
 """Chinese mobile numbers, licence plates and VINs: normalise, validate, mask.
 
 Every form, serializer, import and service goes through these functions, so a
-plate typed as ``ｊＡ·12345`` on a phone keyboard and ``京A12345`` from the DMS
-end up as the same value.
+plate typed as ``粤ｂ·１２３４５`` on a phone keyboard and ``粤B12345`` from the
+DMS end up as the same value.
 """
 
 from __future__ import annotations
@@ -24,17 +24,18 @@ _LETTER = "A-HJ-NP-Z"  # plates never use I or O
 _ALNUM = "A-HJ-NP-Z0-9"
 # Ordinary blue/yellow plates: province, issuing-office letter, 5 characters;
 # some end in a special character (学 learner, 警 police, 挂 trailer, 港/澳).
-_ORDINARY = re.compile(rf"^[{PROVINCES}][{_LETTER}](?:[{_ALNUM}]{{5}}|[{_ALNUM}]{{4}}[学警挂港澳领])$")
+_ORDINARY = re.compile(rf"^[{PROVINCES}][{_LETTER}](?:[{_ALNUM}]{{5}}|[{_ALNUM}]{{4}}[学警挂港澳领])\Z")
 # New-energy (green) plates: 6 characters after the office letter.
 # Small cars: D (battery) / F (hybrid) + 5; the second may be a letter.
 # Large vehicles: 5 digits + D/F.
 _NEW_ENERGY = re.compile(
-    rf"^[{PROVINCES}][{_LETTER}](?:[DF][{_ALNUM}][0-9]{{4}}|[0-9]{{5}}[DF])$"
+    rf"^[{PROVINCES}][{_LETTER}](?:[DF][{_ALNUM}][0-9]{{4}}|[0-9]{{5}}[DF])\Z"
 )
-_PLATE_SEPARATORS = re.compile(r"[\s·•．.\-_]+")
+_PLATE_SEPARATORS = re.compile(r"[\s·•・‧∙．.\-_]+")
+_VIN_SEPARATORS = re.compile(r"[\s\-]+")
 
 VIN_ALPHABET = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
-_VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+_VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}\Z")
 _VIN_VALUES = {
     **{str(d): d for d in range(10)},
     **dict(zip("ABCDEFGH", range(1, 9))),
@@ -46,8 +47,25 @@ _VIN_VALUES = {
 _VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 
 
+_MOBILE_SEPARATORS = re.compile(r"[\s\-‐‑‒–—.()]+")
+_MOBILE_CHARS = re.compile(r"\+?[0-9]+")
+
+
 def _halfwidth(value: str) -> str:
     return unicodedata.normalize("NFKC", value)
+
+
+def _squeeze(value, separators: re.Pattern) -> str:
+    """NFKC, drop separators, upper case: repeated until nothing changes, so
+    that normalising twice gives the same value (NFKC can leave a combining
+    mark after a dropped space; ``upper()`` can decompose a letter)."""
+    text = str(value or "")
+    for _ in range(4):
+        squeezed = separators.sub("", _halfwidth(text)).upper()
+        if squeezed == text:
+            break
+        text = squeezed
+    return text
 
 
 # --- Mobile numbers -----------------------------------------------------------------
@@ -56,7 +74,11 @@ def _halfwidth(value: str) -> str:
 def normalize_mobile(value: str) -> str:
     """Return the 11-digit national form of a Chinese mobile number, or raise."""
     raw = _halfwidth(str(value or "")).strip()
-    digits = re.sub(r"[\s\-()]", "", raw)
+    digits = _MOBILE_SEPARATORS.sub("", raw)
+    if not _MOBILE_CHARS.fullmatch(digits):
+        # phonenumbers would read letters as a keypad ("138ABCD5678") and drop
+        # an extension ("… ext. 12"): a different or partial number.
+        raise ValidationError(MOBILE_INVALID, code="invalid_mobile")
     if digits.startswith("0086"):
         digits = "+86" + digits[4:]
     if not digits.startswith("+"):
@@ -99,7 +121,7 @@ def mask_mobile(value: str | None) -> str:
 
 def normalize_plate(value: str) -> str:
     """Full-width to half-width, upper case, no spaces or separator dots."""
-    return _PLATE_SEPARATORS.sub("", _halfwidth(str(value or ""))).upper()
+    return _squeeze(value, _PLATE_SEPARATORS)
 
 
 def is_valid_plate(value: str) -> bool:
@@ -133,7 +155,7 @@ def vin_check_digit(vin: str) -> str:
 
 
 def normalize_vin(value: str) -> str:
-    return re.sub(r"[\s\-]", "", _halfwidth(str(value or ""))).upper()
+    return _squeeze(value, _VIN_SEPARATORS)
 
 
 def clean_vin(value: str) -> str:

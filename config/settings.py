@@ -29,8 +29,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", default=False)
+# The development default is public: its "django-insecure-" prefix makes
+# ``manage.py check --deploy`` flag it (security.W009) if production forgets
+# to set SECRET_KEY.
 SECRET_KEY = os.environ.get(
-    "SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789abcdefghijkl"
+    "SECRET_KEY", "django-insecure-dev-only-key-change-me-in-production-0123456789abcdefghijkl"
 )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -144,10 +147,18 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 ACCOUNT_ADAPTER = "accounts.auth.adapter.DealerOpsAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username", "phone"}
-ACCOUNT_SIGNUP_FIELDS = ["phone*", "username*", "password1*"]
+# "phone" without "*": a required phone makes allauth's PhoneVerificationStage
+# abort every password login of a staff user who has no phone on file.
+ACCOUNT_SIGNUP_FIELDS = ["phone", "username*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 5 * 60
+# SMS codes are six digits (allauth's default is "ABCD-EFGH", which an SMS
+# provider's verification-code template refuses and a phone keypad can't type).
+# A phone login code is generated in the phone-verification format.
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_FORMS = {"confirm_login_code": "accounts.auth.forms.SmsLoginCodeForm"}
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_RATE_LIMITS = {
@@ -210,7 +221,7 @@ CONTENT_SECURITY_POLICY = os.environ.get(
 # --- REST API --------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "allauth.headless.contrib.rest_framework.authentication.XSessionTokenAuthentication",
+        "accounts.auth.authentication.SessionTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -22,5 +22,9 @@ urlpatterns = [
     path("m/", include(("accounts.mobile.urls", "mobile"))),
 ]
 
+handler400 = "config.api.handlers.bad_request"
+handler404 = "config.api.handlers.not_found"
+handler500 = "config.api.handlers.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

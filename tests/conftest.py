@@ -1,7 +1,7 @@
 """Shared fixtures: two stores (S01 Guangzhou, S02 Shanghai), staff in each
 role, members in both stores, and authenticated API clients.
 
-Later issues extend ``tests/test_scoping.py``'s permission matrix with one line
+Later issues extend ``tests/test_permission_matrix.py``'s permission matrix with one line
 per view; the fixtures here are what that matrix is built from."""
 
 from __future__ import annotations

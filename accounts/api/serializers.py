@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import Brand, Member, Store, Vehicle
+from accounts.models import Brand, ConsentSource, Member, Store, Vehicle
 from accounts.validators import clean_plate, clean_vin, mask_mobile
 
 
@@ -64,6 +64,9 @@ class VehicleSerializer(serializers.ModelSerializer):
 class MeSerializer(serializers.ModelSerializer):
     mobile = serializers.SerializerMethodField()
     store = StoreRefSerializer(read_only=True)
+    # Declared: a read-only model field loses ``allow_blank`` and the schema's
+    # enum would then refuse the "" of a member who never gave consent.
+    consent_source = serializers.ChoiceField(choices=ConsentSource.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Member

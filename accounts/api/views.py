@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -16,6 +16,7 @@ from accounts.audit import client_ip
 from accounts.auth import services as auth_services
 from accounts.idempotency import idempotent
 from accounts.models import Member, Store, Vehicle
+from accounts.scoping import stores_for
 from config.api.permissions import RolePermission, request_member
 
 ERRORS = {
@@ -24,9 +25,16 @@ ERRORS = {
     403: OpenApiResponse(s.ErrorSerializer, description="not allowed"),
     404: OpenApiResponse(s.ErrorSerializer, description="not found (or another store's)"),
 }
+THROTTLED = {429: OpenApiResponse(s.ErrorSerializer, description="too many requests: retry after the Retry-After header's seconds")}
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
     description="repeat a write safely: the first response is replayed",
+)
+
+VEHICLE_EXAMPLE = OpenApiExample(
+    "a new car",
+    value={"plate": "粤B12345", "vin": "LSVAB12CXAX000007", "series": "帕萨特", "model": "330TSI", "colour": "白", "purchase_date": "2023-05-01", "mileage": 12000},
+    request_only=True,
 )
 
 
@@ -65,7 +73,15 @@ class MyVehicleViewSet(
             return Vehicle.objects.none()
         return selectors.owner_vehicle_list(member=self.member)
 
-    @extend_schema(parameters=[IDEMPOTENCY_HEADER], responses={201: s.VehicleSerializer, **ERRORS, 409: ERRORS[400], 422: ERRORS[400]})
+    @extend_schema(responses={200: s.VehicleSerializer(many=True), **ERRORS})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: s.VehicleSerializer, **ERRORS, 409: ERRORS[400], 422: ERRORS[400]},
+        examples=[VEHICLE_EXAMPLE],
+    )
     @idempotent
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -95,9 +111,14 @@ class StoreViewSet(StaffApiMixin, viewsets.ReadOnlyModelViewSet):
         return selectors.store_list(actor=self.request.user)
 
 
+def _visible_stores(request):
+    return stores_for(request.user) if request is not None else Store.objects.none()
+
+
 class MemberFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("姓名、手机号或车牌"), max_length=50)
-    store = django_filters.ModelChoiceFilter(queryset=Store.objects.all())
+    # Only the stores the user may see: another store's id is as invalid as an unknown one.
+    store = django_filters.ModelChoiceFilter(queryset=_visible_stores)
     marketing_consent = django_filters.BooleanFilter()
 
     class Meta:
@@ -156,7 +177,7 @@ class WeChatLoginApi(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "wechat_login"
 
-    @extend_schema(tags=["auth"], request=s.WeChatLoginRequestSerializer, responses={200: s.WeChatLoginResponseSerializer, 400: ERRORS[400]}, auth=[])
+    @extend_schema(tags=["auth"], request=s.WeChatLoginRequestSerializer, responses={200: s.WeChatLoginResponseSerializer, 400: ERRORS[400], **THROTTLED}, auth=[])
     def post(self, request):
         serializer = s.WeChatLoginRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

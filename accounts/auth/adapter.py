@@ -5,12 +5,24 @@ from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.fields import PhoneField
+from allauth.core import context
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from accounts.models import Role, User
 from accounts.validators import normalize_mobile
+
+
+# The views that ask for an SMS sign-in code: the mini-site page and the
+# headless (app and browser) endpoint.
+LOGIN_CODE_REQUEST_VIEWS = frozenset({"account_request_login_code", "request_login_code"})
+
+
+def _requesting_login_code() -> bool:
+    request = context.request
+    match = getattr(request, "resolver_match", None)
+    return request is not None and request.method == "POST" and match is not None and match.url_name in LOGIN_CODE_REQUEST_VIEWS
 
 
 class DealerOpsAccountAdapter(DefaultAccountAdapter):
@@ -53,15 +65,18 @@ class DealerOpsAccountAdapter(DefaultAccountAdapter):
 
     def get_user_by_phone(self, phone: str):
         """Known phone: its user.  A member imported by a store (no account
-        yet) or a brand-new number: an owner account is created for it; the
-        Member itself is linked or created only after the code is confirmed
-        (``post_login``)."""
+        yet) or a brand-new number asking for a sign-in code: an owner account
+        is created for it; the Member itself is linked or created only after
+        the code is confirmed (``post_login``).
+
+        allauth also calls this from the password login, the signup form and
+        phone-change checks; there an unknown number is simply unknown."""
         try:
             phone = normalize_mobile(phone)
         except ValidationError:
             return None
         user = User.objects.filter(phone=phone).first()
-        if user is not None:
+        if user is not None or not _requesting_login_code():
             return user
         try:
             with transaction.atomic():

@@ -5,6 +5,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
@@ -31,10 +32,20 @@ class OwnerMixin(LoginRequiredMixin):
 
 
 class LoginView(View):
+    """The mini-site's sign-in entry: SMS code login, then back to the page
+    that asked for it (only a mini-site page; anything else means home)."""
+
     def get(self, request):
+        next_url = request.GET.get("next", "")
+        home = reverse("mobile:home")
+        if not (
+            next_url.startswith(home)
+            and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+        ):
+            next_url = home
         if request.user.is_authenticated and request.user.role == Role.OWNER:
-            return redirect("mobile:home")
-        return redirect(f"{reverse('account_request_login_code')}?next={reverse('mobile:home')}")
+            return redirect(next_url)
+        return redirect(f"{reverse('account_request_login_code')}?{urlencode({'next': next_url})}")
 
 
 class HomeView(OwnerMixin, TemplateView):

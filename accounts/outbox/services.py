@@ -92,7 +92,10 @@ def message_enqueue(
                 last_error=last_error,
             )
     except IntegrityError:
-        return OutboxMessage.objects.get(dedup_key=dedup_key)
+        existing = OutboxMessage.objects.filter(dedup_key=dedup_key).first()
+        if existing is None:  # some other constraint: not a repeat of the cause
+            raise
+        return existing
     if status == OutboxStatus.PENDING:
         if send_now:
             transaction.on_commit(lambda: message_deliver(message_id=message.pk))
@@ -127,7 +130,16 @@ def message_deliver(*, message_id: int) -> str:
     resulting status; calling it again for a sent message does nothing."""
     if not _claim(message_id):
         return OutboxMessage.objects.filter(pk=message_id).values_list("status", flat=True).first() or "missing"
-    message = OutboxMessage.objects.get(pk=message_id)
+    message = OutboxMessage.objects.select_related("member").get(pk=message_id)
+    if message.is_marketing and (message.member is None or not message.member.marketing_consent):
+        # Consent withdrawn while the message waited (quiet hours, retries).
+        OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING).update(
+            status=OutboxStatus.SUPPRESSED,
+            attempts=F("attempts") - 1,
+            last_error="no marketing consent",
+            claimed_at=None,
+        )
+        return OutboxStatus.SUPPRESSED
     if message.is_marketing and in_quiet_hours():
         OutboxMessage.objects.filter(pk=message_id).update(
             status=OutboxStatus.PENDING,

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -14,6 +17,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from accounts.exceptions import ApplicationError
 
 DETAIL_INVALID = "提交的数据有误，请检查标注的字段。"
+DETAIL_TOO_LARGE = "提交的数据过大。"
+DETAIL_BAD_REQUEST = "请求无效。"
 
 
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -46,10 +51,21 @@ def exception_handler(exc, context):
         return Response(error_body(exc.code, str(exc.message), fields), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
-            fields = {key: [str(m) for m in exc.message_dict[key]] for key in exc.message_dict}
+            fields = {
+                ("non_field_errors" if key == NON_FIELD_ERRORS else key): [str(m) for m in messages]
+                for key, messages in exc.message_dict.items()
+            }
         else:
             fields = {"non_field_errors": [str(m) for m in exc.messages]}
         return Response(error_body("invalid", _(DETAIL_INVALID), fields), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, SuspiciousOperation):
+        # Raised while DRF reads the body (DATA_UPLOAD_MAX_MEMORY_SIZE, too
+        # many fields): Django would answer with its HTML 400 page.  Logged
+        # where Django logs it, so security monitoring still sees it.
+        logging.getLogger(f"django.security.{type(exc).__name__}").error(str(exc))
+        if isinstance(exc, RequestDataTooBig):
+            return Response(error_body("request_too_large", _(DETAIL_TOO_LARGE)), status=413)
+        return Response(error_body("bad_request", _(DETAIL_BAD_REQUEST)), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
