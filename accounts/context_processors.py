@@ -6,6 +6,9 @@ from accounts.models import Role
 NAV = [
     ("portal:dashboard", _("工作台"), "speedometer2", None),
     ("portal:member-list", _("会员"), "people", None),
+    ("portal:leads:lead-list", _("线索"), "funnel", None),
+    ("portal:leads:task-list", _("跟进任务"), "list-check", None),
+    ("portal:leads:report", _("线索报表"), "bar-chart", None),
     ("portal:outbox", _("消息发件箱"), "envelope", {Role.HQ, Role.ADMIN}),
     ("portal:audit", _("审计日志"), "shield-check", {Role.HQ, Role.ADMIN}),
 ]
@@ -18,6 +21,16 @@ def navigation(request):
     items = [
         {"url": name, "label": label, "icon": icon}
         for name, label, icon, roles in NAV
-        if roles is None or user.role in roles or user.is_superuser
+        if (roles is None or user.role in roles or user.is_superuser) and _exists(name)
     ]
     return {"portal_nav": items}
+
+
+def _exists(name: str) -> bool:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse(name)
+    except NoReverseMatch:
+        return False
+    return True

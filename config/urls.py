@@ -5,8 +5,19 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+# Each app's surfaces mount under one namespace per surface:
+# api:<app>:<name>, portal:<app>:<name>, mobile:<app>:<name> (accounts' own names sit at the top).
 api_v1 = [
     path("", include(("accounts.api.urls", "accounts"))),
+    path("", include(("leads.api.urls", "leads"))),
+]
+portal = [
+    path("", include("accounts.portal.urls")),
+    path("leads/", include(("leads.portal.urls", "leads"))),
+]
+mobile = [
+    path("", include("accounts.mobile.urls")),
+    path("leads/", include(("leads.mobile.urls", "leads"))),
 ]
 
 urlpatterns = [
@@ -18,8 +29,8 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("portal/", include(("accounts.portal.urls", "portal"))),
-    path("m/", include(("accounts.mobile.urls", "mobile"))),
+    path("portal/", include((portal, "portal"))),
+    path("m/", include((mobile, "mobile"))),
 ]
 
 handler400 = "config.api.handlers.bad_request"

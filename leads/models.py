@@ -1,1 +1,508 @@
-"""Leads and call follow-up (issue: leads). Models arrive with their issue."""
+"""Leads and call follow-up: channels, leads and their events, scoring
+configuration, the one follow-up task list, calls with live transcripts,
+competitors, nurture sequences and reactivation batches."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import validators
+from accounts.models import Brand, Member, Store
+
+
+class ChannelKind(models.TextChoices):
+    OEM = "oem", _("厂家下发")
+    PORTAL = "portal", _("汽车网站")
+    MINIPROGRAM = "miniprogram", _("小程序")
+    WALKIN = "walkin", _("自然到店")
+    DCC = "dcc", _("DCC 外呼")
+    EVENT = "event", _("活动")
+    REFERRAL = "referral", _("转介绍")
+    OTHER = "other", _("其他")
+
+
+class Channel(models.Model):
+    """A lead source HQ manages; an unknown channel code is refused."""
+
+    code = models.SlugField(_("渠道代码"), max_length=32, unique=True)
+    name = models.CharField(_("渠道名称"), max_length=64)
+    kind = models.CharField(_("类型"), max_length=16, choices=ChannelKind.choices, default=ChannelKind.OTHER)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("线索渠道")
+        verbose_name_plural = _("线索渠道")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChannelCost(models.Model):
+    """What a channel cost over a period (group-wide or for one store): CPL and CPQL."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="costs", verbose_name=_("渠道"))
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("门店（空=集团）")
+    )
+    period_start = models.DateField(_("开始日期"))
+    period_end = models.DateField(_("结束日期"))
+    amount = models.DecimalField(_("费用（元）"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["-period_start"]
+        verbose_name = _("渠道费用")
+        verbose_name_plural = _("渠道费用")
+        constraints = [
+            models.CheckConstraint(name="channel_cost_period_ordered", condition=Q(period_end__gte=models.F("period_start"))),
+            models.CheckConstraint(name="channel_cost_not_negative", condition=Q(amount__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.period_start}–{self.period_end}: {self.amount}"
+
+
+def new_qr_token() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class ChannelQRCode(models.Model):
+    """渠道二维码: scanning opens the mini-site form; the lead remembers the channel."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="qr_codes", verbose_name=_("渠道"))
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", verbose_name=_("门店"))
+    event_name = models.CharField(_("活动名称"), max_length=100, blank=True)
+    token = models.CharField(_("二维码标识"), max_length=32, unique=True, default=new_qr_token, editable=False)
+    scans = models.PositiveIntegerField(_("扫码次数"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("渠道二维码")
+        verbose_name_plural = _("渠道二维码")
+
+    def __str__(self) -> str:
+        return f"{self.channel} · {self.store.code} · {self.event_name}"
+
+
+class Stage(models.TextChoices):
+    NEW = "new", _("新线索")
+    CONTACTED = "contacted", _("已联系")
+    INVITED = "invited", _("已邀约")
+    VISITED = "visited", _("已到店")
+    TEST_DRIVEN = "test_driven", _("已试驾")
+    ORDERED = "ordered", _("已下订")
+    DELIVERED = "delivered", _("已交车")
+    DEFEATED = "defeated", _("战败")
+    SILENT = "silent", _("沉默")
+
+
+# The funnel, in order; "or better" comparisons use this rank.
+FUNNEL = [Stage.NEW, Stage.CONTACTED, Stage.INVITED, Stage.VISITED, Stage.TEST_DRIVEN, Stage.ORDERED, Stage.DELIVERED]
+OPEN_STAGES = frozenset(FUNNEL[:-1])
+CLOSED_STAGES = frozenset({Stage.DELIVERED, Stage.DEFEATED, Stage.SILENT})
+
+
+class DefeatReason(models.TextChoices):
+    BOUGHT_COMPETITOR = "bought_competitor", _("已购竞品")
+    BOUGHT_OTHER_DEALER = "bought_other_dealer", _("在其他经销商购买")
+    PRICE = "price", _("价格原因")
+    FINANCING = "financing", _("贷款未通过")
+    POSTPONED = "postponed", _("暂缓购车")
+    GAVE_UP = "gave_up", _("放弃购车")
+    OTHER = "other", _("其他")
+
+
+class Competitor(models.Model):
+    """A competitor brand or model with the names customers use for it."""
+
+    brand = models.CharField(_("品牌"), max_length=64)
+    model = models.CharField(_("车型"), max_length=64, blank=True)
+    aliases = models.TextField(_("别名"), blank=True, help_text=_("每行一个，或用逗号分隔，如：凯美瑞、小凯、camry"))
+    comparison_points = models.TextField(_("对比话术"), blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["brand", "model"]
+        verbose_name = _("竞品")
+        verbose_name_plural = _("竞品")
+
+    def __str__(self) -> str:
+        return f"{self.brand} {self.model}".strip()
+
+    @property
+    def alias_list(self) -> list[str]:
+        import re
+
+        names = [self.model, f"{self.brand}{self.model}" if self.model else self.brand]
+        names += [a.strip() for a in re.split(r"[,，、;；\n]+", self.aliases or "") if a.strip()]
+        return [n for n in dict.fromkeys(names) if n]
+
+
+class Lead(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="leads", verbose_name=_("门店"))
+    member = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads", verbose_name=_("会员")
+    )
+    mobile = models.CharField(_("手机号"), max_length=11, validators=[validators.validate_mobile], db_index=True)
+    name = models.CharField(_("姓名"), max_length=64, blank=True)
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="leads", verbose_name=_("首次渠道"))
+    brand = models.ForeignKey(Brand, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("意向品牌"))
+    model_interest = models.CharField(_("意向车型"), max_length=100, blank=True)
+    stage = models.CharField(_("阶段"), max_length=16, choices=Stage.choices, default=Stage.NEW, db_index=True)
+    is_open = models.BooleanField(_("进行中"), default=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads",
+        verbose_name=_("跟进顾问"),
+    )
+    assigned_at = models.DateTimeField(_("分配时间"), null=True, blank=True)
+    score = models.PositiveIntegerField(_("行为评分"), default=0)
+    score_reasons = models.JSONField(_("评分依据"), default=list, blank=True)
+    learned_score = models.FloatField(_("模型成交概率"), null=True, blank=True)
+    scored_at = models.DateTimeField(_("评分时间"), null=True, blank=True)
+    is_hot = models.BooleanField(_("高意向"), default=False, db_index=True)
+    nurture_step = models.PositiveSmallIntegerField(_("培育步骤"), default=0)
+    next_nurture_at = models.DateTimeField(_("下次培育"), null=True, blank=True, db_index=True)
+    not_now_at = models.DateTimeField(_("暂不考虑时间"), null=True, blank=True)
+    contact_attempts = models.PositiveSmallIntegerField(_("未接通次数"), default=0)
+    last_contacted_at = models.DateTimeField(_("最近联系"), null=True, blank=True)
+    defeat_reason = models.CharField(_("战败原因"), max_length=32, choices=DefeatReason.choices, blank=True)
+    defeat_competitor = models.ForeignKey(
+        Competitor, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("购买竞品")
+    )
+    note = models.TextField(_("备注"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("线索")
+        verbose_name_plural = _("线索")
+        constraints = [
+            # Cleaning: one open lead per mobile in the whole group; a second
+            # arrival is merged into it (services.lead_ingest).
+            models.UniqueConstraint(fields=["mobile"], condition=Q(is_open=True), name="one_open_lead_per_mobile"),
+        ]
+        indexes = [
+            models.Index(fields=["store", "stage"], name="lead_store_stage"),
+            models.Index(fields=["assigned_to", "is_open"], name="lead_assignee_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or _('线索')} {validators.mask_mobile(self.mobile)}"
+
+    @property
+    def masked_mobile(self) -> str:
+        return validators.mask_mobile(self.mobile)
+
+
+class LeadSource(models.Model):
+    """Every arrival of a lead (first or merged), with its channel and cost."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="sources", verbose_name=_("线索"))
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+", verbose_name=_("渠道"))
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("门店"))
+    qr_code = models.ForeignKey(ChannelQRCode, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    name = models.CharField(_("姓名"), max_length=64, blank=True)
+    model_interest = models.CharField(_("意向车型"), max_length=100, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+    received_at = models.DateTimeField(_("接收时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        verbose_name = _("线索来源")
+        verbose_name_plural = _("线索来源")
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.received_at:%Y-%m-%d}"
+
+
+class EventKind(models.TextChoices):
+    VIEWED_MODEL = "viewed_model", _("浏览车型")
+    VIEWED_AGAIN = "viewed_again", _("再次浏览")
+    PRICE_REQUEST = "price_request", _("询价")
+    LOAN_CALCULATOR = "loan_calculator", _("使用贷款计算器")
+    TEST_DRIVE_BOOKED = "test_drive_booked", _("预约试驾")
+    MESSAGE_OPENED = "message_opened", _("打开消息")
+    CAME_BACK = "came_back", _("暂不考虑后回访")
+    STORE_VISIT = "store_visit", _("到店")
+    # Not behaviour: the lead's history.
+    CREATED = "created", _("创建")
+    MERGED = "merged", _("重复线索合并")
+    STAGE_CHANGED = "stage_changed", _("阶段变更")
+    ASSIGNED = "assigned", _("分配顾问")
+    NOT_NOW = "not_now", _("客户表示暂不考虑")
+    CALL = "call", _("通话")
+    NURTURE_SENT = "nurture_sent", _("培育消息")
+
+
+BEHAVIOUR_EVENTS = frozenset({
+    EventKind.VIEWED_MODEL, EventKind.VIEWED_AGAIN, EventKind.PRICE_REQUEST, EventKind.LOAN_CALCULATOR,
+    EventKind.TEST_DRIVE_BOOKED, EventKind.MESSAGE_OPENED, EventKind.CAME_BACK, EventKind.STORE_VISIT,
+})
+
+
+class LeadEvent(models.Model):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events", verbose_name=_("线索"))
+    kind = models.CharField(_("类型"), max_length=24, choices=EventKind.choices, db_index=True)
+    occurred_at = models.DateTimeField(_("发生时间"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("操作人"),
+    )
+    from_stage = models.CharField(_("原阶段"), max_length=16, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(_("新阶段"), max_length=16, choices=Stage.choices, blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("线索事件")
+        verbose_name_plural = _("线索事件")
+        indexes = [models.Index(fields=["lead", "-occurred_at"], name="lead_event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+DEFAULT_WEIGHTS = {
+    EventKind.VIEWED_MODEL.value: 5,
+    EventKind.VIEWED_AGAIN.value: 10,
+    EventKind.PRICE_REQUEST.value: 20,
+    EventKind.LOAN_CALCULATOR.value: 15,
+    EventKind.TEST_DRIVE_BOOKED.value: 35,
+    EventKind.MESSAGE_OPENED.value: 3,
+    EventKind.CAME_BACK.value: 15,
+    EventKind.STORE_VISIT.value: 30,
+}
+
+
+def default_weights() -> dict:
+    return dict(DEFAULT_WEIGHTS)
+
+
+class ScoringConfig(models.Model):
+    """One row (pk=1) HQ edits; the next scoring uses it."""
+
+    weights = models.JSONField(_("行为权重"), default=default_weights)
+    half_life_days = models.PositiveSmallIntegerField(_("衰减半衰期（天）"), default=14)
+    completeness_points = models.PositiveSmallIntegerField(_("资料完整度满分"), default=10)
+    hot_threshold = models.PositiveSmallIntegerField(_("高意向阈值"), default=50)
+    sla_hours = models.PositiveSmallIntegerField(_("首次跟进时限（小时）"), default=2)
+    silent_after_attempts = models.PositiveSmallIntegerField(_("未接通几次转沉默"), default=5)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("线索评分设置")
+        verbose_name_plural = _("线索评分设置")
+        constraints = [models.CheckConstraint(name="scoring_config_singleton", condition=Q(pk=1))]
+
+    def __str__(self) -> str:
+        return str(_("线索评分设置"))
+
+    @classmethod
+    def current(cls) -> ScoringConfig:
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class NurtureStep(models.Model):
+    """One step of the nurture sequence for low-score leads (editable by HQ).
+
+    ``kind`` is a registry key (``leads.nurture.STEP_KINDS``): ``message`` is
+    built in; the membership app registers ``coupon``."""
+
+    position = models.PositiveSmallIntegerField(_("顺序"), unique=True)
+    delay_days = models.PositiveSmallIntegerField(_("间隔天数"), default=3)
+    kind = models.CharField(_("类型"), max_length=16, default="message")
+    channel = models.CharField(_("发送渠道"), max_length=16, default="sms")
+    body = models.TextField(_("内容"), help_text=_("可用 {name}、{model}、{store}"))
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("培育步骤")
+        verbose_name_plural = _("培育步骤")
+
+    def __str__(self) -> str:
+        return f"#{self.position} +{self.delay_days}d {self.body[:20]}"
+
+
+class TalkingPoint(models.Model):
+    """开口任务: what to cover on a call, per stage and/or brand."""
+
+    stage = models.CharField(_("阶段"), max_length=16, choices=Stage.choices, blank=True)
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("品牌"))
+    title = models.CharField(_("标题"), max_length=100)
+    body = models.TextField(_("要点"))
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("开口任务")
+        verbose_name_plural = _("开口任务")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TaskKind(models.TextChoices):
+    FIRST_CALL = "first_call", _("高意向首呼")
+    FOLLOW_UP = "follow_up", _("跟进")
+    CALL_BACK = "call_back", _("时机回访")
+    REACTIVATION = "reactivation", _("战败/沉默激活")
+    WIN_BACK = "win_back", _("流失挽回")
+    RENEWAL = "renewal", _("续保")
+    OTHER = "other", _("其他")
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("待办")
+    DONE = "done", _("已完成")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class FollowUpTask(models.Model):
+    """The one task list: about a lead or a member; closed by logging an outcome."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("门店"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks",
+        verbose_name=_("负责人"),
+    )
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, null=True, blank=True, related_name="tasks")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, null=True, blank=True, related_name="tasks")
+    kind = models.CharField(_("类型"), max_length=16, choices=TaskKind.choices, default=TaskKind.FOLLOW_UP)
+    title = models.CharField(_("标题"), max_length=200)
+    due_at = models.DateTimeField(_("截止时间"), db_index=True)
+    status = models.CharField(_("状态"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN, db_index=True)
+    outcome = models.TextField(_("结果"), blank=True)
+    closed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Makes a task idempotent per cause ("first_call:<lead>", "winback:<member>:<spell>:7m").
+    dedup_key = models.CharField(_("去重键"), max_length=128, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("跟进任务")
+        verbose_name_plural = _("跟进任务")
+        constraints = [
+            models.CheckConstraint(name="task_about_lead_or_member", condition=Q(lead__isnull=False) | Q(member__isnull=False)),
+        ]
+        indexes = [models.Index(fields=["assignee", "status", "due_at"], name="task_assignee_due")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CallStatus(models.TextChoices):
+    DIALING = "dialing", _("拨号中")
+    IN_PROGRESS = "in_progress", _("通话中")
+    ENDED = "ended", _("已结束")
+    FAILED = "failed", _("未接通")
+
+
+class Call(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="calls", verbose_name=_("门店"))
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="calls", verbose_name=_("坐席")
+    )
+    lead = models.ForeignKey(Lead, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls")
+    member = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls")
+    task = models.ForeignKey(FollowUpTask, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls")
+    provider_call_id = models.CharField(_("通话 ID"), max_length=64, unique=True)
+    status = models.CharField(_("状态"), max_length=16, choices=CallStatus.choices, default=CallStatus.DIALING)
+    started_at = models.DateTimeField(_("开始时间"), default=timezone.now, db_index=True)
+    answered_at = models.DateTimeField(_("接通时间"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(_("通话时长（秒）"), default=0)
+    recording_url = models.URLField(_("录音"), blank=True)
+    competitors = models.ManyToManyField(Competitor, blank=True, related_name="calls", verbose_name=_("提及竞品"))
+    topics = models.JSONField(_("话题"), default=list, blank=True)
+    summary = models.TextField(_("通话小结"), blank=True)
+    report_confirmed_at = models.DateTimeField(_("报告确认时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("通话")
+        verbose_name_plural = _("通话")
+
+    def __str__(self) -> str:
+        return f"{self.provider_call_id} {self.get_status_display()}"
+
+
+class Speaker(models.TextChoices):
+    AGENT = "agent", _("顾问")
+    CUSTOMER = "customer", _("客户")
+
+
+class TranscriptSegment(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="segments")
+    seq = models.PositiveIntegerField(_("序号"))
+    speaker = models.CharField(_("说话人"), max_length=16, choices=Speaker.choices)
+    text = models.TextField(_("内容"))
+    offset_ms = models.PositiveIntegerField(_("时间点（毫秒）"), default=0)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("转写片段")
+        verbose_name_plural = _("转写片段")
+        constraints = [models.UniqueConstraint(fields=["call", "seq"], name="segment_seq_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.speaker}: {self.text[:30]}"
+
+
+class WebhookReceipt(models.Model):
+    """Each provider delivery once: a repeated delivery id is acknowledged and ignored."""
+
+    provider = models.CharField(max_length=32)
+    delivery_id = models.CharField(max_length=128)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("回调记录")
+        verbose_name_plural = _("回调记录")
+        constraints = [models.UniqueConstraint(fields=["provider", "delivery_id"], name="webhook_delivery_once")]
+
+
+class ReactivationMode(models.TextChoices):
+    CALL = "call", _("外呼任务")
+    NURTURE = "nurture", _("培育消息")
+
+
+class ReactivationBatch(models.Model):
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    mode = models.CharField(_("方式"), max_length=16, choices=ReactivationMode.choices)
+    filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("激活批次")
+        verbose_name_plural = _("激活批次")
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} {self.created_at:%Y-%m-%d}"
+
+
+class ReactivationItem(models.Model):
+    batch = models.ForeignKey(ReactivationBatch, on_delete=models.CASCADE, related_name="items")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
+    stage_before = models.CharField(max_length=16, choices=Stage.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "lead"], name="reactivation_item_unique")]

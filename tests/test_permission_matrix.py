@@ -35,44 +35,10 @@ from accounts import selectors
 from accounts.models import Role, Store
 from accounts.scoping import scope, scoped_get, store_ids_for, stores_for
 
-ROLES = ("anonymous", "owner", "consultant_a", "consultant_b", "manager_a", "hq", "admin")
-
-# The conftest fixture that signs in as each role (None: not signed in).
-ROLE_FIXTURES = {
-    "anonymous": None,
-    "owner": "owner_a",  # the owner login of member_a (store A)
-    "consultant_a": "consultant_a",
-    "consultant_b": "consultant_b",
-    "manager_a": "manager_a",
-    "hq": "hq",
-    "admin": "admin_user",
-}
-
-# Objects the URLs point at, all of store A.  ``fx(name)`` returns a conftest
-# fixture.  A later app adds its object here, e.g.
-#     "lead": lambda fx: lead_create(store=fx("store_a"), ...),
-OBJECTS = {
-    "member": lambda fx: fx("member_a"),
-    "store": lambda fx: fx("store_a"),
-    "vehicle": lambda fx: fx("member_a").vehicles.get(),
-}
-
-# --- Expected statuses ----------------------------------------------------------------------
-# Portal: anonymous → the login page (302); an owner is not staff (403).
-PORTAL_PAGE = {  # any staff page that is not about one object
-    "anonymous": 302, "owner": 403, "consultant_a": 200, "consultant_b": 200, "manager_a": 200, "hq": 200, "admin": 200,
-}
-PORTAL_STORE_OBJECT = {**PORTAL_PAGE, "consultant_b": 404}  # a store-A object: store B's staff get 404
-PORTAL_GROUP_PAGE = {**PORTAL_PAGE, "consultant_a": 403, "consultant_b": 403, "manager_a": 403}  # HQ/admin only
-# API: anonymous → 401; staff endpoints refuse owners (403) and vice versa.
-API_STAFF = {
-    "anonymous": 401, "owner": 403, "consultant_a": 200, "consultant_b": 200, "manager_a": 200, "hq": 200, "admin": 200,
-}
-API_STAFF_STORE_OBJECT = {**API_STAFF, "consultant_b": 404}
-API_OWNER = {
-    "anonymous": 401, "owner": 200, "consultant_a": 403, "consultant_b": 403, "manager_a": 403, "hq": 403, "admin": 403,
-}
-API_PUBLIC = dict.fromkeys(ROLES, 200)
+from tests.matrix import (  # noqa: F401  (presets re-exported for readers of this file)
+    API_OWNER, API_PUBLIC, API_STAFF, API_STAFF_STORE_OBJECT, OBJECTS, PORTAL_GROUP_PAGE, PORTAL_PAGE,
+    PORTAL_STORE_OBJECT, ROLE_FIXTURES, ROLES, app_rows,
+)
 
 NEW_VEHICLE = {"plate": "京A88888", "series": "朗逸"}
 
@@ -102,6 +68,9 @@ MATRIX = [
     ("api:accounts:wechat-login",                          "POST",   API_PUBLIC, {"code": "wx-code-1"}),
     ("api:accounts:wechat-bind",                           "POST",   {**API_OWNER, "owner": 400}, {"ticket": "forged"}),
 ]
+# Rows of later apps live beside their tests: tests/<app>/matrix_*.py define
+# MATRIX (and OBJECTS for new kinds of object), collected here.
+MATRIX += app_rows()
 # fmt: on
 
 # URL names that deliberately have no row (say why).

@@ -1,1 +1,0 @@
-"""Every write of the leads app (CONVENTIONS.md section 1)."""

@@ -1,0 +1,27 @@
+"""Every write of the leads app (CONVENTIONS.md section 1), one module per topic:
+
+- ``ingest``: lead_ingest (cleaning, merge by mobile, member link), channel_resolve
+- ``stages``: lead_stage_change (the funnel rules), lead_contact_failed, lead_mark_not_now
+- ``scoring``: lead_event_record, lead_rescore (decay + reasons), lead_route_hot, lead_assign
+- ``followup``: task_create, task_close (the one task list; other apps create tasks here)
+- ``nurture``: nurture_run_due and the step-kind registry
+"""
+
+from leads.services.followup import task_close, task_create
+from leads.services.ingest import channel_resolve, lead_ingest, store_resolve
+from leads.services.nurture import nurture_run_due, register_step_kind
+from leads.services.scoring import (
+    lead_assign,
+    lead_event_record,
+    lead_rescore,
+    lead_route_hot,
+    lead_score_compute,
+    leads_rescore_open,
+)
+from leads.services.stages import lead_contact_failed, lead_mark_not_now, lead_stage_change, stage_can_change
+
+__all__ = [
+    "channel_resolve", "lead_assign", "lead_contact_failed", "lead_event_record", "lead_ingest", "lead_mark_not_now",
+    "lead_rescore", "lead_route_hot", "lead_score_compute", "lead_stage_change", "leads_rescore_open",
+    "nurture_run_due", "register_step_kind", "stage_can_change", "store_resolve", "task_close", "task_create",
+]

@@ -1,0 +1,61 @@
+"""The one follow-up task list (leads, and members for win-back and renewal)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.models import Member, Store, User
+from leads import exceptions as errors
+from leads.exceptions import LeadsError
+from leads.models import FollowUpTask, Lead, TaskKind, TaskStatus
+
+
+def task_create(
+    *,
+    store: Store,
+    title: str,
+    due_at: dt.datetime,
+    assignee: User | None = None,
+    lead: Lead | None = None,
+    member: Member | None = None,
+    kind: str = TaskKind.FOLLOW_UP,
+    dedup_key: str | None = None,
+) -> FollowUpTask:
+    """Create a task; with ``dedup_key`` a second call returns the first task
+    (other apps create win-back and renewal calls through this)."""
+    if dedup_key:
+        existing = FollowUpTask.objects.filter(dedup_key=dedup_key).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            return FollowUpTask.objects.create(
+                store=store, assignee=assignee, lead=lead, member=member, kind=kind,
+                title=title[:200], due_at=due_at, dedup_key=dedup_key or None,
+            )
+    except IntegrityError:
+        if dedup_key:
+            return FollowUpTask.objects.get(dedup_key=dedup_key)
+        raise
+
+
+def task_close(*, task: FollowUpTask, actor: User, outcome: str, status: str = TaskStatus.DONE) -> FollowUpTask:
+    """A task is closed by logging its outcome (compare-and-set: closes once)."""
+    outcome = (outcome or "").strip()
+    if not outcome:
+        raise LeadsError(errors.TASK_OUTCOME_REQUIRED, code="invalid", fields={"outcome": [str(errors.TASK_OUTCOME_REQUIRED)]})
+    if task.assignee_id not in (None, actor.pk) and not (actor.is_group_wide or actor.role == "manager"):
+        raise LeadsError(errors.TASK_NOT_YOURS, code="forbidden", status_code=403)
+    now = timezone.now()
+    updated = FollowUpTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(
+        status=status, outcome=outcome[:2000], closed_at=now, closed_by=actor
+    )
+    if not updated:
+        raise LeadsError(errors.TASK_ALREADY_CLOSED, code="conflict", status_code=409)
+    task.refresh_from_db()
+    audit_record(actor=actor, action="leads.task.closed", obj=task, data={"status": status})
+    return task

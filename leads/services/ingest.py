@@ -1,0 +1,132 @@
+"""Lead ingestion and cleaning (线索清洗): normalise, validate, merge by mobile,
+link to the member, keep every source with its channel."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.models import Brand, Member, Store, User
+from accounts.scoping import store_ids_for
+from accounts.validators import normalize_mobile
+from leads import exceptions as errors
+from leads.exceptions import LeadsError
+from leads.models import Channel, ChannelQRCode, EventKind, Lead, LeadEvent, LeadSource
+
+
+def channel_resolve(code: str) -> Channel:
+    channel = Channel.objects.filter(code=(code or "").strip().lower(), is_active=True).first()
+    if channel is None:
+        raise LeadsError(errors.UNKNOWN_CHANNEL, code="invalid", fields={"channel": [str(errors.UNKNOWN_CHANNEL)]})
+    return channel
+
+
+def store_resolve(*, code: str, actor: User | None) -> Store:
+    store = Store.objects.filter(code=(code or "").strip().upper(), is_active=True).first()
+    if store is None:
+        raise LeadsError(errors.UNKNOWN_STORE, code="invalid", fields={"store": [str(errors.UNKNOWN_STORE)]})
+    _check_store_allowed(store, actor)
+    return store
+
+
+def _check_store_allowed(store: Store, actor: User | None) -> None:
+    if actor is None or actor.is_owner:
+        return
+    allowed = store_ids_for(actor)
+    if allowed is not None and store.pk not in allowed:
+        raise LeadsError(errors.STORE_NOT_ALLOWED, code="invalid", fields={"store": [str(errors.STORE_NOT_ALLOWED)]})
+
+
+def lead_ingest(
+    *,
+    mobile: str,
+    channel: Channel | str,
+    store: Store | str | None = None,
+    name: str = "",
+    model_interest: str = "",
+    brand: Brand | None = None,
+    note: str = "",
+    actor: User | None = None,
+    qr_code: ChannelQRCode | None = None,
+    behaviour: str | None = None,
+) -> tuple[Lead, bool]:
+    """Take one lead from any channel.  Returns ``(lead, created)``; a mobile
+    with an open lead anywhere in the group is merged into that lead (its
+    history kept, the new source recorded).  ``behaviour`` records what the
+    person did (asked a price, booked a test drive) as a scoring event."""
+    try:
+        mobile = normalize_mobile(mobile)
+    except ValidationError as exc:
+        raise LeadsError(exc.messages[0], code="invalid", fields={"mobile": exc.messages}) from exc
+    if isinstance(channel, str):
+        channel = channel_resolve(channel)
+    if isinstance(store, str):
+        store = store_resolve(code=store, actor=actor)
+    elif store is not None:
+        _check_store_allowed(store, actor)
+    member = Member.objects.filter(mobile=mobile).select_related("store").first()
+    if store is None:
+        store = member.store if member else (actor.store if actor and actor.store_id else None)
+    if store is None:
+        raise LeadsError(errors.UNKNOWN_STORE, code="invalid", fields={"store": [str(errors.UNKNOWN_STORE)]})
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                lead, created = _merge_or_create(
+                    mobile=mobile, channel=channel, store=store, member=member, name=name.strip()[:64],
+                    model_interest=model_interest.strip()[:100], brand=brand, note=note.strip(), actor=actor, qr_code=qr_code,
+                )
+            break
+        except IntegrityError:  # a concurrent request created the open lead first: merge into it
+            if attempt:
+                raise
+    from leads.services.scoring import lead_event_record, lead_rescore
+
+    if behaviour:
+        lead_event_record(lead=lead, kind=behaviour, actor=actor)
+    else:
+        lead_rescore(lead=lead)
+    if actor is not None and not actor.is_owner:
+        audit_record(actor=actor, action="leads.lead.created" if created else "leads.lead.merged", obj=lead,
+                     data={"channel": channel.code})
+    return lead, created
+
+
+def _merge_or_create(*, mobile, channel, store, member, name, model_interest, brand, note, actor, qr_code):
+    lead = Lead.objects.select_for_update().filter(mobile=mobile, is_open=True).first()
+    created = lead is None
+    if created:
+        lead = Lead.objects.create(
+            store=store, member=member, mobile=mobile, name=name or (member.name if member else ""),
+            channel=channel, model_interest=model_interest, brand=brand, note=note,
+        )
+        LeadEvent.objects.create(lead=lead, kind=EventKind.CREATED, actor=actor, data={"channel": channel.code})
+    else:
+        changed = []
+        for field, value in (("name", name), ("model_interest", model_interest), ("brand", brand)):
+            if value and not getattr(lead, field):
+                setattr(lead, field, value)
+                changed.append(field)
+        if member and not lead.member_id:
+            lead.member = member
+            changed.append("member")
+        if note:
+            lead.note = f"{lead.note}\n{note}".strip()
+            changed.append("note")
+        if changed:
+            lead.save(update_fields=[*changed, "updated_at"])
+        LeadEvent.objects.create(
+            lead=lead, kind=EventKind.MERGED, actor=actor,
+            data={"channel": channel.code, "store": store.code, "name": name, "model_interest": model_interest},
+        )
+    LeadSource.objects.create(
+        lead=lead, channel=channel, store=store, qr_code=qr_code, name=name, model_interest=model_interest,
+        note=note, received_at=timezone.now(),
+    )
+    if qr_code is not None:
+        from django.db.models import F
+
+        ChannelQRCode.objects.filter(pk=qr_code.pk).update(scans=F("scans") + 1)
+    return lead, created

@@ -1,0 +1,72 @@
+"""Nurturing low-score leads: a sequence of scheduled steps through the outbox
+(consent and quiet hours respected by the outbox itself).
+
+``STEP_KINDS`` is the extension point: ``message`` is built in; a higher app
+registers more kinds (membership registers ``coupon``) in its ``ready()``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.outbox import message_enqueue
+from leads.models import EventKind, Lead, LeadEvent, NurtureStep
+
+STEP_KINDS: dict[str, Callable[..., None]] = {}
+
+
+def register_step_kind(kind: str, handler: Callable[..., None]) -> None:
+    STEP_KINDS[kind] = handler
+
+
+def _send_message(*, lead: Lead, step: NurtureStep) -> None:
+    body = step.body.format_map({"name": lead.name or "您", "model": lead.model_interest or "心仪车型", "store": lead.store.name})
+    message_enqueue(
+        channel=step.channel, recipient=lead.mobile, member=lead.member, store=lead.store, template="nurture",
+        body=body, is_marketing=True, payload={"lead_id": lead.pk, "step": step.position},
+        dedup_key=f"nurture:{lead.pk}:{step.position}",
+    )
+
+
+register_step_kind("message", _send_message)
+
+
+def _first_step() -> NurtureStep | None:
+    return NurtureStep.objects.filter(is_active=True).order_by("position").first()
+
+
+def nurture_start(*, lead: Lead, now: dt.datetime | None = None) -> None:
+    step = _first_step()
+    if step is None or not lead.is_open or lead.is_hot:
+        return
+    lead.next_nurture_at = (now or timezone.now()) + dt.timedelta(days=step.delay_days)
+    lead.save(update_fields=["next_nurture_at", "updated_at"])
+
+
+def nurture_run_due(*, now: dt.datetime | None = None, limit: int = 5000) -> int:
+    """Scheduled: send each due lead its next step, then schedule the one after.
+    Safe to run twice (dedup keys per lead and step; compare-and-set on the step)."""
+    now = now or timezone.now()
+    steps = list(NurtureStep.objects.filter(is_active=True).order_by("position"))
+    sent = 0
+    due = Lead.objects.filter(is_open=True, is_hot=False, next_nurture_at__lte=now).select_related("store", "member")
+    for lead in due.order_by("next_nurture_at")[:limit]:
+        step = next((s for s in steps if s.position > lead.nurture_step), None)
+        with transaction.atomic():
+            if step is None:
+                Lead.objects.filter(pk=lead.pk).update(next_nurture_at=None)
+                continue
+            following = next((s for s in steps if s.position > step.position), None)
+            claimed = Lead.objects.filter(pk=lead.pk, nurture_step=lead.nurture_step, is_hot=False).update(
+                nurture_step=step.position,
+                next_nurture_at=now + dt.timedelta(days=following.delay_days) if following else None,
+            )
+            if not claimed:
+                continue
+            STEP_KINDS.get(step.kind, _send_message)(lead=lead, step=step)
+            LeadEvent.objects.create(lead=lead, kind=EventKind.NURTURE_SENT, data={"step": step.position, "kind": step.kind})
+            sent += 1
+    return sent
