@@ -1,0 +1,9 @@
+"""Every read of the leads app, always scoped through accounts.scoping.stores_for.
+
+One module per topic, like services: ``leads`` (leads, events, tasks),
+``calls`` (calls, transcripts, competitors), ``reports`` (funnel, timeliness,
+CPL/CPQL, defeats)."""
+
+from leads.selectors.calls import *  # noqa: F401,F403
+from leads.selectors.leads import *  # noqa: F401,F403
+from leads.selectors.reports import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+"""Leads selectors: calls."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Leads selectors: leads."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Leads selectors: reports."""
+
+__all__: list[str] = []
