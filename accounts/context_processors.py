@@ -9,6 +9,8 @@ NAV = [
     ("portal:leads:lead-list", _("线索"), "funnel", None),
     ("portal:leads:task-list", _("跟进任务"), "list-check", None),
     ("portal:leads:report", _("线索报表"), "bar-chart", None),
+    ("portal:leads:reactivation-list", _("战败激活"), "arrow-repeat", None),
+    ("portal:leads:qr-list", _("渠道二维码"), "qr-code", None),
     ("portal:outbox", _("消息发件箱"), "envelope", {Role.HQ, Role.ADMIN}),
     ("portal:audit", _("审计日志"), "shield-check", {Role.HQ, Role.ADMIN}),
 ]

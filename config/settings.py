@@ -248,7 +248,10 @@ SPECTACULAR_SETTINGS = {
         }
     },
     "SECURITY": [{"sessionToken": []}],
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "LeadStageEnum": "leads.models.Stage",
+        "DefeatReasonEnum": "leads.models.DefeatReason",
+    },
 }
 
 # --- Background jobs (django-q2) ---------------------------------------------
@@ -279,6 +282,15 @@ WECHAT_LOGIN_CLIENT = os.environ.get("WECHAT_LOGIN_CLIENT", "accounts.auth.wecha
 WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "")
 WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "")
 TELEPHONY_BACKEND = os.environ.get("TELEPHONY_BACKEND", "accounts.telephony.LocalTelephony")
+# Provider webhooks are signed with this secret (HMAC-SHA256, see accounts/telephony.py).
+TELEPHONY_WEBHOOK_SECRET = os.environ.get("TELEPHONY_WEBHOOK_SECRET", "dev-telephony-webhook-secret")
+# Public base URL the provider posts to (default: the URL the portal was opened with).
+TELEPHONY_CALLBACK_BASE_URL = os.environ.get("TELEPHONY_CALLBACK_BASE_URL", "")
+TELEPHONY_WEBHOOK_TOLERANCE = int(os.environ.get("TELEPHONY_WEBHOOK_TOLERANCE", "300"))  # seconds
+TELEPHONY_LOCAL_SEGMENT_DELAY = float(os.environ.get("TELEPHONY_LOCAL_SEGMENT_DELAY", "0.6"))  # LocalTelephony pace
+ALIYUN_PLS_ACCESS_KEY_ID = os.environ.get("ALIYUN_PLS_ACCESS_KEY_ID", "")
+ALIYUN_PLS_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_PLS_ACCESS_KEY_SECRET", "")
+ALIYUN_PLS_POOL_KEY = os.environ.get("ALIYUN_PLS_POOL_KEY", "")
 ALIYUN_SMS_ACCESS_KEY_ID = os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", "")
 ALIYUN_SMS_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
 ALIYUN_SMS_SIGN_NAME = os.environ.get("ALIYUN_SMS_SIGN_NAME", "")

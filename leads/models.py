@@ -430,6 +430,7 @@ class Call(models.Model):
     recording_url = models.URLField(_("录音"), blank=True)
     competitors = models.ManyToManyField(Competitor, blank=True, related_name="calls", verbose_name=_("提及竞品"))
     topics = models.JSONField(_("话题"), default=list, blank=True)
+    transcript = models.TextField(_("通话记录"), blank=True)
     summary = models.TextField(_("通话小结"), blank=True)
     report_confirmed_at = models.DateTimeField(_("报告确认时间"), null=True, blank=True)
 
@@ -506,3 +507,22 @@ class ReactivationItem(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["batch", "lead"], name="reactivation_item_unique")]
+
+
+class LearnedScoreModel(models.Model):
+    """The naive-Bayes model behind ``Lead.learned_score``, trained once a day
+    (``leads.services.learning``) from the group's won and lost leads."""
+
+    trained_on = models.DateField(_("训练日期"), unique=True)
+    trained_at = models.DateTimeField(_("训练时间"), default=timezone.now)
+    won = models.PositiveIntegerField(_("成交样本"), default=0)
+    lost = models.PositiveIntegerField(_("战败/沉默样本"), default=0)
+    params = models.JSONField(_("模型参数"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-trained_on"]
+        verbose_name = _("线索成交预测模型")
+        verbose_name_plural = _("线索成交预测模型")
+
+    def __str__(self) -> str:
+        return f"{self.trained_on} ({self.won}/{self.lost})"

@@ -65,6 +65,8 @@ ID_SOURCES = [
     ("/api/v1/me/vehicles/", "vehicle"),
     ("/api/v1/members/", "member"),
     ("/api/v1/stores/", "store"),
+    ("/api/v1/leads/", "lead"),
+    ("/api/v1/tasks/", "task"),
 ]
 
 
@@ -84,9 +86,28 @@ def fuzz_world(store_a, store_b, member_a, member_b, owner_a, hq):
     """Store A with ``member_a`` (a vehicle, an owner login), store B with
     ``member_b``, and an HQ user; their ids feed the path-parameter hook."""
     SEEDED.update(member=member_a.pk, store=store_a.pk, vehicle=member_a.vehicles.get().pk)
+    SEEDED.update(_leads_world(store_a, hq))
     # Real headless "app" session tokens, as the mini-program and integrations send them.
     yield {"hq": session_token_issue(user=hq), "owner": session_token_issue(user=owner_a)}
     SEEDED.clear()
+
+
+def _leads_world(store, hq) -> dict[str, int]:
+    """Store A's lead (with a behaviour event) and an open task on it; the
+    channels the owner requests and staff posts name."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from leads.models import Channel, ChannelKind
+    from leads.services import lead_event_record, lead_ingest, task_create
+
+    for code, kind in (("miniprogram", ChannelKind.MINIPROGRAM), ("walkin", ChannelKind.WALKIN), ("autohome", ChannelKind.PORTAL)):
+        Channel.objects.get_or_create(code=code, defaults={"name": code, "kind": kind})
+    lead, _ = lead_ingest(mobile="13700008888", channel="autohome", store=store, name="周杰", model_interest="帕萨特")
+    lead_event_record(lead=lead, kind="price_request")
+    task = task_create(store=store, assignee=hq, lead=lead, title="回访", due_at=timezone.now() + dt.timedelta(hours=1))
+    return {"lead": lead.pk, "task": task.pk}
 
 
 FUZZ_SETTINGS = settings(

@@ -1,3 +1,171 @@
-"""Leads selectors: leads."""
+"""Leads selectors: leads, their events, and the one follow-up task list.
 
-__all__: list[str] = []
+Every query starts from ``accounts.scoping`` (store of the lead / task); a
+single object of another store is a 404 (``scoped_get``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import GROUP_ROLES, Role, Store, User
+from accounts.scoping import scope, scoped_get, stores_for
+from leads.models import Channel, FollowUpTask, Lead, LeadEvent, TaskStatus
+
+__all__ = [
+    "TASK_BUCKETS",
+    "lead_events",
+    "lead_get",
+    "lead_list",
+    "task_get",
+    "task_list",
+    "task_bucket_q",
+    "task_overdue_counts_by_assignee",
+    "task_sees_all_in_scope",
+]
+
+TASK_BUCKETS = ("today", "overdue", "upcoming")
+
+
+def _pk(value):
+    return getattr(value, "pk", value)
+
+
+def lead_list(
+    *,
+    actor: User,
+    stage: str | None = None,
+    store: Store | int | None = None,
+    channel: Channel | str | int | None = None,
+    assigned_to: User | int | None = None,
+    is_hot: bool | None = None,
+    is_open: bool | None = None,
+    query: str = "",
+) -> QuerySet[Lead]:
+    """The leads of the stores ``actor`` may see (a consultant sees all of
+    their store's leads), newest first, optionally filtered."""
+    leads = scope(Lead.objects.select_related("store", "channel", "assigned_to", "member", "brand"), actor)
+    if stage:
+        leads = leads.filter(stage=stage)
+    if store is not None:
+        leads = leads.filter(store_id=_pk(store))
+    if channel is not None:
+        leads = leads.filter(channel__code=channel) if isinstance(channel, str) else leads.filter(channel_id=_pk(channel))
+    if assigned_to is not None:
+        leads = leads.filter(assigned_to_id=_pk(assigned_to))
+    if is_hot is not None:
+        leads = leads.filter(is_hot=is_hot)
+    if is_open is not None:
+        leads = leads.filter(is_open=is_open)
+    query = (query or "").strip()
+    if query:
+        digits = query.replace(" ", "")
+        condition = Q(name__icontains=query) | Q(model_interest__icontains=query)
+        if digits.isdigit():
+            condition |= Q(mobile__startswith=digits) if len(digits) >= 7 else Q(mobile__endswith=digits)
+        leads = leads.filter(condition)
+    return leads.order_by("-created_at", "-id")
+
+
+def lead_get(*, actor: User, pk) -> Lead:
+    """One lead of the actor's stores; another store's (or a missing) lead is a 404."""
+    return scoped_get(
+        Lead.objects.select_related("store", "channel", "assigned_to", "member", "brand", "defeat_competitor")
+        .prefetch_related("sources__channel", "sources__store"),
+        actor,
+        pk=pk,
+    )
+
+
+def lead_events(lead: Lead) -> QuerySet[LeadEvent]:
+    """The lead's timeline, newest first (fetch the lead with ``lead_get`` first)."""
+    return LeadEvent.objects.filter(lead=lead).select_related("actor").order_by("-occurred_at", "-id")
+
+
+def task_sees_all_in_scope(actor: User) -> bool:
+    """Managers and group roles see every task of their stores; other staff
+    see their own."""
+    return bool(actor.is_superuser or actor.role in GROUP_ROLES or actor.role == Role.MANAGER)
+
+
+def _local_day_bounds(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    today = timezone.localdate(now)
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    return start, start + dt.timedelta(days=1)
+
+
+def task_bucket_q(bucket: str, now: dt.datetime | None = None) -> Q:
+    """``overdue`` (due before now), ``today`` (due from now to the end of the
+    local day), ``upcoming`` (due from tomorrow on); open tasks only."""
+    if bucket not in TASK_BUCKETS:
+        raise ValueError(f"unknown task bucket {bucket!r}")
+    now = now or timezone.now()
+    _, end_of_day = _local_day_bounds(now)
+    condition = {
+        "overdue": Q(due_at__lt=now),
+        "today": Q(due_at__gte=now, due_at__lt=end_of_day),
+        "upcoming": Q(due_at__gte=end_of_day),
+    }[bucket]
+    return condition & Q(status=TaskStatus.OPEN)
+
+
+def task_list(
+    *,
+    actor: User,
+    assignee: User | int | None = None,
+    bucket: str | None = None,
+    store: Store | int | None = None,
+    status: str | None = TaskStatus.OPEN,
+    now: dt.datetime | None = None,
+) -> QuerySet[FollowUpTask]:
+    """Tasks of the stores ``actor`` may see, soonest due first.
+
+    A consultant (any store role but manager) only ever gets their own tasks;
+    managers and HQ get every task in scope unless ``assignee`` is given.
+    ``bucket``: see ``task_bucket_q`` (open tasks only; ``status`` is then
+    ignored).  ``status=None`` lists every status."""
+    tasks = scope(FollowUpTask.objects.select_related("store", "assignee", "lead", "member"), actor)
+    if not task_sees_all_in_scope(actor):
+        tasks = tasks.filter(assignee=actor)
+    if assignee is not None:
+        tasks = tasks.filter(assignee_id=_pk(assignee))
+    if store is not None:
+        tasks = tasks.filter(store_id=_pk(store))
+    if bucket is not None:
+        tasks = tasks.filter(task_bucket_q(bucket, now))
+    elif status:
+        tasks = tasks.filter(status=status)
+    return tasks.order_by("due_at", "id")
+
+
+def task_get(*, actor: User, pk) -> FollowUpTask:
+    """One task of the actor's stores (another store's is a 404).  A
+    consultant may fetch only their own or unassigned tasks."""
+    tasks = FollowUpTask.objects.select_related("store", "assignee", "lead", "member")
+    if not task_sees_all_in_scope(actor):
+        tasks = tasks.filter(Q(assignee=actor) | Q(assignee__isnull=True))
+    return scoped_get(tasks, actor, pk=pk)
+
+
+def task_overdue_counts_by_assignee(*, actor: User, store: Store | int, now: dt.datetime | None = None) -> list[dict]:
+    """The manager view of one store: per assignee (``None`` = unassigned)
+    their open and overdue task counts, most overdue first.  A store outside
+    the actor's scope is a 404."""
+    if not stores_for(actor).filter(pk=_pk(store)).exists():
+        raise Http404
+    now = now or timezone.now()
+    rows = (
+        task_list(actor=actor, store=store, status=TaskStatus.OPEN)
+        .order_by()
+        .values("assignee_id")
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+    )
+    users = User.objects.in_bulk([row["assignee_id"] for row in rows if row["assignee_id"]])
+    result = [
+        {"assignee": users.get(row["assignee_id"]), "open": row["open"], "overdue": row["overdue"]} for row in rows
+    ]
+    result.sort(key=lambda row: (-row["overdue"], -row["open"], getattr(row["assignee"], "username", "")))
+    return result

@@ -25,3 +25,33 @@ __all__ = [
     "lead_rescore", "lead_route_hot", "lead_score_compute", "lead_stage_change", "leads_rescore_open",
     "nurture_run_due", "register_step_kind", "stage_can_change", "store_resolve", "task_close", "task_create",
 ]
+
+# ``calls``: call_start, transcript_segment_receive, call_hangup, call_report_confirm, telephony_event_receive
+from leads.services.calls import (  # noqa: E402
+    call_hangup,
+    call_report_confirm,
+    call_start,
+    competitors_detect,
+    competitors_seed,
+    telephony_event_receive,
+    transcript_segment_receive,
+)
+
+__all__ += [
+    "call_hangup", "call_report_confirm", "call_start", "competitors_detect", "competitors_seed",
+    "telephony_event_receive", "transcript_segment_receive",
+]
+
+# ``reactivation`` and ``learning``: reactivation batches; the naive-Bayes learned score
+from leads.services.learning import learned_score_train  # noqa: E402
+from leads.services.reactivation import (  # noqa: E402
+    reactivation_batch_dispatch,
+    reactivation_batch_result,
+    reactivation_launch,
+    reactivation_preview,
+)
+
+__all__ += [
+    "learned_score_train", "reactivation_batch_dispatch", "reactivation_batch_result", "reactivation_launch",
+    "reactivation_preview",
+]

@@ -51,11 +51,13 @@ def lead_ingest(
     actor: User | None = None,
     qr_code: ChannelQRCode | None = None,
     behaviour: str | None = None,
+    behaviour_data: dict | None = None,
 ) -> tuple[Lead, bool]:
     """Take one lead from any channel.  Returns ``(lead, created)``; a mobile
     with an open lead anywhere in the group is merged into that lead (its
     history kept, the new source recorded).  ``behaviour`` records what the
-    person did (asked a price, booked a test drive) as a scoring event."""
+    person did (asked a price, booked a test drive) as a scoring event, with
+    ``behaviour_data`` (a preferred date ...) on that event."""
     try:
         mobile = normalize_mobile(mobile)
     except ValidationError as exc:
@@ -85,7 +87,7 @@ def lead_ingest(
     from leads.services.scoring import lead_event_record, lead_rescore
 
     if behaviour:
-        lead_event_record(lead=lead, kind=behaviour, actor=actor)
+        lead_event_record(lead=lead, kind=behaviour, actor=actor, data=behaviour_data)
     else:
         lead_rescore(lead=lead)
     if actor is not None and not actor.is_owner:

@@ -73,7 +73,9 @@ def lead_rescore(*, lead: Lead, config: ScoringConfig | None = None, now: dt.dat
     lead.score, lead.score_reasons, lead.scored_at = score, reasons, now
     lead.is_hot = score >= config.hot_threshold
     lead.save(update_fields=["score", "score_reasons", "scored_at", "is_hot", "updated_at"])
-    if lead.is_open and lead.is_hot and not was_hot:
+    # Routed when it turns hot, and again while it stays hot but unassigned
+    # (nobody was on duty last time); lead_route_hot is idempotent per lead.
+    if lead.is_open and lead.is_hot and (not was_hot or lead.assigned_to_id is None):
         lead_route_hot(lead=lead, config=config, now=now)
     elif lead.is_open and not lead.is_hot and lead.next_nurture_at is None:
         from leads.services.nurture import nurture_start

@@ -19,7 +19,9 @@ from accounts import demo
 from accounts.models import Store
 
 # Steps of later apps, run after stores, staff and members exist.
-STEPS: list[str] = []
+STEPS: list[str] = [
+    "leads.demo.seed_leads",
+]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,20 @@
+"""Channel QR codes (渠道二维码): one per channel/event/store."""
+
+from __future__ import annotations
+
+from accounts.audit import audit_record
+from accounts.models import Store, User
+from leads import exceptions as errors
+from leads.exceptions import LeadsError
+from leads.models import Channel, ChannelQRCode
+from leads.services.ingest import _check_store_allowed
+
+
+def qr_code_create(*, channel: Channel, store: Store, actor: User, event_name: str = "") -> ChannelQRCode:
+    """HQ creates codes for any store, store staff for their own."""
+    if not channel.is_active:
+        raise LeadsError(errors.UNKNOWN_CHANNEL, code="invalid", fields={"channel": [str(errors.UNKNOWN_CHANNEL)]})
+    _check_store_allowed(store, actor)
+    code = ChannelQRCode.objects.create(channel=channel, store=store, event_name=event_name.strip()[:100], created_by=actor)
+    audit_record(actor=actor, action="leads.qr_code.created", obj=code, data={"channel": channel.code})
+    return code

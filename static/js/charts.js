@@ -1,0 +1,52 @@
+// DealerOps charts: every <canvas data-chart="kind" data-source="id"> is drawn
+// from the JSON the server put in <script type="application/json" id="id">
+// (json_script), so no inline script is needed under the CSP.
+(function () {
+  "use strict";
+  if (typeof Chart === "undefined") { return; }
+  var palette = ["#0d6efd", "#198754", "#ffc107", "#dc3545", "#6f42c1", "#20c997", "#fd7e14", "#6c757d", "#0dcaf0"];
+
+  var builders = {
+    funnel: function (data) {
+      return {
+        type: "bar",
+        data: { labels: data.funnel.labels, datasets: [{ label: data.funnel.title, data: data.funnel.values, backgroundColor: palette[0] }] },
+        options: { indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } }
+      };
+    },
+    cost: function (data) {
+      return {
+        type: "bar",
+        data: {
+          labels: data.cost.labels,
+          datasets: [
+            { label: data.cost.cpl_label, data: data.cost.cpl, backgroundColor: palette[1] },
+            { label: data.cost.cpql_label, data: data.cost.cpql, backgroundColor: palette[2] }
+          ]
+        },
+        options: { scales: { y: { beginAtZero: true } } }
+      };
+    },
+    defeats: function (data) {
+      return {
+        type: "doughnut",
+        data: { labels: data.defeats.labels, datasets: [{ data: data.defeats.values, backgroundColor: palette }] },
+        options: { plugins: { legend: { position: "bottom" } } }
+      };
+    }
+  };
+
+  function draw() {
+    var cache = {};
+    document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      var sourceId = canvas.getAttribute("data-source");
+      var build = builders[canvas.getAttribute("data-chart")];
+      var source = document.getElementById(sourceId);
+      if (!build || !source) { return; }
+      if (!cache[sourceId]) { cache[sourceId] = JSON.parse(source.textContent); }
+      new Chart(canvas, build(cache[sourceId]));
+    });
+  }
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }
+})();

@@ -1,0 +1,55 @@
+"""Permission-matrix rows for the leads API (format: tests/test_permission_matrix.py).
+
+Store A's lead and a task on it assigned to consultant_a; store B's
+consultant gets 404 on both and a 400 (not 201) when handing a lead to store A."""
+
+from __future__ import annotations
+
+from tests.matrix import API_OWNER, API_STAFF, API_STAFF_STORE_OBJECT
+
+LEAD_MOBILE = "13700009999"
+
+
+def _lead(fx):
+    from leads.models import Channel, ChannelKind
+    from leads.services import lead_ingest
+
+    Channel.objects.get_or_create(code="autohome", defaults={"name": "汽车之家", "kind": ChannelKind.PORTAL})
+    lead, _ = lead_ingest(mobile=LEAD_MOBILE, channel="autohome", store=fx("store_a"), name="周杰", model_interest="帕萨特")
+    return lead
+
+
+def _task(fx):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from leads.services import task_create
+
+    lead = _lead(fx)
+    return task_create(
+        store=lead.store, assignee=fx("consultant_a"), lead=lead, title="回访", due_at=timezone.now() + dt.timedelta(hours=1),
+        dedup_key=f"matrix:{lead.pk}",
+    )
+
+
+OBJECTS = {"lead": _lead, "task": _task}
+
+STAFF_WRITE = {**API_STAFF, "consultant_a": 201, "consultant_b": 201, "manager_a": 201, "hq": 201, "admin": 201}
+NEW_LEAD = {"mobile": "139 1111 2222", "name": "吴敏", "store": "S01", "channel": "walkin", "model_interest": "途观L"}
+OWNER_REQUEST = {"model_interest": "帕萨特"}
+
+# fmt: off
+MATRIX = [
+    ("api:leads:lead-list",                          "GET",  API_STAFF),
+    # Store B's consultant may not hand a lead to store A: a field error, nothing created.
+    ("api:leads:lead-list",                          "POST", {**STAFF_WRITE, "consultant_b": 400}, NEW_LEAD),
+    (("api:leads:lead-detail", {"pk": "lead"}),      "GET",  API_STAFF_STORE_OBJECT),
+    (("api:leads:lead-events", {"pk": "lead"}),      "POST", {**STAFF_WRITE, "consultant_b": 404}, {"kind": "viewed_model"}),
+    (("api:leads:lead-stage", {"pk": "lead"}),       "POST", API_STAFF_STORE_OBJECT, {"stage": "contacted"}),
+    ("api:leads:task-list",                          "GET",  API_STAFF),
+    (("api:leads:task-close", {"pk": "task"}),       "POST", API_STAFF_STORE_OBJECT, {"outcome": "已加微信"}),
+    ("api:leads:test-drive-request",                 "POST", {**API_OWNER, "owner": 201}, {**OWNER_REQUEST, "preferred_date": "2030-05-01"}),
+    ("api:leads:price-request",                      "POST", {**API_OWNER, "owner": 201}, OWNER_REQUEST),
+]
+# fmt: on

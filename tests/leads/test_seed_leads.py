@@ -1,0 +1,73 @@
+"""The leads step of seed_demo: believable data for every store, idempotent."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from django.db.models import Count
+
+from accounts import demo
+from accounts.management.commands.seed_demo import STEPS
+from accounts.models import Store
+from leads.demo import LEADS_PER_STORE, seed_leads
+from leads.models import (
+    Call,
+    Channel,
+    ChannelCost,
+    FollowUpTask,
+    Lead,
+    LeadEvent,
+    LearnedScoreModel,
+    NurtureStep,
+    ScoringConfig,
+    Stage,
+    TaskKind,
+)
+from leads.services import stage_can_change
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def group(db):
+    demo.seed_group()
+    demo.seed_members(count=120)
+
+
+def _counts():
+    return (Lead.objects.count(), LeadEvent.objects.count(), FollowUpTask.objects.count(), Call.objects.count(),
+            ChannelCost.objects.count(), NurtureStep.objects.count(), Channel.objects.count())
+
+
+def test_seed_leads_for_every_store_and_idempotent(group):
+    assert "leads.demo.seed_leads" in STEPS
+    created = seed_leads(rng=random.Random(1))
+    assert created == LEADS_PER_STORE * Store.objects.count()
+    before = _counts()
+    assert seed_leads(rng=random.Random(2)) == 0
+    assert _counts() == before
+
+    assert {"oem", "autohome", "dongchedi", "miniprogram", "walkin", "dcc", "event"} <= set(
+        Channel.objects.values_list("code", flat=True))
+    assert ChannelCost.objects.filter(store__isnull=True).exists() and ChannelCost.objects.filter(store__isnull=False).exists()
+    assert NurtureStep.objects.count() >= 3 and ScoringConfig.objects.filter(pk=1).exists()
+    per_store = dict(Lead.objects.values_list("store__code").annotate(n=Count("pk")))
+    assert set(per_store) == {s[0] for s in demo.STORES} and set(per_store.values()) == {LEADS_PER_STORE}
+
+    stages = dict(Lead.objects.values_list("stage").annotate(n=Count("pk")).order_by())
+    assert all(stages.get(s, 0) > 0 for s in Stage.values)
+    defeated = Lead.objects.filter(stage=Stage.DEFEATED)
+    assert not defeated.filter(defeat_reason="").exists()
+    assert Lead.objects.filter(is_open=True, is_hot=True, assigned_to__isnull=False).exists()
+    assert Lead.objects.filter(member__isnull=False).exists()
+    assert FollowUpTask.objects.filter(kind=TaskKind.FIRST_CALL).exists() and Call.objects.exists()
+    assert LearnedScoreModel.objects.exists() and Lead.objects.filter(learned_score__isnull=False).exists()
+
+
+def test_seeded_history_obeys_the_funnel_rules(group):
+    seed_leads(rng=random.Random(1))
+    for from_stage, to_stage in (
+        LeadEvent.objects.filter(kind="stage_changed").values_list("from_stage", "to_stage").distinct()
+    ):
+        assert stage_can_change(from_stage, to_stage), (from_stage, to_stage)
