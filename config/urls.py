@@ -10,14 +10,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 api_v1 = [
     path("", include(("accounts.api.urls", "accounts"))),
     path("", include(("leads.api.urls", "leads"))),
+    path("", include(("membership.api.urls", "membership"))),
 ]
 portal = [
     path("", include("accounts.portal.urls")),
     path("leads/", include(("leads.portal.urls", "leads"))),
+    path("membership/", include(("membership.portal.urls", "membership"))),
 ]
 mobile = [
     path("", include("accounts.mobile.urls")),
     path("leads/", include(("leads.mobile.urls", "leads"))),
+    path("membership/", include(("membership.mobile.urls", "membership"))),
 ]
 
 urlpatterns = [

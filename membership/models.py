@@ -1,1 +1,458 @@
-"""Membership tiers, points ledger, coupons (issue: membership). Models arrive with their issue."""
+"""Membership and care: cards and tiers, the points ledger, coupons, visits and
+spend, tags, member profiles (lifecycle, RFM) and the care automations' log."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Member, Store
+
+
+class SingletonMixin:
+    @classmethod
+    def current(cls):
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+# --- Tiers and cards -------------------------------------------------------------------------
+
+
+class Tier(models.Model):
+    code = models.SlugField(_("代码"), max_length=16, unique=True)
+    name = models.CharField(_("名称"), max_length=32)
+    level = models.PositiveSmallIntegerField(_("等级"), unique=True, help_text=_("越大越高"))
+    threshold = models.PositiveIntegerField(_("成长值门槛"), default=0)
+    points_multiplier = models.DecimalField(_("积分倍率"), max_digits=4, decimal_places=2, default=1)
+    perks = models.TextField(_("会员权益"), blank=True)
+    coupon_templates = models.ManyToManyField(
+        "CouponTemplate", blank=True, related_name="tiers", verbose_name=_("等级礼包")
+    )
+
+    class Meta:
+        ordering = ["level"]
+        verbose_name = _("会员等级")
+        verbose_name_plural = _("会员等级")
+        constraints = [models.CheckConstraint(name="tier_multiplier_positive", condition=Q(points_multiplier__gt=0))]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlanCondition(models.TextChoices):
+    FREE = "free", _("免费注册")
+    PURCHASE = "purchase", _("购车")
+    SERVICE = "service", _("维保到店")
+
+
+class CardPlan(models.Model):
+    """开卡方案: per store (or group-wide when store is empty)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("门店"))
+    name = models.CharField(_("方案名称"), max_length=64)
+    condition = models.CharField(_("开卡条件"), max_length=16, choices=PlanCondition.choices, default=PlanCondition.FREE)
+    welcome_points = models.PositiveIntegerField(_("开卡积分"), default=0)
+    coupon_templates = models.ManyToManyField("CouponTemplate", blank=True, related_name="+", verbose_name=_("开卡礼券"))
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("开卡方案")
+        verbose_name_plural = _("开卡方案")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def new_card_no() -> str:
+    return "DO" + "".join(secrets.choice("0123456789") for _ in range(12))
+
+
+class MembershipCard(models.Model):
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="card", verbose_name=_("会员"))
+    card_no = models.CharField(_("卡号"), max_length=20, unique=True, default=new_card_no)
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="cards", verbose_name=_("等级"))
+    plan = models.ForeignKey(CardPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="cards")
+    points_balance = models.IntegerField(_("积分余额"), default=0)
+    growth_value = models.PositiveIntegerField(_("成长值"), default=0)
+    opened_at = models.DateTimeField(_("开卡时间"), default=timezone.now)
+    downgrade_notice_at = models.DateTimeField(_("降级提醒时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("会员卡")
+        verbose_name_plural = _("会员卡")
+        constraints = [models.CheckConstraint(name="points_balance_not_negative", condition=Q(points_balance__gte=0))]
+
+    def __str__(self) -> str:
+        return self.card_no
+
+
+# --- Points ledger ---------------------------------------------------------------------------
+
+
+class EntryKind(models.TextChoices):
+    EARN = "earn", _("获得")
+    SPEND = "spend", _("使用")
+    EXPIRE = "expire", _("过期")
+    ADJUST = "adjust", _("调整")
+    REFUND = "refund", _("退回")
+
+
+class PointsEntry(models.Model):
+    """Append-only.  ``points`` is signed; positive entries (earn, refund,
+    positive adjust) are lots with ``remaining`` and ``expires_at``; spends and
+    expiries consume the oldest lots first (FIFO)."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="points_entries", verbose_name=_("会员"))
+    kind = models.CharField(_("类型"), max_length=8, choices=EntryKind.choices)
+    points = models.IntegerField(_("积分"))
+    remaining = models.PositiveIntegerField(_("剩余可用"), default=0)
+    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True, db_index=True)
+    balance_after = models.PositiveIntegerField(_("变动后余额"))
+    reason = models.CharField(_("原因"), max_length=200)
+    source_type = models.CharField(_("来源类型"), max_length=64, blank=True)
+    source_id = models.CharField(_("来源 ID"), max_length=64, blank=True)
+    store = models.ForeignKey(Store, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("门店"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("操作人")
+    )
+    idempotency_key = models.CharField(_("幂等键"), max_length=128)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("积分流水")
+        verbose_name_plural = _("积分流水")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "idempotency_key"], name="points_entry_idempotent"),
+            models.CheckConstraint(name="points_entry_not_zero", condition=~Q(points=0)),
+            models.CheckConstraint(name="points_remaining_within_lot", condition=Q(remaining__lte=F("points")) | Q(remaining=0)),
+        ]
+        indexes = [models.Index(fields=["member", "expires_at"], name="points_lots", condition=Q(remaining__gt=0))]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.points:+d}"
+
+
+class PointsAllocation(models.Model):
+    """Which lot a spend or expiry took its points from (refunds give them back)."""
+
+    entry = models.ForeignKey(PointsEntry, on_delete=models.PROTECT, related_name="allocations")
+    lot = models.ForeignKey(PointsEntry, on_delete=models.PROTECT, related_name="+")
+    points = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(name="allocation_positive", condition=Q(points__gt=0))]
+
+
+class EarningRuleKind(models.TextChoices):
+    PER_YUAN_SERVICE = "per_yuan_service", _("维保消费每元")
+    PER_YUAN_INSURANCE = "per_yuan_insurance", _("保险消费每元")
+    PER_YUAN_MALL = "per_yuan_mall", _("商城消费每元")
+    CHECKIN = "checkin", _("每日签到")
+    COMPLETE_PROFILE = "complete_profile", _("完善资料")
+    ADD_VEHICLE = "add_vehicle", _("添加车辆")
+    REFER_FRIEND = "refer_friend", _("推荐好友")
+
+
+class EarningRule(models.Model):
+    kind = models.CharField(_("规则"), max_length=24, choices=EarningRuleKind.choices, unique=True)
+    points = models.DecimalField(
+        _("积分"), max_digits=8, decimal_places=2, help_text=_("每元消费的积分，或一次任务的积分")
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("积分规则")
+        verbose_name_plural = _("积分规则")
+        constraints = [models.CheckConstraint(name="earning_rule_not_negative", condition=Q(points__gte=0))]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class MembershipSettings(SingletonMixin, models.Model):
+    """One row (pk=1) of HQ-editable knobs: expiry, thresholds, RFM, lifecycle."""
+
+    points_expiry_months = models.PositiveSmallIntegerField(_("积分有效期（月）"), default=24)
+    expiry_reminder_days = models.PositiveSmallIntegerField(_("过期提醒提前天数"), default=30)
+    large_adjustment = models.PositiveIntegerField(_("大额调整需店总审批（积分）"), default=1000)
+    growth_window_days = models.PositiveSmallIntegerField(_("成长值统计窗口（天）"), default=365)
+    rfm_window_days = models.PositiveSmallIntegerField(_("RFM 窗口（天）"), default=365)
+    rfm_statistic = models.CharField(_("RFM 比较基准"), max_length=8, default="mean", choices=[("mean", _("均值")), ("median", _("中位数"))])
+    rfm_scope = models.CharField(_("RFM 比较范围"), max_length=8, default="group", choices=[("group", _("集团")), ("store", _("门店"))])
+    lifecycle_intro_days = models.PositiveSmallIntegerField(_("引入期天数"), default=90)
+    lifecycle_intro_max_visits = models.PositiveSmallIntegerField(_("引入期最多到店次数"), default=1)
+    lifecycle_growth_min_visits = models.PositiveSmallIntegerField(_("成长期最少到店次数"), default=2)
+    lifecycle_maturity_min_visits = models.PositiveSmallIntegerField(_("成熟期最少到店次数"), default=4)
+    lifecycle_dormant_days = models.PositiveSmallIntegerField(_("休眠期起始天数"), default=90)
+    lifecycle_churned_days = models.PositiveSmallIntegerField(_("流失期起始天数"), default=365)
+    birthday_on_first_of_month = models.BooleanField(_("每月 1 日发送生日关怀"), default=True)
+    winback_event_months = models.PositiveSmallIntegerField(_("挽回：活动消息（月）"), default=3)
+    winback_sms_months = models.PositiveSmallIntegerField(_("挽回：短信+券（月）"), default=5)
+    winback_call_months = models.PositiveSmallIntegerField(_("挽回：电话任务（月）"), default=7)
+
+    class Meta:
+        verbose_name = _("会员运营设置")
+        verbose_name_plural = _("会员运营设置")
+        constraints = [models.CheckConstraint(name="membership_settings_singleton", condition=Q(pk=1))]
+
+    def __str__(self) -> str:
+        return str(_("会员运营设置"))
+
+
+# --- Coupons ---------------------------------------------------------------------------------
+
+
+class CouponScope(models.TextChoices):
+    PLATFORM = "platform", _("平台券")
+    MERCHANT = "merchant", _("商家券")
+
+
+class CouponKind(models.TextChoices):
+    TAXI = "taxi", _("到店打车券")
+    CAR_PURCHASE = "car_purchase", _("购车券")
+    MAINTENANCE = "maintenance", _("保养券")
+    BIRTHDAY_CAKE = "birthday_cake", _("生日蛋糕券")
+    CASH_OFF = "cash_off", _("代金券")
+    DISCOUNT = "discount", _("折扣券")
+
+
+class CouponTemplate(models.Model):
+    name = models.CharField(_("名称"), max_length=64)
+    scope = models.CharField(_("类型"), max_length=16, choices=CouponScope.choices, default=CouponScope.PLATFORM)
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("发券门店（商家券）")
+    )
+    kind = models.CharField(_("券种"), max_length=16, choices=CouponKind.choices)
+    value = models.DecimalField(_("面值（元）"), max_digits=10, decimal_places=2, default=0)
+    discount_percent = models.PositiveSmallIntegerField(_("折扣（%）"), null=True, blank=True)
+    valid_from = models.DateField(_("有效期起"), null=True, blank=True)
+    valid_to = models.DateField(_("有效期止"), null=True, blank=True)
+    valid_days = models.PositiveSmallIntegerField(_("领取后有效天数"), null=True, blank=True)
+    stock = models.PositiveIntegerField(_("库存"), null=True, blank=True, help_text=_("空 = 不限"))
+    per_member_limit = models.PositiveSmallIntegerField(_("每人限领"), default=1)
+    accepted_stores = models.ManyToManyField(Store, blank=True, related_name="+", verbose_name=_("可核销门店（空=全部）"))
+    points_price = models.PositiveIntegerField(_("积分兑换价"), null=True, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("券模板")
+        verbose_name_plural = _("券模板")
+        constraints = [
+            models.CheckConstraint(name="coupon_value_not_negative", condition=Q(value__gte=0)),
+            models.CheckConstraint(name="coupon_stock_not_negative", condition=Q(stock__gte=0) | Q(stock__isnull=True)),
+            models.CheckConstraint(
+                name="merchant_coupon_has_store", condition=~Q(scope="merchant") | Q(store__isnull=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def new_coupon_code() -> str:
+    return "".join(secrets.choice("23456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(12))
+
+
+class CouponStatus(models.TextChoices):
+    ISSUED = "issued", _("可使用")
+    REDEEMED = "redeemed", _("已核销")
+    VOID = "void", _("已作废")
+    EXPIRED = "expired", _("已过期")
+
+
+class CouponSource(models.TextChoices):
+    CAMPAIGN = "campaign", _("活动")
+    STAFF = "staff", _("员工发放")
+    TIER = "tier", _("等级权益")
+    POINTS = "points", _("积分兑换")
+    CARD = "card", _("开卡礼")
+    BIRTHDAY = "birthday", _("生日关怀")
+    WINBACK = "winback", _("流失挽回")
+    NURTURE = "nurture", _("线索培育")
+
+
+class Coupon(models.Model):
+    template = models.ForeignKey(CouponTemplate, on_delete=models.PROTECT, related_name="coupons", verbose_name=_("券模板"))
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="coupons", verbose_name=_("会员"))
+    code = models.CharField(_("券码"), max_length=16, unique=True, default=new_coupon_code)
+    status = models.CharField(_("状态"), max_length=16, choices=CouponStatus.choices, default=CouponStatus.ISSUED, db_index=True)
+    source = models.CharField(_("来源"), max_length=16, choices=CouponSource.choices)
+    issued_at = models.DateTimeField(_("发放时间"), default=timezone.now)
+    valid_until = models.DateTimeField(_("有效期至"), null=True, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    redeemed_at = models.DateTimeField(_("核销时间"), null=True, blank=True)
+    redeemed_store = models.ForeignKey(Store, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("核销门店"))
+    redeemed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    dedup_key = models.CharField(max_length=128, unique=True, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = _("券")
+        verbose_name_plural = _("券")
+        indexes = [models.Index(fields=["member", "status"], name="coupon_member_status")]
+
+    def __str__(self) -> str:
+        return f"{self.template} {self.code}"
+
+
+# --- Visits and spend ------------------------------------------------------------------------
+
+
+class TransactionKind(models.TextChoices):
+    SERVICE = "service", _("维保工单")
+    PARTS = "parts", _("配件")
+    INSURANCE = "insurance", _("保险")
+    CAR_PURCHASE = "car_purchase", _("购车")
+    MALL = "mall", _("商城订单")
+    COUPON_REDEMPTION = "coupon", _("核销券")
+    TEST_DRIVE = "test_drive", _("试驾")
+    CHECKIN = "checkin", _("到店签到")
+
+
+VISIT_KINDS = frozenset(TransactionKind.values)  # every transaction is a store visit
+
+
+class Transaction(models.Model):
+    """A member's visit or spend at a store (DMS import, integrations, our own events)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transactions", verbose_name=_("会员"))
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("门店"))
+    occurred_at = models.DateTimeField(_("发生时间"))
+    kind = models.CharField(_("类型"), max_length=16, choices=TransactionKind.choices)
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2, default=0)
+    reference = models.CharField(_("单据号"), max_length=64, unique=True)
+    source = models.CharField(_("来源"), max_length=16, default="api")
+    created_at = models.DateTimeField(_("录入时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("到店与消费")
+        verbose_name_plural = _("到店与消费")
+        indexes = [
+            models.Index(fields=["member", "occurred_at"], name="txn_member_time"),
+            models.Index(fields=["store", "occurred_at"], name="txn_store_time"),
+        ]
+        constraints = [models.CheckConstraint(name="txn_amount_not_negative", condition=Q(amount__gte=0))]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.reference}"
+
+
+class CheckIn(models.Model):
+    """Daily sign-in for points (签到), once per member per day."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "day"], name="checkin_once_a_day")]
+
+
+# --- Profiles, tags, lifecycle, RFM ----------------------------------------------------------
+
+
+class Lifecycle(models.TextChoices):
+    INTRODUCTION = "introduction", _("引入期")
+    GROWTH = "growth", _("成长期")
+    MATURITY = "maturity", _("成熟期")
+    DORMANT = "dormant", _("休眠期")
+    CHURNED = "churned", _("流失期")
+
+
+class RFMSegment(models.TextChoices):
+    IMPORTANT_VALUE = "important_value", _("重要价值客户")
+    IMPORTANT_DEVELOP = "important_develop", _("重要发展客户")
+    IMPORTANT_KEEP = "important_keep", _("重要保持客户")
+    IMPORTANT_RETAIN = "important_retain", _("重要挽留客户")
+    GENERAL_VALUE = "general_value", _("一般价值客户")
+    GENERAL_DEVELOP = "general_develop", _("一般发展客户")
+    GENERAL_KEEP = "general_keep", _("一般保持客户")
+    GENERAL_RETAIN = "general_retain", _("一般挽留客户")
+
+
+class MemberProfile(models.Model):
+    """Computed by the daily job (set-based); one row per member."""
+
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="profile", primary_key=True)
+    lifecycle = models.CharField(_("生命周期"), max_length=16, choices=Lifecycle.choices, blank=True, db_index=True)
+    rfm_segment = models.CharField(_("RFM 分群"), max_length=20, choices=RFMSegment.choices, blank=True, db_index=True)
+    recency_days = models.PositiveIntegerField(_("最近消费距今（天）"), null=True, blank=True)
+    frequency = models.PositiveIntegerField(_("消费次数"), default=0)
+    monetary = models.DecimalField(_("消费金额"), max_digits=14, decimal_places=2, default=0)
+    last_visit_at = models.DateTimeField(_("最近到店"), null=True, blank=True)
+    visits_12m = models.PositiveIntegerField(_("近 12 个月到店"), default=0)
+    computed_on = models.DateField(_("计算日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("会员画像")
+        verbose_name_plural = _("会员画像")
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.lifecycle} {self.rfm_segment}"
+
+
+class Tag(models.Model):
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=32)
+    is_rule = models.BooleanField(_("规则标签"), default=False, help_text=_("由每日任务计算，不可手动添加"))
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("标签")
+        verbose_name_plural = _("标签")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MemberTag(models.Model):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="member_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="member_tags")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "tag"], name="member_tag_once")]
+
+
+class CareKind(models.TextChoices):
+    BIRTHDAY = "birthday", _("生日关怀")
+    WINBACK_EVENT = "winback_event", _("挽回：活动消息")
+    WINBACK_SMS = "winback_sms", _("挽回：短信+券")
+    WINBACK_CALL = "winback_call", _("挽回：电话任务")
+    POINTS_EXPIRY_REMINDER = "points_reminder", _("积分过期提醒")
+    DOWNGRADE_NOTICE = "downgrade_notice", _("降级提醒")
+
+
+class CareAction(models.Model):
+    """What the automations did, once per (member, kind, key): birthday per year,
+    win-back steps per dormancy spell (key = the last visit that started it)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="care_actions")
+    kind = models.CharField(_("类型"), max_length=20, choices=CareKind.choices)
+    key = models.CharField(_("周期键"), max_length=32)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("关怀记录")
+        verbose_name_plural = _("关怀记录")
+        constraints = [models.UniqueConstraint(fields=["member", "kind", "key"], name="care_action_once")]
+
+
+class DailyRun(models.Model):
+    """The daily job's steps done per date: a rerun skips what is done."""
+
+    day = models.DateField()
+    step = models.CharField(max_length=32)
+    finished_at = models.DateTimeField(default=timezone.now)
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "step"], name="daily_run_step_once")]

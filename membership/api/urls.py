@@ -1,1 +1,11 @@
-urlpatterns: list = []
+"""One URL module per topic, so the topics are built side by side."""
+
+from membership.api import urls_cards, urls_coupons, urls_points, urls_profiles, urls_transactions
+
+urlpatterns = [
+    *urls_points.urlpatterns,
+    *urls_cards.urlpatterns,
+    *urls_coupons.urlpatterns,
+    *urls_transactions.urlpatterns,
+    *urls_profiles.urlpatterns,
+]

@@ -1,1 +1,0 @@
-"""Every read of the membership app, scoped through accounts.scoping.stores_for."""

@@ -1,1 +1,0 @@
-"""Every write of the membership app (CONVENTIONS.md section 1)."""
