@@ -13,6 +13,7 @@ SCHEDULES: list[tuple[str, str, str, int | None]] = [
     ("leads-rescore-open", "leads.tasks.rescore_open", "H", None),
     ("leads-nurture-due", "leads.tasks.nurture_due", "I", 15),
     ("leads-learned-score", "leads.tasks.learned_score_retrain", "D", None),
+    ("membership-daily-ops", "membership.tasks.daily_ops", "D", None),
 ]
 
 

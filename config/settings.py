@@ -234,6 +234,10 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema.add_common_error_responses",
+    ],
     "TITLE": "DealerOps API",
     "DESCRIPTION": "车商运营平台 API: the owners' mini-program and staff integrations.",
     "VERSION": "1.0.0",
@@ -251,6 +255,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LeadStageEnum": "leads.models.Stage",
         "DefeatReasonEnum": "leads.models.DefeatReason",
+        "TransactionKindEnum": "membership.models.TransactionKind",
+        "CouponStatusEnum": "membership.models.CouponStatus",
     },
 }
 

@@ -10,5 +10,6 @@ from accounts.outbox.services import (  # noqa: F401
     in_quiet_hours,
     message_deliver,
     message_enqueue,
+    messages_enqueue_bulk,
     outbox_dispatch_due,
 )

@@ -41,6 +41,38 @@ def quiet_hours_end(when: dt.datetime) -> dt.datetime:
     return candidate
 
 
+def _initial_state(*, is_marketing: bool, member, now: dt.datetime) -> tuple[str, dt.datetime, str]:
+    """The consent and quiet-hours rules of every outgoing message, in one place:
+    marketing without consent is suppressed; marketing in quiet hours waits."""
+    if is_marketing:
+        if member is None or not member.marketing_consent:
+            return OutboxStatus.SUPPRESSED, now, "no marketing consent"
+        if in_quiet_hours(now):
+            return OutboxStatus.PENDING, quiet_hours_end(now), ""
+    return OutboxStatus.PENDING, now, ""
+
+
+def messages_enqueue_bulk(*, messages: list[dict]) -> int:
+    """Write many messages in one insert (the daily care jobs): the same rules
+    as ``message_enqueue``; a repeated ``dedup_key`` adds nothing.  Each dict
+    has channel, recipient, body, dedup_key, member and optionally template,
+    payload, is_marketing (default True), store.  The scheduled sweep sends them."""
+    now = timezone.now()
+    rows = []
+    for msg in messages:
+        member = msg.get("member")
+        is_marketing = msg.get("is_marketing", True)
+        status, next_attempt_at, last_error = _initial_state(is_marketing=is_marketing, member=member, now=now)
+        rows.append(OutboxMessage(
+            channel=msg["channel"], recipient=msg["recipient"], body=msg["body"], dedup_key=msg["dedup_key"],
+            member=member, store_id=msg["store"].pk if msg.get("store") else getattr(member, "store_id", None), template=msg.get("template", ""),
+            payload=msg.get("payload", {}), is_marketing=is_marketing, status=status,
+            next_attempt_at=next_attempt_at, last_error=last_error,
+        ))
+    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
 def message_enqueue(
     *,
     channel: str,
@@ -66,14 +98,7 @@ def message_enqueue(
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
     now = timezone.now()
-    status = OutboxStatus.PENDING
-    next_attempt_at = now
-    last_error = ""
-    if is_marketing:
-        if member is None or not member.marketing_consent:
-            status, last_error = OutboxStatus.SUPPRESSED, "no marketing consent"
-        elif in_quiet_hours(now):
-            next_attempt_at = quiet_hours_end(now)
+    status, next_attempt_at, last_error = _initial_state(is_marketing=is_marketing, member=member, now=now)
     try:
         with transaction.atomic():
             message = OutboxMessage.objects.create(

@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from membership.mobile import points as views
+
+urlpatterns = [
+    path("points/", views.MyPointsView.as_view(), name="points"),
+]

@@ -1,1 +1,9 @@
-urlpatterns: list = []
+from django.urls import path
+
+from membership.portal import coupons
+
+urlpatterns = [
+    path("coupons/redeem/", coupons.CouponRedeemView.as_view(), name="coupon-redeem"),
+    path("coupons/templates/", coupons.CouponTemplateListView.as_view(), name="coupon-template-list"),
+    path("coupons/issue/", coupons.CouponIssueView.as_view(), name="coupon-issue"),
+]

@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from membership.portal import transactions as views
+
+urlpatterns = [
+    path("transactions/import/", views.TransactionImportView.as_view(), name="transaction-import"),
+]

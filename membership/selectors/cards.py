@@ -1,1 +1,35 @@
-"""membership selectors: cards."""
+"""membership selectors: cards and tiers."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from accounts.models import Member
+from accounts.scoping import scope
+from membership.models import CardPlan, MembershipCard, Tier
+
+
+def card_get_for_member(*, member: Member) -> MembershipCard | None:
+    return MembershipCard.objects.select_related("tier", "plan").filter(member=member).first()
+
+
+def card_list(*, actor) -> QuerySet[MembershipCard]:
+    """Staff: cards of the members of the stores ``actor`` may see."""
+    return scope(MembershipCard.objects.select_related("member", "tier"), actor, store_field="member__store")
+
+
+def card_plan_list_for_member(*, member: Member) -> QuerySet[CardPlan]:
+    from membership.services.cards import card_plans_for
+
+    return card_plans_for(member=member)
+
+
+def card_progress(*, card: MembershipCard) -> dict:
+    """Where the card stands: next tier, growth value still needed, percent."""
+    next_tier = Tier.objects.filter(level__gt=card.tier.level).order_by("level").first()
+    if next_tier is None:
+        return {"next_tier": None, "needed": 0, "percent": 100}
+    base = card.tier.threshold
+    span = max(next_tier.threshold - base, 1)
+    percent = int(max(0, min(100, (card.growth_value - base) * 100 / span)))
+    return {"next_tier": next_tier, "needed": max(next_tier.threshold - card.growth_value, 0), "percent": percent}

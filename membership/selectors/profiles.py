@@ -1,1 +1,109 @@
-"""membership selectors: profiles."""
+"""membership selectors: profiles (member 360, tags, audiences).  Always scoped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, QuerySet
+
+from accounts.models import Member, User
+from accounts.scoping import scope
+from accounts.selectors import member_get
+from membership.models import Coupon, MembershipCard, MemberProfile, MemberTag, PointsEntry, Tag, Transaction
+
+RECENT = 20
+
+
+@dataclass
+class TimelineEvent:
+    at: object
+    kind: str  # transaction, points, coupon, lead, call, tag
+    title: str
+    detail: str = ""
+
+
+@dataclass
+class Member360:
+    member: Member
+    vehicles: list
+    card: MembershipCard | None
+    profile: MemberProfile | None
+    points_entries: list
+    coupons: list
+    transactions: list
+    leads: list
+    calls: list
+    tags: list
+    manual_tags: list = field(default_factory=list)
+    timeline: list[TimelineEvent] = field(default_factory=list)
+
+
+def _points_history(member: Member) -> list:
+    try:
+        from membership.selectors import points as points_selectors
+    except ImportError:  # pragma: no cover
+        points_selectors = None
+    history = getattr(points_selectors, "points_history", None)
+    if history is not None:
+        try:
+            return list(history(member=member)[:RECENT])
+        except TypeError:
+            pass
+    return list(PointsEntry.objects.filter(member=member).order_by("-created_at", "-id")[:RECENT])
+
+
+def member_360(*, actor: User, pk) -> Member360:
+    """Everything about one member the actor may operate (another store's
+    member is a 404, through ``member_get``)."""
+    from leads.models import Call, Lead
+
+    member = member_get(actor=actor, pk=pk)
+    card = MembershipCard.objects.select_related("tier").filter(member=member).first()
+    profile = MemberProfile.objects.filter(member=member).first()
+    transactions = list(Transaction.objects.filter(member=member).select_related("store").order_by("-occurred_at", "-id")[:RECENT])
+    coupons = list(Coupon.objects.filter(member=member).select_related("template").order_by("-issued_at", "-id")[:RECENT])
+    leads = list(Lead.objects.filter(member=member).select_related("store").order_by("-created_at", "-id")[:RECENT])
+    calls = list(Call.objects.filter(member=member).order_by("-started_at", "-id")[:RECENT])
+    tags = list(MemberTag.objects.filter(member=member).select_related("tag").order_by("tag__is_rule", "tag__code"))
+    points_entries = _points_history(member)
+    tagged = {mt.tag_id for mt in tags}
+    result = Member360(
+        member=member, vehicles=list(member.vehicles.select_related("brand")), card=card, profile=profile,
+        points_entries=points_entries, coupons=coupons, transactions=transactions, leads=leads, calls=calls, tags=tags,
+        manual_tags=[t for t in Tag.objects.filter(is_rule=False) if t.pk not in tagged],
+    )
+    events = [TimelineEvent(t.occurred_at, "transaction", t.get_kind_display(), f"{t.store.code} ¥{t.amount} {t.reference}")
+              for t in transactions]
+    events += [TimelineEvent(e.created_at, "points", e.get_kind_display(), f"{e.points:+d} {e.reason}") for e in points_entries]
+    events += [TimelineEvent(c.issued_at, "coupon", str(c.template), c.get_status_display()) for c in coupons]
+    events += [TimelineEvent(lead.created_at, "lead", str(getattr(lead, "get_stage_display", lambda: "")()),
+                             getattr(lead, "model_interest", "") or "") for lead in leads]
+    events += [TimelineEvent(call.started_at, "call", str(getattr(call, "get_status_display", lambda: "")()),
+                             (call.summary or "")[:80]) for call in calls]
+    events += [TimelineEvent(mt.created_at, "tag", mt.tag.name, "") for mt in tags]
+    events.append(TimelineEvent(member.joined_at, "joined", "入会", member.store.code))
+    if card is not None:
+        events.append(TimelineEvent(card.opened_at, "card", "开卡", card.card_no))
+    result.timeline = sorted(events, key=lambda e: e.at, reverse=True)[:50]
+    return result
+
+
+def tag_list() -> QuerySet[Tag]:
+    return Tag.objects.annotate(member_count=Count("member_tags")).order_by("is_rule", "code")
+
+
+def audience_list(
+    *, actor: User, tags: list | None = None, lifecycle: str = "", rfm_segment: str = "", store=None
+) -> QuerySet[Member]:
+    """Members the actor may see with ALL the given tags, in the lifecycle
+    stage / RFM segment, owned by ``store``."""
+    members = scope(Member.objects.select_related("store"), actor)
+    for tag in tags or []:
+        members = members.filter(pk__in=MemberTag.objects.filter(tag=tag).values("member_id"))
+    if lifecycle:
+        members = members.filter(profile__lifecycle=lifecycle)
+    if rfm_segment:
+        members = members.filter(profile__rfm_segment=rfm_segment)
+    if store is not None:
+        members = members.filter(store=store)
+    return members.order_by("-joined_at", "-id")

@@ -1,1 +1,262 @@
-"""membership services: cards."""
+"""membership services: cards (开卡) and tiers (upgrade now, downgrade with notice).
+
+Growth value (成长值) rule: 1 point per whole yuan of the member's transactions
+(every kind, at every store) that occurred in the last
+``MembershipSettings.growth_window_days`` days.  A member's tier is the
+highest tier whose ``threshold`` the growth value reaches; upgrades apply at
+once (``tier_upgrade_check``), downgrades only in the periodic
+``tiers_reevaluate``: first a notice, then one level down if the member is
+still below the threshold ``DOWNGRADE_GRACE_DAYS`` days later."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import DecimalField, F, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Floor
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.models import Channel, Member, OutboxMessage, OutboxStatus
+from accounts.outbox.services import message_enqueue
+from membership import exceptions as errors
+from membership.exceptions import MembershipError
+from membership.models import (
+    CardPlan,
+    CareAction,
+    CareKind,
+    CouponSource,
+    MembershipCard,
+    MembershipSettings,
+    PlanCondition,
+    Tier,
+    Transaction,
+    TransactionKind,
+)
+from membership.services import coupons as coupon_services
+
+DOWNGRADE_GRACE_DAYS = 30
+
+
+# --- growth value ------------------------------------------------------------------------------
+
+
+def _window_start(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(days=MembershipSettings.current().growth_window_days)
+
+
+def growth_value_for(*, member: Member, now: dt.datetime | None = None) -> int:
+    now = now or timezone.now()
+    total = Transaction.objects.filter(
+        member=member, occurred_at__gt=_window_start(now), occurred_at__lte=now
+    ).aggregate(total=Sum("amount"))["total"]
+    return int(total or 0)
+
+
+def tier_for_growth(growth: int) -> Tier | None:
+    return Tier.objects.filter(threshold__lte=growth).order_by("-level").first()
+
+
+# --- plans and opening -------------------------------------------------------------------------
+
+
+def card_plans_for(*, member: Member):
+    """Active plans open to ``member``: the owning store's first, then group-wide."""
+    from django.db.models import Q
+
+    return CardPlan.objects.filter(Q(store=member.store_id) | Q(store__isnull=True), is_active=True).order_by(
+        F("store").asc(nulls_last=True), "pk"
+    )
+
+
+def card_plan_eligibility_error(*, plan: CardPlan, member: Member) -> MembershipError | None:
+    if plan.condition == PlanCondition.PURCHASE:
+        bought = Transaction.objects.filter(member=member, kind=TransactionKind.CAR_PURCHASE).exists()
+        if not (bought or member.vehicles.exists()):
+            return MembershipError(errors.CARD_NEEDS_PURCHASE, code="card_needs_purchase", status_code=403)
+    elif plan.condition == PlanCondition.SERVICE:
+        if not Transaction.objects.filter(member=member, kind=TransactionKind.SERVICE).exists():
+            return MembershipError(errors.CARD_NEEDS_SERVICE, code="card_needs_service", status_code=403)
+    return None
+
+
+def card_open(*, member: Member, plan: CardPlan | None = None, actor=None) -> MembershipCard:
+    """Open ``member``'s card (one per member: a repeat returns the card).
+
+    With ``plan``: it must be active and of the member's store (or
+    group-wide) and the member must meet its condition.  Without: the first
+    plan the member qualifies for (own store's before group-wide); when none
+    applies the card opens without welcome benefits (free signup).  The card
+    starts at the lowest tier (then ``tier_upgrade_check`` lifts it if the
+    member's growth value is already higher), the plan's welcome points are
+    earned (key ``card-open:<member>``) and its coupon pack issued."""
+    existing = MembershipCard.objects.filter(member=member).first()
+    if existing is not None:
+        return existing
+    if plan is not None:
+        if not plan.is_active or (plan.store_id is not None and plan.store_id != member.store_id):
+            raise MembershipError(errors.CARD_PLAN_NOT_AVAILABLE, code="card_plan_not_available",
+                                  fields={"plan": [str(errors.CARD_PLAN_NOT_AVAILABLE)]})
+        refusal = card_plan_eligibility_error(plan=plan, member=member)
+        if refusal is not None:
+            raise refusal
+    else:
+        plan = next((p for p in card_plans_for(member=member)
+                     if card_plan_eligibility_error(plan=p, member=member) is None), None)
+    lowest = Tier.objects.order_by("level").first()
+    if lowest is None:
+        raise MembershipError(errors.CARD_NO_TIERS, code="card_no_tiers", status_code=409)
+    try:
+        with transaction.atomic():
+            card = MembershipCard.objects.create(member=member, tier=lowest, plan=plan)
+            audit_record(actor=actor, action="membership.card.opened", obj=card, store=member.store,
+                         data={"plan": plan.pk if plan else None, "card_no": card.card_no})
+            if plan is not None:
+                _welcome(card=card, plan=plan, member=member, actor=actor)
+    except IntegrityError:
+        existing = MembershipCard.objects.filter(member=member).first()
+        if existing is None:
+            raise
+        return existing
+    tier_upgrade_check(member=member)
+    card.refresh_from_db()
+    return card
+
+
+def _welcome(*, card: MembershipCard, plan: CardPlan, member: Member, actor) -> None:
+    from membership.services import points as points_services
+
+    if plan.welcome_points:
+        points_services.points_earn(
+            member=member,
+            points=plan.welcome_points,
+            reason=f"开卡礼：{plan.name}",
+            source_type="card",
+            source_id=str(card.pk),
+            idempotency_key=f"card-open:{member.pk}",
+            actor=actor if getattr(actor, "is_staff_member", False) else None,
+            store=plan.store or member.store,
+        )
+    _issue_pack(member=member, templates=plan.coupon_templates.all(), source=CouponSource.CARD,
+                key=f"card-open:{member.pk}")
+
+
+def _issue_pack(*, member: Member, templates, source: str, key: str) -> list:
+    """Issue one coupon of each template (system issue, deduplicated by
+    ``key``); a template that is sold out or inactive is skipped so the card
+    still opens / the tier still changes."""
+    issued = []
+    for template in templates:
+        try:
+            issued.append(coupon_services.coupon_issue(
+                template=template, member=member, source=source, dedup_key=f"{key}:{template.pk}"
+            ))
+        except MembershipError:
+            continue
+    return issued
+
+
+# --- tiers -------------------------------------------------------------------------------------
+
+
+def tier_upgrade_check(*, member: Member, now: dt.datetime | None = None) -> MembershipCard | None:
+    """Refresh the card's growth value and upgrade at once when it reaches a
+    higher tier (never downgrades).  The new tier's coupon pack is issued once
+    per tier and the member gets a notice (deduplicated per tier)."""
+    card = MembershipCard.objects.select_related("tier").filter(member=member).first()
+    if card is None:
+        return None
+    growth = growth_value_for(member=member, now=now)
+    target = tier_for_growth(growth)
+    with transaction.atomic():
+        MembershipCard.objects.filter(pk=card.pk).update(growth_value=growth)
+        if target is not None and target.level > card.tier.level:
+            upgraded = MembershipCard.objects.filter(pk=card.pk, tier=card.tier).update(
+                tier=target, downgrade_notice_at=None
+            )
+            if upgraded:
+                audit_record(actor=None, action="membership.card.tier_upgraded", obj=card, store=member.store,
+                             data={"from": card.tier.code, "to": target.code, "growth_value": growth})
+                _issue_pack(member=member, templates=target.coupon_templates.all(), source=CouponSource.TIER,
+                            key=f"tier:{member.pk}:{target.pk}")
+                message_enqueue(
+                    channel=Channel.WECHAT, recipient=member.mobile, member=member, store=member.store,
+                    template="membership.tier_upgraded", dedup_key=f"tier-up:{member.pk}:{target.pk}",
+                    body=f"恭喜您升级为{target.name}，成长值 {growth}。",
+                    payload={"tier": target.code, "growth_value": growth},
+                )
+    card.refresh_from_db()
+    return card
+
+
+def tiers_reevaluate(*, today: dt.date) -> dict:
+    """Set-based periodic re-evaluation (the daily job's step).
+
+    1. every card's growth value is recomputed in one UPDATE;
+    2. cards back at or above their tier's threshold lose a pending notice;
+    3. cards noticed ``DOWNGRADE_GRACE_DAYS`` or more days ago and still below
+       drop one level (one UPDATE per tier);
+    4. cards below their threshold without a notice get one (``downgrade_notice_at``,
+       a CareAction and an outbox message, in bulk).
+    Safe to run twice for the same date."""
+    day_start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    as_of = day_start + dt.timedelta(days=1)
+    window_start = as_of - dt.timedelta(days=MembershipSettings.current().growth_window_days)
+    spent = (
+        Transaction.objects.filter(member=OuterRef("member_id"), occurred_at__gte=window_start, occurred_at__lt=as_of)
+        .order_by().values("member").annotate(total=Sum("amount")).values("total")
+    )
+    MembershipCard.objects.update(
+        growth_value=Cast(Floor(Coalesce(Subquery(spent, output_field=DecimalField()), Value(0),
+                                         output_field=DecimalField())), IntegerField())
+    )
+    recovered = MembershipCard.objects.filter(
+        downgrade_notice_at__isnull=False, growth_value__gte=F("tier__threshold")
+    ).update(downgrade_notice_at=None)
+
+    downgraded = 0
+    tiers = list(Tier.objects.order_by("level"))
+    due = day_start - dt.timedelta(days=DOWNGRADE_GRACE_DAYS)
+    for lower, tier in zip(tiers, tiers[1:]):
+        downgraded += MembershipCard.objects.filter(
+            tier=tier, growth_value__lt=tier.threshold, downgrade_notice_at__lte=due
+        ).update(tier=lower, downgrade_notice_at=None)
+
+    noticed = MembershipCard.objects.filter(
+        downgrade_notice_at__isnull=True, growth_value__lt=F("tier__threshold")
+    ).update(downgrade_notice_at=day_start)
+    # Everyone noticed today (also on a rerun: the bulk inserts skip what exists).
+    rows = MembershipCard.objects.filter(downgrade_notice_at=day_start).values_list(
+        "pk", "member_id", "member__mobile", "member__store_id", "tier__name"
+    ).order_by("pk").iterator(chunk_size=2000)
+    key = today.isoformat()
+    for batch in _batches(rows, 2000):
+        CareAction.objects.bulk_create(
+            [CareAction(member_id=m, kind=CareKind.DOWNGRADE_NOTICE, key=key) for _, m, *_rest in batch],
+            ignore_conflicts=True,
+        )
+        OutboxMessage.objects.bulk_create(
+            [
+                OutboxMessage(
+                    channel=Channel.WECHAT, recipient=mobile, member_id=member_id, store_id=store_id,
+                    template="membership.downgrade_notice", status=OutboxStatus.PENDING,
+                    body=f"您的{tier_name}成长值未达标，{DOWNGRADE_GRACE_DAYS} 天内仍未达标将降低一级。",
+                    payload={"card": card_id, "date": key}, dedup_key=f"downgrade-notice:{card_id}:{key}",
+                )
+                for card_id, member_id, mobile, store_id, tier_name in batch
+            ],
+            ignore_conflicts=True,
+        )
+    return {"recovered": recovered, "downgraded": downgraded, "noticed": noticed}
+
+
+def _batches(iterable, size: int):
+    batch = []
+    for item in iterable:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

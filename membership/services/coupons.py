@@ -1,1 +1,293 @@
-"""membership services: coupons."""
+"""membership services: coupons (券) — templates, issue, points exchange,
+redeem in store, void, expire.
+
+Counters follow CONVENTIONS §4: template stock is a conditional UPDATE with
+``F()`` (0 rows = sold out, backed by the ``coupon_stock_not_negative``
+constraint); redemption is a compare-and-set on the coupon's status, so a
+second scan of the same code can never succeed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.models import GROUP_ROLES, STORE_ROLES, Member, Store
+from membership import exceptions as errors
+from membership.exceptions import MembershipError
+from membership.models import (
+    Coupon,
+    CouponKind,
+    CouponScope,
+    CouponSource,
+    CouponStatus,
+    CouponTemplate,
+    Transaction,
+    TransactionKind,
+)
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _local_day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _local_day_end(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.max))
+
+
+def _is_group(actor) -> bool:
+    return bool(actor is not None and (actor.is_superuser or actor.role in GROUP_ROLES))
+
+
+def _is_store_staff(actor) -> bool:
+    return bool(actor is not None and not actor.is_superuser and actor.role in STORE_ROLES)
+
+
+def normalize_code(code: str) -> str:
+    return "".join(str(code or "").split()).upper()
+
+
+# --- templates ---------------------------------------------------------------------------------
+
+
+def coupon_template_validate(*, template: CouponTemplate) -> None:
+    """Validity is either fixed dates (``valid_to``, optionally ``valid_from``)
+    or ``valid_days`` after issue — exactly one of the two."""
+    fixed = template.valid_to is not None or template.valid_from is not None
+    relative = template.valid_days is not None
+    if fixed == relative or (fixed and template.valid_to is None):
+        raise MembershipError(errors.COUPON_TEMPLATE_VALIDITY, code="coupon_template_validity",
+                              fields={"valid_days": [str(errors.COUPON_TEMPLATE_VALIDITY)]})
+    if template.valid_from and template.valid_to and template.valid_to < template.valid_from:
+        raise MembershipError(errors.COUPON_TEMPLATE_DATES, code="coupon_template_dates",
+                              fields={"valid_to": [str(errors.COUPON_TEMPLATE_DATES)]})
+    if template.valid_days is not None and template.valid_days < 1:
+        raise MembershipError(errors.COUPON_TEMPLATE_VALIDITY, code="coupon_template_validity",
+                              fields={"valid_days": [str(errors.COUPON_TEMPLATE_VALIDITY)]})
+    if template.scope == CouponScope.MERCHANT and template.store_id is None:
+        raise MembershipError(errors.COUPON_MERCHANT_NEEDS_STORE, code="coupon_merchant_needs_store",
+                              fields={"store": [str(errors.COUPON_MERCHANT_NEEDS_STORE)]})
+    if template.kind == CouponKind.DISCOUNT and not (template.discount_percent and 0 < template.discount_percent < 100):
+        raise MembershipError(errors.COUPON_DISCOUNT_NEEDS_PERCENT, code="coupon_discount_percent",
+                              fields={"discount_percent": [str(errors.COUPON_DISCOUNT_NEEDS_PERCENT)]})
+
+
+def coupon_template_create(*, actor, accepted_stores=(), **fields) -> CouponTemplate:
+    """HQ creates platform or merchant templates; store staff create merchant
+    templates of their own store only (scope and store are forced)."""
+    if _is_store_staff(actor):
+        fields["scope"] = CouponScope.MERCHANT
+        fields["store"] = actor.store
+        accepted_stores = [actor.store]
+    elif not _is_group(actor):
+        raise MembershipError(errors.COUPON_MERCHANT_OTHER_STORE, code="not_allowed", status_code=403)
+    if fields.get("scope", CouponScope.PLATFORM) == CouponScope.PLATFORM:
+        fields["store"] = None
+    template = CouponTemplate(**fields)
+    coupon_template_validate(template=template)
+    with transaction.atomic():
+        template.save()
+        if accepted_stores:
+            template.accepted_stores.set(accepted_stores)
+        audit_record(actor=actor, action="membership.coupon_template.created", obj=template, store=template.store,
+                     data={"name": template.name, "scope": template.scope, "kind": template.kind,
+                           "stock": template.stock})
+    return template
+
+
+def coupon_valid_until(*, template: CouponTemplate, issued_at: dt.datetime) -> dt.datetime | None:
+    """End of the last valid day (local time): ``valid_days`` after the issue
+    day, or the template's ``valid_to`` (the earlier when both are set)."""
+    ends = []
+    if template.valid_days:
+        ends.append(_local_day_end(timezone.localdate(issued_at) + dt.timedelta(days=template.valid_days)))
+    if template.valid_to:
+        ends.append(_local_day_end(template.valid_to))
+    return min(ends) if ends else None
+
+
+# --- issue -------------------------------------------------------------------------------------
+
+
+def coupon_issue(
+    *,
+    template: CouponTemplate,
+    member: Member,
+    source: str,
+    actor=None,
+    dedup_key: str | None = None,
+    now: dt.datetime | None = None,
+) -> Coupon:
+    """Give ``member`` one coupon of ``template``.
+
+    Idempotent on ``dedup_key`` (a repeat returns the first coupon).  Refused:
+    inactive template, past its ``valid_to``, merchant coupon issued by staff of
+    another store, per-member limit reached, out of stock.  ``actor=None`` is
+    the system (card packs, tier rights, birthday care, win-back)."""
+    if dedup_key:
+        existing = Coupon.objects.filter(dedup_key=dedup_key).first()
+        if existing is not None:
+            return existing
+    now = now or timezone.now()
+    if not template.is_active:
+        raise MembershipError(errors.COUPON_TEMPLATE_INACTIVE, code="coupon_template_inactive")
+    today = timezone.localdate(now)
+    if template.valid_to and template.valid_to < today:
+        raise MembershipError(errors.COUPON_TEMPLATE_NOT_VALID_NOW, code="coupon_template_not_valid_now")
+    if template.scope == CouponScope.MERCHANT and actor is not None and getattr(actor, "is_staff_member", False):
+        if _is_store_staff(actor) and actor.store_id != template.store_id:
+            raise MembershipError(errors.COUPON_MERCHANT_OTHER_STORE, code="coupon_merchant_other_store",
+                                  status_code=403)
+    try:
+        with transaction.atomic():
+            # Serialise issues to one member (PostgreSQL row lock; SQLite's
+            # IMMEDIATE transactions already serialise writers) so the
+            # per-member limit cannot be passed by two concurrent requests.
+            Member.objects.select_for_update(of=("self",)).filter(pk=member.pk).first()
+            held = Coupon.objects.filter(template=template, member=member).exclude(status=CouponStatus.VOID).count()
+            if held >= template.per_member_limit:
+                raise MembershipError(errors.COUPON_LIMIT_REACHED, code="coupon_limit_reached", status_code=409)
+            if template.stock is not None:
+                taken = CouponTemplate.objects.filter(pk=template.pk, stock__gte=1).update(stock=F("stock") - 1)
+                if taken == 0:
+                    raise MembershipError(errors.COUPON_OUT_OF_STOCK, code="coupon_out_of_stock", status_code=409)
+            coupon = Coupon.objects.create(
+                template=template,
+                member=member,
+                source=source,
+                issued_at=now,
+                valid_until=coupon_valid_until(template=template, issued_at=now),
+                issued_by=actor if getattr(actor, "pk", None) else None,
+                dedup_key=dedup_key,
+            )
+            audit_record(actor=actor, action="membership.coupon.issued", obj=coupon,
+                         store=template.store or member.store,
+                         data={"template": template.pk, "member": member.pk, "source": source, "code": coupon.code})
+    except IntegrityError:
+        if dedup_key:
+            existing = Coupon.objects.filter(dedup_key=dedup_key).first()
+            if existing is not None:
+                return existing
+        raise
+    return coupon
+
+
+def coupon_exchange_for_points(*, template: CouponTemplate, member: Member, idempotency_key: str, actor=None) -> Coupon:
+    """Buy one coupon with points (``template.points_price``).  The coupon and
+    the spend commit together; a retry with the same key returns the same
+    coupon and spends nothing more."""
+    from membership.services import points as points_services
+
+    if not template.points_price:
+        raise MembershipError(errors.COUPON_NOT_EXCHANGEABLE, code="coupon_not_exchangeable")
+    dedup_key = f"points:{member.pk}:{idempotency_key}"[:128]
+    existing = Coupon.objects.filter(dedup_key=dedup_key).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        coupon = coupon_issue(template=template, member=member, source=CouponSource.POINTS, dedup_key=dedup_key)
+        points_services.points_spend(
+            member=member,
+            points=template.points_price,
+            reason=f"积分兑换券：{template.name}",
+            source_type="coupon",
+            source_id=str(coupon.pk),
+            idempotency_key=f"coupon-exchange:{idempotency_key}"[:128],
+            actor=actor,
+        )
+    return coupon
+
+
+# --- redeem ------------------------------------------------------------------------------------
+
+
+def coupon_redeem_store(*, actor, store: Store | None = None) -> Store:
+    """The store a redemption happens at: a store role's own store (another
+    one is refused); group roles must pick one."""
+    if _is_store_staff(actor):
+        if store is not None and store.pk != actor.store_id:
+            raise MembershipError(errors.COUPON_OTHER_STORE_STAFF, code="coupon_other_store_staff", status_code=403)
+        return actor.store
+    if _is_group(actor):
+        if store is None:
+            raise MembershipError(errors.COUPON_PICK_STORE, code="coupon_pick_store",
+                                  fields={"store": [str(errors.COUPON_PICK_STORE)]})
+        return store
+    raise MembershipError(errors.COUPON_OTHER_STORE_STAFF, code="coupon_other_store_staff", status_code=403)
+
+
+def coupon_redeem(*, code: str, store: Store | None, actor, now: dt.datetime | None = None) -> Coupon:
+    """Redeem the coupon ``code`` at ``store`` (scanned by staff ``actor``).
+
+    Single use: the status moves issued → redeemed by compare-and-set, so of
+    two concurrent scans exactly one wins.  Also records the visit (a
+    ``coupon`` transaction, reference ``coupon:<code>``)."""
+    now = now or timezone.now()
+    store = coupon_redeem_store(actor=actor, store=store)
+    code = normalize_code(code)
+    coupon = Coupon.objects.select_related("template", "member").filter(code=code).first() if code else None
+    if coupon is None:
+        raise MembershipError(errors.COUPON_UNKNOWN, code="coupon_unknown", status_code=404)
+    _refuse_status(coupon)
+    if coupon.valid_until is not None and coupon.valid_until < now:
+        Coupon.objects.filter(pk=coupon.pk, status=CouponStatus.ISSUED).update(status=CouponStatus.EXPIRED)
+        raise MembershipError(errors.COUPON_EXPIRED, code="coupon_expired", status_code=409)
+    template = coupon.template
+    accepted = set(template.accepted_stores.values_list("pk", flat=True))
+    if accepted and store.pk not in accepted:
+        raise MembershipError(errors.COUPON_STORE_NOT_ACCEPTED, code="coupon_store_not_accepted", status_code=403)
+    if template.scope == CouponScope.MERCHANT and not accepted and template.store_id != store.pk:
+        raise MembershipError(errors.COUPON_MERCHANT_AT_OTHER_STORE, code="coupon_merchant_at_other_store",
+                              status_code=403)
+    with transaction.atomic():
+        won = Coupon.objects.filter(pk=coupon.pk, status=CouponStatus.ISSUED).update(
+            status=CouponStatus.REDEEMED, redeemed_at=now, redeemed_store=store, redeemed_by=actor
+        )
+        if not won:
+            coupon.refresh_from_db()
+            _refuse_status(coupon)
+            raise MembershipError(errors.COUPON_ALREADY_REDEEMED, code="coupon_already_redeemed", status_code=409)
+        Transaction.objects.create(
+            member=coupon.member, store=store, occurred_at=now, kind=TransactionKind.COUPON_REDEMPTION,
+            amount=0, reference=f"coupon:{coupon.code}", source="coupon",
+        )
+        coupon.refresh_from_db()
+        audit_record(actor=actor, action="membership.coupon.redeemed", obj=coupon, store=store,
+                     data={"code": coupon.code, "member": coupon.member_id, "template": template.pk})
+    return coupon
+
+
+def _refuse_status(coupon: Coupon) -> None:
+    if coupon.status == CouponStatus.REDEEMED:
+        raise MembershipError(errors.COUPON_ALREADY_REDEEMED, code="coupon_already_redeemed", status_code=409)
+    if coupon.status == CouponStatus.VOID:
+        raise MembershipError(errors.COUPON_VOID, code="coupon_void", status_code=409)
+    if coupon.status == CouponStatus.EXPIRED:
+        raise MembershipError(errors.COUPON_EXPIRED, code="coupon_expired", status_code=409)
+
+
+# --- void and expire ---------------------------------------------------------------------------
+
+
+def coupon_void(*, coupon: Coupon, actor, reason: str) -> Coupon:
+    with transaction.atomic():
+        done = Coupon.objects.filter(pk=coupon.pk, status=CouponStatus.ISSUED).update(status=CouponStatus.VOID)
+        if not done:
+            raise MembershipError(errors.COUPON_NOT_VOIDABLE, code="coupon_not_voidable", status_code=409)
+        coupon.refresh_from_db()
+        audit_record(actor=actor, action="membership.coupon.voided", obj=coupon, store=coupon.member.store,
+                     data={"code": coupon.code, "reason": reason[:200]})
+    return coupon
+
+
+def coupons_expire_due(*, today: dt.date) -> int:
+    """Set-based: every issued coupon whose last valid moment is before
+    ``today`` becomes expired.  Safe to run twice."""
+    return Coupon.objects.filter(status=CouponStatus.ISSUED, valid_until__lt=_local_day_start(today)).update(
+        status=CouponStatus.EXPIRED
+    )

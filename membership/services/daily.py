@@ -1,1 +1,325 @@
-"""membership services: daily."""
+"""The daily job: ``run_daily_ops(day=...)`` and the care automations.
+
+Steps run in order; each finished step is a ``DailyRun(day, step)`` row written
+in the same transaction as the step's work, so a rerun for the same date skips
+finished steps and a crashed run resumes at the step that failed.  Steps of
+other topics are called through ``getattr`` guards: a missing function is a
+logged note and the step is left unrecorded (it runs once it exists).
+
+Care automations select their members with set-based queries and log each
+action once in ``CareAction(member, kind, key)`` (birthday: key = year;
+win-back: key = local date of the last visit that started the dormancy spell,
+so a new visit starts a new spell with a new key).  Members are picked with
+``NOT EXISTS`` on that log and the log rows are inserted with
+``bulk_create(ignore_conflicts=True)`` in the same transaction as the messages,
+coupons and tasks; every message, coupon and task also carries a dedup key, so
+even two concurrent runs cannot send twice.
+
+All messages go through the outbox (``OutboxMessage`` rows; marketing without
+consent is stored as suppressed, marketing inside quiet hours waits for their
+end; the outbox sweep delivers them).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import importlib
+import logging
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from accounts.models import Channel, Member
+from accounts.outbox import messages_enqueue_bulk
+from membership.models import (
+    CareAction,
+    CareKind,
+    CouponKind,
+    CouponScope,
+    CouponSource,
+    CouponTemplate,
+    DailyRun,
+    MemberProfile,
+    MembershipSettings,
+)
+from membership.services.lifecycle import day_start, profiles_compute
+
+logger = logging.getLogger("dealerops.membership")
+
+BATCH = 1000
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by ``months`` calendar months (clamped to the month's end)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _guarded(module: str, name: str):
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+def _batches(queryset, size: int = BATCH):
+    """Members of ``queryset`` (ordered by pk) in lists of ``size``, keyset paged."""
+    last = 0
+    while True:
+        chunk = list(queryset.filter(pk__gt=last).order_by("pk")[:size])
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1].pk
+
+
+def _outbox_rows(messages: list[dict]) -> int:
+    """Care messages are marketing: one bulk insert through the outbox, which
+    applies consent and quiet hours; the outbox sweep delivers them."""
+    return messages_enqueue_bulk(messages=messages)
+
+
+def _push_channel(member: Member) -> tuple[str, str]:
+    """Mini-program subscription message when we know the openid, else in-app."""
+    if member.wechat_openid:
+        return Channel.WECHAT, member.wechat_openid
+    return Channel.INAPP, f"member:{member.pk}"
+
+
+def _log_actions(members: list[Member], kind: str, key_of) -> None:
+    CareAction.objects.bulk_create(
+        [CareAction(member=m, kind=kind, key=key_of(m)) for m in members], ignore_conflicts=True
+    )
+
+
+def _issue_coupon(*, template, member, source: str, dedup_key: str) -> bool:
+    issue = _guarded("membership.services.coupons", "coupon_issue")
+    if issue is None or template is None:
+        return False
+    from membership.exceptions import MembershipError
+
+    try:
+        with transaction.atomic():
+            issue(template=template, member=member, source=source, dedup_key=dedup_key)
+        return True
+    except MembershipError as exc:  # limit reached, out of stock ...: the message still goes out
+        logger.warning("care coupon %s for member %s refused: %s", dedup_key, member.pk, exc)
+        return False
+
+
+def _template_for(kind: str, member: Member, cache: dict):
+    """The member's store's merchant template of ``kind`` if any, else the
+    group's; the highest value first."""
+    if member.store_id not in cache:
+        active = CouponTemplate.objects.filter(kind=kind, is_active=True).order_by("-value", "pk")
+        cache[member.store_id] = (
+            active.filter(scope=CouponScope.MERCHANT, store_id=member.store_id).first()
+            or active.filter(scope=CouponScope.PLATFORM).first()
+        )
+    return cache[member.store_id]
+
+
+# --- birthday care -----------------------------------------------------------------------------
+
+
+def birthday_members(*, day: dt.date, settings: MembershipSettings):
+    """Members whose birthday care is due on ``day`` (not yet done this year)."""
+    members = Member.objects.filter(birthday__isnull=False)
+    if settings.birthday_on_first_of_month:
+        if day.day != 1:
+            return Member.objects.none()
+        members = members.filter(birthday__month=day.month)  # 29 Feb falls in February every year
+    else:
+        members = members.filter(birthday__month=day.month, birthday__day=day.day)
+        if day.month == 2 and day.day == 28 and not calendar.isleap(day.year):
+            members = Member.objects.filter(birthday__month=2, birthday__day__in=[28, 29])
+    done = CareAction.objects.filter(member=OuterRef("pk"), kind=CareKind.BIRTHDAY, key=str(day.year))
+    return members.filter(~Exists(done))
+
+
+def birthday_care(*, day: dt.date) -> dict:
+    settings = MembershipSettings.current()
+    year = str(day.year)
+    templates: dict = {}
+    sent = coupons = 0
+    for chunk in _batches(birthday_members(day=day, settings=settings).select_related("store")):
+        with transaction.atomic():
+            _log_actions(chunk, CareKind.BIRTHDAY, lambda m: year)
+            messages = []
+            for member in chunk:
+                channel, recipient = _push_channel(member)
+                template = _template_for(CouponKind.BIRTHDAY_CAKE, member, templates)
+                got = _issue_coupon(template=template, member=member, source=CouponSource.BIRTHDAY,
+                                    dedup_key=f"birthday:{member.pk}:{year}")
+                coupons += got
+                body = f"{member.name or '尊敬的会员'}，{member.store.name}祝您生日快乐！"
+                if got:
+                    body += "生日蛋糕券已放入您的卡包。"
+                messages.append({"member": member, "channel": channel, "recipient": recipient, "body": body,
+                                 "template": "membership_birthday", "dedup_key": f"birthday:{member.pk}:{year}"})
+            sent += _outbox_rows(messages)
+    return {"members": sent, "coupons": coupons}
+
+
+# --- win-back ----------------------------------------------------------------------------------
+
+WINBACK_STEPS = (
+    # (care kind, settings field with the months)
+    (CareKind.WINBACK_EVENT, "winback_event_months"),
+    (CareKind.WINBACK_SMS, "winback_sms_months"),
+    (CareKind.WINBACK_CALL, "winback_call_months"),
+)
+
+
+def spell_key(profile_last_visit: dt.datetime) -> str:
+    return timezone.localtime(profile_last_visit).date().isoformat()
+
+
+def winback_members(*, day: dt.date, kind: str, months: int, settings: MembershipSettings):
+    """Members with no store visit for ``months`` months whose current dormancy
+    spell has not had step ``kind`` yet.  Uses the profiles computed earlier in
+    the same run (``last_visit_at``).  Spells older than the churn threshold
+    are left to the leads reactivation batches (no flood of messages for
+    people who left years ago when the job first runs)."""
+    cutoff = day_start(add_months(day, -months) + dt.timedelta(days=1))  # last visit on or before that date
+    oldest = day_start(day - dt.timedelta(days=settings.lifecycle_churned_days - 1))
+    return MemberProfile.objects.filter(last_visit_at__lt=cutoff, last_visit_at__gte=oldest)
+
+
+def _winback_step(*, day: dt.date, kind: str, months: int, settings: MembershipSettings) -> dict:
+    profiles = winback_members(day=day, kind=kind, months=months, settings=settings)
+    strong: dict = {}
+    consultants: dict = {}
+    counts = {"members": 0, "coupons": 0, "tasks": 0}
+    last_pk = 0
+    while True:
+        chunk = list(profiles.filter(member_id__gt=last_pk).order_by("member_id")
+                     .values_list("member_id", "last_visit_at")[:BATCH])
+        if not chunk:
+            break
+        last_pk = chunk[-1][0]
+        keys = {pk: spell_key(last) for pk, last in chunk}
+        # spells that already had this step (the key is a date string, so one IN query)
+        seen = set(CareAction.objects.filter(member_id__in=keys, kind=kind, key__in=set(keys.values()))
+                   .values_list("member_id", "key"))
+        due = [pk for pk, key in keys.items() if (pk, key) not in seen]
+        if not due:
+            continue
+        members = list(Member.objects.filter(pk__in=due).select_related("store").order_by("pk"))
+        with transaction.atomic():
+            _log_actions(members, kind, lambda m: keys[m.pk])
+            messages = []
+            for member in members:
+                key = keys[member.pk]
+                dedup = f"{kind}:{member.pk}:{key}"
+                if kind == CareKind.WINBACK_EVENT:
+                    channel, recipient = _push_channel(member)
+                    messages.append({"member": member, "channel": channel, "recipient": recipient,
+                                     "template": "membership_winback_event", "dedup_key": dedup,
+                                     "body": f"{member.store.name}本月会员活动进行中，期待您回店看看！"})
+                elif kind == CareKind.WINBACK_SMS:
+                    template = _template_for(CouponKind.CASH_OFF, member, strong)
+                    got = _issue_coupon(template=template, member=member, source=CouponSource.WINBACK,
+                                        dedup_key=dedup)
+                    counts["coupons"] += got
+                    body = f"【{member.store.name}】好久不见！"
+                    body += f"送您一张{template.value}元代金券，欢迎回店保养。" if got else "欢迎回店保养，会员专享优惠等您。"
+                    messages.append({"member": member, "channel": Channel.SMS, "recipient": member.mobile,
+                                     "template": "membership_winback_sms", "dedup_key": dedup, "body": body})
+                else:
+                    counts["tasks"] += _call_task(member=member, day=day, dedup_key=dedup, months=months,
+                                                  consultants=consultants)
+            if messages:
+                _outbox_rows(messages)
+        counts["members"] += len(members)
+    return counts
+
+
+def _call_task(*, member: Member, day: dt.date, dedup_key: str, months: int, consultants: dict) -> int:
+    from leads.models import TaskKind
+    from leads.services import task_create
+    from leads.services.scoring import consultant_pick
+
+    if member.store_id not in consultants:
+        consultants[member.store_id] = consultant_pick(store_id=member.store_id)
+    task_create(
+        store=member.store, assignee=consultants[member.store_id], member=member, kind=TaskKind.WIN_BACK,
+        title=f"流失挽回回访：{member.name or member.masked_mobile}（{months} 个月未到店）",
+        due_at=day_start(day) + dt.timedelta(hours=18), dedup_key=dedup_key,
+    )
+    return 1
+
+
+def winback_care(*, day: dt.date) -> dict:
+    settings = MembershipSettings.current()
+    return {kind: _winback_step(day=day, kind=kind, months=getattr(settings, field), settings=settings)
+            for kind, field in WINBACK_STEPS}
+
+
+# --- the daily job -----------------------------------------------------------------------------
+
+
+def _step_points(day):
+    expire = _guarded("membership.services.points", "points_expire_due")
+    remind = _guarded("membership.services.points", "points_expiry_reminders")
+    if expire is None or remind is None:
+        return None
+    return {"expired": expire(today=day), "reminded": remind(today=day)}
+
+
+def _other(module: str, name: str):
+    def step(day):
+        func = _guarded(module, name)
+        return None if func is None else {"result": func(today=day)}
+
+    return step
+
+
+STEPS = [
+    ("points_expiry", _step_points),
+    ("coupons_expiry", _other("membership.services.coupons", "coupons_expire_due")),
+    ("tiers", _other("membership.services.cards", "tiers_reevaluate")),
+    ("profiles", lambda day: profiles_compute(day=day)),
+    ("rule_tags", _other("membership.services.profiles", "rule_tags_refresh")),
+    ("birthday", lambda day: birthday_care(day=day)),
+    ("winback", lambda day: winback_care(day=day)),
+]
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def run_daily_ops(*, day: dt.date | None = None, steps=None) -> dict:
+    """Run the daily steps for ``day`` (default: today).  Finished steps are
+    skipped, so a rerun or a resume after a crash is safe."""
+    day = day or timezone.localdate()
+    done = set(DailyRun.objects.filter(day=day).values_list("step", flat=True))
+    report = {}
+    for name, func in steps or STEPS:
+        if name in done:
+            report[name] = "done before"
+            continue
+        with transaction.atomic():
+            result = func(day)
+            if result is None:
+                logger.info("daily ops %s: step %s skipped (its service does not exist yet)", day, name)
+                report[name] = "skipped: not available"
+                continue
+            _, created = DailyRun.objects.get_or_create(day=day, step=name, defaults={"result": _jsonable(result)})
+        report[name] = result if created else "done concurrently"
+        logger.info("daily ops %s: %s -> %s", day, name, result)
+    return report

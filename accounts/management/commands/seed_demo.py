@@ -21,6 +21,7 @@ from accounts.models import Store
 # Steps of later apps, run after stores, staff and members exist.
 STEPS: list[str] = [
     "leads.demo.seed_leads",
+    "membership.demo.seed_membership",
 ]
 
 

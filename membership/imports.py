@@ -1,0 +1,349 @@
+"""DMS transaction files (CSV or Excel): parsing and per-row validation.
+
+Same two steps as the lead import (``leads.imports``, whose file reading
+helpers this reuses): step 1 parses the upload and checks every row, the rows
+travel to step 2 signed; step 2 (``transactions_import`` below, through
+``membership.services.transactions.transaction_record``) records all rows or none.  A reference that
+is already imported, or repeated in the file with the same values, is shown
+as "already imported, skipped": re-importing a file adds nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from accounts.audit import audit_record
+from accounts.models import Store, User
+from accounts.scoping import store_ids_for
+from accounts.validators import normalize_mobile
+from leads.imports import (  # the file-level rules are the same for every import
+    EMPTY_FILE,
+    FILE_TOO_BIG,
+    MAX_FILE_BYTES,
+    PREVIEW_EXPIRED,
+    TOO_MANY_ROWS,
+    UNREADABLE_FILE,
+    UNSUPPORTED_FILE,
+    ImportFileError,
+    _cell,
+    _decode,
+)
+from membership.exceptions import MembershipError
+from membership.models import Transaction, TransactionKind
+from membership.services import transactions as txn_services
+
+MAX_ROWS = 5000
+COLUMNS = ("mobile", "store_code", "occurred_at", "kind", "amount", "reference")
+MAX_LENGTHS = {"mobile": 32, "store_code": 16, "occurred_at": 32, "kind": 32, "amount": 32, "reference": 80}
+HEADER_ALIASES = {
+    "mobile": "mobile", "手机号": "mobile", "手机": "mobile", "手机号码": "mobile", "电话": "mobile",
+    "store_code": "store_code", "store": "store_code", "门店": "store_code", "门店代码": "store_code",
+    "occurred_at": "occurred_at", "date": "occurred_at", "时间": "occurred_at", "日期": "occurred_at",
+    "发生时间": "occurred_at", "业务时间": "occurred_at", "消费时间": "occurred_at",
+    "kind": "kind", "type": "kind", "类型": "kind", "业务类型": "kind",
+    "amount": "amount", "金额": "amount", "消费金额": "amount", "金额（元）": "amount", "金额(元)": "amount",
+    "reference": "reference", "ref": "reference", "单据号": "reference", "单号": "reference", "工单号": "reference",
+    "订单号": "reference",
+}
+# Chinese kind names the DMS exports use, besides the codes themselves.
+KIND_ALIASES = {
+    "维保": "service", "保养": "service", "维修": "service", "维保工单": "service", "售后": "service",
+    "配件": "parts", "保险": "insurance", "续保": "insurance", "购车": "car_purchase", "新车": "car_purchase",
+    "商城": "mall", "商城订单": "mall", "核销券": "coupon", "核销": "coupon", "试驾": "test_drive",
+    "到店": "checkin", "到店签到": "checkin", "签到": "checkin",
+}
+DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M:%S",
+                "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
+SIGN_SALT = "membership.transactions.import"
+SIGN_MAX_AGE = 60 * 60
+
+NO_COLUMNS = gettext_lazy("缺少必需的列：%(columns)s。")
+STORE_REQUIRED = gettext_lazy("请填写门店代码。")
+MOBILE_REQUIRED = gettext_lazy("请填写手机号。")
+DUPLICATE_IN_FILE = gettext_lazy("与第 %(line)s 行单据号相同，已跳过。")
+DUPLICATE_DIFFERS = gettext_lazy("与第 %(line)s 行单据号相同但内容不同。")
+ALREADY_IMPORTED = gettext_lazy("已导入，跳过。")
+NEW_MEMBER = gettext_lazy("新会员，将归属该门店（未授权营销）。")
+IMPORT_REFUSED = gettext_lazy("文件中有 %(count)s 行存在错误，未导入任何记录。请修改后重新上传。")
+
+
+@dataclass
+class ImportRow:
+    line: int
+    values: dict
+    errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    skip: bool = False  # already imported / repeated in the file
+    mobile: str = ""
+    store: Store | None = None
+    occurred_at: dt.datetime | None = None
+    kind: str = ""
+    amount: object = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class ImportPreview:
+    rows: list[ImportRow]
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.rows) and all(row.ok for row in self.rows)
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for row in self.rows if not row.ok)
+
+    @property
+    def skip_count(self) -> int:
+        return sum(1 for row in self.rows if row.ok and row.skip)
+
+    @property
+    def new_count(self) -> int:
+        return sum(1 for row in self.rows if row.ok and not row.skip)
+
+
+# --- parsing ----------------------------------------------------------------------------------
+
+
+def _header(value) -> str | None:
+    text = _cell(value)
+    return HEADER_ALIASES.get(text.lower().replace(" ", "")) or HEADER_ALIASES.get(text)
+
+
+def _records(table, *, max_rows: int) -> list[dict]:
+    iterator = iter(table)
+    header = next(iterator, None)
+    if header is None:
+        raise ImportFileError(EMPTY_FILE)
+    columns = [_header(h) for h in header]
+    missing = [c for c in COLUMNS if c not in columns and c != "store_code"]
+    if missing:
+        raise ImportFileError(NO_COLUMNS % {"columns": ", ".join(missing)})
+    records = []
+    for number, cells in enumerate(iterator, start=2):
+        cells = [_cell(c) for c in cells]
+        if not any(cells):
+            continue
+        if len(records) >= max_rows:
+            raise ImportFileError(TOO_MANY_ROWS % {"rows": max_rows})
+        values = dict.fromkeys(COLUMNS, "")
+        for column, cell in zip(columns, cells):
+            if column and not values[column]:
+                values[column] = cell[: MAX_LENGTHS[column]]
+        records.append({"line": number, **values})
+    if not records:
+        raise ImportFileError(EMPTY_FILE)
+    return records
+
+
+def parse_csv(raw: bytes, *, max_rows: int = MAX_ROWS) -> list[dict]:
+    text = _decode(raw)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        return _records(csv.reader(io.StringIO(text, newline=""), dialect), max_rows=max_rows)
+    except csv.Error as exc:
+        raise ImportFileError(UNREADABLE_FILE) from exc
+
+
+def parse_xlsx(raw: bytes, *, max_rows: int = MAX_ROWS) -> list[dict]:
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > 40 * MAX_FILE_BYTES:
+                raise ImportFileError(FILE_TOO_BIG % {"mb": MAX_FILE_BYTES // (1024 * 1024)})
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except ImportFileError:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise ImportFileError(UNREADABLE_FILE) from exc
+    try:
+        return _records(workbook.worksheets[0].iter_rows(values_only=True, max_col=20), max_rows=max_rows)
+    finally:
+        workbook.close()
+
+
+def parse_upload(upload, *, max_rows: int = MAX_ROWS) -> list[dict]:
+    if upload.size > MAX_FILE_BYTES:
+        raise ImportFileError(FILE_TOO_BIG % {"mb": MAX_FILE_BYTES // (1024 * 1024)})
+    name = (upload.name or "").lower()
+    raw = upload.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise ImportFileError(FILE_TOO_BIG % {"mb": MAX_FILE_BYTES // (1024 * 1024)})
+    if name.endswith(".xlsx") or raw[:4] == b"PK\x03\x04":
+        return parse_xlsx(raw, max_rows=max_rows)
+    if name.endswith((".csv", ".txt")):
+        return parse_csv(raw, max_rows=max_rows)
+    raise ImportFileError(UNSUPPORTED_FILE)
+
+
+def parse_occurred_at(value: str) -> dt.datetime | None:
+    text = (value or "").strip()
+    if text.endswith(".0"):
+        text = text[:-2]
+    for fmt in DATE_FORMATS:
+        try:
+            parsed = dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        return timezone.make_aware(parsed)
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def rows_validate(*, records: list[dict], actor: User) -> ImportPreview:
+    """Check every row as ``transaction_record`` would.  Reads only."""
+    stores = {s.code.upper(): s for s in Store.objects.filter(is_active=True)}
+    allowed = store_ids_for(actor)
+    default_store = actor.store if actor.store_id and not actor.is_group_wide else None
+    rows: list[ImportRow] = []
+    first: dict[str, ImportRow] = {}
+    for record in records:
+        values = {c: str(record.get(c) or "").strip()[: MAX_LENGTHS[c]] for c in COLUMNS}
+        row = ImportRow(line=int(record.get("line") or 0), values=values)
+        if not values["mobile"]:
+            row.errors.append(str(MOBILE_REQUIRED))
+        else:
+            try:
+                row.mobile = normalize_mobile(values["mobile"])
+            except ValidationError as exc:
+                row.errors.extend(str(m) for m in exc.messages)
+        code = values["store_code"].upper()
+        store = stores.get(code) if code else default_store
+        if not code and store is None:
+            row.errors.append(str(STORE_REQUIRED))
+        elif store is None or (allowed is not None and store.pk not in allowed):
+            row.errors.append(str(txn_services.STORE_NOT_ALLOWED))
+        else:
+            row.store = store
+        kind = KIND_ALIASES.get(values["kind"], values["kind"].lower())
+        for check, raw, attr in ((txn_services.clean_kind, kind, "kind"), (txn_services.clean_amount, values["amount"], "amount")):
+            try:
+                setattr(row, attr, check(raw))
+            except MembershipError as exc:
+                row.errors.append(str(exc.message))
+        occurred_at = parse_occurred_at(values["occurred_at"])
+        if occurred_at is None:
+            row.errors.append(str(txn_services.OCCURRED_AT_INVALID))
+        else:
+            try:
+                row.occurred_at = txn_services.clean_occurred_at(occurred_at)
+            except MembershipError as exc:
+                row.errors.append(str(exc.message))
+        try:
+            reference = txn_services.clean_reference(values["reference"])
+        except MembershipError as exc:
+            row.errors.append(str(exc.message))
+            reference = ""
+        if reference:
+            earlier = first.get(reference)
+            if earlier is None:
+                first[reference] = row
+            elif earlier.values == values:
+                row.skip = True
+                row.notices.append(str(DUPLICATE_IN_FILE % {"line": earlier.line}))
+            else:
+                row.errors.append(str(DUPLICATE_DIFFERS % {"line": earlier.line}))
+        rows.append(row)
+    existing = dict(Transaction.objects.filter(reference__in=list(first)).values_list("reference", "store_id"))
+    for reference, row in first.items():
+        if reference in existing:
+            if allowed is not None and existing[reference] not in allowed:
+                row.errors.append(str(txn_services.REFERENCE_TAKEN))
+            else:
+                row.skip = True
+                row.notices.append(str(ALREADY_IMPORTED))
+    from accounts.models import Member
+
+    new_mobiles = {row.mobile for row in rows if row.ok and not row.skip and row.mobile}
+    known = set(Member.objects.filter(mobile__in=new_mobiles).values_list("mobile", flat=True))
+    announced = set()
+    for row in rows:
+        if row.ok and not row.skip and row.mobile and row.mobile not in known and row.mobile not in announced:
+            announced.add(row.mobile)
+            row.notices.append(str(NEW_MEMBER))
+    return ImportPreview(rows=rows)
+
+
+# --- carrying the rows from preview to commit ---------------------------------------------------
+
+
+def rows_sign(*, records: list[dict], actor: User) -> str:
+    return signing.dumps(records, salt=f"{SIGN_SALT}:{actor.pk}", compress=True)
+
+
+def rows_unsign(*, token: str, actor: User) -> list[dict]:
+    try:
+        records = signing.loads(token or "", salt=f"{SIGN_SALT}:{actor.pk}", max_age=SIGN_MAX_AGE)
+    except signing.BadSignature as exc:
+        raise ImportFileError(PREVIEW_EXPIRED) from exc
+    if not isinstance(records, list) or not records or len(records) > MAX_ROWS:
+        raise ImportFileError(PREVIEW_EXPIRED)
+    return records
+
+
+# --- commit -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    skipped: int = 0
+    new_members: int = 0
+
+
+def transactions_import(*, records: list[dict], actor: User) -> ImportResult:
+    """Record every row of a checked file in one transaction, or none.  Rows
+    are checked again first (scope or data may have changed since preview)."""
+    preview = rows_validate(records=records, actor=actor)
+    bad = {str(row.line): row.errors for row in preview.rows if not row.ok}
+    if bad or not preview.rows:
+        raise MembershipError(IMPORT_REFUSED % {"count": len(bad)}, code="invalid", fields={"rows": bad})
+    from accounts.models import Member
+
+    result = ImportResult()
+    with transaction.atomic():
+        members_before = Member.objects.count()
+        for row in preview.rows:
+            if row.skip:
+                result.skipped += 1
+                continue
+            try:
+                _txn, created = txn_services.transaction_record(
+                    mobile=row.mobile, store=row.store, occurred_at=row.occurred_at, kind=row.kind, amount=row.amount,
+                    reference=row.values["reference"], source="import", actor=actor, audit=False,
+                )
+            except MembershipError as exc:  # rolls back every row before it
+                messages = [str(m) for errors in exc.fields.values() for m in errors] or [str(exc.message)]
+                raise MembershipError(IMPORT_REFUSED % {"count": 1}, code="invalid",
+                                      fields={"rows": {str(row.line): messages}}) from exc
+            result.created += created
+            result.skipped += not created
+        result.new_members = Member.objects.count() - members_before
+        audit_record(actor=actor, action="membership.transaction.imported", store=actor.store,
+                     data={"rows": len(preview.rows), "created": result.created, "skipped": result.skipped,
+                           "new_members": result.new_members})
+    return result

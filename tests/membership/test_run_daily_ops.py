@@ -1,0 +1,121 @@
+"""run_daily_ops: steps in order, recorded per date, restartable after a crash,
+idempotent (no double coupons or messages), command, task and schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.models import OutboxMessage
+from accounts.schedules import SCHEDULES
+from membership.models import Coupon, CouponKind, CouponTemplate, DailyRun, MemberProfile, Transaction
+from membership.services import daily
+from membership.services.lifecycle import day_start
+
+DAY = dt.date(2025, 3, 1)
+
+
+@pytest.fixture
+def world(make_member, store_a, settings):
+    settings.MARKETING_QUIET_START = settings.MARKETING_QUIET_END = "00:00"
+    CouponTemplate.objects.create(name="生日蛋糕券", kind=CouponKind.BIRTHDAY_CAKE, value=Decimal("88"), per_member_limit=9)
+    CouponTemplate.objects.create(name="回店代金券", kind=CouponKind.CASH_OFF, value=Decimal("200"), per_member_limit=9)
+    joined = timezone.make_aware(dt.datetime(2020, 1, 1))
+    birthday = make_member(store_a, with_vehicle=False, birthday=dt.date(1990, 3, 3), marketing_consent=True,
+                           joined_at=joined)
+    lapsed = make_member(store_a, with_vehicle=False, marketing_consent=True, joined_at=joined)
+    Transaction.objects.create(member=lapsed, store=store_a, kind="service", amount=Decimal("500"),
+                               occurred_at=day_start(dt.date(2024, 9, 1)), reference="R1")
+    return birthday, lapsed
+
+
+def counts():
+    return OutboxMessage.objects.count(), Coupon.objects.count(), MemberProfile.objects.count()
+
+
+def test_runs_every_step_in_order_and_twice_is_safe(world):
+    report = daily.run_daily_ops(day=DAY)
+    assert list(report) == ["points_expiry", "coupons_expiry", "tiers", "profiles", "rule_tags", "birthday", "winback"]
+    assert report["birthday"] == {"members": 1, "coupons": 1}
+    assert report["winback"]["winback_sms"]["coupons"] == 1  # last visit 6 months ago: event + SMS
+    first = counts()
+    assert first == (3, 2, 2)
+    done = set(DailyRun.objects.filter(day=DAY).values_list("step", flat=True))
+    assert {"profiles", "birthday", "winback"} <= done
+
+    again = daily.run_daily_ops(day=DAY)
+    assert again["birthday"] == "done before" and again["profiles"] == "done before"
+    assert counts() == first
+    # even with the step log wiped, the care log and the dedup keys stop repeats
+    DailyRun.objects.all().delete()
+    daily.run_daily_ops(day=DAY)
+    assert counts() == first
+
+
+def test_a_crashed_run_resumes_at_the_failed_step(world, monkeypatch):
+    calls = []
+    real_profiles = daily.profiles_compute
+
+    def spy_profiles(*, day):
+        calls.append(day)
+        return real_profiles(day=day)
+
+    def crash(*, day):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(daily, "profiles_compute", spy_profiles)
+    monkeypatch.setattr(daily, "birthday_care", crash)
+    with pytest.raises(RuntimeError):
+        daily.run_daily_ops(day=DAY)
+    done = set(DailyRun.objects.filter(day=DAY).values_list("step", flat=True))
+    assert "profiles" in done and "birthday" not in done and "winback" not in done
+    assert OutboxMessage.objects.count() == 0  # the failed step rolled back
+
+    monkeypatch.undo()
+    monkeypatch.setattr(daily, "profiles_compute", spy_profiles)
+    report = daily.run_daily_ops(day=DAY)
+    assert calls == [DAY]  # profiles not recomputed on resume
+    assert report["profiles"] == "done before" and report["birthday"] == {"members": 1, "coupons": 1}
+    assert counts() == (3, 2, 2)
+
+
+def test_a_crash_inside_a_step_leaves_nothing_half_done(world, monkeypatch):
+    real = daily._call_task
+    monkeypatch.setattr(daily, "_call_task", lambda **kw: (_ for _ in ()).throw(RuntimeError("db gone")))
+    with pytest.raises(RuntimeError):
+        daily.run_daily_ops(day=dt.date(2025, 4, 2))  # 7 months since 2024-09-01
+    assert not OutboxMessage.objects.filter(dedup_key__startswith="winback").exists()
+    monkeypatch.setattr(daily, "_call_task", real)
+    report = daily.run_daily_ops(day=dt.date(2025, 4, 2))
+    assert report["winback"]["winback_call"]["tasks"] == 1
+    assert OutboxMessage.objects.filter(dedup_key__startswith="winback").count() == 2
+
+
+def test_missing_services_are_skipped_and_not_recorded(world, monkeypatch):
+    monkeypatch.setattr(daily, "_guarded", lambda module, name: None)
+    report = daily.run_daily_ops(day=DAY)
+    assert report["points_expiry"] == "skipped: not available"
+    assert not DailyRun.objects.filter(day=DAY, step="points_expiry").exists()
+
+
+def test_command_and_task_and_schedule(world):
+    out = StringIO()
+    call_command("run_daily_ops", "--date", "2025-03-01", stdout=out)
+    assert "birthday:" in out.getvalue()
+    assert DailyRun.objects.filter(day=DAY, step="birthday").exists()
+    from membership.tasks import daily_ops
+
+    assert daily_ops("2025-03-01")["birthday"] == "done before"
+    assert ("membership-daily-ops", "membership.tasks.daily_ops", "D", None) in SCHEDULES
+
+
+def test_command_rejects_a_bad_date(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("run_daily_ops", "--date", "01/03/2025")
