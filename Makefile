@@ -13,6 +13,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 # Local services used by test-pg when they answer.
 LOCAL_PG_URL := postgres://postgres@127.0.0.1:5432/dealerops
@@ -138,7 +139,8 @@ messages: install
 
 bench: install
 	@mkdir -p var
-	$(PY) bench/seed_scale.py
+	$(PY) bench/seed_scale.py $(BENCH_ARGS)
+	$(PY) bench/daily_ops.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var staticfiles

@@ -1,0 +1,141 @@
+"""Admin for membership: HQ edits tiers, plans, earning rules, coupon
+templates and the operating settings here.  The ledger, coupons and visits are
+read-only: they change only through services (adjust points in the portal)."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from membership.models import (
+    CardPlan,
+    CareAction,
+    Coupon,
+    CouponTemplate,
+    DailyRun,
+    EarningRule,
+    MemberProfile,
+    MembershipCard,
+    MembershipSettings,
+    PointsEntry,
+    Tag,
+    Tier,
+    Transaction,
+)
+from membership.services import coupons as coupon_services
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Tier)
+class TierAdmin(admin.ModelAdmin):
+    list_display = ["level", "code", "name", "threshold", "points_multiplier"]
+    filter_horizontal = ["coupon_templates"]
+
+
+@admin.register(CardPlan)
+class CardPlanAdmin(admin.ModelAdmin):
+    list_display = ["name", "store", "condition", "welcome_points", "is_active"]
+    list_filter = ["condition", "is_active", "store"]
+    filter_horizontal = ["coupon_templates"]
+
+
+@admin.register(MembershipCard)
+class MembershipCardAdmin(ReadOnlyAdmin):
+    list_display = ["card_no", "member", "tier", "points_balance", "growth_value", "opened_at"]
+    list_filter = ["tier"]
+    search_fields = ["card_no", "=member__mobile", "member__name"]
+    list_select_related = ["member", "tier"]
+    show_full_result_count = False
+
+
+@admin.register(PointsEntry)
+class PointsEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "member", "kind", "points", "balance_after", "remaining", "expires_at", "reason", "store"]
+    list_filter = ["kind", "store"]
+    search_fields = ["=member__mobile", "reason", "source_id", "idempotency_key"]
+    list_select_related = ["member", "store"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+@admin.register(EarningRule)
+class EarningRuleAdmin(admin.ModelAdmin):
+    list_display = ["kind", "points", "is_active"]
+    list_editable = ["points", "is_active"]
+
+
+@admin.register(MembershipSettings)
+class MembershipSettingsAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return not MembershipSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CouponTemplate)
+class CouponTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "scope", "store", "kind", "value", "stock", "per_member_limit", "points_price", "is_active"]
+    list_filter = ["scope", "kind", "is_active", "store"]
+    search_fields = ["name"]
+    filter_horizontal = ["accepted_stores"]
+
+    def save_model(self, request, obj, form, change):
+        coupon_services.coupon_template_validate(template=obj)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Coupon)
+class CouponAdmin(ReadOnlyAdmin):
+    list_display = ["code", "template", "member", "status", "source", "issued_at", "valid_until", "redeemed_at", "redeemed_store"]
+    list_filter = ["status", "source", "template"]
+    search_fields = ["=code", "=member__mobile"]
+    list_select_related = ["template", "member", "redeemed_store"]
+    show_full_result_count = False
+
+
+@admin.register(Transaction)
+class TransactionAdmin(ReadOnlyAdmin):
+    list_display = ["occurred_at", "member", "store", "kind", "amount", "reference", "source"]
+    list_filter = ["kind", "source", "store"]
+    search_fields = ["=reference", "=member__mobile"]
+    list_select_related = ["member", "store"]
+    date_hierarchy = "occurred_at"
+    show_full_result_count = False
+
+
+@admin.register(MemberProfile)
+class MemberProfileAdmin(ReadOnlyAdmin):
+    list_display = ["member", "lifecycle", "rfm_segment", "recency_days", "frequency", "monetary", "visits_12m", "computed_on"]
+    list_filter = ["lifecycle", "rfm_segment"]
+    search_fields = ["=member__mobile"]
+    show_full_result_count = False
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "is_rule"]
+    list_filter = ["is_rule"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(CareAction)
+class CareActionAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "member", "kind", "key"]
+    list_filter = ["kind"]
+    show_full_result_count = False
+
+
+@admin.register(DailyRun)
+class DailyRunAdmin(ReadOnlyAdmin):
+    list_display = ["day", "step", "finished_at"]
+    list_filter = ["step"]
+    verbose_name = _("每日任务")

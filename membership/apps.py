@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class MembershipConfig(AppConfig):
     name = "membership"
     verbose_name = _("会员与积分")
+
+    def ready(self):
+        from leads.services.nurture import register_step_kind
+        from membership.services.nurture import nurture_coupon_step
+
+        register_step_kind("coupon", nurture_coupon_step)

@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from membership.portal import cards
+
+urlpatterns = [
+    path("cards/lookup/", cards.CardLookupView.as_view(), name="card-lookup"),
+]

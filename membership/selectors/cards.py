@@ -33,3 +33,11 @@ def card_progress(*, card: MembershipCard) -> dict:
     span = max(next_tier.threshold - base, 1)
     percent = int(max(0, min(100, (card.growth_value - base) * 100 / span)))
     return {"next_tier": next_tier, "needed": max(next_tier.threshold - card.growth_value, 0), "percent": percent}
+
+
+def card_find_for_staff(*, actor, card_no: str) -> MembershipCard | None:
+    """The card a staff member scanned or typed, within their stores (else None)."""
+    card_no = "".join((card_no or "").split()).upper()
+    if not card_no:
+        return None
+    return card_list(actor=actor).filter(card_no=card_no).first()

@@ -1,0 +1,37 @@
+"""Coupons join the leads' nurture sequence: the ``coupon`` step kind.
+
+A ``coupon`` nurture step gives the lead's member the best active group
+cash-off coupon (highest value) and sends the step's message with its code.
+A lead with no member (no account yet) gets the message alone.  Registered in
+``MembershipConfig.ready()`` (leads sits below membership and never imports it)."""
+
+from __future__ import annotations
+
+from accounts.exceptions import ApplicationError
+from leads.models import Lead, NurtureStep
+from leads.services.nurture import _send_message
+from membership.models import CouponKind, CouponScope, CouponSource, CouponStatus, CouponTemplate
+from membership.services.coupons import coupon_issue
+
+
+def nurture_coupon_template() -> CouponTemplate | None:
+    return (
+        CouponTemplate.objects.filter(is_active=True, scope=CouponScope.PLATFORM, kind=CouponKind.CASH_OFF)
+        .order_by("-value", "pk")
+        .first()
+    )
+
+
+def nurture_coupon_step(*, lead: Lead, step: NurtureStep) -> None:
+    template = nurture_coupon_template()
+    coupon = None
+    if lead.member_id and template is not None:
+        try:
+            coupon = coupon_issue(template=template, member=lead.member, source=CouponSource.NURTURE,
+                                  dedup_key=f"nurture:{lead.pk}:{step.position}")
+        except ApplicationError:  # sold out or limit reached: the message still goes
+            coupon = None
+    if coupon is not None and coupon.status == CouponStatus.ISSUED:
+        step = NurtureStep(position=step.position, channel=step.channel, kind=step.kind,
+                           body=f"{step.body} 您的专属券码：{coupon.code}（{template.name}）")
+    _send_message(lead=lead, step=step)
