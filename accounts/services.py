@@ -11,12 +11,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import exceptions as errors
+from accounts import hooks
 from accounts.audit import audit_record
 from accounts.exceptions import AccountsError, ApplicationError
 from accounts.models import (
     STORE_ROLES,
     Brand,
     ConsentSource,
+    Gender,
     IdempotencyKey,
     Member,
     Role,
@@ -113,7 +115,14 @@ def member_update_profile(*, member: Member, data: dict[str, Any], actor: User |
     if changed:
         member.full_clean(exclude=["user", "store", "mobile"])
         member.save(update_fields=sorted(set(changed)))
+        if profile_is_complete(member):
+            hooks.member_event(hooks.PROFILE_COMPLETED, member=member)
     return member
+
+
+def profile_is_complete(member: Member) -> bool:
+    """Name, gender, birthday and city all given (the "complete your profile" task)."""
+    return bool(member.name and member.gender != Gender.UNKNOWN and member.birthday and member.city)
 
 
 def member_set_consent(*, member: Member, consent: bool, source: str, save: bool = True) -> Member:
@@ -188,6 +197,7 @@ def vehicle_add(
         raise AccountsError(errors.VEHICLE_PLATE_TAKEN, code="plate_taken") from exc
     if actor is not None and actor.is_staff_member:
         audit_record(actor=actor, action="accounts.vehicle.added", obj=vehicle, store=member.store)
+    hooks.member_event(hooks.VEHICLE_ADDED, member=member, vehicle=vehicle)
     return vehicle
 
 

@@ -11,3 +11,7 @@ class MembershipConfig(AppConfig):
         from membership.services.nurture import nurture_coupon_step
 
         register_step_kind("coupon", nurture_coupon_step)
+
+        from membership.services import rewards
+
+        rewards.register()
