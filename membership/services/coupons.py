@@ -203,6 +203,39 @@ def coupon_exchange_for_points(*, template: CouponTemplate, member: Member, idem
     return coupon
 
 
+# --- campaign issue ----------------------------------------------------------------------------
+
+CAMPAIGN_REFUSALS = {"coupon_limit_reached", "coupon_out_of_stock"}
+
+
+def coupon_campaign_issue(*, template: CouponTemplate, members_queryset, name: str, actor) -> dict:
+    """Issue one coupon of ``template`` to every member of ``members_queryset``
+    (already scoped to the actor).  Each coupon is keyed by
+    ``campaign:<template>:<member>:<name>`` so a rerun issues nothing twice
+    (``skipped``); stock and per-member-limit refusals are counted
+    (``refused``), not fatal.  Template-level refusals (inactive, ended,
+    another store's merchant coupon) stop the campaign.  One audit row per run."""
+    name = (name or "").strip()
+    counts = {"issued": 0, "skipped": 0, "refused": 0}
+    for member in members_queryset.order_by("pk").iterator():
+        dedup_key = f"campaign:{template.pk}:{member.pk}:{name}"[:128]
+        if Coupon.objects.filter(dedup_key=dedup_key).exists():
+            counts["skipped"] += 1
+            continue
+        try:
+            coupon_issue(template=template, member=member, source=CouponSource.CAMPAIGN, actor=actor,
+                         dedup_key=dedup_key)
+        except MembershipError as exc:
+            if exc.code not in CAMPAIGN_REFUSALS:
+                raise
+            counts["refused"] += 1
+        else:
+            counts["issued"] += 1
+    audit_record(actor=actor, action="membership.coupon.campaign", obj=template, store=template.store,
+                 data={"template": template.pk, "name": name, **counts})
+    return counts
+
+
 # --- redeem ------------------------------------------------------------------------------------
 
 

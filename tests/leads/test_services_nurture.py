@@ -137,13 +137,13 @@ def test_running_twice_sends_once(clock, make_lead, nurture_steps, consenting):
     assert lead.events.filter(kind=EventKind.NURTURE_SENT).count() == 1
 
 
-def test_a_registered_step_kind_is_used(clock, make_lead, nurture_steps, consenting):
+def test_a_registered_step_kind_is_used(clock, make_lead, nurture_steps, consenting, monkeypatch):
     seen = []
-    register_step_kind("coupon", lambda *, lead, step: seen.append((lead.pk, step.position)))
-    try:
-        NurtureStep.objects.filter(position=1).update(kind="coupon")
-        lead = make_lead(mobile=consenting.mobile)
-        nurture_run_due(now=clock.advance(days=1))
-        assert seen == [(lead.pk, 1)] and not nurture_messages().exists()
-    finally:
-        STEP_KINDS.pop("coupon", None)
+    # Register a throwaway kind; monkeypatch restores the registry (membership's
+    # real "coupon" kind stays registered for the other tests).
+    monkeypatch.setitem(STEP_KINDS, "test_kind", None)
+    register_step_kind("test_kind", lambda *, lead, step: seen.append((lead.pk, step.position)))
+    NurtureStep.objects.filter(position=1).update(kind="test_kind")
+    lead = make_lead(mobile=consenting.mobile)
+    nurture_run_due(now=clock.advance(days=1))
+    assert seen == [(lead.pk, 1)] and not nurture_messages().exists()
