@@ -129,6 +129,25 @@ class ConsentSource(models.TextChoices):
     API = "api", _("接口")
 
 
+class NotificationTopic(models.TextChoices):
+    """What a non-marketing notice is about, so the owner can mute it
+    (通知偏好).  A message without a topic (sign-in codes, service notices)
+    is never muted."""
+
+    POINTS = "points", _("积分到期与变动提醒")
+    CARE = "care", _("生日关怀")
+    MEMBERSHIP = "membership", _("会员等级与权益通知")
+
+
+# Member field holding the owner's choice for each muteable channel / topic.
+CHANNEL_PREFERENCE_FIELDS = {"sms": "notify_sms", "wechat": "notify_wechat"}
+TOPIC_PREFERENCE_FIELDS = {
+    NotificationTopic.POINTS: "notify_points",
+    NotificationTopic.CARE: "notify_care",
+    NotificationTopic.MEMBERSHIP: "notify_membership",
+}
+
+
 class Member(models.Model):
     """A car owner.  ``store`` is the owning store: the store that brought the
     member in keeps the right to operate them, even in the group-wide pool."""
@@ -146,6 +165,11 @@ class Member(models.Model):
     marketing_consent = models.BooleanField(_("同意营销"), default=False)
     consent_at = models.DateTimeField(_("授权时间"), null=True, blank=True)
     consent_source = models.CharField(_("授权来源"), max_length=16, choices=ConsentSource.choices, blank=True)
+    notify_sms = models.BooleanField(_("接收短信"), default=True)
+    notify_wechat = models.BooleanField(_("接收小程序订阅消息"), default=True)
+    notify_points = models.BooleanField(_("积分到期与变动提醒"), default=True)
+    notify_care = models.BooleanField(_("生日关怀"), default=True)
+    notify_membership = models.BooleanField(_("会员等级与权益通知"), default=True)
     wechat_openid = models.CharField(_("微信 openid"), max_length=64, unique=True, null=True, blank=True)
     joined_at = models.DateTimeField(_("入会时间"), default=timezone.now, db_index=True)
 
@@ -232,7 +256,7 @@ class OutboxStatus(models.TextChoices):
     SENDING = "sending", _("发送中")
     SENT = "sent", _("已发送")
     FAILED = "failed", _("失败")
-    SUPPRESSED = "suppressed", _("未发送（无授权）")
+    SUPPRESSED = "suppressed", _("未发送（未授权或已关闭通知）")
 
 
 class OutboxMessage(models.Model):
@@ -254,6 +278,7 @@ class OutboxMessage(models.Model):
     body = models.TextField(_("内容"))
     payload = models.JSONField(_("参数"), default=dict, blank=True)
     is_marketing = models.BooleanField(_("营销类"), default=False)
+    topic = models.CharField(_("通知主题"), max_length=16, choices=NotificationTopic.choices, blank=True)
     dedup_key = models.CharField(_("去重键"), max_length=191, unique=True)
     status = models.CharField(
         _("状态"), max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING, db_index=True

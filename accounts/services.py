@@ -15,7 +15,9 @@ from accounts import hooks
 from accounts.audit import audit_record
 from accounts.exceptions import AccountsError, ApplicationError
 from accounts.models import (
+    CHANNEL_PREFERENCE_FIELDS,
     STORE_ROLES,
+    TOPIC_PREFERENCE_FIELDS,
     Brand,
     ConsentSource,
     Gender,
@@ -29,6 +31,7 @@ from accounts.models import (
 from accounts.validators import clean_plate, clean_vin, normalize_mobile
 
 PROFILE_FIELDS = ("name", "gender", "birthday", "city")
+NOTIFICATION_FIELDS = (*CHANNEL_PREFERENCE_FIELDS.values(), *TOPIC_PREFERENCE_FIELDS.values())
 
 
 def _validation_to_error(exc: ValidationError, field: str) -> AccountsError:
@@ -134,6 +137,36 @@ def member_set_consent(*, member: Member, consent: bool, source: str, save: bool
     member.consent_source = source
     if save:
         member.save(update_fields=["marketing_consent", "consent_at", "consent_source"])
+    return member
+
+
+def member_set_notification_preferences(
+    *, member: Member, data: dict[str, Any], source: str, actor: User | None = None
+) -> Member:
+    """The owner's notification preferences (通知偏好): marketing consent
+    (recorded with time and source, PIPL) plus the channels (SMS, mini-program
+    messages) and topics (points, care, membership notices) they accept.
+    The outbox applies them when a message is written and again when it is
+    sent, so a change also stops messages already waiting.  Keys absent from
+    ``data`` are left as they are."""
+    changed = {
+        field: bool(data[field]) for field in NOTIFICATION_FIELDS
+        if field in data and getattr(member, field) != bool(data[field])
+    }
+    with transaction.atomic():
+        for field, value in changed.items():
+            setattr(member, field, value)
+        update_fields = list(changed)
+        if "marketing_consent" in data and (
+            bool(data["marketing_consent"]) != member.marketing_consent or not member.consent_at
+        ):
+            member_set_consent(member=member, consent=bool(data["marketing_consent"]), source=source, save=False)
+            changed["marketing_consent"] = member.marketing_consent
+            update_fields += ["marketing_consent", "consent_at", "consent_source"]
+        if update_fields:
+            member.save(update_fields=update_fields)
+            audit_record(actor=actor, action="accounts.member.notifications", obj=member, store=member.store,
+                         data={"changed": changed, "source": source})
     return member
 
 

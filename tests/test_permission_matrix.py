@@ -62,6 +62,8 @@ MATRIX = [
     # --- owner (mini-program) API -----------------------------------------------------------
     ("api:accounts:me",                                    "GET",    API_OWNER),
     ("api:accounts:me",                                    "PATCH",  API_OWNER, {"city": "广州"}),
+    ("api:accounts:me-notifications",                      "GET",    API_OWNER),
+    ("api:accounts:me-notifications",                      "PATCH",  API_OWNER, {"notify_sms": False}),
     ("api:accounts:my-vehicle-list",                       "GET",    API_OWNER),
     ("api:accounts:my-vehicle-list",                       "POST",   {**API_OWNER, "owner": 201}, NEW_VEHICLE),
     (("api:accounts:my-vehicle-detail", {"pk": "vehicle"}), "DELETE", {**API_OWNER, "owner": 204}),

@@ -83,6 +83,20 @@ class MeSerializer(serializers.ModelSerializer):
         return member.mobile
 
 
+class NotificationPreferencesSerializer(serializers.ModelSerializer):
+    """The owner's notification preferences (通知偏好); PATCH any subset."""
+
+    consent_source = serializers.ChoiceField(choices=ConsentSource.choices, allow_blank=True, read_only=True)
+
+    class Meta:
+        model = Member
+        fields = [
+            "marketing_consent", "notify_sms", "notify_wechat", "notify_points", "notify_care",
+            "notify_membership", "consent_at", "consent_source",
+        ]
+        read_only_fields = ["consent_at", "consent_source"]
+
+
 class MemberListSerializer(serializers.ModelSerializer):
     mobile = serializers.SerializerMethodField(help_text="masked: 138****5678")
     store = StoreRefSerializer(read_only=True)
@@ -100,7 +114,10 @@ class MemberDetailSerializer(MemberListSerializer):
     vehicles = VehicleSerializer(many=True, read_only=True)
 
     class Meta(MemberListSerializer.Meta):
-        fields = MemberListSerializer.Meta.fields + ["birthday", "consent_at", "consent_source", "vehicles"]
+        fields = MemberListSerializer.Meta.fields + [
+            "birthday", "consent_at", "consent_source", "notify_sms", "notify_wechat", "notify_points", "notify_care",
+            "notify_membership", "vehicles",
+        ]
 
 
 class MobileRevealSerializer(serializers.Serializer):

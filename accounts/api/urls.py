@@ -10,6 +10,7 @@ router.register("members", views.MemberViewSet, basename="member")
 
 urlpatterns = [
     path("me/", views.MeApi.as_view(), name="me"),
+    path("me/notifications/", views.MyNotificationsApi.as_view(), name="me-notifications"),
     path("auth/wechat/", views.WeChatLoginApi.as_view(), name="wechat-login"),
     path("auth/wechat/bind/", views.WeChatBindApi.as_view(), name="wechat-bind"),
     *router.urls,

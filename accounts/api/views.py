@@ -15,7 +15,7 @@ from accounts.api import serializers as s
 from accounts.audit import client_ip
 from accounts.auth import services as auth_services
 from accounts.idempotency import idempotent
-from accounts.models import Member, Store, Vehicle
+from accounts.models import ConsentSource, Member, Store, Vehicle
 from accounts.scoping import stores_for
 from config.api.permissions import RolePermission, request_member
 
@@ -60,6 +60,29 @@ class MeApi(OwnerApiMixin, generics.RetrieveUpdateAPIView):
 
     def perform_update(self, serializer):
         services.member_update_profile(member=self.member, data=dict(serializer.validated_data))
+
+
+@extend_schema(
+    tags=["owner"], responses={200: s.NotificationPreferencesSerializer, **ERRORS},
+    examples=[OpenApiExample("mute SMS", value={"notify_sms": False}, request_only=True)],
+)
+class MyNotificationsApi(OwnerApiMixin, generics.RetrieveUpdateAPIView):
+    """通知偏好: marketing consent (recorded with time and source), the
+    channels (``notify_sms``, ``notify_wechat``) and topics (``notify_points``,
+    ``notify_care``, ``notify_membership``) the owner accepts.  Sign-in codes
+    and service notices are always sent."""
+
+    serializer_class = s.NotificationPreferencesSerializer
+    http_method_names = ["get", "patch", "options", "head"]
+
+    def get_object(self):
+        return self.member
+
+    def perform_update(self, serializer):
+        services.member_set_notification_preferences(
+            member=self.member, data=dict(serializer.validated_data), source=ConsentSource.MINIPROGRAM,
+            actor=self.request.user,
+        )
 
 
 @extend_schema(tags=["owner"])

@@ -16,6 +16,20 @@ class ProfileForm(forms.ModelForm):
         labels = {"marketing_consent": _("接收活动与优惠消息")}
 
 
+class NotificationForm(forms.ModelForm):
+    """通知偏好: every switch of the owner's notification preferences."""
+
+    class Meta:
+        model = Member
+        fields = ["marketing_consent", "notify_sms", "notify_wechat", "notify_points", "notify_care",
+                  "notify_membership"]
+        labels = {"marketing_consent": _("接收活动与优惠消息")}
+        help_texts = {
+            "notify_sms": _("关闭后不再通过短信发送提醒和活动消息（验证码不受影响）。"),
+            "notify_wechat": _("关闭后改为站内消息。"),
+        }
+
+
 class VehicleForm(forms.Form):
     plate = forms.CharField(label=_("车牌号"), max_length=20, required=False)
     vin = forms.CharField(label=_("车架号（VIN）"), max_length=30, required=False)

@@ -11,7 +11,7 @@ from django.views.generic import FormView, TemplateView, View
 
 from accounts import selectors, services
 from accounts.exceptions import ApplicationError
-from accounts.mobile.forms import ProfileForm, VehicleForm
+from accounts.mobile.forms import NotificationForm, ProfileForm, VehicleForm
 from accounts.models import ConsentSource, Member, Role
 
 
@@ -73,6 +73,30 @@ class ProfileView(OwnerMixin, FormView):
         services.member_update_profile(member=self.member, data=data)
         messages.success(self.request, _("资料已保存。"))
         return redirect("mobile:profile")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["member"] = self.member
+        return context
+
+
+class NotificationsView(OwnerMixin, FormView):
+    """通知设置: marketing consent, channels and topics in one form."""
+
+    template_name = "mobile/notifications.html"
+    form_class = NotificationForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = Member.objects.get(pk=self.member.pk)
+        return kwargs
+
+    def form_valid(self, form):
+        services.member_set_notification_preferences(
+            member=self.member, data=form.cleaned_data, source=ConsentSource.MINISITE, actor=self.request.user
+        )
+        messages.success(self.request, _("通知设置已保存。"))
+        return redirect("mobile:notifications")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

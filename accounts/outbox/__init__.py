@@ -12,4 +12,5 @@ from accounts.outbox.services import (  # noqa: F401
     message_enqueue,
     messages_enqueue_bulk,
     outbox_dispatch_due,
+    push_target,
 )

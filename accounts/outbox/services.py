@@ -8,7 +8,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import Channel, OutboxMessage, OutboxStatus
+from accounts.models import (
+    CHANNEL_PREFERENCE_FIELDS,
+    TOPIC_PREFERENCE_FIELDS,
+    Channel,
+    NotificationTopic,
+    OutboxMessage,
+    OutboxStatus,
+)
 from accounts.outbox.backends import PermanentDeliveryError, get_backend
 
 logger = logging.getLogger("dealerops.outbox")
@@ -41,31 +48,74 @@ def quiet_hours_end(when: dt.datetime) -> dt.datetime:
     return candidate
 
 
-def _initial_state(*, is_marketing: bool, member, now: dt.datetime) -> tuple[str, dt.datetime, str]:
-    """The consent and quiet-hours rules of every outgoing message, in one place:
-    marketing without consent is suppressed; marketing in quiet hours waits."""
-    if is_marketing:
-        if member is None or not member.marketing_consent:
-            return OutboxStatus.SUPPRESSED, now, "no marketing consent"
-        if in_quiet_hours(now):
-            return OutboxStatus.PENDING, quiet_hours_end(now), ""
+def suppression_reason(*, is_marketing: bool, topic: str, channel: str, member) -> str:
+    """Why this message must not be sent to ``member`` ("" when it may be):
+    marketing needs consent; a message that is marketing or has a topic
+    (points, care, membership notices) respects the owner's notification
+    preferences per channel and per topic.  Sign-in codes and service
+    notices (no topic, not marketing) always go."""
+    if is_marketing and (member is None or not member.marketing_consent):
+        return "no marketing consent"
+    if member is None or not (is_marketing or topic):
+        return ""
+    channel_field = CHANNEL_PREFERENCE_FIELDS.get(channel)
+    if channel_field and not getattr(member, channel_field):
+        return f"member muted channel {channel}"
+    topic_field = TOPIC_PREFERENCE_FIELDS.get(topic)
+    if topic_field and not getattr(member, topic_field):
+        return f"member muted topic {topic}"
+    return ""
+
+
+def push_target(member) -> tuple[str, str]:
+    """Where a notice to ``member`` goes when no channel is prescribed: a
+    mini-program subscription message when we know the openid and the owner
+    has not muted it, else the in-app inbox (always allowed)."""
+    if member.wechat_openid and member.notify_wechat:
+        return Channel.WECHAT, member.wechat_openid
+    return Channel.INAPP, f"member:{member.pk}"
+
+
+def _initial_state(
+    *, is_marketing: bool, member, now: dt.datetime, topic: str = "", channel: str = ""
+) -> tuple[str, dt.datetime, str]:
+    """The consent, preference and quiet-hours rules of every outgoing
+    message, in one place: marketing without consent and anything the owner
+    muted are kept as suppressed (the reason visible); marketing in quiet
+    hours waits."""
+    reason = suppression_reason(is_marketing=is_marketing, topic=topic, channel=channel, member=member)
+    if reason:
+        return OutboxStatus.SUPPRESSED, now, reason
+    if is_marketing and in_quiet_hours(now):
+        return OutboxStatus.PENDING, quiet_hours_end(now), ""
     return OutboxStatus.PENDING, now, ""
+
+
+def _checked_topic(topic: str) -> str:
+    if topic and topic not in NotificationTopic.values:
+        raise ValueError(f"unknown notification topic {topic!r}")
+    return topic
 
 
 def messages_enqueue_bulk(*, messages: list[dict]) -> int:
     """Write many messages in one insert (the daily care jobs): the same rules
     as ``message_enqueue``; a repeated ``dedup_key`` adds nothing.  Each dict
     has channel, recipient, body, dedup_key, member and optionally template,
-    payload, is_marketing (default True), store.  The scheduled sweep sends them."""
+    payload, is_marketing (default True), topic, store.  The scheduled sweep
+    sends them."""
     now = timezone.now()
     rows = []
     for msg in messages:
         member = msg.get("member")
         is_marketing = msg.get("is_marketing", True)
-        status, next_attempt_at, last_error = _initial_state(is_marketing=is_marketing, member=member, now=now)
+        topic = _checked_topic(msg.get("topic", ""))
+        status, next_attempt_at, last_error = _initial_state(
+            is_marketing=is_marketing, member=member, now=now, topic=topic, channel=msg["channel"]
+        )
+        store_id = msg["store"].pk if msg.get("store") else getattr(member, "store_id", None)
         rows.append(OutboxMessage(
             channel=msg["channel"], recipient=msg["recipient"], body=msg["body"], dedup_key=msg["dedup_key"],
-            member=member, store_id=msg["store"].pk if msg.get("store") else getattr(member, "store_id", None), template=msg.get("template", ""),
+            member=member, store_id=store_id, template=msg.get("template", ""), topic=topic,
             payload=msg.get("payload", {}), is_marketing=is_marketing, status=status,
             next_attempt_at=next_attempt_at, last_error=last_error,
         ))
@@ -85,20 +135,25 @@ def message_enqueue(
     template: str = "",
     payload: dict | None = None,
     is_marketing: bool = False,
+    topic: str = "",
     send_now: bool = False,
 ) -> OutboxMessage:
     """Write one outgoing message.  Call it inside the transaction of its cause.
 
     A second call with the same ``dedup_key`` returns the first row and sends
-    nothing.  Marketing without consent is kept as ``suppressed`` (so the
+    nothing.  Marketing without consent, and marketing or ``topic`` notices
+    on a channel or topic the owner muted, are kept as ``suppressed`` (so the
     reason is visible) and never sent; marketing inside quiet hours waits for
     their end.  ``send_now`` delivers right after commit in this process
     (SMS sign-in codes), otherwise the worker sends it.
     """
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
+    topic = _checked_topic(topic)
     now = timezone.now()
-    status, next_attempt_at, last_error = _initial_state(is_marketing=is_marketing, member=member, now=now)
+    status, next_attempt_at, last_error = _initial_state(
+        is_marketing=is_marketing, member=member, now=now, topic=topic, channel=channel
+    )
     try:
         with transaction.atomic():
             message = OutboxMessage.objects.create(
@@ -112,6 +167,7 @@ def message_enqueue(
                 template=template,
                 payload=payload or {},
                 is_marketing=is_marketing,
+                topic=topic,
                 status=status,
                 next_attempt_at=next_attempt_at,
                 last_error=last_error,
@@ -156,12 +212,15 @@ def message_deliver(*, message_id: int) -> str:
     if not _claim(message_id):
         return OutboxMessage.objects.filter(pk=message_id).values_list("status", flat=True).first() or "missing"
     message = OutboxMessage.objects.select_related("member").get(pk=message_id)
-    if message.is_marketing and (message.member is None or not message.member.marketing_consent):
-        # Consent withdrawn while the message waited (quiet hours, retries).
+    reason = suppression_reason(
+        is_marketing=message.is_marketing, topic=message.topic, channel=message.channel, member=message.member
+    )
+    if reason:
+        # Consent withdrawn or notice muted while the message waited (quiet hours, retries).
         OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING).update(
             status=OutboxStatus.SUPPRESSED,
             attempts=F("attempts") - 1,
-            last_error="no marketing consent",
+            last_error=reason,
             claimed_at=None,
         )
         return OutboxStatus.SUPPRESSED

@@ -18,8 +18,8 @@ from django.db.models.functions import Cast, Coalesce, Floor
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.models import Channel, Member, OutboxMessage, OutboxStatus
-from accounts.outbox.services import message_enqueue
+from accounts.models import Member, NotificationTopic
+from accounts.outbox.services import message_enqueue, messages_enqueue_bulk, push_target
 from membership import exceptions as errors
 from membership.exceptions import MembershipError
 from membership.models import (
@@ -180,9 +180,11 @@ def tier_upgrade_check(*, member: Member, now: dt.datetime | None = None) -> Mem
                              data={"from": card.tier.code, "to": target.code, "growth_value": growth})
                 _issue_pack(member=member, templates=target.coupon_templates.all(), source=CouponSource.TIER,
                             key=f"tier:{member.pk}:{target.pk}")
+                channel, recipient = push_target(member)
                 message_enqueue(
-                    channel=Channel.WECHAT, recipient=member.mobile, member=member, store=member.store,
+                    channel=channel, recipient=recipient, member=member, store=member.store,
                     template="membership.tier_upgraded", dedup_key=f"tier-up:{member.pk}:{target.pk}",
+                    topic=NotificationTopic.MEMBERSHIP,
                     body=f"恭喜您升级为{target.name}，成长值 {growth}。",
                     payload={"tier": target.code, "growth_value": growth},
                 )
@@ -228,7 +230,7 @@ def tiers_reevaluate(*, today: dt.date) -> dict:
     ).update(downgrade_notice_at=day_start)
     # Everyone noticed today (also on a rerun: the bulk inserts skip what exists).
     rows = MembershipCard.objects.filter(downgrade_notice_at=day_start).values_list(
-        "pk", "member_id", "member__mobile", "member__store_id", "tier__name"
+        "pk", "member_id", "tier__name"
     ).order_by("pk").iterator(chunk_size=2000)
     key = today.isoformat()
     for batch in _batches(rows, 2000):
@@ -236,18 +238,18 @@ def tiers_reevaluate(*, today: dt.date) -> dict:
             [CareAction(member_id=m, kind=CareKind.DOWNGRADE_NOTICE, key=key) for _, m, *_rest in batch],
             ignore_conflicts=True,
         )
-        OutboxMessage.objects.bulk_create(
-            [
-                OutboxMessage(
-                    channel=Channel.WECHAT, recipient=mobile, member_id=member_id, store_id=store_id,
-                    template="membership.downgrade_notice", status=OutboxStatus.PENDING,
-                    body=f"您的{tier_name}成长值未达标，{DOWNGRADE_GRACE_DAYS} 天内仍未达标将降低一级。",
-                    payload={"card": card_id, "date": key}, dedup_key=f"downgrade-notice:{card_id}:{key}",
-                )
-                for card_id, member_id, mobile, store_id, tier_name in batch
-            ],
-            ignore_conflicts=True,
-        )
+        members = Member.objects.in_bulk([member_id for _, member_id, *_rest in batch])
+        messages = []
+        for card_id, member_id, tier_name in batch:
+            channel, recipient = push_target(members[member_id])
+            messages.append({
+                "channel": channel, "recipient": recipient, "member": members[member_id],
+                "template": "membership.downgrade_notice", "is_marketing": False,
+                "topic": NotificationTopic.MEMBERSHIP,
+                "body": f"您的{tier_name}成长值未达标，{DOWNGRADE_GRACE_DAYS} 天内仍未达标将降低一级。",
+                "payload": {"card": card_id, "date": key}, "dedup_key": f"downgrade-notice:{card_id}:{key}",
+            })
+        messages_enqueue_bulk(messages=messages)
     return {"recovered": recovered, "downgraded": downgraded, "noticed": noticed}
 
 

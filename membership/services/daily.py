@@ -31,8 +31,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from accounts.models import Channel, Member
-from accounts.outbox import messages_enqueue_bulk
+from accounts.models import Channel, Member, NotificationTopic
+from accounts.outbox import messages_enqueue_bulk, push_target
 from membership.models import (
     CareAction,
     CareKind,
@@ -87,10 +87,7 @@ def _outbox_rows(messages: list[dict]) -> int:
 
 
 def _push_channel(member: Member) -> tuple[str, str]:
-    """Mini-program subscription message when we know the openid, else in-app."""
-    if member.wechat_openid:
-        return Channel.WECHAT, member.wechat_openid
-    return Channel.INAPP, f"member:{member.pk}"
+    return push_target(member)
 
 
 def _log_actions(members: list[Member], kind: str, key_of) -> None:
@@ -163,7 +160,8 @@ def birthday_care(*, day: dt.date) -> dict:
                 if got:
                     body += "生日蛋糕券已放入您的卡包。"
                 messages.append({"member": member, "channel": channel, "recipient": recipient, "body": body,
-                                 "template": "membership_birthday", "dedup_key": f"birthday:{member.pk}:{year}"})
+                                 "template": "membership_birthday", "topic": NotificationTopic.CARE,
+                                 "dedup_key": f"birthday:{member.pk}:{year}"})
             sent += _outbox_rows(messages)
     return {"members": sent, "coupons": coupons}
 

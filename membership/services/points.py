@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.exceptions import NotFoundError
-from accounts.models import GROUP_ROLES, STAFF_ROLES, Channel, Member, Role
+from accounts.models import GROUP_ROLES, STAFF_ROLES, Channel, Member, NotificationTopic, Role
 from accounts.outbox.services import message_enqueue
 from accounts.scoping import stores_for
 from membership import exceptions as errors
@@ -599,7 +599,7 @@ def points_expiry_reminders(*, today: dt.date) -> int:
             for channel in (Channel.SMS, Channel.INAPP):
                 message_enqueue(channel=channel, recipient=member.mobile, body=body, member=member,
                                 dedup_key=f"points-expiry:{member_id}:{month}:{channel}", template="points_expiry",
-                                payload=payload, is_marketing=False)
+                                payload=payload, is_marketing=False, topic=NotificationTopic.POINTS)
         sent += 1
     return sent
 

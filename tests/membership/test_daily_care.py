@@ -55,6 +55,21 @@ def messages(member, prefix=""):
 # --- birthday ----------------------------------------------------------------------------------
 
 
+def test_birthday_greeting_respects_the_care_preference(fan, cake, daytime):
+    muted = fan(birthday=dt.date(1990, 3, 15), notify_care=False)
+    birthday_care(day=dt.date(2025, 3, 1))
+    message = messages(muted).get()
+    assert (message.topic, message.status, message.last_error) == ("care", OutboxStatus.SUPPRESSED,
+                                                                   "member muted topic care")
+
+
+def test_care_goes_in_app_when_the_owner_muted_miniprogram_messages(fan, cake, daytime):
+    member = fan(birthday=dt.date(1990, 3, 15), wechat_openid="o-muted", notify_wechat=False)
+    birthday_care(day=dt.date(2025, 3, 1))
+    message = messages(member).get()
+    assert (message.channel, message.status) == ("inapp", OutboxStatus.PENDING)
+
+
 def test_add_months_clamps():
     assert add_months(dt.date(2025, 8, 31), -6) == dt.date(2025, 2, 28)
     assert add_months(dt.date(2025, 1, 10), 7) == dt.date(2025, 8, 10)

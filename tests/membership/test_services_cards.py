@@ -142,6 +142,19 @@ class TestTiers:
         card_b.refresh_from_db()
         assert card_b.tier == tiers["normal"]  # the lowest tier never drops
 
+    def test_tier_notices_respect_the_membership_topic_preference(self, card_a, member_a, store_a, tiers):
+        member_a.notify_membership = False
+        member_a.save()
+        _txn(member_a, store_a, "service", 6000)
+        svc.tier_upgrade_check(member=member_a)  # the upgrade itself still happens
+        upgrade = OutboxMessage.objects.get(template="membership.tier_upgraded", member=member_a)
+        assert upgrade.topic == "membership"
+        assert (upgrade.status, upgrade.last_error) == ("suppressed", "member muted topic membership")
+        Transaction.objects.filter(member=member_a).delete()
+        svc.tiers_reevaluate(today=timezone.localdate())
+        notice = OutboxMessage.objects.get(template="membership.downgrade_notice", member=member_a)
+        assert notice.topic == "membership" and notice.status == "suppressed" and not notice.is_marketing
+
     def test_recovering_before_the_deadline_clears_the_notice(self, card_a, member_a, store_a, tiers):
         MembershipCard.objects.filter(pk=card_a.pk).update(tier=tiers["silver"])
         today = timezone.localdate()

@@ -400,6 +400,20 @@ def test_expiry_reminder_states_points_and_date(card_a, member_a):
     assert "40" in message.body and timezone.localtime(lot.expires_at).date().isoformat() in message.body
 
 
+def test_expiry_reminder_respects_channel_and_topic_preferences(card_a, card_b, member_a, member_b):
+    earn(member_a, 40, "a", expires_in=10)
+    earn(member_b, 40, "b", expires_in=10)
+    member_a.notify_sms = False
+    member_a.save()
+    member_b.notify_points = False
+    member_b.save()
+    svc.points_expiry_reminders(today=timezone.localdate())
+    status = dict(OutboxMessage.objects.filter(member=member_a).values_list("channel", "status"))
+    assert status == {"sms": "suppressed", "inapp": "pending"}  # the in-app notice still tells them
+    assert set(OutboxMessage.objects.filter(member=member_b).values_list("status", flat=True)) == {"suppressed"}
+    assert set(OutboxMessage.objects.values_list("topic", flat=True)) == {"points"}
+
+
 # --- nightly check -------------------------------------------------------------------------------
 
 
