@@ -218,7 +218,7 @@ def test_vehicle_list_shows_only_own_vehicles(owner_client, member_a, member_b):
 
 # --- who may open /m/ ---------------------------------------------------------------------
 
-PAGES = ["mobile:home", "mobile:profile", "mobile:vehicles"]
+PAGES = ["mobile:home", "mobile:profile", "mobile:notifications", "mobile:vehicles"]
 
 
 @pytest.mark.parametrize("name", PAGES)
