@@ -5,8 +5,9 @@ data set with ~10 million transactions, on SQLite and on PostgreSQL.
     .venv/bin/python bench/daily_ops.py --members 20000 --transactions 150000 --only sqlite
 
 The data set is built once per size and reused by later runs (SQLite file in
-``bench/.data/``; PostgreSQL database ``dealerops_bench_daily_<members>`` on
-$BENCH_PG_URL): ``migrate``, ``seed_demo --members N`` for the members, then the
+``bench/.data/``; PostgreSQL database ``dealerops_bench_daily_<members>_<transactions>`` on
+$BENCH_PG_URL; built under a temporary name and renamed when complete, so an
+interrupted build is rebuilt): ``migrate``, ``seed_demo --members N`` for the members, then the
 transactions in bulk SQL (``INSERT ... SELECT`` over ``generate_series`` on
 PostgreSQL, over a recursive CTE on SQLite), spread over the two years before
 the as-of date.  ``--fresh`` rebuilds it.  Each run first forgets the step log
@@ -116,18 +117,30 @@ def pg_exists(name: str) -> bool:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
 
 
-def bench(label: str, database_url: str, args, as_of: dt.date, *, fresh: bool) -> None:
+def django_env(database_url: str) -> dict:
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings"}
     env.pop("REDIS_URL", None)
+    return env
+
+
+def build(label: str, database_url: str, args, as_of: dt.date) -> None:
+    """Build the data set into ``database_url`` (the caller builds into a
+    temporary name and renames it when this returns, so an interrupted build
+    is never mistaken for a finished one)."""
+    env = django_env(database_url)
     manage = [sys.executable, "manage.py"]
-    if fresh:
-        build_s = run([*manage, "migrate", "--noinput", "-v0"], env)[0]
-        build_s += run([*manage, "seed_demo", "--members", str(args.members), "--no-progress"], env, quiet=True)[0]
-        build_s += run([sys.executable, __file__, "--generate", str(args.transactions), "--date", as_of.isoformat()],
-                       env)[0]
-        print(f"{label:<11} data set built in {build_s:,.1f}s", flush=True)
-    else:
-        print(f"{label:<11} reusing the data set", flush=True)
+    build_s = run([*manage, "migrate", "--noinput", "-v0"], env)[0]
+    build_s += run([*manage, "seed_demo", "--members", str(args.members), "--no-progress"], env, quiet=True)[0]
+    build_s += run([sys.executable, __file__, "--generate", str(args.transactions), "--date", as_of.isoformat()],
+                   env)[0]
+    print(f"{label:<11} data set built in {build_s:,.1f}s", flush=True)
+
+
+def bench(label: str, database_url: str, args, as_of: dt.date) -> None:
+    env = django_env(database_url)
+    manage = [sys.executable, "manage.py"]
+    # A data set built by older code gets the newer migrations first.
+    run([*manage, "migrate", "--noinput", "-v0"], env)
     reset = ("from membership.models import *; DailyRun.objects.filter(day='%s').delete(); "
              "print(Transaction.objects.count(), 'transactions,', MemberProfile.objects.count(), "
              "'profiles before')" % as_of.isoformat())
@@ -158,21 +171,32 @@ def main() -> None:
     if args.only in (None, "sqlite"):
         DATA.mkdir(parents=True, exist_ok=True)
         path = DATA / f"daily_ops_{tag}.sqlite3"
-        fresh = args.fresh or not path.exists()
-        if fresh and path.exists():
-            path.unlink()
-        bench("SQLite", f"sqlite:///{path}", args, as_of, fresh=fresh)
+        if args.fresh or not path.exists():
+            building = path.with_name(path.name + ".building")
+            building.unlink(missing_ok=True)
+            build("SQLite", f"sqlite:///{building}", args, as_of)
+            os.replace(building, path)
+        else:
+            print("SQLite      reusing the data set", flush=True)
+        bench("SQLite", f"sqlite:///{path}", args, as_of)
     if args.only in (None, "postgresql"):
         name = f"dealerops_bench_daily_{tag}"
+        building = f"{name}_building"
         try:
             fresh = args.fresh or not pg_exists(name)
             if fresh:
-                pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                pg_admin(f"CREATE DATABASE {name}")
+                pg_admin(f"DROP DATABASE IF EXISTS {building} WITH (FORCE)")
+                pg_admin(f"CREATE DATABASE {building}")
         except Exception as exc:  # no server: say so, don't fail the SQLite figures
             print(f"PostgreSQL  skipped: {exc}")
             return
-        bench("PostgreSQL", f"{PG_URL}/{name}", args, as_of, fresh=fresh)
+        if fresh:
+            build("PostgreSQL", f"{PG_URL}/{building}", args, as_of)
+            pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            pg_admin(f"ALTER DATABASE {building} RENAME TO {name}")
+        else:
+            print("PostgreSQL  reusing the data set", flush=True)
+        bench("PostgreSQL", f"{PG_URL}/{name}", args, as_of)
 
 
 if __name__ == "__main__":
