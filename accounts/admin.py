@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
-from accounts.models import AuditLog, Brand, IdempotencyKey, Member, OutboxMessage, Store, User, Vehicle
+from accounts.models import AuditLog, Brand, IdempotencyKey, Member, OutboxMessage, SmsReply, Store, User, Vehicle
 
 
 @admin.register(Brand)
@@ -106,6 +106,34 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     readonly_fields = ["dedup_key", "attempts", "claimed_at", "sent_at", "provider_message_id", "last_error"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+
+@admin.register(SmsReply)
+class SmsReplyAdmin(admin.ModelAdmin):
+    """Replies to our SMS as the provider posted them: a record, read-only
+    (the unsubscribe already happened through ``sms_reply_receive``)."""
+
+    list_display = ["created_at", "masked_mobile", "content", "action", "member", "received_at"]
+    list_filter = ["action"]
+    search_fields = ["=mobile", "=provider_id", "content"]
+    list_select_related = ["member"]
+    fields = ["provider_id", "masked_mobile", "content", "action", "member", "received_at", "created_at"]
+    readonly_fields = fields
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    @admin.display(description=_("手机号"))
+    def masked_mobile(self, obj):
+        return obj.masked_mobile
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(IdempotencyKey)

@@ -34,6 +34,13 @@ class AccountsError(ApplicationError):
     pass
 
 
+class WebhookSignatureError(ApplicationError):
+    """A provider webhook without a valid, fresh signature (any app's)."""
+
+    code = "invalid_signature"
+    status_code = 401
+
+
 VEHICLE_PLATE_TAKEN = _("该车牌已登记在其他车辆上。")
 VEHICLE_VIN_TAKEN = _("该车架号已登记在其他车辆上。")
 VEHICLE_NEEDS_ID = _("请至少填写车牌号或车架号。")
@@ -45,3 +52,6 @@ WECHAT_TICKET_INVALID = _("绑定凭证无效或已过期，请重新发起微�
 WECHAT_OPENID_TAKEN = _("该微信已绑定其他会员。")
 IDEMPOTENCY_IN_FLIGHT = _("相同的请求正在处理中，请稍后再试。")
 IDEMPOTENCY_MISMATCH = _("该幂等键已用于另一个不同的请求。")
+WEBHOOK_SIGNATURE_INVALID = _("回调签名无效或已过期。")
+WEBHOOK_BODY_NOT_JSON = _("请求体不是有效的 JSON。")
+WEBHOOK_BODY_NOT_OBJECT = _("请求体应为一个 JSON 对象。")

@@ -127,6 +127,7 @@ class ConsentSource(models.TextChoices):
     STORE = "store", _("门店登记")
     IMPORT = "import", _("数据导入")
     API = "api", _("接口")
+    SMS = "sms", _("短信回复")
 
 
 class NotificationTopic(models.TextChoices):
@@ -299,6 +300,40 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.recipient}"
+
+
+class SmsReplyAction(models.TextChoices):
+    UNSUBSCRIBED = "unsubscribed", _("已退订短信")
+    NONE = "none", _("无需处理")
+    UNKNOWN_MOBILE = "unknown_mobile", _("非会员手机号")
+
+
+class SmsReply(models.Model):
+    """A reply to one of our SMS (上行短信), as the provider posted it, and
+    what it did: "R"/"T"/"退订" … mutes the member's SMS.  One row per
+    provider reply id, so a retried delivery is applied once."""
+
+    provider_id = models.CharField(_("服务商回复 ID"), max_length=128, unique=True)
+    mobile = models.CharField(_("手机号"), max_length=11, db_index=True)
+    content = models.TextField(_("回复内容"), blank=True)
+    received_at = models.DateTimeField(_("回复时间"), default=timezone.now)
+    member = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="sms_replies", verbose_name=_("会员")
+    )
+    action = models.CharField(_("处理结果"), max_length=16, choices=SmsReplyAction.choices)
+    created_at = models.DateTimeField(_("接收时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("短信回复")
+        verbose_name_plural = _("短信回复")
+
+    def __str__(self) -> str:
+        return f"{validators.mask_mobile(self.mobile)}: {self.content[:20]}"
+
+    @property
+    def masked_mobile(self) -> str:
+        return validators.mask_mobile(self.mobile)
 
 
 class IdempotencyKey(models.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,8 @@ from accounts.models import (
     IdempotencyKey,
     Member,
     Role,
+    SmsReply,
+    SmsReplyAction,
     Store,
     User,
     Vehicle,
@@ -174,6 +177,59 @@ def member_reveal_mobile(*, member: Member, actor: User, ip_address: str | None 
     """Showing a full mobile number is a deliberate, audited action."""
     audit_record(actor=actor, action="accounts.member.mobile_revealed", obj=member, ip_address=ip_address)
     return member.mobile
+
+
+# --- SMS replies (上行短信) -----------------------------------------------------------------
+
+# Replies that mean "no more SMS" (回复R/T退订): compared after NFKC (full-width
+# letters folded), stripping and upper-casing.
+SMS_UNSUBSCRIBE_KEYWORDS = frozenset({"R", "T", "TD", "N", "退订", "取消", "拒收"})
+
+
+def sms_reply_is_unsubscribe(content: str) -> bool:
+    return unicodedata.normalize("NFKC", content or "").strip().upper() in SMS_UNSUBSCRIBE_KEYWORDS
+
+
+def sms_reply_receive(
+    *, provider_id: str, mobile: str, content: str, received_at: dt.datetime | None = None
+) -> SmsReply:
+    """Record one reply to our SMS and act on it, once per provider reply id:
+    a retried delivery (even a concurrent one: the unique ``provider_id``
+    decides) returns the first reply's row and changes nothing.
+
+    An unsubscribe keyword (``SMS_UNSUBSCRIBE_KEYWORDS``) from a member's
+    mobile mutes SMS for that member (``notify_sms``, source ``sms``, audited),
+    so marketing and topic notices stop while sign-in codes still go.  Other
+    content is kept with action ``none``; a mobile that is no member's with
+    ``unknown_mobile``.  A malformed mobile is an ``AccountsError`` (400)."""
+    existing = SmsReply.objects.filter(provider_id=provider_id).first()
+    if existing is not None:
+        return existing
+    try:
+        mobile = normalize_mobile(mobile)
+    except ValidationError as exc:
+        raise _validation_to_error(exc, "mobile") from exc
+    member = Member.objects.filter(mobile=mobile).first()
+    if member is None:
+        action = SmsReplyAction.UNKNOWN_MOBILE
+    elif sms_reply_is_unsubscribe(content):
+        action = SmsReplyAction.UNSUBSCRIBED
+    else:
+        action = SmsReplyAction.NONE
+    try:
+        with transaction.atomic():
+            reply = SmsReply.objects.create(
+                provider_id=provider_id, mobile=mobile, content=content, member=member, action=action,
+                received_at=received_at or timezone.now(),
+            )
+            if action == SmsReplyAction.UNSUBSCRIBED:
+                member_set_notification_preferences(member=member, data={"notify_sms": False}, source=ConsentSource.SMS)
+    except IntegrityError:
+        existing = SmsReply.objects.filter(provider_id=provider_id).first()
+        if existing is None:  # some other constraint: not a retry
+            raise
+        return existing
+    return reply
 
 
 # --- Vehicles -----------------------------------------------------------------------------

@@ -15,7 +15,9 @@ Webhook signature (what ``webhook_sign`` makes and ``webhook_verify`` checks)::
     X-Telephony-Signature: hex(HMAC-SHA256(secret, "<timestamp>." + raw body))
 
 The JSON body carries a unique delivery ``id`` (a retry repeats it), the
-event ``type``, the ``call_id`` and the event's fields.
+event ``type``, the ``call_id`` and the event's fields.  Other provider
+webhooks (SMS replies, ``accounts.api.webhooks``) are signed the same way,
+each with its own secret (``webhook_verify(..., secret=...)``).
 
 Backends:
 
@@ -89,19 +91,28 @@ def webhook_sign(body: bytes, timestamp: int | str, secret: str | None = None) -
     return hmac.new(_secret(secret), message, hashlib.sha256).hexdigest()
 
 
-def webhook_verify(body: bytes, timestamp: str | None, signature: str | None, *, now: float | None = None) -> bool:
+def webhook_verify(
+    body: bytes, timestamp: str | None, signature: str | None, *, now: float | None = None, secret: str | None = None
+) -> bool:
     """True when ``signature`` is ours over ``timestamp`` + ``body`` and the
-    timestamp is within ``TELEPHONY_WEBHOOK_TOLERANCE`` seconds of now."""
-    if not timestamp or not signature or not settings.TELEPHONY_WEBHOOK_SECRET:
-        return False
-    try:
-        sent = int(timestamp)
-    except (TypeError, ValueError):
+    timestamp is within ``TELEPHONY_WEBHOOK_TOLERANCE`` seconds of now.
+
+    Every signed provider webhook uses this scheme; ``secret`` is the key
+    shared with that provider (default ``TELEPHONY_WEBHOOK_SECRET``; the SMS
+    reply webhook passes ``SMS_WEBHOOK_SECRET``).  An empty secret refuses
+    everything."""
+    key = secret if secret is not None else settings.TELEPHONY_WEBHOOK_SECRET
+    if not timestamp or not signature or not key:
         return False
     now = time.time() if now is None else now
-    if abs(now - sent) > settings.TELEPHONY_WEBHOOK_TOLERANCE:
+    try:
+        if abs(now - int(timestamp)) > settings.TELEPHONY_WEBHOOK_TOLERANCE:
+            return False
+    except (TypeError, ValueError, OverflowError):  # not a number, or one too large for a clock
         return False
-    return hmac.compare_digest(webhook_sign(body, timestamp), signature.strip().lower())
+    if not signature.isascii():  # compare_digest takes ASCII str only
+        return False
+    return hmac.compare_digest(webhook_sign(body, timestamp, key), signature.strip().lower())
 
 
 def webhook_headers(body: bytes, *, timestamp: int | None = None, secret: str | None = None) -> dict[str, str]:

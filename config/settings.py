@@ -300,6 +300,11 @@ ALIYUN_PLS_POOL_KEY = os.environ.get("ALIYUN_PLS_POOL_KEY", "")
 ALIYUN_SMS_ACCESS_KEY_ID = os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", "")
 ALIYUN_SMS_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
 ALIYUN_SMS_SIGN_NAME = os.environ.get("ALIYUN_SMS_SIGN_NAME", "")
+# Replies to our SMS (上行短信) are posted to /api/v1/webhooks/sms/replies/, signed like the
+# telephony callbacks (same headers and tolerance) with this secret of their own.
+SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "dev-sms-webhook-secret")
+# Appended by the outbox to every marketing SMS (opt-out line, "回复R退订").
+SMS_MARKETING_SUFFIX = os.environ.get("SMS_MARKETING_SUFFIX", " 拒收请回复R")
 
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))
 OUTBOX_RETRY_BASE_SECONDS = int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "30"))

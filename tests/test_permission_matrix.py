@@ -41,6 +41,8 @@ from tests.matrix import (  # noqa: F401  (presets re-exported for readers of th
 )
 
 NEW_VEHICLE = {"plate": "京A88888", "series": "朗逸"}
+# Signed provider webhooks have no session: unsigned, everyone (signed in or not) gets 401.
+WEBHOOK_UNSIGNED = dict.fromkeys(ROLES, 401)
 
 # fmt: off
 MATRIX = [
@@ -69,6 +71,8 @@ MATRIX = [
     (("api:accounts:my-vehicle-detail", {"pk": "vehicle"}), "DELETE", {**API_OWNER, "owner": 204}),
     ("api:accounts:wechat-login",                          "POST",   API_PUBLIC, {"code": "wx-code-1"}),
     ("api:accounts:wechat-bind",                           "POST",   {**API_OWNER, "owner": 400}, {"ticket": "forged"}),
+    # --- provider webhooks -------------------------------------------------------------------
+    ("api:accounts:sms-reply-webhook",                     "POST",   WEBHOOK_UNSIGNED, {"id": "r1", "mobile": "13812345678", "content": "R"}),
 ]
 # Rows of later apps live beside their tests: tests/<app>/matrix_*.py define
 # MATRIX (and OBJECTS for new kinds of object), collected here.

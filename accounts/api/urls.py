@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from accounts.api import views
+from accounts.api import views, webhooks
 
 router = SimpleRouter()
 router.register("me/vehicles", views.MyVehicleViewSet, basename="my-vehicle")
@@ -13,5 +13,6 @@ urlpatterns = [
     path("me/notifications/", views.MyNotificationsApi.as_view(), name="me-notifications"),
     path("auth/wechat/", views.WeChatLoginApi.as_view(), name="wechat-login"),
     path("auth/wechat/bind/", views.WeChatBindApi.as_view(), name="wechat-bind"),
+    path("webhooks/sms/replies/", webhooks.SmsReplyWebhookApi.as_view(), name="sms-reply-webhook"),
     *router.urls,
 ]

@@ -91,6 +91,18 @@ def _initial_state(
     return OutboxStatus.PENDING, now, ""
 
 
+def with_opt_out(body: str, *, channel: str, is_marketing: bool) -> str:
+    """A marketing SMS carries the opt-out line (``SMS_MARKETING_SUFFIX``,
+    " 拒收请回复R"), once: a body that already ends with it is left alone.
+    Replies are handled by ``accounts.services.sms_reply_receive``."""
+    suffix = settings.SMS_MARKETING_SUFFIX
+    if channel != Channel.SMS or not is_marketing or not suffix.strip():
+        return body
+    if body.rstrip().endswith(suffix.strip()):
+        return body
+    return body + suffix
+
+
 def _checked_topic(topic: str) -> str:
     if topic and topic not in NotificationTopic.values:
         raise ValueError(f"unknown notification topic {topic!r}")
@@ -113,8 +125,9 @@ def messages_enqueue_bulk(*, messages: list[dict]) -> int:
             is_marketing=is_marketing, member=member, now=now, topic=topic, channel=msg["channel"]
         )
         store_id = msg["store"].pk if msg.get("store") else getattr(member, "store_id", None)
+        body = with_opt_out(msg["body"], channel=msg["channel"], is_marketing=is_marketing)
         rows.append(OutboxMessage(
-            channel=msg["channel"], recipient=msg["recipient"], body=msg["body"], dedup_key=msg["dedup_key"],
+            channel=msg["channel"], recipient=msg["recipient"], body=body, dedup_key=msg["dedup_key"],
             member=member, store_id=store_id, template=msg.get("template", ""), topic=topic,
             payload=msg.get("payload", {}), is_marketing=is_marketing, status=status,
             next_attempt_at=next_attempt_at, last_error=last_error,
@@ -144,12 +157,14 @@ def message_enqueue(
     nothing.  Marketing without consent, and marketing or ``topic`` notices
     on a channel or topic the owner muted, are kept as ``suppressed`` (so the
     reason is visible) and never sent; marketing inside quiet hours waits for
-    their end.  ``send_now`` delivers right after commit in this process
-    (SMS sign-in codes), otherwise the worker sends it.
+    their end; a marketing SMS gets the opt-out line (``with_opt_out``).
+    ``send_now`` delivers right after commit in this process (SMS sign-in
+    codes), otherwise the worker sends it.
     """
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
     topic = _checked_topic(topic)
+    body = with_opt_out(body, channel=channel, is_marketing=is_marketing)
     now = timezone.now()
     status, next_attempt_at, last_error = _initial_state(
         is_marketing=is_marketing, member=member, now=now, topic=topic, channel=channel

@@ -16,17 +16,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
-from accounts.exceptions import ApplicationError
+from accounts.exceptions import WEBHOOK_SIGNATURE_INVALID as SIGNATURE_INVALID
+from accounts.exceptions import WebhookSignatureError
 from accounts.telephony import SIGNATURE_HEADER, TIMESTAMP_HEADER, webhook_verify
 from leads.models import Speaker
 from leads.services.calls import telephony_event_receive
-
-SIGNATURE_INVALID = _("回调签名无效或已过期。")
-
-
-class WebhookSignatureError(ApplicationError):
-    code = "invalid_signature"
-    status_code = 401
 
 
 class TelephonyEventSerializer(serializers.Serializer):

@@ -114,7 +114,7 @@ def test_nurture_launch_respects_consent(closed, hq, store_a):
     messages = {m.payload["lead_id"]: m for m in OutboxMessage.objects.filter(template="reactivation")}
     assert set(messages) == {closed["r1"].pk, closed["r2"].pk, closed["r3"].pk}
     assert messages[closed["r1"].pk].status == OutboxStatus.PENDING  # consent (quiet hours only delay it)
-    assert messages[closed["r1"].pk].body == "赵敏您好，帕萨特有新优惠"
+    assert messages[closed["r1"].pk].body == "赵敏您好，帕萨特有新优惠 拒收请回复R"  # marketing SMS carry the opt-out
     assert messages[closed["r2"].pk].status == OutboxStatus.SUPPRESSED  # member refused marketing
     assert messages[closed["r3"].pk].status == OutboxStatus.SUPPRESSED  # no member, no consent
     result = reactivation_batch_result(batch=batch)

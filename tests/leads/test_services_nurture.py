@@ -60,7 +60,7 @@ def test_steps_are_sent_in_order_with_their_delays(clock, make_lead, nurture_ste
     assert nurture_run_due(now=clock.advance(hours=23)) == 0
     assert nurture_run_due(now=clock.advance(hours=1)) == 1
     first = nurture_messages().get()
-    assert first.body == "陈静您好，帕萨特本周到店有礼，欢迎来广州天河大众品鉴。"
+    assert first.body == "陈静您好，帕萨特本周到店有礼，欢迎来广州天河大众品鉴。 拒收请回复R"
     assert (first.recipient, first.member, first.status, first.is_marketing) == (
         consenting.mobile, consenting, OutboxStatus.PENDING, True,
     )
@@ -69,7 +69,7 @@ def test_steps_are_sent_in_order_with_their_delays(clock, make_lead, nurture_ste
     assert nurture_run_due(now=clock.advance(days=2)) == 0
     assert nurture_run_due(now=clock.advance(days=1)) == 1
     assert [m.payload["step"] for m in nurture_messages()] == [1, 2]
-    assert nurture_messages().last().body == "陈静您好，帕萨特限时金融方案已上线。"
+    assert nurture_messages().last().body == "陈静您好，帕萨特限时金融方案已上线。 拒收请回复R"
     lead.refresh_from_db()
     assert lead.nurture_step == 2 and lead.next_nurture_at is None  # the sequence is over
     assert nurture_run_due(now=clock.advance(days=30)) == 0
