@@ -16,6 +16,7 @@ from membership.models import (
     MembershipCard,
     MembershipSettings,
     PointsEntry,
+    Referral,
     Tag,
     Tier,
     Transaction,
@@ -125,6 +126,17 @@ class TagAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "is_rule"]
     list_filter = ["is_rule"]
     search_fields = ["code", "name"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(ReadOnlyAdmin):
+    """Referrals are written by card opening only (membership.services.referrals)."""
+
+    list_display = ["created_at", "referrer", "referee", "code", "rewarded_points", "rewarded_at"]
+    search_fields = ["=code", "=referrer__mobile", "=referee__mobile", "=referee__card__card_no"]
+    list_select_related = ["referrer", "referee"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
 
 
 @admin.register(CareAction)

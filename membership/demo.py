@@ -6,7 +6,8 @@ Each carded member gets 4-8 visits over the last two years in one of three
 shapes: active (last visit within weeks), dormant (last visit 3-8 months ago)
 or churned (over a year ago), so the daily job has win-back work.  Points are
 earn lots (welcome + per yuan of spend) with ``remaining``, ``expires_at`` and
-a running ``balance_after``; the card's cached balance is their sum."""
+a running ``balance_after``; the card's cached balance is their sum.  Each
+demo owner has referred two friends of their store (推荐好友)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from membership.models import (
     MemberTag,
     PlanCondition,
     PointsEntry,
+    Referral,
     Tag,
     Tier,
     Transaction,
@@ -167,7 +169,7 @@ def seed_membership(*, rng: random.Random | None = None, stdout=None) -> dict[st
     owner_mobiles = {row[2] for row in DEMO_OWNERS}
     now = timezone.now()
     expiry_months = MembershipSettings.current().points_expiry_months
-    counts = dict.fromkeys(("cards", "transactions", "points", "coupons", "tags"), 0)
+    counts = dict.fromkeys(("cards", "transactions", "points", "coupons", "tags", "referrals"), 0)
     # Members with no card and no points yet (a card opened elsewhere keeps its own ledger).
     has_points = PointsEntry.objects.filter(member=OuterRef("pk"))
     members = Member.objects.filter(card__isnull=True).exclude(Exists(has_points)).values_list("pk", "mobile", "store_id", "joined_at").order_by("pk")
@@ -180,9 +182,10 @@ def seed_membership(*, rng: random.Random | None = None, stdout=None) -> dict[st
             chunk = []
     if chunk:
         _seed_chunk(chunk, rng, now, expiry_months, tiers, templates, plans, tags, owner_mobiles, counts)
+    counts["referrals"] = _seed_referrals(owner_mobiles)
     if stdout is not None:
         stdout.write("Membership: {cards} cards, {transactions} visits, {points} points entries, {coupons} coupons, "
-                     "{tags} tags.".format(**counts))
+                     "{tags} tags, {referrals} referrals.".format(**counts))
     return counts
 
 
@@ -246,3 +249,29 @@ def _seed_chunk(chunk, rng, now, expiry_months, tiers, templates, plans, tags, o
     counts["points"] += len(entries)
     counts["coupons"] += len(coupons)
     counts["tags"] += len(member_tags)
+
+
+REFERRALS_PER_DEMO_OWNER = 2
+
+
+def _seed_referrals(owner_mobiles: set[str]) -> int:
+    """Two friends of each demo owner's store opened their card with the
+    owner's code, so the mini-site's 邀请好友 section is not empty.  Through
+    the referral service (the ledger stays consistent); once per demo owner."""
+    from membership.services.referrals import referral_record
+
+    made = 0
+    owners = (MembershipCard.objects.select_related("member__store")
+              .filter(member__mobile__in=owner_mobiles).order_by("pk"))
+    for owner_card in owners:
+        owner = owner_card.member
+        if Referral.objects.filter(referrer=owner).exists():
+            continue
+        friends = (Member.objects.filter(store=owner.store, card__isnull=False, referral__isnull=True)
+                   .exclude(mobile__in=owner_mobiles).select_related("store").order_by("-joined_at", "-pk")
+                   [:REFERRALS_PER_DEMO_OWNER])
+        for friend in friends:
+            with transaction.atomic():
+                referral_record(referee=friend, referrer_card=owner_card)
+            made += 1
+    return made

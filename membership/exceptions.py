@@ -63,3 +63,17 @@ class PointsError(MembershipError):
 class PointsInsufficient(PointsError):
     code = "points_insufficient"
     status_code = 409
+
+
+# --- refer a friend (membership.services.referrals) --------------------------------------------
+REFERRAL_CODE_UNKNOWN = _("推荐码无效，请核对推荐人的会员卡号。")
+REFERRAL_SELF = _("不能使用自己的会员卡号作为推荐码。")
+REFERRAL_ALREADY_REFERRED = _("您已通过好友推荐开卡，不能再次使用推荐码。")
+# Translators: %(days)s is membership.services.referrals.REFERRAL_NEW_MEMBER_DAYS (30).
+REFERRAL_NOT_NEW_MEMBER = _("推荐好友仅适用于入会 %(days)s 天内的新会员。")
+
+
+class ReferralError(MembershipError):
+    """A referral code that cannot be used: 400 with the field ``referral_code``."""
+
+    code = "referral_invalid"

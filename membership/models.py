@@ -195,6 +195,10 @@ class MembershipSettings(SingletonMixin, models.Model):
     winback_event_months = models.PositiveSmallIntegerField(_("挽回：活动消息（月）"), default=3)
     winback_sms_months = models.PositiveSmallIntegerField(_("挽回：短信+券（月）"), default=5)
     winback_call_months = models.PositiveSmallIntegerField(_("挽回：电话任务（月）"), default=7)
+    referral_monthly_cap = models.PositiveSmallIntegerField(
+        _("推荐好友每月奖励上限（人）"), default=20,
+        help_text=_("每位推荐人每个自然月最多获得奖励的推荐人数；超出仍记录推荐关系但不送积分。0 = 不限"),
+    )
 
     class Meta:
         verbose_name = _("会员运营设置")
@@ -203,6 +207,40 @@ class MembershipSettings(SingletonMixin, models.Model):
 
     def __str__(self) -> str:
         return str(_("会员运营设置"))
+
+
+# --- Referrals (推荐好友) -----------------------------------------------------------------------
+
+
+class Referral(models.Model):
+    """A member (``referrer``) shared their card number and ``referee`` opened
+    their first card with it.  A member is referred at most once; the
+    referrer earns the ``REFER_FRIEND`` earning rule's points (``rewarded_points``,
+    0 beyond ``MembershipSettings.referral_monthly_cap`` or with the rule off).
+    Written only by ``membership.services.referrals``."""
+
+    referrer = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="referrals_made", verbose_name=_("推荐人")
+    )
+    referee = models.OneToOneField(
+        Member, on_delete=models.CASCADE, related_name="referral", verbose_name=_("被推荐人")
+    )
+    code = models.CharField(_("推荐码（推荐人卡号）"), max_length=20)
+    created_at = models.DateTimeField(_("推荐时间"), default=timezone.now)
+    rewarded_points = models.PositiveIntegerField(_("奖励积分"), default=0)
+    rewarded_at = models.DateTimeField(_("奖励时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("推荐记录")
+        verbose_name_plural = _("推荐记录")
+        indexes = [models.Index(fields=["referrer", "created_at"], name="referral_referrer_time")]
+        constraints = [
+            models.CheckConstraint(name="referral_not_self", condition=~Q(referrer=F("referee"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referrer} → {self.referee}"
 
 
 # --- Coupons ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Owner API: my membership card (GET to read, POST to open)."""
+"""Owner API: my membership card (GET to read, POST to open, with an optional referral code)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,9 @@ def card_payload(card) -> dict:
 class MyCardApi(OwnerApiMixin, APIView):
     """``GET``: the signed-in owner's card (404 ``card_not_open`` before the
     card is opened).  ``POST``: open it (idempotent: 201 the first time, 200
-    with the same card afterwards)."""
+    with the same card afterwards), optionally with a friend's
+    ``referral_code`` (推荐好友: an unusable code is a 400 on that field and no
+    card opens; a repeat after the card opened returns it, the code ignored)."""
 
     @extend_schema(responses={200: MyCardSerializer, **ERRORS})
     def get(self, request):
@@ -49,7 +51,8 @@ class MyCardApi(OwnerApiMixin, APIView):
     @extend_schema(
         parameters=[IDEMPOTENCY_HEADER], request=CardOpenSerializer,
         responses={201: MyCardSerializer, 200: MyCardSerializer, **ERRORS, 409: ERRORS[400], 422: ERRORS[400]},
-        examples=[OpenApiExample("default plan", value={}, request_only=True)],
+        examples=[OpenApiExample("default plan", value={}, request_only=True),
+                  OpenApiExample("referred by a friend", value={"referral_code": "DO123456789012"}, request_only=True)],
     )
     @idempotent
     def post(self, request):
@@ -66,6 +69,7 @@ class MyCardApi(OwnerApiMixin, APIView):
             if plan is None:
                 raise MembershipError(errors.CARD_PLAN_NOT_AVAILABLE, code="card_plan_not_available",
                                       fields={"plan": [str(errors.CARD_PLAN_NOT_AVAILABLE)]})
-        card = card_open(member=member, plan=plan, actor=request.user)
+        card = card_open(member=member, plan=plan, actor=request.user,
+                         referral_code=serializer.validated_data["referral_code"])
         card = card_get_for_member(member=member)
         return Response(MyCardSerializer(card_payload(card)).data, status=status.HTTP_201_CREATED)

@@ -34,6 +34,11 @@ class MyCardSerializer(serializers.Serializer):
 class CardOpenSerializer(serializers.Serializer):
     plan = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1,
                                     help_text="card-opening plan id (optional: the first plan the member qualifies for)")
+    referral_code = serializers.CharField(
+        allow_blank=True, max_length=32, default="",
+        help_text="a friend's card number (推荐好友, optional).  Unknown, one's own, or used by a member who joined "
+                  "more than 30 days ago: 400 on this field and no card opens.  Ignored when the card is already open.",
+    )
 
 
 class CouponSerializer(serializers.ModelSerializer):

@@ -1,6 +1,6 @@
 """One URL module per topic, so the topics are built side by side."""
 
-from membership.api import urls_cards, urls_coupons, urls_points, urls_profiles, urls_transactions
+from membership.api import urls_cards, urls_coupons, urls_points, urls_profiles, urls_referrals, urls_transactions
 
 urlpatterns = [
     *urls_points.urlpatterns,
@@ -8,4 +8,5 @@ urlpatterns = [
     *urls_coupons.urlpatterns,
     *urls_transactions.urlpatterns,
     *urls_profiles.urlpatterns,
+    *urls_referrals.urlpatterns,
 ]

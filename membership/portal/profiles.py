@@ -22,6 +22,7 @@ from accounts.validators import mask_mobile
 from membership.exceptions import MembershipError
 from membership.portal.forms import AudienceFilterForm, TagAddForm, TagRemoveForm
 from membership.selectors.profiles import audience_list, member_360, tag_list
+from membership.selectors.referrals import referral_relations
 from membership.services.profiles import tag_add, tag_remove
 
 EXPORT_ROLES = GROUP_ROLES | {Role.MANAGER}
@@ -38,7 +39,8 @@ class Member360View(PortalMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         data = member_360(actor=self.request.user, pk=self.kwargs["pk"])
-        context.update(m=data, member=data.member)
+        context.update(m=data, member=data.member,
+                       referrals=referral_relations(actor=self.request.user, member=data.member))
         return context
 
 

@@ -81,7 +81,7 @@ def card_plan_eligibility_error(*, plan: CardPlan, member: Member) -> Membership
     return None
 
 
-def card_open(*, member: Member, plan: CardPlan | None = None, actor=None) -> MembershipCard:
+def card_open(*, member: Member, plan: CardPlan | None = None, actor=None, referral_code: str = "") -> MembershipCard:
     """Open ``member``'s card (one per member: a repeat returns the card).
 
     With ``plan``: it must be active and of the member's store (or
@@ -90,7 +90,15 @@ def card_open(*, member: Member, plan: CardPlan | None = None, actor=None) -> Me
     applies the card opens without welcome benefits (free signup).  The card
     starts at the lowest tier (then ``tier_upgrade_check`` lifts it if the
     member's growth value is already higher), the plan's welcome points are
-    earned (key ``card-open:<member>``) and its coupon pack issued."""
+    earned (key ``card-open:<member>``) and its coupon pack issued.
+
+    With ``referral_code`` (a friend's card number, 推荐好友): checked before
+    anything is written (``referrals.referral_check``: an unusable code is a
+    400 on ``referral_code`` and no card opens), then recorded and paid to the
+    referrer in the card's transaction.  A member who already has a card gets
+    it back and no referral is made."""
+    from membership.services import referrals as referral_services
+
     existing = MembershipCard.objects.filter(member=member).first()
     if existing is not None:
         return existing
@@ -104,6 +112,9 @@ def card_open(*, member: Member, plan: CardPlan | None = None, actor=None) -> Me
     else:
         plan = next((p for p in card_plans_for(member=member)
                      if card_plan_eligibility_error(plan=p, member=member) is None), None)
+    referrer_card = None
+    if referral_services.referral_code_normalize(referral_code):
+        referrer_card = referral_services.referral_check(referee=member, code=referral_code)
     lowest = Tier.objects.order_by("level").first()
     if lowest is None:
         raise MembershipError(errors.CARD_NO_TIERS, code="card_no_tiers", status_code=409)
@@ -114,9 +125,13 @@ def card_open(*, member: Member, plan: CardPlan | None = None, actor=None) -> Me
                          data={"plan": plan.pk if plan else None, "card_no": card.card_no})
             if plan is not None:
                 _welcome(card=card, plan=plan, member=member, actor=actor)
+            if referrer_card is not None:
+                referral_services.referral_record(referee=member, referrer_card=referrer_card, actor=actor)
     except IntegrityError:
         existing = MembershipCard.objects.filter(member=member).first()
         if existing is None:
+            if referrer_card is not None:  # referred meanwhile: the clear refusal, not a 500
+                referral_services.referral_check(referee=member, code=referrer_card.card_no)
             raise
         return existing
     tier_upgrade_check(member=member)
