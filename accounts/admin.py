@@ -6,6 +6,21 @@ from accounts import services
 from accounts.models import AuditLog, Brand, IdempotencyKey, Member, OutboxMessage, SmsReply, Store, User, Vehicle
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by services and webhooks (audit, ledgers, replies):
+    looked at in the admin, never added, edited or deleted there.  Every app
+    uses this one."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Brand)
 class BrandAdmin(admin.ModelAdmin):
     list_display = ["code", "name"]
@@ -79,21 +94,12 @@ class VehicleAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "actor", "store", "action", "object_type", "object_id", "ip_address"]
     list_filter = ["action", "store"]
     search_fields = ["action", "object_type", "object_id", "actor__username"]
     list_select_related = ["actor", "store"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OutboxMessage)
@@ -109,7 +115,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(SmsReply)
-class SmsReplyAdmin(admin.ModelAdmin):
+class SmsReplyAdmin(ReadOnlyAdmin):
     """Replies to our SMS as the provider posted them: a record, read-only
     (the unsubscribe already happened through ``sms_reply_receive``)."""
 
@@ -125,15 +131,6 @@ class SmsReplyAdmin(admin.ModelAdmin):
     @admin.display(description=_("手机号"))
     def masked_mobile(self, obj):
         return obj.masked_mobile
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(IdempotencyKey)

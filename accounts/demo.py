@@ -133,7 +133,7 @@ def seed_group(*, stdout=None) -> dict:
 
 def _member_rows(start: int, count: int, stores, brands, now, rng):
     """Members and their vehicles for indexes start..start+count-1 (unsaved)."""
-    from accounts.models import ConsentSource, Gender, Member, Vehicle
+    from accounts.models import ConsentSource, Gender, Member
 
     store_meta = {s[0]: s for s in STORES}
     members, vehicles = [], []

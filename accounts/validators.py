@@ -60,7 +60,7 @@ def _squeeze(value, separators: re.Pattern) -> str:
     that normalising twice gives the same value (NFKC can leave a combining
     mark after a dropped space; ``upper()`` can decompose a letter)."""
     text = str(value or "")
-    for _ in range(4):
+    for _attempt in range(4):
         squeezed = separators.sub("", _halfwidth(text)).upper()
         if squeezed == text:
             break

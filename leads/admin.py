@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import ReadOnlyAdmin
 from accounts.audit import audit_record
 from leads import services
 from leads.exceptions import LeadsError
@@ -40,16 +41,6 @@ class ReadOnlyInline(admin.TabularInline):
     show_change_link = False
 
     def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by services and webhooks: looked at, never edited."""
-
-    def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):

@@ -5,6 +5,7 @@ read-only: they change only through services (adjust points in the portal)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import ReadOnlyAdmin
 from membership.models import (
     CardPlan,
     CareAction,
@@ -22,17 +23,6 @@ from membership.models import (
     Transaction,
 )
 from membership.services import coupons as coupon_services
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Tier)

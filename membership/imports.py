@@ -39,7 +39,7 @@ from leads.imports import (  # the file-level rules are the same for every impor
     _decode,
 )
 from membership.exceptions import MembershipError
-from membership.models import Transaction, TransactionKind
+from membership.models import Transaction
 from membership.services import transactions as txn_services
 
 MAX_ROWS = 5000

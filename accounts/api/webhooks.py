@@ -33,21 +33,33 @@ SIGNATURE_PARAMETERS = [
 ]
 
 
-def signed_json_object(request, *, secret: str) -> dict:
-    """The request's JSON object once its signature checks out: 401 for a
-    missing, wrong or stale signature, 400 for a body that is not a JSON object."""
-    body = request.body  # the raw bytes the signature covers
-    if not webhook_verify(
-        body, request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER), secret=secret
-    ):
-        raise WebhookSignatureError(errors.WEBHOOK_SIGNATURE_INVALID)
-    try:
-        payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise serializers.ValidationError({"non_field_errors": [errors.WEBHOOK_BODY_NOT_JSON]}) from exc
-    if not isinstance(payload, dict):
-        raise serializers.ValidationError({"non_field_errors": [errors.WEBHOOK_BODY_NOT_OBJECT]})
-    return payload
+class SignedWebhookView(APIView):
+    """Base of every provider webhook: no session, no throttle; the request
+    is authenticated by its signature.  ``secret`` names the setting that
+    holds the key shared with the provider."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes: list = []
+    secret_setting = "TELEPHONY_WEBHOOK_SECRET"
+
+    def signed_payload(self, request) -> dict:
+        """The request's JSON object once its signature checks out: 401 for a
+        missing, wrong or stale signature, 400 for a body that is not a JSON
+        object."""
+        body = request.body  # the raw bytes the signature covers
+        if not webhook_verify(
+            body, request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER),
+            secret=getattr(settings, self.secret_setting),
+        ):
+            raise WebhookSignatureError(errors.WEBHOOK_SIGNATURE_INVALID)
+        try:
+            payload = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise serializers.ValidationError({"non_field_errors": [errors.WEBHOOK_BODY_NOT_JSON]}) from exc
+        if not isinstance(payload, dict):
+            raise serializers.ValidationError({"non_field_errors": [errors.WEBHOOK_BODY_NOT_OBJECT]})
+        return payload
 
 
 class SmsReplySerializer(serializers.Serializer):
@@ -62,15 +74,13 @@ class SmsReplyResultSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=SmsReplyAction.choices)
 
 
-class SmsReplyWebhookApi(APIView):
+class SmsReplyWebhookApi(SignedWebhookView):
     """A reply to one of our SMS.  "R", "T", "TD", "N", "退订", "取消" or
     "拒收" (full-width letters too) from a member's mobile mutes SMS for that
     member; anything else is kept for the record.  A retry of the same reply
     id answers the first result again."""
 
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes: list = []
+    secret_setting = "SMS_WEBHOOK_SECRET"
 
     @extend_schema(
         tags=["webhooks"],
@@ -89,7 +99,7 @@ class SmsReplyWebhookApi(APIView):
         },
     )
     def post(self, request):
-        serializer = SmsReplySerializer(data=signed_json_object(request, secret=settings.SMS_WEBHOOK_SECRET))
+        serializer = SmsReplySerializer(data=self.signed_payload(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         reply = services.sms_reply_receive(

@@ -6,19 +6,13 @@ the tolerance; each delivery id is applied once."""
 
 from __future__ import annotations
 
-import json
-
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
-from accounts.exceptions import WEBHOOK_SIGNATURE_INVALID as SIGNATURE_INVALID
-from accounts.exceptions import WebhookSignatureError
-from accounts.telephony import SIGNATURE_HEADER, TIMESTAMP_HEADER, webhook_verify
+from accounts.api.webhooks import SIGNATURE_PARAMETERS, SignedWebhookView
 from leads.models import Speaker
 from leads.services.calls import telephony_event_receive
 
@@ -45,23 +39,16 @@ class TelephonyWebhookResponseSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["processed", "duplicate"])
 
 
-class TelephonyWebhookApi(APIView):
+class TelephonyWebhookApi(SignedWebhookView):
     """A call event from the telephony provider (answered, transcript segment, ended)."""
 
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes: list = []
+    secret_setting = "TELEPHONY_WEBHOOK_SECRET"
 
     @extend_schema(
         tags=["webhooks"],
         auth=[],
         request=TelephonyEventSerializer,
-        parameters=[
-            OpenApiParameter(TIMESTAMP_HEADER, str, OpenApiParameter.HEADER, required=True,
-                             description="unix seconds when the provider signed the request"),
-            OpenApiParameter(SIGNATURE_HEADER, str, OpenApiParameter.HEADER, required=True,
-                             description='hex HMAC-SHA256 of "<timestamp>." + raw body with the shared secret'),
-        ],
+        parameters=SIGNATURE_PARAMETERS,
         responses={
             200: TelephonyWebhookResponseSerializer,
             400: OpenApiResponse(ErrorSerializer, description="invalid event"),
@@ -70,16 +57,7 @@ class TelephonyWebhookApi(APIView):
         },
     )
     def post(self, request):
-        body = request.body  # the raw bytes the signature covers
-        if not webhook_verify(body, request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER)):
-            raise WebhookSignatureError(SIGNATURE_INVALID)
-        try:
-            payload = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise serializers.ValidationError({"non_field_errors": ["invalid JSON"]}) from exc
-        if not isinstance(payload, dict):
-            raise serializers.ValidationError({"non_field_errors": ["a JSON object is expected"]})
-        serializer = TelephonyEventSerializer(data=payload)
+        serializer = TelephonyEventSerializer(data=self.signed_payload(request))
         serializer.is_valid(raise_exception=True)
         status = telephony_event_receive(event=serializer.validated_data)
         return Response({"status": status})

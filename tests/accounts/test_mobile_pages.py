@@ -19,12 +19,6 @@ pytestmark = pytest.mark.django_db
 VEHICLES = reverse("mobile:vehicles")
 
 
-@pytest.fixture
-def owner_client(client, owner_a):
-    client.force_login(owner_a)
-    return client
-
-
 def add_vehicle(client, **data):
     return client.post(VEHICLES, data)
 

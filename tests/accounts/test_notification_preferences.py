@@ -3,25 +3,15 @@ message is written and again when it is sent; sign-in codes always go."""
 
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import AuditLog, Channel, ConsentSource, NotificationTopic, OutboxMessage, OutboxStatus
 from accounts.outbox.services import message_deliver, message_enqueue, messages_enqueue_bulk
 
 pytestmark = pytest.mark.django_db
 
-DAYTIME = dt.datetime(2026, 6, 1, 10, 0)
-
-
-@pytest.fixture
-def daytime(monkeypatch):
-    now = timezone.make_aware(DAYTIME)
-    monkeypatch.setattr(timezone, "now", lambda: now)
-    return now
 
 
 @pytest.fixture
@@ -32,12 +22,6 @@ def owner_api(api_as, owner_a):
 @pytest.fixture
 def staff_api(api_as, consultant_a):
     return api_as(consultant_a)
-
-
-@pytest.fixture
-def owner_client(client, owner_a):
-    client.force_login(owner_a)
-    return client
 
 
 def _send(member, *, channel=Channel.SMS, topic="", is_marketing=False, key="k1"):

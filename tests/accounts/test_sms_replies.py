@@ -12,7 +12,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import (
     AuditLog,
@@ -33,14 +32,6 @@ pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/webhooks/sms/replies/"
 SUFFIX = " 拒收请回复R"
-DAYTIME = dt.datetime(2026, 6, 1, 10, 0)
-
-
-@pytest.fixture
-def daytime(monkeypatch):
-    now = timezone.make_aware(DAYTIME)
-    monkeypatch.setattr(timezone, "now", lambda: now)
-    return now
 
 
 def post(client, payload, *, timestamp=None, secret=None, signature=None, body=None):

@@ -9,42 +9,20 @@ writers) and on PostgreSQL (row locks):
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
 from membership import exceptions as errors
 from membership.models import EntryKind, MembershipCard, PointsEntry
 from membership.services import points as svc
+from tests.concurrency import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 8
-
-
-def run_together(work, n=THREADS):
-    """Run ``work(i)`` in ``n`` threads started at the same moment; return results/errors."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def target(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = work(i)
-        except Exception as exc:  # collected for the assertions
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def assert_consistent(member):
@@ -65,7 +43,8 @@ def _seed(member):
 def test_concurrent_spends_never_overdraw(card_a, member_a):
     _seed(member_a)
     # 8 × 30 points wanted, 100 available: exactly 3 fit.
-    results = run_together(lambda i: svc.points_spend(member=member_a, points=30, reason="秒杀", idempotency_key=f"order-{i}"))
+    results = run_together(lambda i: svc.points_spend(member=member_a, points=30, reason="秒杀", idempotency_key=f"order-{i}"),
+                           THREADS)
     spent = [r for r in results if isinstance(r, PointsEntry)]
     refused = [r for r in results if isinstance(r, errors.PointsInsufficient)]
     assert len(spent) == 3 and len(refused) == THREADS - 3, results
@@ -76,7 +55,8 @@ def test_concurrent_spends_never_overdraw(card_a, member_a):
 
 def test_same_key_from_many_threads_spends_once(card_a, member_a):
     _seed(member_a)
-    results = run_together(lambda i: svc.points_spend(member=member_a, points=25, reason="兑换", idempotency_key="order-1"))
+    results = run_together(lambda i: svc.points_spend(member=member_a, points=25, reason="兑换", idempotency_key="order-1"),
+                           THREADS)
     assert all(isinstance(r, PointsEntry) for r in results), results
     assert len({r.pk for r in results}) == 1
     assert PointsEntry.objects.filter(member=member_a, kind=EntryKind.SPEND).count() == 1
@@ -97,7 +77,7 @@ def test_spends_earns_refunds_and_expiry_together_stay_consistent(card_a, member
             return svc.points_refund(spend_entry=first, points=5, idempotency_key=f"r{i}")
         return svc.points_expire_due(today=timezone.localdate() + dt.timedelta(days=15))
 
-    results = run_together(work)
+    results = run_together(work, THREADS)
     assert not [r for r in results if isinstance(r, Exception) and not isinstance(r, errors.PointsError)], results
     assert_consistent(member_a)
 

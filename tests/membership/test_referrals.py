@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,6 +26,7 @@ from membership.models import (
 )
 from membership.services import referrals as svc
 from membership.services.cards import card_open
+from tests.concurrency import run_together
 from tests.matrix import ROLE_FIXTURES, ROLES
 from tests.membership.matrix_referrals import MOBILE_MATRIX, MOBILE_PUBLIC
 
@@ -174,32 +173,11 @@ class TestServices:
 # --- concurrency -----------------------------------------------------------------------------------
 
 
-def _run_together(work, n: int):
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def target(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = work(i)
-        except Exception as exc:  # collected for the assertions
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 @pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
 class TestConcurrency:
     def test_concurrent_openings_of_one_card_pay_the_referrer_once(self, member_a, referrer, referrer_card, refer_rule):
-        results = _run_together(lambda i: card_open(member=member_a, referral_code=referrer_card.card_no), 6)
+        results = run_together(lambda i: card_open(member=member_a, referral_code=referrer_card.card_no), 6)
         assert all(isinstance(r, MembershipCard) for r in results), results
         assert len({r.pk for r in results}) == 1
         assert Referral.objects.count() == 1 and _referral_entries(referrer).count() == 1
@@ -209,7 +187,7 @@ class TestConcurrency:
         MembershipSettings.current()
         MembershipSettings.objects.filter(pk=1).update(referral_monthly_cap=2)
         friends = [make_member(store_a, name=f"好友{i}") for i in range(5)]
-        results = _run_together(lambda i: card_open(member=friends[i], referral_code=referrer_card.card_no), 5)
+        results = run_together(lambda i: card_open(member=friends[i], referral_code=referrer_card.card_no), 5)
         assert all(isinstance(r, MembershipCard) for r in results), results
         assert Referral.objects.count() == 5
         assert sorted(Referral.objects.values_list("rewarded_points", flat=True)) == [0, 0, 0, RULE_POINTS, RULE_POINTS]

@@ -4,10 +4,9 @@ exchange, redeem and every refusal, void, expiry, concurrency."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import AuditLog
@@ -17,6 +16,7 @@ from membership.models import (
     Coupon, CouponScope, CouponSource, CouponStatus, CouponTemplate, Transaction, TransactionKind,
 )
 from membership.services import coupons as svc
+from tests.concurrency import run_together
 
 
 @pytest.fixture
@@ -242,24 +242,12 @@ def test_coupons_expire_due_is_set_based_and_rerunnable(make_template, member_a,
 
 
 def _run_concurrently(n, target):
-    barrier = threading.Barrier(n)
-    results, failures = [], []
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results.append(target(i))
-        except MembershipError as exc:
-            failures.append(exc.code)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, failures
+    """(results, refusal codes) of ``target(i)`` run in ``n`` threads at once."""
+    outcomes = run_together(target, n)
+    unexpected = [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, MembershipError)]
+    assert not unexpected, unexpected
+    return ([o for o in outcomes if not isinstance(o, Exception)],
+            [o.code for o in outcomes if isinstance(o, MembershipError)])
 
 
 @pytest.mark.django_db(transaction=True)

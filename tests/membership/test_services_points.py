@@ -21,7 +21,6 @@ from membership.models import (
     EarningRuleKind,
     EntryKind,
     MembershipCard,
-    MembershipSettings,
     PointsAllocation,
     PointsEntry,
 )
