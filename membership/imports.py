@@ -1,8 +1,9 @@
-"""DMS transaction files (CSV or Excel): parsing and per-row validation.
+"""DMS transaction files (CSV or Excel): the file layout, per-row validation
+and the commit.
 
-Same two steps as the lead import (``leads.imports``, whose file reading
-helpers this reuses): step 1 parses the upload and checks every row, the rows
-travel to step 2 signed; step 2 (``transactions_import`` below, through
+The same two steps as every import (``accounts.imports``, which reads the
+file and carries the rows signed from preview to commit): step 1 parses the
+upload and checks every row; step 2 (``transactions_import`` below, through
 ``membership.services.transactions.transaction_record``) records all rows or none.  A reference that
 is already imported, or repeated in the file with the same values, is shown
 as "already imported, skipped": re-importing a file adds nothing.
@@ -10,34 +11,19 @@ as "already imported, skipped": re-importing a file adds nothing.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
+from accounts.imports import ImportPreview, ImportRow, ImportSheet
 from accounts.models import Store, User
 from accounts.scoping import store_ids_for
 from accounts.validators import normalize_mobile
-from leads.imports import (  # the file-level rules are the same for every import
-    EMPTY_FILE,
-    FILE_TOO_BIG,
-    MAX_FILE_BYTES,
-    PREVIEW_EXPIRED,
-    TOO_MANY_ROWS,
-    UNREADABLE_FILE,
-    UNSUPPORTED_FILE,
-    ImportFileError,
-    _cell,
-    _decode,
-)
 from membership.exceptions import MembershipError
 from membership.models import Transaction
 from membership.services import transactions as txn_services
@@ -65,7 +51,6 @@ KIND_ALIASES = {
 DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M:%S",
                 "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
 SIGN_SALT = "membership.transactions.import"
-SIGN_MAX_AGE = 60 * 60
 
 NO_COLUMNS = gettext_lazy("缺少必需的列：%(columns)s。")
 STORE_REQUIRED = gettext_lazy("请填写门店代码。")
@@ -76,13 +61,16 @@ ALREADY_IMPORTED = gettext_lazy("已导入，跳过。")
 NEW_MEMBER = gettext_lazy("新会员，将归属该门店（未授权营销）。")
 IMPORT_REFUSED = gettext_lazy("文件中有 %(count)s 行存在错误，未导入任何记录。请修改后重新上传。")
 
+SHEET = ImportSheet(
+    columns=COLUMNS, max_lengths=MAX_LENGTHS, aliases=HEADER_ALIASES,
+    required=tuple(c for c in COLUMNS if c != "store_code"),  # store staff may leave the store out
+    missing_message=NO_COLUMNS, max_rows=MAX_ROWS, sign_salt=SIGN_SALT,
+)
+parse_csv = SHEET.parse_csv  # CSV bytes → records, as an upload would give them
+
 
 @dataclass
-class ImportRow:
-    line: int
-    values: dict
-    errors: list[str] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
+class TransactionImportRow(ImportRow):
     skip: bool = False  # already imported / repeated in the file
     mobile: str = ""
     store: Store | None = None
@@ -90,23 +78,9 @@ class ImportRow:
     kind: str = ""
     amount: object = None
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
 
 @dataclass
-class ImportPreview:
-    rows: list[ImportRow]
-
-    @property
-    def valid(self) -> bool:
-        return bool(self.rows) and all(row.ok for row in self.rows)
-
-    @property
-    def error_count(self) -> int:
-        return sum(1 for row in self.rows if not row.ok)
-
+class TransactionImportPreview(ImportPreview):
     @property
     def skip_count(self) -> int:
         return sum(1 for row in self.rows if row.ok and row.skip)
@@ -117,81 +91,6 @@ class ImportPreview:
 
 
 # --- parsing ----------------------------------------------------------------------------------
-
-
-def _header(value) -> str | None:
-    text = _cell(value)
-    return HEADER_ALIASES.get(text.lower().replace(" ", "")) or HEADER_ALIASES.get(text)
-
-
-def _records(table, *, max_rows: int) -> list[dict]:
-    iterator = iter(table)
-    header = next(iterator, None)
-    if header is None:
-        raise ImportFileError(EMPTY_FILE)
-    columns = [_header(h) for h in header]
-    missing = [c for c in COLUMNS if c not in columns and c != "store_code"]
-    if missing:
-        raise ImportFileError(NO_COLUMNS % {"columns": ", ".join(missing)})
-    records = []
-    for number, cells in enumerate(iterator, start=2):
-        cells = [_cell(c) for c in cells]
-        if not any(cells):
-            continue
-        if len(records) >= max_rows:
-            raise ImportFileError(TOO_MANY_ROWS % {"rows": max_rows})
-        values = dict.fromkeys(COLUMNS, "")
-        for column, cell in zip(columns, cells):
-            if column and not values[column]:
-                values[column] = cell[: MAX_LENGTHS[column]]
-        records.append({"line": number, **values})
-    if not records:
-        raise ImportFileError(EMPTY_FILE)
-    return records
-
-
-def parse_csv(raw: bytes, *, max_rows: int = MAX_ROWS) -> list[dict]:
-    text = _decode(raw)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        return _records(csv.reader(io.StringIO(text, newline=""), dialect), max_rows=max_rows)
-    except csv.Error as exc:
-        raise ImportFileError(UNREADABLE_FILE) from exc
-
-
-def parse_xlsx(raw: bytes, *, max_rows: int = MAX_ROWS) -> list[dict]:
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > 40 * MAX_FILE_BYTES:
-                raise ImportFileError(FILE_TOO_BIG % {"mb": MAX_FILE_BYTES // (1024 * 1024)})
-        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except ImportFileError:
-        raise
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise ImportFileError(UNREADABLE_FILE) from exc
-    try:
-        return _records(workbook.worksheets[0].iter_rows(values_only=True, max_col=20), max_rows=max_rows)
-    finally:
-        workbook.close()
-
-
-def parse_upload(upload, *, max_rows: int = MAX_ROWS) -> list[dict]:
-    if upload.size > MAX_FILE_BYTES:
-        raise ImportFileError(FILE_TOO_BIG % {"mb": MAX_FILE_BYTES // (1024 * 1024)})
-    name = (upload.name or "").lower()
-    raw = upload.read(MAX_FILE_BYTES + 1)
-    if len(raw) > MAX_FILE_BYTES:
-        raise ImportFileError(FILE_TOO_BIG % {"mb": MAX_FILE_BYTES // (1024 * 1024)})
-    if name.endswith(".xlsx") or raw[:4] == b"PK\x03\x04":
-        return parse_xlsx(raw, max_rows=max_rows)
-    if name.endswith((".csv", ".txt")):
-        return parse_csv(raw, max_rows=max_rows)
-    raise ImportFileError(UNSUPPORTED_FILE)
 
 
 def parse_occurred_at(value: str) -> dt.datetime | None:
@@ -214,16 +113,16 @@ def parse_occurred_at(value: str) -> dt.datetime | None:
 # --- validation -------------------------------------------------------------------------------
 
 
-def rows_validate(*, records: list[dict], actor: User) -> ImportPreview:
+def rows_validate(*, records: list[dict], actor: User) -> TransactionImportPreview:
     """Check every row as ``transaction_record`` would.  Reads only."""
     stores = {s.code.upper(): s for s in Store.objects.filter(is_active=True)}
     allowed = store_ids_for(actor)
     default_store = actor.store if actor.store_id and not actor.is_group_wide else None
-    rows: list[ImportRow] = []
-    first: dict[str, ImportRow] = {}
+    rows: list[TransactionImportRow] = []
+    first: dict[str, TransactionImportRow] = {}
     for record in records:
-        values = {c: str(record.get(c) or "").strip()[: MAX_LENGTHS[c]] for c in COLUMNS}
-        row = ImportRow(line=int(record.get("line") or 0), values=values)
+        row = TransactionImportRow.from_record(record, sheet=SHEET)
+        values = row.values
         if not values["mobile"]:
             row.errors.append(str(MOBILE_REQUIRED))
         else:
@@ -285,24 +184,7 @@ def rows_validate(*, records: list[dict], actor: User) -> ImportPreview:
         if row.ok and not row.skip and row.mobile and row.mobile not in known and row.mobile not in announced:
             announced.add(row.mobile)
             row.notices.append(str(NEW_MEMBER))
-    return ImportPreview(rows=rows)
-
-
-# --- carrying the rows from preview to commit ---------------------------------------------------
-
-
-def rows_sign(*, records: list[dict], actor: User) -> str:
-    return signing.dumps(records, salt=f"{SIGN_SALT}:{actor.pk}", compress=True)
-
-
-def rows_unsign(*, token: str, actor: User) -> list[dict]:
-    try:
-        records = signing.loads(token or "", salt=f"{SIGN_SALT}:{actor.pk}", max_age=SIGN_MAX_AGE)
-    except signing.BadSignature as exc:
-        raise ImportFileError(PREVIEW_EXPIRED) from exc
-    if not isinstance(records, list) or not records or len(records) > MAX_ROWS:
-        raise ImportFileError(PREVIEW_EXPIRED)
-    return records
+    return TransactionImportPreview(rows=rows)
 
 
 # --- commit -----------------------------------------------------------------------------------

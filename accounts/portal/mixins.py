@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 
 from accounts.models import STAFF_ROLES
 
@@ -17,3 +18,9 @@ class PortalMixin(LoginRequiredMixin):
         if user.is_authenticated and not (user.is_superuser or user.role in self.roles):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+
+class SeeOther(HttpResponseRedirect):
+    """After a POST: the browser GETs the next page (303 keeps it a GET)."""
+
+    status_code = 303

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from accounts.exceptions import ApplicationError
-from accounts.portal.mixins import PortalMixin
+from accounts.portal.mixins import PortalMixin, SeeOther
 from leads.models import CallStatus
 from leads.portal.forms_calls import CallReportForm, CallStartForm, default_next_task_due
 from leads.selectors.calls import (
@@ -28,12 +27,6 @@ from leads.services.calls import call_hangup, call_report_confirm, call_start, t
 LIVE_STATUSES = (CallStatus.DIALING, CallStatus.IN_PROGRESS)
 # The services' field names → the report form's.
 SERVICE_FIELDS = {"stage": "next_stage", "reason": "defeat_reason", "competitor": "defeat_competitor"}
-
-
-class SeeOther(HttpResponseRedirect):
-    """PRG after a POST (303: the browser follows with GET)."""
-
-    status_code = 303
 
 
 def _callback_url(request) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.portal.imports import sheet_file_field
 from accounts.scoping import stores_for
-from leads.imports import MAX_FILE_BYTES, MAX_ROWS
+from leads.imports import MAX_ROWS
 from leads.models import Channel, Competitor, DefeatReason, Stage
 
 
@@ -75,12 +76,7 @@ class LeadCreateForm(forms.Form):
 
 
 class LeadImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("线索文件"),
-        help_text=_("CSV（UTF-8 或 GBK）或 Excel（.xlsx），最多 %(rows)s 行、%(mb)s MB。")
-        % {"rows": MAX_ROWS, "mb": MAX_FILE_BYTES // (1024 * 1024)},
-    )
-    file.widget.attrs["accept"] = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    file = sheet_file_field(label=_("线索文件"), max_rows=MAX_ROWS)
 
 
 class TaskCloseForm(forms.Form):

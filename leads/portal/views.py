@@ -8,7 +8,7 @@ import io
 
 import segno
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from accounts.models import GROUP_ROLES, Role
-from accounts.portal.mixins import PortalMixin
+from accounts.portal.imports import SheetImportMixin
+from accounts.portal.mixins import PortalMixin, SeeOther
 from accounts.scoping import store_ids_for, stores_for
+from leads import imports
 from leads.exceptions import LeadsError
-from leads.imports import ImportFileError, parse_upload, rows_sign, rows_unsign, rows_validate
 from leads.models import TaskStatus
 from leads.portal.forms import (
     LeadCreateForm,
@@ -47,12 +48,6 @@ from leads.services.qrcodes import qr_code_create
 from leads.services.stages import lead_mark_not_now, lead_stage_change
 
 IMPORT_ROLES = GROUP_ROLES | {Role.MANAGER, Role.DCC}
-
-
-class SeeOther(HttpResponseRedirect):
-    """After a POST: the browser GETs the next page (303 keeps it a GET)."""
-
-    status_code = 303
 
 
 def _next_or(request, default: str) -> str:
@@ -193,54 +188,27 @@ class LeadCreateView(PortalMixin, FormView):
         return SeeOther(reverse("portal:leads:lead-list"))
 
 
-class LeadImportView(PortalMixin, View):
+class LeadImportView(SheetImportMixin, PortalMixin, View):
     """Step 1: upload → preview of every row with its errors (the rows travel
     on signed).  Step 2: commit → all rows in one transaction, or none."""
 
     roles = IMPORT_ROLES
     template_name = "portal/leads/import.html"
+    form_class = LeadImportForm
+    sheet = imports.SHEET
+    commit_error = LeadsError
+    url_name = "portal:leads:lead-import"
 
-    def get(self, request):
-        return render(request, self.template_name, {"form": LeadImportForm()})
+    def rows_validate(self, records):
+        return imports.rows_validate(records=records, actor=self.request.user)
 
-    def post(self, request):
-        if "token" in request.POST:
-            return self._commit(request)
-        form = LeadImportForm(request.POST, request.FILES)
-        if not form.is_valid():
-            return render(request, self.template_name, {"form": form}, status=400)
-        try:
-            records = parse_upload(form.cleaned_data["file"])
-        except ImportFileError as exc:
-            form.add_error("file", str(exc.message))
-            return render(request, self.template_name, {"form": form}, status=400)
-        return self._preview(request, records)
-
-    def _preview(self, request, records, *, status=200):
-        preview = rows_validate(records=records, actor=request.user)
-        context = {
-            "form": LeadImportForm(),
-            "preview": preview,
-            "token": rows_sign(records=records, actor=request.user),
-        }
-        return render(request, self.template_name, context, status=status)
-
-    def _commit(self, request):
-        try:
-            records = rows_unsign(token=request.POST.get("token", ""), actor=request.user)
-        except ImportFileError as exc:
-            messages.error(request, str(exc.message))
-            return SeeOther(reverse("portal:leads:lead-import"))
-        try:
-            result = leads_import(records=records, actor=request.user)
-        except LeadsError as exc:
-            messages.error(request, str(exc.message))
-            return self._preview(request, records, status=400)
+    def commit(self, records):
+        result = leads_import(records=records, actor=self.request.user)
         messages.success(
-            request,
+            self.request,
             _("导入完成：新建 %(created)s 条线索，合并 %(merged)s 条。") % {"created": result.created, "merged": result.merged},
         )
-        return SeeOther(reverse("portal:leads:lead-list"))
+        return reverse("portal:leads:lead-list")
 
 
 # --- tasks --------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,17 +11,13 @@ from django.views.generic import View
 
 from accounts.exceptions import ApplicationError
 from accounts.models import GROUP_ROLES, Role
-from accounts.portal.mixins import PortalMixin
+from accounts.portal.mixins import PortalMixin, SeeOther
 from membership.models import CouponSource
 from membership.portal.forms_coupons import CouponIssueForm, CouponRedeemForm, CouponTemplateForm
 from membership.selectors.coupons import coupon_template_list, member_find_for_staff
 from membership.services.coupons import coupon_issue, coupon_redeem, coupon_template_create
 
 TEMPLATE_CREATORS = GROUP_ROLES | {Role.MANAGER}
-
-
-class SeeOther(HttpResponseRedirect):
-    status_code = 303
 
 
 def _apply_error(form, exc: ApplicationError) -> None:

@@ -7,14 +7,14 @@ import csv
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from accounts.models import GROUP_ROLES, Role
-from accounts.portal.mixins import PortalMixin
+from accounts.portal.mixins import PortalMixin, SeeOther
 from accounts.scoping import stores_for
 from accounts.selectors import member_get
 from accounts.services import export_record
@@ -27,10 +27,6 @@ from membership.services.profiles import tag_add, tag_remove
 
 EXPORT_ROLES = GROUP_ROLES | {Role.MANAGER}
 EXPORT_LIMIT = 50_000
-
-
-class SeeOther(HttpResponseRedirect):
-    status_code = 303
 
 
 class Member360View(PortalMixin, TemplateView):
