@@ -299,11 +299,22 @@ def points_earn(
                    audit_data={"source_type": source_type, "source_id": str(source_id)})
 
 
-def points_for_amount(*, member: Member, amount: Decimal, kind: str) -> int:
-    """Points a spend of ``amount`` yuan earns: rule × tier multiplier, floored."""
+def earning_rule_points(kind: str) -> int:
+    """Whole points the active HQ earning rule of ``kind`` gives (0 when off)."""
+    rule = EarningRule.objects.filter(kind=kind, is_active=True).first()
+    return math.floor(rule.points) if rule else 0
+
+
+def _spend_rule_kind(kind: str) -> EarningRuleKind:
     rule_kind = EARN_KINDS.get(kind)
     if rule_kind is None:
         raise errors.PointsError(errors.POINTS_UNKNOWN_EARN_KIND, code="invalid", fields={"kind": [errors.POINTS_UNKNOWN_EARN_KIND]})
+    return rule_kind
+
+
+def points_for_amount(*, member: Member, amount: Decimal, kind: str) -> int:
+    """Points a spend of ``amount`` yuan earns: rule × tier multiplier, floored."""
+    rule_kind = _spend_rule_kind(kind)
     rule = EarningRule.objects.filter(kind=rule_kind, is_active=True).first()
     if rule is None or amount is None or Decimal(amount) <= 0:
         return 0
@@ -317,9 +328,7 @@ def points_earn_for_spend(
     """Earn for a spend (service / insurance / mall) of ``amount`` yuan: once
     per ``reference`` (idempotency key ``earn:<kind>:<reference>``).  ``None``
     when the rule is off or the amount earns nothing."""
-    rule_kind = EARN_KINDS.get(kind)
-    if rule_kind is None:
-        raise errors.PointsError(errors.POINTS_UNKNOWN_EARN_KIND, code="invalid", fields={"kind": [errors.POINTS_UNKNOWN_EARN_KIND]})
+    rule_kind = _spend_rule_kind(kind)
     key = f"earn:{rule_kind.value}:{reference}"
     before = _existing(member, key)
     if before is not None:
@@ -480,8 +489,7 @@ def points_checkin(*, member: Member, today: dt.date | None = None) -> tuple[Che
     today = today or timezone.localdate()
     card_for(member, lock=False)
     key = f"checkin:{today.isoformat()}"
-    rule = EarningRule.objects.filter(kind=EarningRuleKind.CHECKIN, is_active=True).first()
-    points = math.floor(rule.points) if rule else 0
+    points = earning_rule_points(EarningRuleKind.CHECKIN)
     existing = CheckIn.objects.filter(member=member, day=today).first()
     if existing is not None:
         return existing, _existing(member, key), False

@@ -32,7 +32,7 @@ from accounts.audit import audit_record
 from accounts.models import Member, NotificationTopic
 from accounts.outbox import message_enqueue, push_target
 from membership import exceptions as errors
-from membership.models import EarningRule, EarningRuleKind, MembershipCard, MembershipSettings, Referral
+from membership.models import EarningRuleKind, MembershipCard, MembershipSettings, Referral
 
 REFERRAL_NEW_MEMBER_DAYS = 30
 REFERRAL_REASON = "推荐好友"
@@ -80,8 +80,9 @@ def referral_reward_points(*, referrer: Member, now: dt.datetime | None = None) 
     """Points the next referral pays ``referrer``: the active ``REFER_FRIEND``
     rule's points, or 0 once this month's rewarded referrals reach the cap
     (``referral_monthly_cap``; 0 = no cap)."""
-    rule = EarningRule.objects.filter(kind=EarningRuleKind.REFER_FRIEND, is_active=True).first()
-    points = int(rule.points) if rule else 0
+    from membership.services.points import earning_rule_points
+
+    points = earning_rule_points(EarningRuleKind.REFER_FRIEND)
     if points <= 0:
         return 0
     cap = MembershipSettings.current().referral_monthly_cap

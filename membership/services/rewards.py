@@ -5,13 +5,12 @@ the amount is the HQ-editable earning rule."""
 from __future__ import annotations
 
 from accounts import hooks
-from membership.models import EarningRule, EarningRuleKind, MembershipCard
-from membership.services.points import points_earn
+from membership.models import EarningRuleKind, MembershipCard
+from membership.services.points import earning_rule_points, points_earn
 
 
 def _reward(*, member, kind: EarningRuleKind, key: str, source_id: str = "") -> None:
-    rule = EarningRule.objects.filter(kind=kind, is_active=True).first()
-    points = int(rule.points) if rule else 0
+    points = earning_rule_points(kind)
     if points <= 0 or not MembershipCard.objects.filter(member=member).exists():
         return
     points_earn(member=member, points=points, reason=str(kind.label), source_type=kind.value,
