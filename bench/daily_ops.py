@@ -14,7 +14,8 @@ the as-of date.  ``--fresh`` rebuilds it.  Each run first forgets the step log
 (``DailyRun``) of the as-of date, then runs ``manage.py run_daily_ops --date``
 (the 1st of the current month, so birthday care has work) in a child process
 and prints wall time and the child's peak resident memory; a second run shows
-the cost of a rerun that skips every finished step.  Prints figures; asserts
+the cost of a rerun that skips every finished step.  ``--build-only`` builds the
+data set and stops (build ahead, measure later).  Prints figures; asserts
 nothing.  The first run on a new data set is the worst case: every dormant
 member gets the win-back steps at once."""
 
@@ -157,6 +158,7 @@ def main() -> None:
     parser.add_argument("--transactions", type=int, default=10_000_000)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--fresh", action="store_true", help="rebuild the data set")
+    parser.add_argument("--build-only", action="store_true", help="build the data set, do not measure")
     parser.add_argument("--date", help="as-of date (default: the 1st of the current month)")
     parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)  # internal: the child that inserts
     args = parser.parse_args()
@@ -178,7 +180,8 @@ def main() -> None:
             os.replace(building, path)
         else:
             print("SQLite      reusing the data set", flush=True)
-        bench("SQLite", f"sqlite:///{path}", args, as_of)
+        if not args.build_only:
+            bench("SQLite", f"sqlite:///{path}", args, as_of)
     if args.only in (None, "postgresql"):
         name = f"dealerops_bench_daily_{tag}"
         building = f"{name}_building"
@@ -196,7 +199,8 @@ def main() -> None:
             pg_admin(f"ALTER DATABASE {building} RENAME TO {name}")
         else:
             print("PostgreSQL  reusing the data set", flush=True)
-        bench("PostgreSQL", f"{PG_URL}/{name}", args, as_of)
+        if not args.build_only:
+            bench("PostgreSQL", f"{PG_URL}/{name}", args, as_of)
 
 
 if __name__ == "__main__":
