@@ -43,6 +43,21 @@ def task_create(
         raise
 
 
+def tasks_create_bulk(*, tasks: list[FollowUpTask]) -> int:
+    """Insert many unsaved tasks at once (the daily win-back calls); a task
+    whose ``dedup_key`` already exists is skipped, so reruns and concurrent
+    runs add nothing twice.  Returns how many are new."""
+    keys = [t.dedup_key for t in tasks if t.dedup_key]
+    before = FollowUpTask.objects.filter(dedup_key__in=keys).count() if keys else 0
+    for task in tasks:
+        task.title = task.title[:200]
+        task.dedup_key = task.dedup_key or None
+    FollowUpTask.objects.bulk_create(tasks, batch_size=500, ignore_conflicts=True)
+    if not keys:
+        return len(tasks)
+    return FollowUpTask.objects.filter(dedup_key__in=keys).count() - before + (len(tasks) - len(keys))
+
+
 def task_close(*, task: FollowUpTask, actor: User, outcome: str, status: str = TaskStatus.DONE) -> FollowUpTask:
     """A task is closed by logging its outcome (compare-and-set: closes once)."""
     outcome = (outcome or "").strip()

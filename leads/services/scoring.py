@@ -84,14 +84,18 @@ def lead_rescore(*, lead: Lead, config: ScoringConfig | None = None, now: dt.dat
     return lead
 
 
-def consultant_pick(*, store_id: int) -> User | None:
-    """The on-duty consultant of the store with the fewest open hot leads."""
+def consultants_on_duty(*, store_id: int):
+    """The store's on-duty consultants, the fewest open hot leads first."""
     return (
         User.objects.filter(store_id=store_id, role=Role.CONSULTANT, is_active=True, on_duty=True)
         .annotate(hot=Count("leads", filter=Q(leads__is_open=True, leads__is_hot=True)))
         .order_by("hot", "id")
-        .first()
     )
+
+
+def consultant_pick(*, store_id: int) -> User | None:
+    """The on-duty consultant of the store with the fewest open hot leads."""
+    return consultants_on_duty(store_id=store_id).first()
 
 
 @transaction.atomic

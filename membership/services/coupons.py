@@ -8,10 +8,11 @@ second scan of the same code can never succeed."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 
 from accounts.audit import audit_record
@@ -114,6 +115,19 @@ def coupon_valid_until(*, template: CouponTemplate, issued_at: dt.datetime) -> d
 # --- issue -------------------------------------------------------------------------------------
 
 
+def _refuse_template(*, template: CouponTemplate, actor, now: dt.datetime) -> None:
+    """Refusals that concern every member alike: inactive template, past its
+    ``valid_to``, a merchant coupon issued by staff of another store."""
+    if not template.is_active:
+        raise MembershipError(errors.COUPON_TEMPLATE_INACTIVE, code="coupon_template_inactive")
+    if template.valid_to and template.valid_to < timezone.localdate(now):
+        raise MembershipError(errors.COUPON_TEMPLATE_NOT_VALID_NOW, code="coupon_template_not_valid_now")
+    if template.scope == CouponScope.MERCHANT and actor is not None and getattr(actor, "is_staff_member", False):
+        if _is_store_staff(actor) and actor.store_id != template.store_id:
+            raise MembershipError(errors.COUPON_MERCHANT_OTHER_STORE, code="coupon_merchant_other_store",
+                                  status_code=403)
+
+
 def coupon_issue(
     *,
     template: CouponTemplate,
@@ -134,15 +148,7 @@ def coupon_issue(
         if existing is not None:
             return existing
     now = now or timezone.now()
-    if not template.is_active:
-        raise MembershipError(errors.COUPON_TEMPLATE_INACTIVE, code="coupon_template_inactive")
-    today = timezone.localdate(now)
-    if template.valid_to and template.valid_to < today:
-        raise MembershipError(errors.COUPON_TEMPLATE_NOT_VALID_NOW, code="coupon_template_not_valid_now")
-    if template.scope == CouponScope.MERCHANT and actor is not None and getattr(actor, "is_staff_member", False):
-        if _is_store_staff(actor) and actor.store_id != template.store_id:
-            raise MembershipError(errors.COUPON_MERCHANT_OTHER_STORE, code="coupon_merchant_other_store",
-                                  status_code=403)
+    _refuse_template(template=template, actor=actor, now=now)
     try:
         with transaction.atomic():
             # Serialise issues to one member (PostgreSQL row lock; SQLite's
@@ -177,6 +183,89 @@ def coupon_issue(
     return coupon
 
 
+@dataclasses.dataclass
+class BulkIssue:
+    """What ``coupons_issue_bulk`` did, as member pks."""
+
+    issued: set[int] = dataclasses.field(default_factory=set)  # got a coupon now
+    existing: set[int] = dataclasses.field(default_factory=set)  # had one under their dedup key already
+    refused: set[int] = dataclasses.field(default_factory=set)  # per-member limit reached or out of stock
+
+    @property
+    def holding(self) -> set[int]:
+        """Members who hold a coupon of this issue (now or from before)."""
+        return self.issued | self.existing
+
+
+def coupons_issue_bulk(
+    *,
+    template: CouponTemplate,
+    members,
+    source: str,
+    dedup_key_of,
+    actor=None,
+    now: dt.datetime | None = None,
+) -> BulkIssue:
+    """Give each of ``members`` one coupon of ``template`` in a fixed number of
+    statements, whatever the number of members (birthday care, win-back,
+    campaigns; callers pass batches of about a thousand).
+
+    The same rules as ``coupon_issue``: the template-level refusals raise
+    (they concern everyone); a member whose ``dedup_key_of(member)`` already
+    names a coupon is ``existing``; the per-member limit (one grouped count)
+    and the stock (taken in one conditional UPDATE; the lowest pks first when
+    it runs short) refuse members one by one.  The members' rows are locked
+    in pk order, as ``coupon_issue`` locks them, so a concurrent single issue
+    cannot pass the limit and two concurrent bulk issues cannot deadlock.
+    One audit row per call."""
+    result = BulkIssue()
+    members = sorted({m.pk: m for m in members}.values(), key=lambda m: m.pk)
+    if not members:
+        return result
+    now = now or timezone.now()
+    _refuse_template(template=template, actor=actor, now=now)
+    pks = [m.pk for m in members]
+    keys = {m.pk: dedup_key_of(m)[:128] for m in members}
+    with transaction.atomic():
+        list(Member.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk", flat=True))
+        taken_keys = set(Coupon.objects.filter(dedup_key__in=keys.values()).values_list("dedup_key", flat=True))
+        result.existing = {pk for pk, key in keys.items() if key in taken_keys}
+        held = dict(
+            Coupon.objects.filter(template=template, member_id__in=pks).exclude(status=CouponStatus.VOID)
+            .values("member_id").annotate(n=Count("pk")).values_list("member_id", "n")
+        )
+        eligible = []
+        for member in members:
+            if member.pk in result.existing:
+                continue
+            if held.get(member.pk, 0) >= template.per_member_limit:
+                result.refused.add(member.pk)
+            else:
+                eligible.append(member)
+        if template.stock is not None and eligible:
+            stock = CouponTemplate.objects.select_for_update().filter(pk=template.pk).values_list("stock", flat=True)
+            take = min(stock.get(), len(eligible))
+            if take:
+                CouponTemplate.objects.filter(pk=template.pk, stock__gte=take).update(stock=F("stock") - take)
+            result.refused.update(m.pk for m in eligible[take:])
+            eligible = eligible[:take]
+        if eligible:
+            valid_until = coupon_valid_until(template=template, issued_at=now)
+            issued_by = actor if getattr(actor, "pk", None) else None
+            Coupon.objects.bulk_create(
+                [Coupon(template=template, member=m, source=source, issued_at=now, valid_until=valid_until,
+                        issued_by=issued_by, dedup_key=keys[m.pk]) for m in eligible],
+                batch_size=500,
+            )
+            result.issued = {m.pk for m in eligible}
+            audit_record(actor=actor, action="membership.coupon.issued_bulk", obj=template,
+                         store=template.store,
+                         data={"template": template.pk, "source": source, "issued": len(result.issued),
+                               "existing": len(result.existing), "refused": len(result.refused),
+                               "members": [pks[0], pks[-1]]})
+    return result
+
+
 def coupon_exchange_for_points(*, template: CouponTemplate, member: Member, idempotency_key: str, actor=None) -> Coupon:
     """Buy one coupon with points (``template.points_price``).  The coupon and
     the spend commit together; a retry with the same key returns the same
@@ -205,32 +294,31 @@ def coupon_exchange_for_points(*, template: CouponTemplate, member: Member, idem
 
 # --- campaign issue ----------------------------------------------------------------------------
 
-CAMPAIGN_REFUSALS = {"coupon_limit_reached", "coupon_out_of_stock"}
+CAMPAIGN_BATCH = 1000
 
 
 def coupon_campaign_issue(*, template: CouponTemplate, members_queryset, name: str, actor) -> dict:
     """Issue one coupon of ``template`` to every member of ``members_queryset``
-    (already scoped to the actor).  Each coupon is keyed by
-    ``campaign:<template>:<member>:<name>`` so a rerun issues nothing twice
-    (``skipped``); stock and per-member-limit refusals are counted
-    (``refused``), not fatal.  Template-level refusals (inactive, ended,
-    another store's merchant coupon) stop the campaign.  One audit row per run."""
+    (already scoped to the actor), a thousand members per bulk issue.  Each
+    coupon is keyed by ``campaign:<template>:<member>:<name>`` so a rerun
+    issues nothing twice (``skipped``); stock and per-member-limit refusals
+    are counted (``refused``), not fatal.  Template-level refusals (inactive,
+    ended, another store's merchant coupon) stop the campaign before anything
+    is issued.  One audit row per run."""
     name = (name or "").strip()
     counts = {"issued": 0, "skipped": 0, "refused": 0}
-    for member in members_queryset.order_by("pk").iterator():
-        dedup_key = f"campaign:{template.pk}:{member.pk}:{name}"[:128]
-        if Coupon.objects.filter(dedup_key=dedup_key).exists():
-            counts["skipped"] += 1
-            continue
-        try:
-            coupon_issue(template=template, member=member, source=CouponSource.CAMPAIGN, actor=actor,
-                         dedup_key=dedup_key)
-        except MembershipError as exc:
-            if exc.code not in CAMPAIGN_REFUSALS:
-                raise
-            counts["refused"] += 1
-        else:
-            counts["issued"] += 1
+    _refuse_template(template=template, actor=actor, now=timezone.now())
+    last = 0
+    while True:
+        chunk = list(members_queryset.filter(pk__gt=last).order_by("pk")[:CAMPAIGN_BATCH])
+        if not chunk:
+            break
+        last = chunk[-1].pk
+        done = coupons_issue_bulk(template=template, members=chunk, source=CouponSource.CAMPAIGN, actor=actor,
+                                  dedup_key_of=lambda m: f"campaign:{template.pk}:{m.pk}:{name}")
+        counts["issued"] += len(done.issued)
+        counts["skipped"] += len(done.existing)
+        counts["refused"] += len(done.refused)
     audit_record(actor=actor, action="membership.coupon.campaign", obj=template, store=template.store,
                  data={"template": template.pk, "name": name, **counts})
     return counts

@@ -1,8 +1,10 @@
 """The daily job: ``run_daily_ops(day=...)`` and the care automations.
 
-Steps run in order; each finished step is a ``DailyRun(day, step)`` row written
-in the same transaction as the step's work, so a rerun for the same date skips
-finished steps and a crashed run resumes at the step that failed.  Steps of
+Steps run in order; each finished step is a ``DailyRun(day, step)`` row, so a
+rerun for the same date skips finished steps and a crashed run resumes at the
+step that failed.  The set-based steps write that row in the same transaction
+as their work; the care steps commit a thousand members at a time (their care
+log makes each batch idempotent) and write it when every batch is done.  Steps of
 other topics are called through ``getattr`` guards: a missing function is a
 logged note and the step is left unrecorded (it runs once it exists).
 
@@ -12,8 +14,10 @@ win-back: key = local date of the last visit that started the dormancy spell,
 so a new visit starts a new spell with a new key).  Members are picked with
 ``NOT EXISTS`` on that log and the log rows are inserted with
 ``bulk_create(ignore_conflicts=True)`` in the same transaction as the messages,
-coupons and tasks; every message, coupon and task also carries a dedup key, so
-even two concurrent runs cannot send twice.
+coupons and tasks, each of which is written in bulk too (``messages_enqueue_bulk``,
+``coupons_issue_bulk``, ``tasks_create_bulk``: a fixed number of statements per
+batch); every message, coupon and task also carries a dedup key, so even two
+concurrent runs cannot send twice.
 
 All messages go through the outbox (``OutboxMessage`` rows; marketing without
 consent is stored as suppressed, marketing inside quiet hours waits for their
@@ -23,8 +27,10 @@ end; the outbox sweep delivers them).
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import importlib
+import itertools
 import logging
 
 from django.db import transaction
@@ -96,19 +102,34 @@ def _log_actions(members: list[Member], kind: str, key_of) -> None:
     )
 
 
-def _issue_coupon(*, template, member, source: str, dedup_key: str) -> bool:
-    issue = _guarded("membership.services.coupons", "coupon_issue")
-    if issue is None or template is None:
-        return False
+def _issue_coupons(*, members: list[Member], kind: str, source: str, dedup_key_of, cache: dict) -> tuple[set, dict]:
+    """One bulk issue per coupon template (each member gets their store's
+    merchant template of ``kind``, else the group's).  Returns the pks of
+    members holding their coupon and the template of each member.  A refusal
+    (limit, stock, an inactive template) costs the member the coupon, never
+    the message."""
+    issue = _guarded("membership.services.coupons", "coupons_issue_bulk")
+    templates = {m.pk: _template_for(kind, m, cache) for m in members}
+    holding: set[int] = set()
+    if issue is None:
+        return holding, templates
     from membership.exceptions import MembershipError
 
-    try:
-        with transaction.atomic():
-            issue(template=template, member=member, source=source, dedup_key=dedup_key)
-        return True
-    except MembershipError as exc:  # limit reached, out of stock ...: the message still goes out
-        logger.warning("care coupon %s for member %s refused: %s", dedup_key, member.pk, exc)
-        return False
+    groups: dict = {}
+    for member in members:
+        if templates[member.pk] is not None:
+            groups.setdefault(templates[member.pk].pk, (templates[member.pk], []))[1].append(member)
+    for template, group in groups.values():
+        try:
+            done = issue(template=template, members=group, source=source, dedup_key_of=dedup_key_of)
+        except MembershipError as exc:
+            logger.warning("care coupons of template %s for %s members refused: %s", template.pk, len(group), exc)
+            continue
+        if done.refused:
+            logger.warning("care coupons of template %s refused to %s members (limit or stock)", template.pk,
+                           len(done.refused))
+        holding |= done.holding
+    return holding, templates
 
 
 def _template_for(kind: str, member: Member, cache: dict):
@@ -142,6 +163,10 @@ def birthday_members(*, day: dt.date, settings: MembershipSettings):
 
 
 def birthday_care(*, day: dt.date) -> dict:
+    """Greeting and cake coupon for the members ``birthday_members`` names, a
+    thousand per transaction: each batch logs its ``CareAction`` rows with its
+    coupons and messages, so a crash keeps the finished batches and the rerun
+    picks up the rest."""
     settings = MembershipSettings.current()
     year = str(day.year)
     templates: dict = {}
@@ -149,15 +174,14 @@ def birthday_care(*, day: dt.date) -> dict:
     for chunk in _batches(birthday_members(day=day, settings=settings).select_related("store")):
         with transaction.atomic():
             _log_actions(chunk, CareKind.BIRTHDAY, lambda m: year)
+            holding, _ = _issue_coupons(members=chunk, kind=CouponKind.BIRTHDAY_CAKE, source=CouponSource.BIRTHDAY,
+                                        dedup_key_of=lambda m: f"birthday:{m.pk}:{year}", cache=templates)
+            coupons += len(holding)
             messages = []
             for member in chunk:
                 channel, recipient = _push_channel(member)
-                template = _template_for(CouponKind.BIRTHDAY_CAKE, member, templates)
-                got = _issue_coupon(template=template, member=member, source=CouponSource.BIRTHDAY,
-                                    dedup_key=f"birthday:{member.pk}:{year}")
-                coupons += got
                 body = f"{member.name or '尊敬的会员'}，{member.store.name}祝您生日快乐！"
-                if got:
+                if member.pk in holding:
                     body += "生日蛋糕券已放入您的卡包。"
                 messages.append({"member": member, "channel": channel, "recipient": recipient, "body": body,
                                  "template": "membership_birthday", "topic": NotificationTopic.CARE,
@@ -192,9 +216,11 @@ def winback_members(*, day: dt.date, kind: str, months: int, settings: Membershi
 
 
 def _winback_step(*, day: dt.date, kind: str, months: int, settings: MembershipSettings) -> dict:
+    """One win-back step for every member due, a thousand per transaction
+    (logged, messaged, couponed and tasked together, like birthday care)."""
     profiles = winback_members(day=day, kind=kind, months=months, settings=settings)
     strong: dict = {}
-    consultants: dict = {}
+    callers = _Callers()
     counts = {"members": 0, "coupons": 0, "tasks": 0}
     last_pk = 0
     while True:
@@ -211,48 +237,67 @@ def _winback_step(*, day: dt.date, kind: str, months: int, settings: MembershipS
         if not due:
             continue
         members = list(Member.objects.filter(pk__in=due).select_related("store").order_by("pk"))
+
+        def dedup(member, kind=kind):
+            return f"{kind}:{member.pk}:{keys[member.pk]}"
+
         with transaction.atomic():
             _log_actions(members, kind, lambda m: keys[m.pk])
             messages = []
-            for member in members:
-                key = keys[member.pk]
-                dedup = f"{kind}:{member.pk}:{key}"
-                if kind == CareKind.WINBACK_EVENT:
+            if kind == CareKind.WINBACK_EVENT:
+                for member in members:
                     channel, recipient = _push_channel(member)
                     messages.append({"member": member, "channel": channel, "recipient": recipient,
-                                     "template": "membership_winback_event", "dedup_key": dedup,
+                                     "template": "membership_winback_event", "dedup_key": dedup(member),
                                      "body": f"{member.store.name}本月会员活动进行中，期待您回店看看！"})
-                elif kind == CareKind.WINBACK_SMS:
-                    template = _template_for(CouponKind.CASH_OFF, member, strong)
-                    got = _issue_coupon(template=template, member=member, source=CouponSource.WINBACK,
-                                        dedup_key=dedup)
-                    counts["coupons"] += got
+            elif kind == CareKind.WINBACK_SMS:
+                holding, templates = _issue_coupons(members=members, kind=CouponKind.CASH_OFF,
+                                                    source=CouponSource.WINBACK, dedup_key_of=dedup, cache=strong)
+                counts["coupons"] += len(holding)
+                for member in members:
                     body = f"【{member.store.name}】好久不见！"
-                    body += f"送您一张{template.value}元代金券，欢迎回店保养。" if got else "欢迎回店保养，会员专享优惠等您。"
+                    if member.pk in holding:
+                        body += f"送您一张{templates[member.pk].value}元代金券，欢迎回店保养。"
+                    else:
+                        body += "欢迎回店保养，会员专享优惠等您。"
                     messages.append({"member": member, "channel": Channel.SMS, "recipient": member.mobile,
-                                     "template": "membership_winback_sms", "dedup_key": dedup, "body": body})
-                else:
-                    counts["tasks"] += _call_task(member=member, day=day, dedup_key=dedup, months=months,
-                                                  consultants=consultants)
+                                     "template": "membership_winback_sms", "dedup_key": dedup(member), "body": body})
+            else:
+                counts["tasks"] += _call_tasks(members=members, day=day, months=months, dedup_key_of=dedup,
+                                               callers=callers)
             if messages:
                 _outbox_rows(messages)
         counts["members"] += len(members)
     return counts
 
 
-def _call_task(*, member: Member, day: dt.date, dedup_key: str, months: int, consultants: dict) -> int:
-    from leads.models import TaskKind
-    from leads.services import task_create
-    from leads.services.scoring import consultant_pick
+class _Callers:
+    """Who calls: each store's win-back calls are dealt out in turn to its
+    on-duty consultants (the fewest open hot leads first); a store with none
+    on duty gets unassigned tasks for its manager to hand out."""
 
-    if member.store_id not in consultants:
-        consultants[member.store_id] = consultant_pick(store_id=member.store_id)
-    task_create(
-        store=member.store, assignee=consultants[member.store_id], member=member, kind=TaskKind.WIN_BACK,
-        title=f"流失挽回回访：{member.name or member.masked_mobile}（{months} 个月未到店）",
-        due_at=day_start(day) + dt.timedelta(hours=18), dedup_key=dedup_key,
-    )
-    return 1
+    def __init__(self):
+        self._turns: dict = {}
+
+    def next_for(self, store_id: int):
+        from leads.services.scoring import consultants_on_duty
+
+        if store_id not in self._turns:
+            self._turns[store_id] = itertools.cycle(list(consultants_on_duty(store_id=store_id)) or [None])
+        return next(self._turns[store_id])
+
+
+def _call_tasks(*, members: list[Member], day: dt.date, months: int, dedup_key_of, callers: _Callers) -> int:
+    from leads.models import FollowUpTask, TaskKind
+    from leads.services import tasks_create_bulk
+
+    due_at = day_start(day) + dt.timedelta(hours=18)
+    return tasks_create_bulk(tasks=[
+        FollowUpTask(store=member.store, assignee=callers.next_for(member.store_id), member=member,
+                     kind=TaskKind.WIN_BACK, due_at=due_at, dedup_key=dedup_key_of(member),
+                     title=f"流失挽回回访：{member.name or member.masked_mobile}（{months} 个月未到店）")
+        for member in members
+    ])
 
 
 def winback_care(*, day: dt.date) -> dict:
@@ -290,6 +335,13 @@ STEPS = [
     ("winback", lambda day: winback_care(day=day)),
 ]
 
+# Steps that commit batch by batch: a month of birthdays or a first run's
+# win-back is a hundred thousand members or more, too much for one
+# transaction (row locks held to the end, all work lost to a crash).  Their
+# care log makes every batch idempotent, so the step is recorded once all
+# batches are done and a rerun after a crash carries on where it stopped.
+BATCHED_STEPS = {"birthday", "winback"}
+
 
 def _jsonable(value):
     if isinstance(value, dict):
@@ -299,6 +351,19 @@ def _jsonable(value):
     if isinstance(value, (int, float, str, bool)) or value is None:
         return value
     return str(value)
+
+
+def _run_step(name: str, func, day: dt.date):
+    """Run one step; returns (result, created), or (None, False) when its
+    service does not exist yet.  Set-based steps commit with their
+    ``DailyRun`` row; batched steps commit as they go."""
+    with contextlib.nullcontext() if name in BATCHED_STEPS else transaction.atomic():
+        result = func(day)
+        if result is None:
+            return None, False
+        with transaction.atomic():
+            _, created = DailyRun.objects.get_or_create(day=day, step=name, defaults={"result": _jsonable(result)})
+    return result, created
 
 
 def run_daily_ops(*, day: dt.date | None = None, steps=None) -> dict:
@@ -311,13 +376,11 @@ def run_daily_ops(*, day: dt.date | None = None, steps=None) -> dict:
         if name in done:
             report[name] = "done before"
             continue
-        with transaction.atomic():
-            result = func(day)
-            if result is None:
-                logger.info("daily ops %s: step %s skipped (its service does not exist yet)", day, name)
-                report[name] = "skipped: not available"
-                continue
-            _, created = DailyRun.objects.get_or_create(day=day, step=name, defaults={"result": _jsonable(result)})
+        result, created = _run_step(name, func, day)
+        if result is None:
+            logger.info("daily ops %s: step %s skipped (its service does not exist yet)", day, name)
+            report[name] = "skipped: not available"
+            continue
         report[name] = result if created else "done concurrently"
         logger.info("daily ops %s: %s -> %s", day, name, result)
     return report

@@ -13,7 +13,17 @@ from django.utils import timezone
 
 from accounts.models import OutboxMessage
 from accounts.schedules import SCHEDULES
-from membership.models import Coupon, CouponKind, CouponTemplate, DailyRun, MemberProfile, Transaction
+from leads.models import FollowUpTask
+from membership.models import (
+    CareAction,
+    CareKind,
+    Coupon,
+    CouponKind,
+    CouponTemplate,
+    DailyRun,
+    MemberProfile,
+    Transaction,
+)
 from membership.services import daily
 from membership.services.lifecycle import day_start
 
@@ -84,16 +94,26 @@ def test_a_crashed_run_resumes_at_the_failed_step(world, monkeypatch):
     assert counts() == (3, 2, 2)
 
 
-def test_a_crash_inside_a_step_leaves_nothing_half_done(world, monkeypatch):
-    real = daily._call_task
-    monkeypatch.setattr(daily, "_call_task", lambda **kw: (_ for _ in ()).throw(RuntimeError("db gone")))
+def test_a_crash_inside_a_care_batch_keeps_finished_batches_and_the_rerun_finishes(world, monkeypatch):
+    real = daily._call_tasks
+    monkeypatch.setattr(daily, "_call_tasks", lambda **kw: (_ for _ in ()).throw(RuntimeError("db gone")))
+    day = dt.date(2025, 4, 2)  # 7 months since 2024-09-01: event, SMS and call on the first run
     with pytest.raises(RuntimeError):
-        daily.run_daily_ops(day=dt.date(2025, 4, 2))  # 7 months since 2024-09-01
-    assert not OutboxMessage.objects.filter(dedup_key__startswith="winback").exists()
-    monkeypatch.setattr(daily, "_call_task", real)
-    report = daily.run_daily_ops(day=dt.date(2025, 4, 2))
-    assert report["winback"]["winback_call"]["tasks"] == 1
+        daily.run_daily_ops(day=day)
+    # the event and SMS batches committed with their care log; the call batch left nothing behind
     assert OutboxMessage.objects.filter(dedup_key__startswith="winback").count() == 2
+    assert set(CareAction.objects.filter(kind__startswith="winback").values_list("kind", flat=True)) == {
+        CareKind.WINBACK_EVENT, CareKind.WINBACK_SMS}
+    assert not FollowUpTask.objects.exists()
+    assert not DailyRun.objects.filter(day=day, step="winback").exists()
+
+    monkeypatch.setattr(daily, "_call_tasks", real)
+    report = daily.run_daily_ops(day=day)
+    assert report["winback"]["winback_call"]["tasks"] == 1
+    assert report["winback"]["winback_event"]["members"] == 0  # done before the crash, not repeated
+    assert OutboxMessage.objects.filter(dedup_key__startswith="winback").count() == 2
+    assert Coupon.objects.filter(source="winback").count() == 1
+    assert DailyRun.objects.filter(day=day, step="winback").exists()
 
 
 def test_missing_services_are_skipped_and_not_recorded(world, monkeypatch):
