@@ -141,6 +141,7 @@ bench: install
 	@mkdir -p var
 	$(PY) bench/seed_scale.py $(BENCH_ARGS)
 	$(PY) bench/daily_ops.py $(BENCH_ARGS)
+	$(PY) bench/outbox_sweep.py
 
 clean:
 	rm -rf var staticfiles

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -268,18 +269,27 @@ def message_deliver(*, message_id: int) -> str:
     return OutboxStatus.SENT
 
 
-def outbox_dispatch_due(*, limit: int = 500) -> int:
-    """The scheduled sweep: deliver every due message (retries, messages held
-    over quiet hours, messages whose enqueue was lost)."""
-    now = timezone.now()
-    due_ids = list(
-        OutboxMessage.objects.filter(
-            Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-            | Q(status=OutboxStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE)
+def outbox_dispatch_due(*, limit: int = 500, seconds: float | None = None) -> int:
+    """The scheduled sweep: deliver due messages (retries, messages held over
+    quiet hours, messages whose enqueue was lost), ``limit`` at a time.
+    Without ``seconds`` one batch; with it, batch after batch until nothing
+    is due or the time is up — so the sweep that runs every minute drains a
+    care day's hundred thousand messages in minutes, not hours.  Concurrent
+    sweeps are safe: each message is claimed before it is sent."""
+    started = time.monotonic()
+    total = 0
+    while True:
+        now = timezone.now()
+        due_ids = list(
+            OutboxMessage.objects.filter(
+                Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+                | Q(status=OutboxStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE)
+            )
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:limit]
         )
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for message_id in due_ids:
-        message_deliver(message_id=message_id)
-    return len(due_ids)
+        for message_id in due_ids:
+            message_deliver(message_id=message_id)
+        total += len(due_ids)
+        if seconds is None or len(due_ids) < limit or time.monotonic() - started >= seconds:
+            return total

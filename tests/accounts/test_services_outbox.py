@@ -458,6 +458,30 @@ def test_dispatch_due_respects_the_limit_oldest_first(clock, sms_backend):
     assert RecordingBackend.sent == [first.pk, second.pk]
 
 
+def test_dispatch_due_with_a_time_budget_takes_batch_after_batch(clock, sms_backend):
+    messages = [sms(str(i)) for i in range(5)]
+    assert outbox_dispatch_due(limit=2, seconds=60) == 5
+    assert sorted(RecordingBackend.sent) == sorted(m.pk for m in messages)
+    assert outbox_dispatch_due(limit=2, seconds=60) == 0
+
+
+def test_dispatch_due_stops_taking_batches_when_the_time_is_up(clock, sms_backend):
+    for i in range(5):
+        sms(str(i))
+    assert outbox_dispatch_due(limit=2, seconds=0) == 2
+    assert OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count() == 3
+
+
+def test_the_sweep_drains_more_than_one_batch(clock, sms_backend, settings):
+    from accounts import tasks
+
+    settings.OUTBOX_SWEEP_BATCH = 2
+    for i in range(5):
+        sms(str(i))
+    assert tasks.outbox_sweep() == 5
+    assert len(RecordingBackend.sent) == 5
+
+
 def test_dispatch_due_takes_over_a_message_whose_worker_died(clock, sms_backend):
     message = sms()
     OutboxMessage.objects.filter(pk=message.pk).update(
