@@ -24,26 +24,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import subprocess
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchlib import PG_URL, ROOT, django_env, pg_admin, pg_exists, run
+
 DATA = ROOT / "bench" / ".data"
-PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 CHUNK = 1_000_000
-
-
-def run(cmd: list[str], env: dict, quiet: bool = False) -> tuple[float, int]:
-    """Run ``cmd``; return (seconds, peak RSS of the child in MiB)."""
-    started = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL if quiet else None)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.monotonic() - started
-    if status != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed with status {status}")
-    return elapsed, usage.ru_maxrss // 1024  # ru_maxrss is KiB on Linux
 
 
 # --- data generation (runs in a child with Django set up) ---------------------------------------
@@ -102,26 +88,6 @@ def generate(transactions: int, as_of: dt.date) -> None:
 
 
 # --- the benchmark -----------------------------------------------------------------------------
-
-
-def pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def pg_exists(name: str) -> bool:
-    import psycopg
-
-    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
-
-
-def django_env(database_url: str) -> dict:
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    env.pop("REDIS_URL", None)
-    return env
 
 
 def build(label: str, database_url: str, args, as_of: dt.date) -> None:

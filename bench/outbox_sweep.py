@@ -22,26 +22,13 @@ import contextlib
 import logging
 import math
 import os
-import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+from benchlib import PG_URL, ROOT, django_env, pg_admin, pg_scratch, run
+
 PG_DB = "dealerops_bench_outbox"
-
-
-def run(cmd: list[str], env: dict) -> tuple[float, int]:
-    """Run ``cmd``; return (seconds, peak RSS of the child in MiB)."""
-    started = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.monotonic() - started
-    if status != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed with status {status}")
-    return elapsed, usage.ru_maxrss // 1024
 
 
 def prepare(messages: int) -> None:
@@ -96,21 +83,12 @@ def drain() -> None:
 
 
 def bench(label: str, database_url: str, messages: int) -> None:
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings",
-           "SMS_BACKEND": "accounts.outbox.backends.LocalBackend"}
-    env.pop("REDIS_URL", None)
+    env = django_env(database_url, SMS_BACKEND="accounts.outbox.backends.LocalBackend")
     run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], env)
     run([sys.executable, __file__, "--child", "prepare", "--messages", str(messages)], env)
     print(f"{label}", flush=True)
     seconds, peak = run([sys.executable, __file__, "--child", "drain", "--messages", str(messages)], env)
     print(f"{label:<11} messages={messages:>9,}  drained in {seconds:,.1f}s  peak RSS = {peak:,} MiB", flush=True)
-
-
-def pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def main() -> None:
@@ -128,11 +106,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             bench("SQLite", f"sqlite:///{tmp}/bench.sqlite3", args.messages)
     if args.only in (None, "postgresql"):
-        try:
-            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            pg_admin(f"CREATE DATABASE {PG_DB}")
-        except Exception as exc:  # no server: say so, don't fail the SQLite figures
-            print(f"PostgreSQL  skipped: {exc}")
+        if not pg_scratch(PG_DB):
             return
         try:
             bench("PostgreSQL", f"{PG_URL}/{PG_DB}", args.messages)

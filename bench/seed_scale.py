@@ -14,31 +14,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+from benchlib import PG_URL, django_env, pg_admin, pg_scratch, run
+
 PG_DB = "dealerops_bench"
 
 
-def run(cmd: list[str], env: dict) -> tuple[float, int]:
-    """Run ``cmd``; return (seconds, peak RSS of the child in MiB)."""
-    started = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.monotonic() - started
-    if status != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed with status {status}")
-    return elapsed, usage.ru_maxrss // 1024  # ru_maxrss is KiB on Linux
-
-
 def bench(label: str, database_url: str, members: int) -> None:
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    env.pop("REDIS_URL", None)
+    env = django_env(database_url)
     manage = [sys.executable, "manage.py"]
     migrate_s, _ = run([*manage, "migrate", "--noinput", "-v0"], env)
     seed_s, peak_mib = run([*manage, "seed_demo", "--members", str(members)], env)
@@ -47,13 +32,6 @@ def bench(label: str, database_url: str, members: int) -> None:
         f"rate={members / seed_s:9,.0f} members/s  peak RSS={peak_mib:,} MiB",
         flush=True,
     )
-
-
-def pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def main() -> None:
@@ -66,11 +44,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             bench("SQLite", f"sqlite:///{tmp}/bench.sqlite3", args.members)
     if args.only in (None, "postgresql"):
-        try:
-            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            pg_admin(f"CREATE DATABASE {PG_DB}")
-        except Exception as exc:  # no server: say so, don't fail the SQLite figures
-            print(f"PostgreSQL  skipped: {exc}")
+        if not pg_scratch(PG_DB):
             return
         try:
             bench("PostgreSQL", f"{PG_URL}/{PG_DB}", args.members)
