@@ -174,12 +174,18 @@ def seed_membership(*, rng: random.Random | None = None, stdout=None) -> dict[st
     has_points = PointsEntry.objects.filter(member=OuterRef("pk"))
     members = Member.objects.filter(card__isnull=True).exclude(Exists(has_points)).values_list("pk", "mobile", "store_id", "joined_at").order_by("pk")
     chunk: list[tuple] = []
-    for row in members.iterator(chunk_size=BATCH):
-        if _chosen(row[0]) or row[1] in owner_mobiles:
-            chunk.append(row)
-        if len(chunk) >= BATCH:
-            _seed_chunk(chunk, rng, now, expiry_months, tiers, templates, plans, tags, owner_mobiles, counts)
-            chunk = []
+    # Keyset pages, not .iterator(): an open cursor across the chunks' commits
+    # pins SQLite's WAL (no checkpoint can pass its snapshot), which grew to
+    # tens of gigabytes at 1.2 million members.
+    last = 0
+    while page := list(members.filter(pk__gt=last)[:BATCH]):
+        last = page[-1][0]
+        for row in page:
+            if _chosen(row[0]) or row[1] in owner_mobiles:
+                chunk.append(row)
+            if len(chunk) >= BATCH:
+                _seed_chunk(chunk, rng, now, expiry_months, tiers, templates, plans, tags, owner_mobiles, counts)
+                chunk = []
     if chunk:
         _seed_chunk(chunk, rng, now, expiry_months, tiers, templates, plans, tags, owner_mobiles, counts)
     counts["referrals"] = _seed_referrals(owner_mobiles)
