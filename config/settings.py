@@ -309,9 +309,12 @@ OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))
 OUTBOX_RETRY_BASE_SECONDS = int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "30"))
 # The sweep (every minute) takes batches of OUTBOX_SWEEP_BATCH due messages and keeps
 # going for up to OUTBOX_SWEEP_SECONDS; keep the budget under the one-minute schedule
-# (an overlapping sweep is safe, every message is claimed before it is sent).
+# (an overlapping sweep is safe, every message is claimed before it is sent).  With
+# OUTBOX_SWEEP_WORKERS > 1 a backlog is split by id over that many queue workers
+# (keep it at most Q_WORKERS, and within the providers' rate limits).
 OUTBOX_SWEEP_BATCH = int(os.environ.get("OUTBOX_SWEEP_BATCH", "500"))
 OUTBOX_SWEEP_SECONDS = float(os.environ.get("OUTBOX_SWEEP_SECONDS", "50"))
+OUTBOX_SWEEP_WORKERS = int(os.environ.get("OUTBOX_SWEEP_WORKERS", "1"))
 MARKETING_QUIET_START = os.environ.get("MARKETING_QUIET_START", "21:00")
 MARKETING_QUIET_END = os.environ.get("MARKETING_QUIET_END", "09:00")
 IDEMPOTENCY_KEY_TTL_HOURS = 24

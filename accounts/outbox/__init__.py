@@ -2,7 +2,7 @@
 
 Public API: ``message_enqueue`` (in a transaction with its cause),
 ``message_deliver`` (one message, compare-and-set claimed, safe to call twice)
-and ``outbox_dispatch_due`` (the scheduled sweep).  Backends live in
+``outbox_dispatch_due`` (the scheduled sweep) and ``outbox_backlog``.  Backends live in
 ``accounts.outbox.backends`` and are chosen per channel by setting.
 """
 
@@ -11,6 +11,7 @@ from accounts.outbox.services import (  # noqa: F401
     message_deliver,
     message_enqueue,
     messages_enqueue_bulk,
+    outbox_backlog,
     outbox_dispatch_due,
     push_target,
 )

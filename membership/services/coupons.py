@@ -217,7 +217,8 @@ def coupons_issue_bulk(
     it runs short) refuse members one by one.  The members' rows are locked
     in pk order, as ``coupon_issue`` locks them, so a concurrent single issue
     cannot pass the limit and two concurrent bulk issues cannot deadlock.
-    One audit row per call."""
+    One audit row per call that issues (counts and the member pk range; each
+    coupon row keeps its source and issue time)."""
     result = BulkIssue()
     members = sorted({m.pk: m for m in members}.values(), key=lambda m: m.pk)
     if not members:

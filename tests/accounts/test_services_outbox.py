@@ -482,6 +482,48 @@ def test_the_sweep_drains_more_than_one_batch(clock, sms_backend, settings):
     assert len(RecordingBackend.sent) == 5
 
 
+def test_shards_split_the_due_messages_by_id_without_overlap(clock, sms_backend):
+    messages = [sms(str(i)) for i in range(7)]
+    for index in range(3):
+        before = len(RecordingBackend.sent)
+        outbox_dispatch_due(limit=100, shard=(index, 3))
+        assert all(pk % 3 == index for pk in RecordingBackend.sent[before:])
+    assert sorted(RecordingBackend.sent) == sorted(m.pk for m in messages)
+
+
+def test_the_sweep_fans_a_backlog_out_to_other_workers(clock, sms_backend, settings, monkeypatch):
+    import django_q.tasks
+
+    from accounts import tasks
+
+    settings.OUTBOX_SWEEP_BATCH = 2
+    settings.OUTBOX_SWEEP_WORKERS = 3
+    queued = []
+    monkeypatch.setattr(django_q.tasks, "async_task", lambda *args, **kwargs: queued.append(args))
+    messages = [sms(str(i)) for i in range(7)]
+    mine = tasks.outbox_sweep()
+    assert [args[1:] for args in queued] == [(1, 3), (2, 3)]
+    assert all(args[0] == "accounts.tasks.outbox_drain" for args in queued)
+    assert mine == len(RecordingBackend.sent) and all(pk % 3 == 0 for pk in RecordingBackend.sent)
+    for _name, index, shards in queued:  # what the other workers do
+        tasks.outbox_drain(index, shards)
+    assert sorted(RecordingBackend.sent) == sorted(m.pk for m in messages)  # each once
+
+
+def test_the_sweep_does_not_fan_out_a_small_backlog(clock, sms_backend, settings, monkeypatch):
+    import django_q.tasks
+
+    from accounts import tasks
+
+    settings.OUTBOX_SWEEP_BATCH = 5
+    settings.OUTBOX_SWEEP_WORKERS = 3
+    queued = []
+    monkeypatch.setattr(django_q.tasks, "async_task", lambda *args, **kwargs: queued.append(args))
+    for i in range(5):
+        sms(str(i))
+    assert tasks.outbox_sweep() == 5 and not queued
+
+
 def test_dispatch_due_takes_over_a_message_whose_worker_died(clock, sms_backend):
     message = sms()
     OutboxMessage.objects.filter(pk=message.pk).update(
