@@ -155,6 +155,22 @@ class TestBulkIssueRaces:
             assert Coupon.objects.filter(member=member, template=template).count() == 1
 
 
+@pytest.mark.concurrency
+@pytest.mark.django_db(transaction=True)
+def test_two_birthday_runs_at_once_give_one_coupon_and_one_greeting_each(make_member, store_a, settings):
+    settings.MARKETING_QUIET_START = settings.MARKETING_QUIET_END = "00:00"
+    template = _template(stock=10)
+    born = [make_member(store_a, with_vehicle=False, birthday=dt.date(1990, 3, d), marketing_consent=True)
+            for d in range(1, 6)]
+    results = run_together(lambda i: birthday_care(day=dt.date(2025, 3, 1)), 2)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    template.refresh_from_db()
+    assert template.stock == 5
+    for member in born:
+        assert Coupon.objects.filter(member=member).count() == 1
+        assert OutboxMessage.objects.filter(member=member).count() == 1
+
+
 # --- the care steps on top of it ---------------------------------------------------------------
 
 
