@@ -6,15 +6,22 @@ ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
 
 def add_common_error_responses(result, generator, request, public):
-    """Any operation that takes a body can answer 415 (a body DRF cannot parse
-    as a supported media type) in the one error shape: document it once here
-    instead of on every view."""
+    """Answers any operation can give in the one error shape, documented once
+    here instead of on every view: 406 (the ``Accept`` header names no media
+    type the API produces) and, for operations that take a body, 415 (a body
+    DRF cannot parse as a supported media type)."""
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
-            if not isinstance(operation, dict) or "requestBody" not in operation:
+            if not isinstance(operation, dict):
                 continue
-            operation.setdefault("responses", {}).setdefault(
-                "415",
-                {"description": "unsupported media type", "content": {"application/json": {"schema": ERROR_REF}}},
+            responses = operation.setdefault("responses", {})
+            responses.setdefault(
+                "406",
+                {"description": "not acceptable", "content": {"application/json": {"schema": ERROR_REF}}},
             )
+            if "requestBody" in operation:
+                responses.setdefault(
+                    "415",
+                    {"description": "unsupported media type", "content": {"application/json": {"schema": ERROR_REF}}},
+                )
     return result

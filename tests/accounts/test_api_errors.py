@@ -235,6 +235,21 @@ def test_unsupported_media_type(api_as, owner_a):
     assert_error(response, 415, "unsupported_media_type")
 
 
+def test_an_empty_accept_header_gets_json_and_an_impossible_one_406(api_as, owner_a):
+    client = api_as(owner_a)
+    empty = client.get(VEHICLES, HTTP_ACCEPT="")
+    assert empty.status_code == 200 and empty["Content-Type"].startswith("application/json")
+    assert client.get(VEHICLES, HTTP_ACCEPT=" , ").status_code == 200
+    assert_error(client.get(VEHICLES, HTTP_ACCEPT="image/png"), 406, "not_acceptable")
+
+
+def test_the_schema_documents_406_everywhere_and_415_where_a_body_is_read(api):
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    operations = [op for ops in schema["paths"].values() for op in ops.values() if isinstance(op, dict)]
+    assert operations and all("406" in op["responses"] for op in operations)
+    assert all("415" in op["responses"] for op in operations if "requestBody" in op)
+
+
 def test_oversized_body(api_as, owner_a, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
     body = json.dumps({"plate": "粤A88888", "model": "A" * 2048})
