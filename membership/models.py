@@ -195,6 +195,10 @@ class MembershipSettings(SingletonMixin, models.Model):
     winback_event_months = models.PositiveSmallIntegerField(_("挽回：活动消息（月）"), default=3)
     winback_sms_months = models.PositiveSmallIntegerField(_("挽回：短信+券（月）"), default=5)
     winback_call_months = models.PositiveSmallIntegerField(_("挽回：电话任务（月）"), default=7)
+    winback_calls_per_store_day = models.PositiveIntegerField(
+        _("挽回：每店每日电话任务上限"), default=50,
+        help_text=_("超出的会员顺延到之后几天再生成电话任务，避免首次运行时一次压给门店成百上千个回访。0 = 不限"),
+    )
     referral_monthly_cap = models.PositiveSmallIntegerField(
         _("推荐好友每月奖励上限（人）"), default=20,
         help_text=_("每位推荐人每个自然月最多获得奖励的推荐人数；超出仍记录推荐关系但不送积分。0 = 不限"),

@@ -34,7 +34,7 @@ import itertools
 import logging
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Channel, Member, NotificationTopic
@@ -221,7 +221,8 @@ def _winback_step(*, day: dt.date, kind: str, months: int, settings: MembershipS
     profiles = winback_members(day=day, kind=kind, months=months, settings=settings)
     strong: dict = {}
     callers = _Callers()
-    counts = {"members": 0, "coupons": 0, "tasks": 0}
+    quota = _CallQuota(due_at=_call_due_at(day), cap=settings.winback_calls_per_store_day)
+    counts = {"members": 0, "coupons": 0, "tasks": 0, "deferred": 0}
     last_pk = 0
     while True:
         chunk = list(profiles.filter(member_id__gt=last_pk).order_by("member_id")
@@ -237,6 +238,12 @@ def _winback_step(*, day: dt.date, kind: str, months: int, settings: MembershipS
         if not due:
             continue
         members = list(Member.objects.filter(pk__in=due).select_related("store").order_by("pk"))
+        if kind == CareKind.WINBACK_CALL:
+            wanted = len(members)
+            members = quota.take(members)
+            counts["deferred"] += wanted - len(members)
+            if not members:
+                continue
 
         def dedup(member, kind=kind):
             return f"{kind}:{member.pk}:{keys[member.pk]}"
@@ -287,11 +294,42 @@ class _Callers:
         return next(self._turns[store_id])
 
 
+def _call_due_at(day: dt.date) -> dt.datetime:
+    return day_start(day) + dt.timedelta(hours=18)
+
+
+class _CallQuota:
+    """At most ``cap`` win-back calls per store per day (0: no limit).  The
+    members over it get no care log entry, so they are due again tomorrow:
+    a first run's backlog reaches the stores a day's work at a time.  Calls
+    already made today (an earlier, interrupted run) count against it."""
+
+    def __init__(self, *, due_at: dt.datetime, cap: int):
+        self.due_at, self.cap, self.left = due_at, cap, {}
+
+    def take(self, members: list[Member]) -> list[Member]:
+        if not self.cap:
+            return members
+        from leads.models import FollowUpTask, TaskKind
+
+        new = {m.store_id for m in members} - self.left.keys()
+        if new:
+            made = dict(FollowUpTask.objects.filter(kind=TaskKind.WIN_BACK, due_at=self.due_at, store_id__in=new)
+                        .values("store_id").annotate(n=Count("pk")).values_list("store_id", "n"))
+            self.left.update({store_id: max(0, self.cap - made.get(store_id, 0)) for store_id in new})
+        chosen = []
+        for member in members:
+            if self.left[member.store_id] > 0:
+                self.left[member.store_id] -= 1
+                chosen.append(member)
+        return chosen
+
+
 def _call_tasks(*, members: list[Member], day: dt.date, months: int, dedup_key_of, callers: _Callers) -> int:
     from leads.models import FollowUpTask, TaskKind
     from leads.services import tasks_create_bulk
 
-    due_at = day_start(day) + dt.timedelta(hours=18)
+    due_at = _call_due_at(day)
     return tasks_create_bulk(tasks=[
         FollowUpTask(store=member.store, assignee=callers.next_for(member.store_id), member=member,
                      kind=TaskKind.WIN_BACK, due_at=due_at, dedup_key=dedup_key_of(member),

@@ -215,3 +215,38 @@ def test_winback_calls_are_dealt_out_to_the_stores_consultants_in_turn(make_memb
     assert FollowUpTask.objects.get(store=store_b).assignee is None  # nobody on duty there: the manager hands it out
     assert winback_care(day=day)["winback_call"]["tasks"] == 0
     assert FollowUpTask.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_winback_calls_beyond_the_daily_store_quota_wait_for_the_next_days(make_member, store_a, store_b,
+                                                                           consultant_a, quiet_free):
+    from membership.models import MembershipSettings
+
+    settings = MembershipSettings.current()
+    settings.winback_calls_per_store_day = 2
+    settings.save()
+    lapsed = [make_member(store, with_vehicle=False) for store in (store_a,) * 5 + (store_b,)]
+    for i, member in enumerate(lapsed):
+        Transaction.objects.create(member=member, store=member.store, kind="service", amount=Decimal("100"),
+                                   occurred_at=day_start(dt.date(2024, 9, 1)), reference=f"Q{i}")
+    day = dt.date(2025, 4, 2)
+    profiles_compute(day=day)
+    first = winback_care(day=day)["winback_call"]
+    assert (first["tasks"], first["deferred"]) == (3, 3)  # store A: 2 of 5; store B: its 1
+    assert FollowUpTask.objects.filter(store=store_a).count() == 2
+    assert winback_care(day=day)["winback_call"]["tasks"] == 0  # the same day again: the quota is used up
+    for n, next_day in enumerate((dt.date(2025, 4, 3), dt.date(2025, 4, 4)), start=1):
+        profiles_compute(day=next_day)
+        assert winback_care(day=next_day)["winback_call"]["tasks"] == (2 if n == 1 else 1)
+    assert FollowUpTask.objects.filter(store=store_a).count() == 5
+    assert FollowUpTask.objects.filter(member__in=lapsed).values("member").distinct().count() == 6
+
+    settings.winback_calls_per_store_day = 0  # no limit: every due member at once
+    settings.save()
+    more = [make_member(store_a, with_vehicle=False) for _ in range(3)]
+    for i, member in enumerate(more):
+        Transaction.objects.create(member=member, store=store_a, kind="service", amount=Decimal("100"),
+                                   occurred_at=day_start(dt.date(2024, 9, 1)), reference=f"R{i}")
+    profiles_compute(day=dt.date(2025, 4, 5))
+    assert winback_care(day=dt.date(2025, 4, 5))["winback_call"] == {
+        "members": 3, "coupons": 0, "tasks": 3, "deferred": 0}
