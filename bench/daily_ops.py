@@ -24,7 +24,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import subprocess
 import sys
+import time
 
 from benchlib import PG_URL, ROOT, django_env, pg_admin, pg_exists, run
 
@@ -113,9 +115,29 @@ def bench(label: str, database_url: str, args, as_of: dt.date) -> None:
              "'profiles before')" % as_of.isoformat())
     run([*manage, "shell", "-c", reset], env)
     for attempt in ("first run", "rerun"):
+        started = time.time()
         seconds, peak = run([*manage, "run_daily_ops", "--date", as_of.isoformat()], env, quiet=attempt == "rerun")
         print(f"{label:<11} members={args.members:>9,} transactions~{args.transactions:>11,}  run_daily_ops "
               f"({attempt}) = {seconds:8.1f}s  peak RSS = {peak:,} MiB", flush=True)
+        if attempt == "first run":
+            print_steps(label, env, as_of, started)
+
+
+def print_steps(label: str, env: dict, as_of: dt.date, started: float) -> None:
+    """Each step's share of the first run, from the step log's finish times."""
+    code = ("from membership.models import DailyRun\n"
+            "for r in DailyRun.objects.filter(day='%s').order_by('finished_at'): "
+            "print(r.step, r.finished_at.timestamp())" % as_of.isoformat())
+    out = subprocess.run([sys.executable, "manage.py", "shell", "-v", "0", "-c", code], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True).stdout
+    previous = started
+    steps = []
+    for line in out.split("\n"):
+        if line.strip():
+            step, finished = line.split()
+            steps.append(f"{step} {float(finished) - previous:,.1f}s")
+            previous = float(finished)
+    print(f"{label:<11} steps: " + ", ".join(steps), flush=True)
 
 
 def main() -> None:
