@@ -42,6 +42,7 @@ from membership.models import (
     Transaction,
     TransactionKind,
 )
+from membership.services.cards import card_numbers_new
 
 BATCH = 1000
 CARD_SHARE = 7  # of 10 members
@@ -245,6 +246,8 @@ def _seed_chunk(chunk, rng, now, expiry_months, tiers, templates, plans, tags, o
         if rng.random() < 0.05:
             member_tags.append(MemberTag(member_id=member_id, tag=rng.choice(list(tags.values()))))
     with transaction.atomic():
+        for card, card_no in zip(cards, card_numbers_new(len(cards))):
+            card.card_no = card_no
         MembershipCard.objects.bulk_create(cards, batch_size=BATCH)
         Transaction.objects.bulk_create(txns, batch_size=BATCH, ignore_conflicts=True)
         PointsEntry.objects.bulk_create(entries, batch_size=BATCH, ignore_conflicts=True)

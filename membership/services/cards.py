@@ -33,6 +33,7 @@ from membership.models import (
     Tier,
     Transaction,
     TransactionKind,
+    new_card_no,
 )
 from membership.services import coupons as coupon_services
 
@@ -59,6 +60,19 @@ def tier_for_growth(growth: int) -> Tier | None:
 
 
 # --- plans and opening -------------------------------------------------------------------------
+
+
+def card_numbers_new(count: int) -> list[str]:
+    """``count`` distinct random card numbers that no card has yet.  Twelve
+    random digits collide more often than one would think: among the 840 k
+    cards of a full-size group, two share a number about one time in three,
+    so every number is checked (one query per round) before it is used."""
+    numbers: set[str] = set()
+    while len(numbers) < count:
+        fresh = {new_card_no() for _ in range(count - len(numbers))} - numbers
+        fresh -= set(MembershipCard.objects.filter(card_no__in=fresh).values_list("card_no", flat=True))
+        numbers |= fresh
+    return sorted(numbers)
 
 
 def card_plans_for(*, member: Member):
@@ -120,7 +134,7 @@ def card_open(*, member: Member, plan: CardPlan | None = None, actor=None, refer
         raise MembershipError(errors.CARD_NO_TIERS, code="card_no_tiers", status_code=409)
     try:
         with transaction.atomic():
-            card = MembershipCard.objects.create(member=member, tier=lowest, plan=plan)
+            card = MembershipCard.objects.create(member=member, tier=lowest, plan=plan, card_no=card_numbers_new(1)[0])
             audit_record(actor=actor, action="membership.card.opened", obj=card, store=member.store,
                          data={"plan": plan.pk if plan else None, "card_no": card.card_no})
             if plan is not None:

@@ -37,6 +37,18 @@ def _txn(member, store, kind, amount, days_ago=1, ref=None):
 
 
 class TestCardOpen:
+    def test_a_card_number_already_taken_is_never_given_again(self, member_a, member_b, tiers, monkeypatch):
+        first = svc.card_open(member=member_a)
+        draws = iter([first.card_no, first.card_no, "DO000000000042"])
+        monkeypatch.setattr(svc, "new_card_no", lambda: next(draws))
+        assert svc.card_open(member=member_b).card_no == "DO000000000042"
+
+    def test_card_numbers_for_a_batch_are_distinct_and_free(self, member_a, tiers, monkeypatch):
+        taken = svc.card_open(member=member_a).card_no
+        draws = iter(["DO1", "DO1", taken, "DO2", "DO2", "DO3"])
+        monkeypatch.setattr(svc, "new_card_no", lambda: next(draws))
+        assert svc.card_numbers_new(3) == ["DO1", "DO2", "DO3"]
+
     def test_free_plan_opens_with_welcome_points_and_pack(self, member_a, store_a, tiers, pack_template):
         plan = _plan(store_a, "free", welcome=200, templates=[pack_template])
         card = svc.card_open(member=member_a)
