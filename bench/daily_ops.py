@@ -113,7 +113,7 @@ def bench(label: str, database_url: str, args, as_of: dt.date) -> None:
     reset = ("from membership.models import *; DailyRun.objects.filter(day='%s').delete(); "
              "print(Transaction.objects.count(), 'transactions,', MemberProfile.objects.count(), "
              "'profiles before')" % as_of.isoformat())
-    run([*manage, "shell", "-c", reset], env)
+    run([*manage, "shell", "-v", "0", "-c", reset], env)
     for attempt in ("first run", "rerun"):
         started = time.time()
         seconds, peak = run([*manage, "run_daily_ops", "--date", as_of.isoformat()], env, quiet=attempt == "rerun")
