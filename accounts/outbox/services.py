@@ -307,3 +307,26 @@ def outbox_dispatch_due(*, limit: int = 500, seconds: float | None = None,
 def outbox_backlog(*, more_than: int) -> bool:
     """Are more than ``more_than`` messages due now?  (A bounded count.)"""
     return _due(timezone.now())[: more_than + 1].count() > more_than
+
+
+def outbox_sweep_run() -> int:
+    """The minute's sweep: deliver for up to ``OUTBOX_SWEEP_SECONDS``.  With
+    ``OUTBOX_SWEEP_WORKERS`` = n > 1 and more than one batch due, shards
+    1..n-1 go to other queue workers (``accounts.tasks.outbox_drain``) and
+    this one drains shard 0."""
+    batch, seconds = settings.OUTBOX_SWEEP_BATCH, settings.OUTBOX_SWEEP_SECONDS
+    shards = max(1, settings.OUTBOX_SWEEP_WORKERS)
+    if shards > 1 and outbox_backlog(more_than=batch):
+        from django_q.tasks import async_task
+
+        for index in range(1, shards):
+            async_task("accounts.tasks.outbox_drain", index, shards, task_name=f"outbox-drain-{index}-of-{shards}")
+        return outbox_drain_shard(index=0, shards=shards)
+    return outbox_dispatch_due(limit=batch, seconds=seconds)
+
+
+def outbox_drain_shard(*, index: int, shards: int) -> int:
+    """One worker's share of a large backlog: the messages whose id is
+    ``index`` modulo ``shards``."""
+    return outbox_dispatch_due(limit=settings.OUTBOX_SWEEP_BATCH, seconds=settings.OUTBOX_SWEEP_SECONDS,
+                               shard=(index, shards))
