@@ -4,10 +4,7 @@ open lead per mobile under concurrent arrivals."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from accounts.models import AuditLog, Role
 from leads import exceptions as errors
@@ -24,6 +21,7 @@ from leads.models import (
     Stage,
 )
 from leads.services import lead_event_record, lead_ingest, lead_stage_change
+from tests.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -179,26 +177,15 @@ def test_concurrent_ingest_of_one_mobile_yields_one_open_lead(store_a):
     for code, kind in (("oem", ChannelKind.OEM), ("autohome", ChannelKind.PORTAL), ("dongchedi", ChannelKind.PORTAL)):
         Channel.objects.get_or_create(code=code, defaults={"name": code, "kind": kind})
     threads_count = 6
-    barrier = threading.Barrier(threads_count)
-    results: list[tuple[int, bool]] = []
-    failures: list[BaseException] = []
     codes = ["oem", "autohome", "dongchedi"]
 
-    def arrive(n: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            lead, created = lead_ingest(mobile="138 0000 1111", channel=codes[n % 3], store=store_a, name=f"客户{n}")
-            results.append((lead.pk, created))
-        except BaseException as exc:  # reported below
-            failures.append(exc)
-        finally:
-            connection.close()
+    def arrive(n: int) -> tuple[int, bool]:
+        lead, created = lead_ingest(mobile="138 0000 1111", channel=codes[n % 3], store=store_a, name=f"客户{n}")
+        return lead.pk, created
 
-    threads = [threading.Thread(target=arrive, args=(n,)) for n in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = run_together(arrive, threads_count)
+    failures = [o for o in outcomes if isinstance(o, BaseException)]
+    results = [o for o in outcomes if not isinstance(o, BaseException)]
     assert not failures, failures
     assert len(results) == threads_count
     assert Lead.objects.filter(mobile="13800001111", is_open=True).count() == 1
