@@ -115,9 +115,10 @@ CLOSED_STAGES = frozenset({Stage.DELIVERED, Stage.DEFEATED, Stage.SILENT})
 def hot_q(prefix: str = "") -> Q:
     """The one definition of a hot lead: open (a stage before delivery; not
     delivered, defeated or silent) and scored at or above the hot threshold
-    (``is_hot``, which scoring sets to ``score >= ScoringConfig.hot_threshold``
-    at every rescoring and a closed lead keeps).  ``prefix`` reaches a lead
-    through a relation (``"leads__"``); ``Lead.hot`` is the same rule on a row."""
+    (``is_hot``: scoring sets it to ``score >= ScoringConfig.hot_threshold``
+    at each rescoring; a closed lead keeps its last value, hence the open
+    test).  ``prefix`` reaches leads through a relation (``"leads__"``);
+    ``Lead.hot`` is the same rule on one row."""
     return Q(**{f"{prefix}is_open": True, f"{prefix}stage__in": OPEN_STAGES, f"{prefix}is_hot": True})
 
 

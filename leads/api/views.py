@@ -50,7 +50,7 @@ class LeadFilter(django_filters.FilterSet):
     store = django_filters.ModelChoiceFilter(queryset=_visible_stores)
     channel = django_filters.ModelChoiceFilter(queryset=Channel.objects.all(), to_field_name="code", label=_("渠道代码"))
     assigned_to = django_filters.ModelChoiceFilter(queryset=_visible_staff)
-    is_hot = django_filters.BooleanFilter(method="filter_hot", label=_("open and scored at or above the hot threshold"))
+    is_hot = django_filters.BooleanFilter(method="filter_hot", label=_("进行中且评分达到高意向阈值"))
     is_open = django_filters.BooleanFilter()
 
     class Meta:
