@@ -37,6 +37,7 @@ urlpatterns = [
 ]
 
 handler400 = "config.api.handlers.bad_request"
+handler403 = "config.api.handlers.permission_denied"
 handler404 = "config.api.handlers.not_found"
 handler500 = "config.api.handlers.server_error"
 

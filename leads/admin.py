@@ -32,6 +32,7 @@ from leads.models import (
     TaskStatus,
     TranscriptSegment,
     WebhookReceipt,
+    hot_q,
 )
 
 
@@ -153,7 +154,7 @@ class LeadAdmin(admin.ModelAdmin):
     @admin.action(description=_("分配所选高意向线索并创建首呼任务"))
     def route_hot(self, request, queryset):
         routed = 0
-        for lead in queryset.filter(is_hot=True, is_open=True).select_related("store", "assigned_to"):
+        for lead in queryset.filter(hot_q()).select_related("store", "assigned_to"):
             if services.lead_route_hot(lead=lead) is not None:
                 routed += 1
         self.message_user(request, _("已分配 %(n)d 条高意向线索。") % {"n": routed}, messages.SUCCESS)

@@ -112,6 +112,16 @@ OPEN_STAGES = frozenset(FUNNEL[:-1])
 CLOSED_STAGES = frozenset({Stage.DELIVERED, Stage.DEFEATED, Stage.SILENT})
 
 
+def hot_q(prefix: str = "") -> Q:
+    """The one definition of a hot lead: open (a stage before delivery; not
+    delivered, defeated or silent) and scored at or above the hot threshold
+    (``is_hot``: scoring sets it to ``score >= ScoringConfig.hot_threshold``
+    at each rescoring; a closed lead keeps its last value, hence the open
+    test).  ``prefix`` reaches leads through a relation (``"leads__"``);
+    ``Lead.hot`` is the same rule on one row."""
+    return Q(**{f"{prefix}is_open": True, f"{prefix}stage__in": OPEN_STAGES, f"{prefix}is_hot": True})
+
+
 class DefeatReason(models.TextChoices):
     BOUGHT_COMPETITOR = "bought_competitor", _("已购竞品")
     BOUGHT_OTHER_DEALER = "bought_other_dealer", _("在其他经销商购买")
@@ -204,6 +214,11 @@ class Lead(models.Model):
     @property
     def masked_mobile(self) -> str:
         return validators.mask_mobile(self.mobile)
+
+    @property
+    def hot(self) -> bool:
+        """Hot now: open and at or above the threshold (``hot_q`` on one row)."""
+        return bool(self.is_hot and self.is_open and self.stage in OPEN_STAGES)
 
 
 class LeadSource(models.Model):

@@ -66,6 +66,7 @@ class LeadListSerializer(serializers.ModelSerializer):
     channel = ChannelRefSerializer(read_only=True)
     assigned_to = StaffRefSerializer(read_only=True, allow_null=True)
     stage = serializers.ChoiceField(choices=Stage.choices, read_only=True)
+    is_hot = serializers.BooleanField(source="hot", read_only=True, help_text="open and scored at or above the hot threshold")
 
     class Meta:
         model = Lead

@@ -22,7 +22,7 @@ from leads import exceptions as errors
 from leads import selectors, services
 from leads.api import serializers as s
 from leads.exceptions import LeadsError
-from leads.models import Channel, Competitor, EventKind, FollowUpTask, Lead, Stage, TaskStatus
+from leads.models import Channel, Competitor, EventKind, FollowUpTask, Lead, Stage, TaskStatus, hot_q
 
 # Who works leads: store sales roles and the group (insurance and used-car
 # staff only see the task list, where their call tasks land).
@@ -50,12 +50,15 @@ class LeadFilter(django_filters.FilterSet):
     store = django_filters.ModelChoiceFilter(queryset=_visible_stores)
     channel = django_filters.ModelChoiceFilter(queryset=Channel.objects.all(), to_field_name="code", label=_("渠道代码"))
     assigned_to = django_filters.ModelChoiceFilter(queryset=_visible_staff)
-    is_hot = django_filters.BooleanFilter()
+    is_hot = django_filters.BooleanFilter(method="filter_hot", label=_("进行中且评分达到高意向阈值"))
     is_open = django_filters.BooleanFilter()
 
     class Meta:
         model = Lead
         fields = ["stage", "store", "channel", "assigned_to", "is_hot", "is_open"]
+
+    def filter_hot(self, queryset, name, value):
+        return queryset.filter(hot_q()) if value else queryset.exclude(hot_q())
 
 
 class TaskFilter(django_filters.FilterSet):

@@ -1,4 +1,4 @@
-"""/m/leads/: the public form behind channel QR codes."""
+"""/m/leads/: the public form behind channel QR codes and its personal-information notice."""
 
 from django.urls import path
 
@@ -7,4 +7,5 @@ from leads.mobile import views
 urlpatterns = [
     path("qr/<slug:token>/", views.QRLeadFormView.as_view(), name="qr-form"),
     path("qr/<slug:token>/thanks/", views.QRThanksView.as_view(), name="qr-thanks"),
+    path("qr/<slug:token>/privacy/", views.QRPrivacyNoticeView.as_view(), name="qr-privacy"),
 ]

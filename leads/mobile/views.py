@@ -1,5 +1,6 @@
 """Public mini-site pages of the leads app (no login): the form a channel QR
-code opens.  CSRF-protected like every form, and rate-limited per address."""
+code opens, and the personal-information notice its consent refers to.  The
+form is CSRF-protected like every form, and rate-limited per address."""
 
 from __future__ import annotations
 
@@ -72,3 +73,13 @@ class QRThanksView(View):
     def get(self, request, token):
         code = qr_code_get_public(token=token)
         return render(request, "mobile/leads/qr_thanks.html", {"code": code})
+
+
+class QRPrivacyNoticeView(View):
+    """个人信息处理告知: who collects what on the form, why, for how long and
+    how to object (the text lives in the template; the store is the one the
+    code belongs to)."""
+
+    def get(self, request, token):
+        code = qr_code_get_public(token=token)
+        return render(request, "mobile/leads/qr_privacy.html", {"code": code})

@@ -9,14 +9,27 @@ from accounts.portal.imports import sheet_file_field
 from accounts.scoping import stores_for
 from leads.imports import MAX_ROWS
 from leads.models import Channel, Competitor, DefeatReason, Stage
+from leads.selectors.leads import DEFAULT_LEAD_ORDERING
 
 
 def _channels():
     return Channel.objects.filter(is_active=True).order_by("code")
 
 
+# The list's sort orders (keys of the selector's whitelist, LEAD_ORDERINGS).
+LEAD_SORTS = [
+    ("-created", _("最新创建")),
+    ("created", _("最早创建")),
+    ("-score", _("评分从高到低")),
+    ("score", _("评分从低到高")),
+    ("stage", _("阶段（漏斗顺序）")),
+    ("-stage", _("阶段（倒序）")),
+]
+
+
 class LeadFilterForm(forms.Form):
-    """The list filters (GET); invalid values are ignored, never a 500."""
+    """The list filters and sort order (GET); invalid values are ignored,
+    never a 500."""
 
     q = forms.CharField(label=_("搜索"), max_length=50, required=False)
     stage = forms.ChoiceField(label=_("阶段"), required=False, choices=[("", _("全部阶段")), *Stage.choices])
@@ -25,10 +38,16 @@ class LeadFilterForm(forms.Form):
     )
     hot = forms.BooleanField(label=_("仅高意向"), required=False)
     mine = forms.BooleanField(label=_("分配给我"), required=False)
+    sort = forms.ChoiceField(label=_("排序"), required=False, choices=LEAD_SORTS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channel"].queryset = Channel.objects.order_by("code")
+
+    @property
+    def sort_order(self) -> str:
+        """The chosen order, or the default for a missing or unknown one."""
+        return (self.cleaned_data.get("sort") if hasattr(self, "cleaned_data") else None) or DEFAULT_LEAD_ORDERING
 
 
 class StageChangeForm(forms.Form):

@@ -91,13 +91,34 @@ class LeadListView(PortalMixin, ListView):
             is_hot=True if f.get("hot") else None,
             assigned_to=self.request.user if f.get("mine") else None,
             query=f.get("q") or "",
+            order=self.filter_form.sort_order,
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter_form"] = self.filter_form
+        context["sort_headers"] = _sort_headers(self.filter_form.sort_order)
         context["can_import"] = self.request.user.is_superuser or self.request.user.role in IMPORT_ROLES
         return context
+
+
+# Sortable columns of the list: the order a first click picks (score:
+# highest first; created: newest first); a second click reverses it.
+SORTABLE_COLUMNS = {"score": "-score", "stage": "stage", "created": "-created"}
+
+
+def _sort_headers(current: str) -> dict[str, dict]:
+    """Per sortable column: the ``sort`` value its header links to and the
+    direction it is sorted in now (``asc``/``desc``, or ``""``)."""
+    headers = {}
+    for column, first in SORTABLE_COLUMNS.items():
+        if current.lstrip("-") == column:
+            direction = "desc" if current.startswith("-") else "asc"
+            link = current[1:] if current.startswith("-") else f"-{current}"
+        else:
+            direction, link = "", first
+        headers[column] = {"sort": link, "direction": direction}
+    return headers
 
 
 class LeadDetailView(PortalMixin, TemplateView):

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from accounts.models import Member, User
 from accounts.scoping import scope, scoped_get
 from leads.models import Call, Competitor, FollowUpTask, Lead, TalkingPoint, TranscriptSegment
+from leads.selectors.leads import task_get
 
 __all__ = [
     "call_customer_context", "call_get", "call_lead_get", "call_list", "call_member_get", "call_segments", "call_task_get",
@@ -39,7 +40,9 @@ def call_member_get(*, actor: User, pk) -> Member:
 
 
 def call_task_get(*, actor: User, pk) -> FollowUpTask:
-    return scoped_get(FollowUpTask.objects.select_related("lead", "member"), actor, pk=pk)
+    """A task to call from: one the actor's task list shows (``task_get``:
+    another store's, or a colleague's for a consultant, is a 404)."""
+    return task_get(actor=actor, pk=pk)
 
 
 def call_segments(*, call: Call, after_seq: int = 0) -> QuerySet[TranscriptSegment]:

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import GROUP_ROLES, Role, Store, User
 from accounts.scoping import scope, scoped_get, stores_for
-from leads.models import Channel, FollowUpTask, Lead, LeadEvent, TaskStatus
+from leads.models import FUNNEL, Channel, FollowUpTask, Lead, LeadEvent, Stage, TaskStatus, hot_q
 
 __all__ = [
+    "LEAD_ORDERINGS",
     "TASK_BUCKETS",
     "lead_events",
     "lead_get",
@@ -28,6 +29,23 @@ __all__ = [
 ]
 
 TASK_BUCKETS = ("today", "overdue", "upcoming")
+
+# The orders a lead list may be sorted in (a whitelist: the portal's ``sort``
+# parameter picks a key, anything else keeps the default).  Ties: newest first.
+LEAD_ORDERINGS = {
+    "-created": ("-created_at", "-id"),
+    "created": ("created_at", "id"),
+    "-score": ("-score", "-created_at", "-id"),
+    "score": ("score", "-created_at", "-id"),
+    "stage": ("stage_rank", "-created_at", "-id"),
+    "-stage": ("-stage_rank", "-created_at", "-id"),
+}
+DEFAULT_LEAD_ORDERING = "-created"
+# The funnel's order, then defeated and silent.
+_STAGE_RANK = Case(
+    *[When(stage=stage, then=Value(rank)) for rank, stage in enumerate([*FUNNEL, Stage.DEFEATED, Stage.SILENT])],
+    default=Value(len(FUNNEL) + 2), output_field=IntegerField(),
+)
 
 
 def _pk(value):
@@ -44,9 +62,14 @@ def lead_list(
     is_hot: bool | None = None,
     is_open: bool | None = None,
     query: str = "",
+    order: str = DEFAULT_LEAD_ORDERING,
 ) -> QuerySet[Lead]:
     """The leads of the stores ``actor`` may see (a consultant sees all of
-    their store's leads), newest first, optionally filtered."""
+    their store's leads), optionally filtered, in ``order`` (a key of
+    ``LEAD_ORDERINGS``; newest first by default).  ``is_hot`` means hot as
+    ``leads.models.hot_q`` defines it: open and at or above the threshold."""
+    if order not in LEAD_ORDERINGS:
+        raise ValueError(f"unknown lead ordering {order!r}")
     leads = scope(Lead.objects.select_related("store", "channel", "assigned_to", "member", "brand"), actor)
     if stage:
         leads = leads.filter(stage=stage)
@@ -57,7 +80,7 @@ def lead_list(
     if assigned_to is not None:
         leads = leads.filter(assigned_to_id=_pk(assigned_to))
     if is_hot is not None:
-        leads = leads.filter(is_hot=is_hot)
+        leads = leads.filter(hot_q()) if is_hot else leads.exclude(hot_q())
     if is_open is not None:
         leads = leads.filter(is_open=is_open)
     query = (query or "").strip()
@@ -67,7 +90,9 @@ def lead_list(
         if digits.isdigit():
             condition |= Q(mobile__startswith=digits) if len(digits) >= 7 else Q(mobile__endswith=digits)
         leads = leads.filter(condition)
-    return leads.order_by("-created_at", "-id")
+    if order.lstrip("-") == "stage":
+        leads = leads.annotate(stage_rank=_STAGE_RANK)
+    return leads.order_by(*LEAD_ORDERINGS[order])
 
 
 def lead_get(*, actor: User, pk) -> Lead:

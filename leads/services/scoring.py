@@ -7,7 +7,7 @@ import datetime as dt
 import math
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import Channel as MessageChannel
@@ -23,6 +23,7 @@ from leads.models import (
     ScoringConfig,
     Stage,
     TaskKind,
+    hot_q,
 )
 from leads.services.followup import task_create
 
@@ -88,7 +89,7 @@ def consultants_on_duty(*, store_id: int):
     """The store's on-duty consultants, the fewest open hot leads first."""
     return (
         User.objects.filter(store_id=store_id, role=Role.CONSULTANT, is_active=True, on_duty=True)
-        .annotate(hot=Count("leads", filter=Q(leads__is_open=True, leads__is_hot=True)))
+        .annotate(hot=Count("leads", filter=hot_q("leads__")))
         .order_by("hot", "id")
     )
 

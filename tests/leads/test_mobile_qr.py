@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from leads.mobile import views as mobile_views
 from leads.models import ChannelQRCode, EventKind, Lead, LeadSource
@@ -126,3 +127,42 @@ class TestScanForm:
         response = client.post(reverse("mobile:leads:qr-form", args=[qr_a.token]), {**FORM, "website": "http://spam"})
         assert response.status_code == 303
         assert not Lead.objects.exists()
+
+
+class TestPrivacyNotice:
+    """个人信息处理告知: the consent on the form links to it; a public page."""
+
+    def test_the_consent_links_to_the_notice(self, client, qr_a):
+        body = client.get(reverse("mobile:leads:qr-form", args=[qr_a.token])).content.decode()
+        notice_url = reverse("mobile:leads:qr-privacy", args=[qr_a.token])
+        assert f'<a href="{notice_url}" target="_blank" rel="noopener" data-testid="privacy-notice-link">《个人信息处理告知》</a>' in body
+        assert 'aria-describedby="id_consent_notice"' in body and 'id="id_consent_notice"' in body
+        assert "个人信息保护说明" not in body
+
+    def test_the_notice_is_public_and_names_the_store(self, qr_a, store_a):
+        store_a.phone, store_a.address = "020-88886666", "广州市天河区天河路 1 号"
+        store_a.save(update_fields=["phone", "address"])
+        response = Client().get(reverse("mobile:leads:qr-privacy", args=[qr_a.token]))
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert '<h1 class="h5">个人信息处理告知</h1>' in body
+        for text in (store_a.name, "020-88886666", "广州市天河区天河路 1 号", "称呼、手机号、意向车型", "保存期限", "撤回同意"):
+            assert text in body, text
+        assert f'href="{reverse("mobile:leads:qr-form", args=[qr_a.token])}" data-testid="privacy-back"' in body
+        assert 'class="mobile bg-light"' in body
+
+    def test_the_notice_of_an_unknown_or_disabled_code_is_404(self, client, qr_a):
+        assert client.get(reverse("mobile:leads:qr-privacy", args=["nope"])).status_code == 404
+        qr_a.store.is_active = False
+        qr_a.store.save(update_fields=["is_active"])
+        assert client.get(reverse("mobile:leads:qr-privacy", args=[qr_a.token])).status_code == 404
+
+    def test_the_notice_follows_the_language(self, client, qr_a):
+        client.post("/i18n/setlang/", {"language": "en"})
+        try:
+            body = client.get(reverse("mobile:leads:qr-privacy", args=[qr_a.token])).content.decode()
+            with translation.override("en"):
+                title = translation.gettext("个人信息处理告知")
+            assert '<html lang="en">' in body and f'<h1 class="h5">{title}</h1>' in body
+        finally:
+            translation.activate("zh-hans")
