@@ -4,6 +4,11 @@
 ``INAPP_BACKEND`` name a class with ``send(message) -> provider_message_id``.
 A backend raises ``DeliveryError`` for a failure worth retrying and
 ``PermanentDeliveryError`` for one that is not.
+
+The message a backend gets carries the real text to send in ``body`` and
+``payload`` (a sign-in code included); ``message.secret_values`` are the
+secrets in it, which nothing a person reads (logs, errors) may show:
+``accounts.outbox.sealing.mask`` them.
 """
 
 from __future__ import annotations
@@ -17,9 +22,13 @@ import logging
 import urllib.parse
 import urllib.request
 import uuid
+from collections import deque
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from accounts.outbox.sealing import mask
 
 logger = logging.getLogger("dealerops.outbox")
 
@@ -37,14 +46,39 @@ class BaseBackend:
         raise NotImplementedError
 
 
+@dataclass(frozen=True)
+class LocalDelivery:
+    """One message as ``LocalBackend`` delivered it: the real text."""
+
+    message_id: int
+    channel: str
+    recipient: str
+    template: str
+    body: str
+    payload: dict
+
+
+# What the local backend delivered in this process, oldest first: the
+# development "phone".  Tests read sign-in codes from it (the ``delivered``
+# fixture), as Django's tests read ``mail.outbox``.  Bounded, so a long
+# ``make run`` does not grow without end.
+local_deliveries: deque[LocalDelivery] = deque(maxlen=1000)
+
+
 class LocalBackend(BaseBackend):
-    """Development: the message row itself is the visible outbox (portal
-    /portal/outbox/); the backend prints it to the console as well."""
+    """Development: nothing leaves the machine.  The message is printed to
+    the console as the phone would show it (a sign-in code included: the
+    console is the developer's phone) and kept in ``local_deliveries``; the
+    log line and the portal outbox show secrets masked."""
 
     def send(self, message) -> str:
         line = f"[outbox:{message.channel}] → {message.recipient}: {message.body}"
         print(line, flush=True)
-        logger.info(line)
+        logger.info(mask(line, message.secret_values))
+        local_deliveries.append(LocalDelivery(
+            message_id=message.pk, channel=message.channel, recipient=message.recipient,
+            template=message.template, body=message.body, payload=message.payload,
+        ))
         return f"local-{message.pk}"
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from accounts.models import Channel, OutboxMessage, OutboxStatus
+from accounts.models import Channel, OutboxMessage, OutboxStatus, SuppressionReason
 from accounts.outbox import in_quiet_hours, message_deliver, message_enqueue, outbox_dispatch_due
 from accounts.outbox.backends import DeliveryError, PermanentDeliveryError
 from accounts.outbox.services import CLAIM_LEASE, quiet_hours_end
@@ -316,7 +316,8 @@ def test_marketing_without_consent_is_suppressed_and_never_sent(
     assert callbacks == [] and no_broker == []
     message.refresh_from_db()
     assert message.status == OutboxStatus.SUPPRESSED
-    assert message.last_error == "no marketing consent"
+    assert message.suppressed_reason == SuppressionReason.NO_MARKETING_CONSENT
+    assert message.suppressed_reason_text == "未同意接收营销消息"
 
     clock.advance(days=2)
     assert outbox_dispatch_due() == 0
@@ -613,3 +614,4 @@ def test_worker_enqueue_failure_is_logged_not_raised(monkeypatch, django_capture
         message = sms("broker-down")
     assert OutboxMessage.objects.get(pk=message.pk).status == OutboxStatus.PENDING
     assert "the sweep will send it" in caplog.text
+
