@@ -149,7 +149,7 @@ def test_production_sets_exactly_what_the_readme_says_must_be_set():
 
 
 def test_every_registered_setting_has_an_unsafe_default_case():
-    checked = set(deploy_checks.WEBHOOK_SECRET_SETTINGS) | set(deploy_checks.BACKEND_SETTINGS) - {"INAPP_BACKEND"}
+    checked = set(deploy_checks.WEBHOOK_SECRET_SETTINGS) | (set(deploy_checks.BACKEND_SETTINGS) - {"INAPP_BACKEND"})
     assert checked <= set(UNSAFE_DEFAULTS)
 
 
