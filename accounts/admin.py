@@ -104,14 +104,29 @@ class AuditLogAdmin(ReadOnlyAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "channel", "recipient", "template", "status", "attempts", "is_marketing", "sent_at"]
-    list_filter = ["status", "channel", "is_marketing", "template"]
+    """Body and payload are what a person may read (a sign-in code masked);
+    the sealed text to send is no field of the form.  They are read-only (an
+    edit would not change what a sealed message sends), and messages are
+    written by ``message_enqueue`` only, never added here."""
+
+    list_display = ["created_at", "channel", "recipient", "template", "status", "suppressed_reason_text",
+                    "attempts", "is_marketing", "sent_at"]
+    list_filter = ["status", "channel", "is_marketing", "suppressed_reason", "template"]
     search_fields = ["recipient", "dedup_key", "body"]
     list_select_related = ["member", "store"]
     raw_id_fields = ["member", "user", "store"]
-    readonly_fields = ["dedup_key", "attempts", "claimed_at", "sent_at", "provider_message_id", "last_error"]
+    readonly_fields = ["body", "payload", "dedup_key", "attempts", "claimed_at", "sent_at", "provider_message_id",
+                       "suppressed_reason_text", "last_error"]
+    exclude = ["suppressed_reason"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("未发送原因"))
+    def suppressed_reason_text(self, obj):
+        return obj.suppressed_reason_text
 
 
 @admin.register(SmsReply)

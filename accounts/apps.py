@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("门店与账号")
 
     def ready(self):
+        from accounts import checks  # noqa: F401  (registers the deploy checks)
         from accounts.schedules import ensure_schedules
 
         post_migrate.connect(ensure_schedules, sender=self, dispatch_uid="accounts.ensure_schedules")

@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from accounts import validators
 
@@ -260,6 +260,15 @@ class OutboxStatus(models.TextChoices):
     SUPPRESSED = "suppressed", _("未发送（未授权或已关闭通知）")
 
 
+class SuppressionReason(models.TextChoices):
+    """Why a message was kept and never sent (``accounts.outbox.services.suppression_reason``);
+    the muted channel or topic is the message's own."""
+
+    NO_MARKETING_CONSENT = "no_marketing_consent", _("未同意接收营销消息")
+    MUTED_CHANNEL = "muted_channel", _("会员已关闭此渠道的通知")
+    MUTED_TOPIC = "muted_topic", _("会员已关闭此类通知")
+
+
 class OutboxMessage(models.Model):
     """Every outgoing message, written in the same transaction as its cause and
     delivered by the worker.  ``dedup_key`` makes a retry of the cause a no-op."""
@@ -288,6 +297,13 @@ class OutboxMessage(models.Model):
     next_attempt_at = models.DateTimeField(_("下次尝试"), default=timezone.now)
     claimed_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
     last_error = models.TextField(_("最近错误"), blank=True)
+    suppressed_reason = models.CharField(
+        _("未发送原因"), max_length=32, choices=SuppressionReason.choices, blank=True
+    )
+    # The text to send when body/payload show a secret masked (a sign-in code):
+    # encrypted, and wiped once the message is sent or has failed for good
+    # (accounts.outbox.sealing).  Never shown, never edited.
+    sealed = models.TextField(_("加密的发送内容"), blank=True, editable=False)
     provider_message_id = models.CharField(_("服务商消息 ID"), max_length=128, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
@@ -298,8 +314,21 @@ class OutboxMessage(models.Model):
         verbose_name_plural = _("消息发件箱")
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
 
+    # While a message is being delivered (in memory only): the secret values
+    # its body and payload carry, so a backend can mask them in what it logs.
+    secret_values: tuple[str, ...] = ()
+
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.recipient}"
+
+    @property
+    def suppressed_reason_text(self) -> str:
+        """Why it was not sent, in words that name the muted channel or topic."""
+        if self.suppressed_reason == SuppressionReason.MUTED_CHANNEL:
+            return gettext("会员已关闭「%(channel)s」通知") % {"channel": self.get_channel_display()}
+        if self.suppressed_reason == SuppressionReason.MUTED_TOPIC and self.topic:
+            return gettext("会员已关闭「%(topic)s」") % {"topic": self.get_topic_display()}
+        return self.get_suppressed_reason_display()
 
 
 class SmsReplyAction(models.TextChoices):

@@ -68,6 +68,8 @@ class CallHandle:
 
 class Telephony:
     name = "base"
+    simulated = False  # True: development only (``accounts.checks`` refuses it with DEBUG off)
+    required_settings: tuple[str, ...] = ()  # credentials a production adapter needs
 
     def call_start(self, *, call_id: str, agent, customer_mobile: str, callback_url: str) -> CallHandle:  # pragma: no cover
         """Bridge ``agent`` (a staff user) and the customer through a privacy
@@ -156,6 +158,7 @@ class LocalTelephony(Telephony):
     retried a few times, then the simulation gives up quietly."""
 
     name = "local"
+    simulated = True
     retries = 4
     _stops: dict[str, threading.Event] = {}
     _lock = threading.Lock()
@@ -240,12 +243,10 @@ class AliyunPrivacyNumberTelephony(Telephony):
     ``ALIYUN_PLS_POOL_KEY``.  Needs the ``alibabacloud_dyplsapi20170525`` SDK."""
 
     name = "aliyun"
+    required_settings = ("ALIYUN_PLS_ACCESS_KEY_ID", "ALIYUN_PLS_ACCESS_KEY_SECRET", "ALIYUN_PLS_POOL_KEY")
 
     def __init__(self) -> None:
-        missing = [
-            name for name in ("ALIYUN_PLS_ACCESS_KEY_ID", "ALIYUN_PLS_ACCESS_KEY_SECRET", "ALIYUN_PLS_POOL_KEY")
-            if not getattr(settings, name, "")
-        ]
+        missing = [name for name in self.required_settings if not getattr(settings, name, "")]
         if settings.TELEPHONY_WEBHOOK_SECRET in ("", DEV_WEBHOOK_SECRET):
             missing.append("TELEPHONY_WEBHOOK_SECRET (a real secret shared with the callback gateway)")
         if missing:

@@ -280,10 +280,18 @@ if env_bool("Q_SYNC"):
     Q_CLUSTER["sync"] = True
 
 # --- Outside services: one interface each, chosen by setting -------------------
+# The local defaults simulate the services; ``manage.py check --deploy`` fails
+# while one of them, or a development webhook secret, is left with DEBUG off
+# (accounts/checks.py).
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "accounts.outbox.backends.LocalBackend")
 WECHAT_BACKEND = os.environ.get("WECHAT_BACKEND", "accounts.outbox.backends.LocalBackend")
 WECOM_BACKEND = os.environ.get("WECOM_BACKEND", "accounts.outbox.backends.LocalBackend")
-INAPP_BACKEND = os.environ.get("INAPP_BACKEND", "accounts.outbox.backends.LocalBackend")
+WECOM_CORP_ID = os.environ.get("WECOM_CORP_ID", "")
+WECOM_CORP_SECRET = os.environ.get("WECOM_CORP_SECRET", "")
+WECOM_AGENT_ID = os.environ.get("WECOM_AGENT_ID", "")
+# In-app messages are ours (the outbox row is the message): the same backend in
+# development and production.
+INAPP_BACKEND = os.environ.get("INAPP_BACKEND", "accounts.outbox.backends.InAppBackend")
 WECHAT_LOGIN_CLIENT = os.environ.get("WECHAT_LOGIN_CLIENT", "accounts.auth.wechat.LocalWeChatClient")
 WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "")
 WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "")

@@ -13,7 +13,8 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.demo import mobile_for, plate_for, vin_for
-from accounts.models import Brand, Member, Role, Store, User, Vehicle
+from accounts.models import Brand, Channel, Member, Role, Store, User, Vehicle
+from accounts.outbox.backends import local_deliveries
 
 PASSWORD = "dealerops-demo"
 _seq = itertools.count(1)
@@ -132,3 +133,28 @@ def api_as():
         return client
 
     return make
+
+
+@pytest.fixture
+def delivered():
+    """What the local outbox backend delivered during this test, oldest first:
+    the real text, sign-in codes included (the stored rows show them masked),
+    as Django's ``mail.outbox``.  A message goes out after its transaction
+    commits: in a test that does not commit, make the request inside
+    ``django_capture_on_commit_callbacks(execute=True)``."""
+    local_deliveries.clear()
+    yield local_deliveries
+    local_deliveries.clear()
+
+
+@pytest.fixture
+def sms_code_for(delivered):
+    """``sms_code_for(phone)``: the sign-in code of the latest SMS delivered to ``phone``."""
+
+    def read(phone: str) -> str:
+        for delivery in reversed(delivered):
+            if delivery.channel == Channel.SMS and delivery.recipient == phone and "code" in delivery.payload:
+                return delivery.payload["code"]
+        raise AssertionError(f"no sign-in code was delivered to {phone}")
+
+    return read

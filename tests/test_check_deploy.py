@@ -1,6 +1,9 @@
 """``manage.py check --deploy --fail-level WARNING`` passes with the
-production environment the README documents, and fails when that
-environment is wrong (DEBUG on, SECRET_KEY missing, HTTPS off).
+production environment the README documents (every variable of its
+"Deploying" table), and fails when that environment is wrong: DEBUG on,
+SECRET_KEY missing, HTTPS off, and — ``accounts/checks.py`` — each webhook
+secret or outside-service backend left at its development default, a
+simulated backend chosen, a production backend without its credentials.
 
 Each case runs Django in a subprocess with ``config.settings`` (not the test
 settings) and an environment stripped of every variable settings.py reads."""
@@ -16,17 +19,65 @@ from pathlib import Path
 
 import pytest
 
+from accounts import checks as deploy_checks
+
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_SOURCE = (ROOT / "config" / "settings.py").read_text(encoding="utf-8")
 # Every variable config/settings.py reads: none may leak in from the shell
 # that runs the tests.
 SETTINGS_ENV = set(re.findall(r"""(?:os\.environ\.get|os\.environ\[|env_bool|env_list)\(?\s*["']([A-Z0-9_]+)["']""", SETTINGS_SOURCE))
 
+README_SOURCE = (ROOT / "README.md").read_text(encoding="utf-8")
+
 PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": secrets.token_urlsafe(64),  # 86 characters, random
     "ALLOWED_HOSTS": "dealerops.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://dealerops.example.com",
+    # Nothing connects to these during the checks: port 9 answers nothing.
+    "DATABASE_URL": "postgres://dealerops:secret@127.0.0.1:9/dealerops",
+    "REDIS_URL": "redis://127.0.0.1:9/0",
+    "TELEPHONY_WEBHOOK_SECRET": secrets.token_urlsafe(48),
+    "SMS_WEBHOOK_SECRET": secrets.token_urlsafe(48),
+    "SMS_BACKEND": "accounts.outbox.backends.AliyunSmsBackend",
+    "ALIYUN_SMS_ACCESS_KEY_ID": "LTAI-sms-key-id",
+    "ALIYUN_SMS_ACCESS_KEY_SECRET": "sms-key-secret",
+    "ALIYUN_SMS_SIGN_NAME": "DealerOps",
+    "WECHAT_BACKEND": "accounts.outbox.backends.WeChatSubscribeBackend",
+    "WECHAT_LOGIN_CLIENT": "accounts.auth.wechat.JsCode2SessionClient",
+    "WECHAT_APP_ID": "wx0123456789abcdef",
+    "WECHAT_APP_SECRET": "wechat-app-secret",
+    "WECOM_BACKEND": "accounts.outbox.backends.WeComAppMessageBackend",
+    "WECOM_CORP_ID": "ww0123456789abcdef",
+    "WECOM_CORP_SECRET": "wecom-app-secret",
+    "WECOM_AGENT_ID": "1000002",
+    "TELEPHONY_BACKEND": "accounts.telephony.AliyunPrivacyNumberTelephony",
+    "ALIYUN_PLS_ACCESS_KEY_ID": "LTAI-pls-key-id",
+    "ALIYUN_PLS_ACCESS_KEY_SECRET": "pls-key-secret",
+    "ALIYUN_PLS_POOL_KEY": "FC100000000000000",
+}
+
+# Left out, each of these falls back to a development default that the deploy
+# check refuses, with this id.
+UNSAFE_DEFAULTS = {
+    "TELEPHONY_WEBHOOK_SECRET": "dealerops.E001",
+    "SMS_WEBHOOK_SECRET": "dealerops.E001",
+    "SMS_BACKEND": "dealerops.E002",
+    "WECHAT_BACKEND": "dealerops.E002",
+    "WECHAT_LOGIN_CLIENT": "dealerops.E002",
+    "WECOM_BACKEND": "dealerops.E002",
+    "TELEPHONY_BACKEND": "dealerops.E002",
+    "DATABASE_URL": "dealerops.W001",
+    "REDIS_URL": "dealerops.W002",
+}
+# Set wrong: the variable, its value and the id that refuses it.
+WRONG_VALUES = {
+    "inapp_local": ("INAPP_BACKEND", "accounts.outbox.backends.LocalBackend", "dealerops.E002"),
+    "sms_secret_short": ("SMS_WEBHOOK_SECRET", "x" * 31, "dealerops.E001"),
+    "telephony_secret_dev": ("TELEPHONY_WEBHOOK_SECRET", "dev-" + "x" * 40, "dealerops.E001"),
+    "sms_backend_typo": ("SMS_BACKEND", "accounts.outbox.backends.AliyunSMSBackend", "dealerops.E003"),
+    "sms_credential_missing": ("ALIYUN_SMS_ACCESS_KEY_SECRET", "", "dealerops.E004"),
+    "wecom_credential_missing": ("WECOM_AGENT_ID", None, "dealerops.E004"),
 }
 
 
@@ -47,6 +98,8 @@ CASES = {
     "debug_on": {"DEBUG": "1"},
     "secret_key_missing": {"SECRET_KEY": None, "SECURE": "1"},
     "https_off": {"SECURE": "0"},
+    **{f"without_{name}": {name: None} for name in UNSAFE_DEFAULTS},
+    **{case: {name: value} for case, (name, value, _) in WRONG_VALUES.items()},
 }
 
 
@@ -79,9 +132,25 @@ def _output(result: subprocess.CompletedProcess) -> str:
     return result.stdout + result.stderr
 
 
+def _ids(result: subprocess.CompletedProcess) -> list[str]:
+    return re.findall(r"\((\w+\.[EW]\d+)\)", _output(result))
+
+
 def test_settings_env_list_is_found():
     # The stripping above only works if the regex sees the settings' variables.
     assert {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "SECURE", "DATABASE_URL"} <= SETTINGS_ENV
+    assert set(PRODUCTION) <= SETTINGS_ENV
+
+
+def test_production_sets_exactly_what_the_readme_says_must_be_set():
+    section = README_SOURCE.split("## Deploying", 1)[1].split("\n## ", 1)[0]
+    table = "\n".join(line for line in section.splitlines() if line.startswith("| `"))
+    assert set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table)) == set(PRODUCTION)
+
+
+def test_every_registered_setting_has_an_unsafe_default_case():
+    checked = set(deploy_checks.WEBHOOK_SECRET_SETTINGS) | (set(deploy_checks.BACKEND_SETTINGS) - {"INAPP_BACKEND"})
+    assert checked <= set(UNSAFE_DEFAULTS)
 
 
 def test_production_environment_passes_the_deploy_check(checks):
@@ -113,3 +182,31 @@ def test_https_off_fails_the_deploy_check(checks):
     for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):  # HSTS, redirect, cookies
         assert warning in output, warning
     assert "security.W018" not in output
+
+
+@pytest.mark.parametrize("name", UNSAFE_DEFAULTS)
+def test_each_development_default_fails_the_deploy_check(checks, name):
+    result = checks[f"without_{name}"]
+    assert result.returncode != 0
+    assert _ids(result) == [UNSAFE_DEFAULTS[name]], _output(result)
+    assert name in _output(result)
+
+
+@pytest.mark.parametrize("case", WRONG_VALUES)
+def test_each_wrong_value_fails_the_deploy_check(checks, case):
+    name, _, check_id = WRONG_VALUES[case]
+    result = checks[case]
+    assert result.returncode != 0
+    assert _ids(result) == [check_id], _output(result)
+    assert name in _output(result)
+
+
+def test_a_backend_setting_registered_by_a_higher_app_is_checked_too(settings, monkeypatch):
+    """How a payments backend joins later: register its setting, mark its local class simulated."""
+    monkeypatch.setattr(deploy_checks, "BACKEND_SETTINGS", list(deploy_checks.BACKEND_SETTINGS))
+    deploy_checks.register_backend_setting("PAYMENT_BACKEND")
+    settings.DEBUG = False
+    settings.PAYMENT_BACKEND = "accounts.outbox.backends.LocalBackend"
+    assert [e.id for e in deploy_checks.backends_check() if "PAYMENT_BACKEND" in e.msg] == ["dealerops.E002"]
+    settings.DEBUG = True  # development may simulate it
+    assert [e.id for e in deploy_checks.backends_check() if "PAYMENT_BACKEND" in e.msg] == []

@@ -21,7 +21,9 @@ WECHAT_TICKET_MAX_AGE = 10 * 60
 
 def login_code_send(*, user: User, phone: str, code: str) -> None:
     """An SMS code goes through the outbox's SMS backend at once (after the
-    current transaction commits), not at the worker's next poll."""
+    current transaction commits), not at the worker's next poll.  The code
+    is a secret: the outbox row, the portal, admin and logs show it masked;
+    only the SMS provider gets it."""
     nonce = secrets.token_hex(8)
     message_enqueue(
         channel=Channel.SMS,
@@ -29,6 +31,7 @@ def login_code_send(*, user: User, phone: str, code: str) -> None:
         body=gettext("【DealerOps】您的登录验证码是 %(code)s，5 分钟内有效。请勿泄露给他人。") % {"code": code},
         template="SMS_LOGIN_CODE",
         payload={"code": code},
+        secrets={"code": code},
         dedup_key=f"login-code:{phone}:{nonce}",
         member=Member.objects.filter(user=user).first(),
         user=user,

@@ -20,11 +20,17 @@ from accounts.exceptions import AccountsError
 
 
 class WeChatClient:
+    simulated = False  # True: development only (``accounts.checks`` refuses it with DEBUG off)
+    required_settings: tuple[str, ...] = ()  # credentials a production client needs
+
     def code2session(self, code: str) -> dict:  # pragma: no cover - interface
         raise NotImplementedError
 
 
 class LocalWeChatClient(WeChatClient):
+    # The same code always gives the same openid: a replayed code signs in.
+    simulated = True
+
     def code2session(self, code: str) -> dict:
         code = (code or "").strip()
         if not code or len(code) > 128 or code.startswith("invalid"):
@@ -38,6 +44,7 @@ class JsCode2SessionClient(WeChatClient):
     ``WECHAT_APP_ID`` / ``WECHAT_APP_SECRET``."""
 
     url = "https://api.weixin.qq.com/sns/jscode2session"
+    required_settings = ("WECHAT_APP_ID", "WECHAT_APP_SECRET")
 
     def code2session(self, code: str) -> dict:
         query = urllib.parse.urlencode(

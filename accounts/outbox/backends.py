@@ -4,6 +4,14 @@
 ``INAPP_BACKEND`` name a class with ``send(message) -> provider_message_id``.
 A backend raises ``DeliveryError`` for a failure worth retrying and
 ``PermanentDeliveryError`` for one that is not.
+
+The message a backend gets carries the real text to send in ``body`` and
+``payload`` (a sign-in code included); ``message.secret_values`` are the
+secrets in it, which nothing a person reads (logs, errors) may show:
+``accounts.outbox.sealing.mask`` them.  A class with ``simulated = True``
+only pretends to deliver and must not run in production; ``required_settings``
+name the credentials a production adapter needs.  ``accounts.checks`` fails
+``check --deploy`` on either.
 """
 
 from __future__ import annotations
@@ -17,9 +25,13 @@ import logging
 import urllib.parse
 import urllib.request
 import uuid
+from collections import deque
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from accounts.outbox.sealing import mask
 
 logger = logging.getLogger("dealerops.outbox")
 
@@ -33,19 +45,58 @@ class PermanentDeliveryError(DeliveryError):
 
 
 class BaseBackend:
+    simulated = False
+    required_settings: tuple[str, ...] = ()
+
     def send(self, message) -> str:  # pragma: no cover - interface
         raise NotImplementedError
 
 
+@dataclass(frozen=True)
+class LocalDelivery:
+    """One message as ``LocalBackend`` delivered it: the real text."""
+
+    message_id: int
+    channel: str
+    recipient: str
+    template: str
+    body: str
+    payload: dict
+
+
+# What the local backend delivered in this process, oldest first: the
+# development "phone".  Tests read sign-in codes from it (the ``delivered``
+# fixture), as Django's tests read ``mail.outbox``.  Bounded, so a long
+# ``make run`` does not grow without end.
+local_deliveries: deque[LocalDelivery] = deque(maxlen=1000)
+
+
 class LocalBackend(BaseBackend):
-    """Development: the message row itself is the visible outbox (portal
-    /portal/outbox/); the backend prints it to the console as well."""
+    """Development: nothing leaves the machine.  The message is printed to
+    the console as the phone would show it (a sign-in code included: the
+    console is the developer's phone) and kept in ``local_deliveries``; the
+    log line and the portal outbox show secrets masked."""
+
+    simulated = True
 
     def send(self, message) -> str:
         line = f"[outbox:{message.channel}] → {message.recipient}: {message.body}"
         print(line, flush=True)
-        logger.info(line)
+        logger.info(mask(line, message.secret_values))
+        local_deliveries.append(LocalDelivery(
+            message_id=message.pk, channel=message.channel, recipient=message.recipient,
+            template=message.template, body=message.body, payload=message.payload,
+        ))
         return f"local-{message.pk}"
+
+
+class InAppBackend(BaseBackend):
+    """The in-app inbox (站内信) is ours: the outbox row is the message, so
+    delivering it only marks it sent.  This is the production backend of
+    ``INAPP_BACKEND``; nothing is printed or logged."""
+
+    def send(self, message) -> str:
+        return f"inapp-{message.pk}"
 
 
 class AliyunSmsBackend(BaseBackend):
@@ -58,6 +109,7 @@ class AliyunSmsBackend(BaseBackend):
     """
 
     endpoint = "https://dysmsapi.aliyuncs.com/"
+    required_settings = ("ALIYUN_SMS_ACCESS_KEY_ID", "ALIYUN_SMS_ACCESS_KEY_SECRET", "ALIYUN_SMS_SIGN_NAME")
 
     def _sign(self, params: dict[str, str]) -> str:
         def enc(value: str) -> str:
@@ -105,6 +157,8 @@ class WeChatSubscribeBackend(BaseBackend):
     (``/cgi-bin/message/subscribe/send``).  ``recipient`` is the openid,
     ``template`` the template id, ``payload`` the ``data`` object."""
 
+    required_settings = ("WECHAT_APP_ID", "WECHAT_APP_SECRET")
+
     def _access_token(self) -> str:
         url = "https://api.weixin.qq.com/cgi-bin/token?" + urllib.parse.urlencode(
             {"grant_type": "client_credential", "appid": settings.WECHAT_APP_ID, "secret": settings.WECHAT_APP_SECRET}
@@ -131,6 +185,56 @@ class WeChatSubscribeBackend(BaseBackend):
             raise DeliveryError(str(exc)) from exc
         if body.get("errcode", 0) != 0:
             raise PermanentDeliveryError(f"{body.get('errcode')}: {body.get('errmsg')}")
+        return str(body.get("msgid", ""))
+
+
+class WeComAppMessageBackend(BaseBackend):
+    """Production adapter for WeCom (企业微信) application messages
+    (``/cgi-bin/message/send``, a text message from the DealerOps app).
+    ``recipient`` is the staff member's WeCom userid: their DealerOps username.
+
+    Settings: ``WECOM_CORP_ID``, ``WECOM_CORP_SECRET`` (the app's secret),
+    ``WECOM_AGENT_ID``."""
+
+    api = "https://qyapi.weixin.qq.com/cgi-bin"
+    required_settings = ("WECOM_CORP_ID", "WECOM_CORP_SECRET", "WECOM_AGENT_ID")
+
+    def _access_token(self) -> str:
+        url = f"{self.api}/gettoken?" + urllib.parse.urlencode(
+            {"corpid": settings.WECOM_CORP_ID, "corpsecret": settings.WECOM_CORP_SECRET}
+        )
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - fixed https endpoint
+            body = json.loads(response.read().decode())
+        if body.get("errcode", 0) != 0:
+            raise DeliveryError(f"gettoken {body.get('errcode')}: {body.get('errmsg')}")
+        return body["access_token"]
+
+    # Busy, token expired, rate limited: worth another try.
+    temporary_errors = {-1, 42001, 45009, 45033}
+
+    def send(self, message) -> str:
+        if not settings.WECOM_CORP_ID or not str(settings.WECOM_AGENT_ID).isdigit():
+            raise PermanentDeliveryError("WECOM_CORP_ID / WECOM_AGENT_ID are not configured")
+        try:
+            token = self._access_token()
+            data = json.dumps({
+                "touser": message.recipient, "msgtype": "text", "agentid": int(settings.WECOM_AGENT_ID),
+                "text": {"content": message.body},
+            }, ensure_ascii=False).encode()
+            request = urllib.request.Request(
+                f"{self.api}/message/send?access_token={token}", data=data,
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                body = json.loads(response.read().decode())
+        except (OSError, KeyError, ValueError) as exc:
+            raise DeliveryError(str(exc)) from exc
+        if body.get("errcode", 0) in self.temporary_errors:
+            raise DeliveryError(f"{body.get('errcode')}: {body.get('errmsg')}")
+        if body.get("errcode", 0) != 0 or body.get("invaliduser"):
+            raise PermanentDeliveryError(
+                f"{body.get('errcode')}: {body.get('errmsg')} {body.get('invaliduser', '')}".strip()
+            )
         return str(body.get("msgid", ""))
 
 

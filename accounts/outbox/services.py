@@ -16,7 +16,9 @@ from accounts.models import (
     NotificationTopic,
     OutboxMessage,
     OutboxStatus,
+    SuppressionReason,
 )
+from accounts.outbox import sealing
 from accounts.outbox.backends import PermanentDeliveryError, get_backend
 
 logger = logging.getLogger("dealerops.outbox")
@@ -50,21 +52,22 @@ def quiet_hours_end(when: dt.datetime) -> dt.datetime:
 
 
 def suppression_reason(*, is_marketing: bool, topic: str, channel: str, member) -> str:
-    """Why this message must not be sent to ``member`` ("" when it may be):
-    marketing needs consent; a message that is marketing or has a topic
-    (points, care, membership notices) respects the owner's notification
-    preferences per channel and per topic.  Sign-in codes and service
-    notices (no topic, not marketing) always go."""
+    """Why this message must not be sent to ``member`` ("" when it may be), as
+    a ``SuppressionReason`` code (stored in ``suppressed_reason``, shown by its
+    translated label): marketing needs consent; a message that is marketing
+    or has a topic (points, care, membership notices) respects the owner's
+    notification preferences per channel and per topic.  Sign-in codes and
+    service notices (no topic, not marketing) always go."""
     if is_marketing and (member is None or not member.marketing_consent):
-        return "no marketing consent"
+        return SuppressionReason.NO_MARKETING_CONSENT
     if member is None or not (is_marketing or topic):
         return ""
     channel_field = CHANNEL_PREFERENCE_FIELDS.get(channel)
     if channel_field and not getattr(member, channel_field):
-        return f"member muted channel {channel}"
+        return SuppressionReason.MUTED_CHANNEL
     topic_field = TOPIC_PREFERENCE_FIELDS.get(topic)
     if topic_field and not getattr(member, topic_field):
-        return f"member muted topic {topic}"
+        return SuppressionReason.MUTED_TOPIC
     return ""
 
 
@@ -82,8 +85,8 @@ def _initial_state(
 ) -> tuple[str, dt.datetime, str]:
     """The consent, preference and quiet-hours rules of every outgoing
     message, in one place: marketing without consent and anything the owner
-    muted are kept as suppressed (the reason visible); marketing in quiet
-    hours waits."""
+    muted are kept as suppressed (the reason code visible); marketing in
+    quiet hours waits.  Returns (status, next attempt, suppression reason)."""
     reason = suppression_reason(is_marketing=is_marketing, topic=topic, channel=channel, member=member)
     if reason:
         return OutboxStatus.SUPPRESSED, now, reason
@@ -110,28 +113,43 @@ def _checked_topic(topic: str) -> str:
     return topic
 
 
+def _content(*, body: str, payload: dict, secrets: dict[str, str] | None, status: str) -> dict:
+    """The stored content of a message: body and payload with each secret
+    masked, and the real ones sealed for delivery (nothing sealed for a
+    message that will never be sent)."""
+    values = sealing.checked_secrets(secrets)
+    if not values:
+        return {"body": body, "payload": payload, "sealed": ""}
+    return {
+        "body": sealing.mask(body, values),
+        "payload": sealing.mask(payload, values),
+        "sealed": "" if status == OutboxStatus.SUPPRESSED else sealing.seal(body=body, payload=payload, secrets=values),
+    }
+
+
 def messages_enqueue_bulk(*, messages: list[dict]) -> int:
     """Write many messages in one insert (the daily care jobs): the same rules
     as ``message_enqueue``; a repeated ``dedup_key`` adds nothing.  Each dict
     has channel, recipient, body, dedup_key, member and optionally template,
-    payload, is_marketing (default True), topic, store.  The scheduled sweep
-    sends them."""
+    payload, is_marketing (default True), topic, store, secrets.  The
+    scheduled sweep sends them."""
     now = timezone.now()
     rows = []
     for msg in messages:
         member = msg.get("member")
         is_marketing = msg.get("is_marketing", True)
         topic = _checked_topic(msg.get("topic", ""))
-        status, next_attempt_at, last_error = _initial_state(
+        status, next_attempt_at, reason = _initial_state(
             is_marketing=is_marketing, member=member, now=now, topic=topic, channel=msg["channel"]
         )
         store_id = msg["store"].pk if msg.get("store") else getattr(member, "store_id", None)
         body = with_opt_out(msg["body"], channel=msg["channel"], is_marketing=is_marketing)
+        content = _content(body=body, payload=msg.get("payload", {}), secrets=msg.get("secrets"), status=status)
         rows.append(OutboxMessage(
-            channel=msg["channel"], recipient=msg["recipient"], body=body, dedup_key=msg["dedup_key"],
+            channel=msg["channel"], recipient=msg["recipient"], dedup_key=msg["dedup_key"],
             member=member, store_id=store_id, template=msg.get("template", ""), topic=topic,
-            payload=msg.get("payload", {}), is_marketing=is_marketing, status=status,
-            next_attempt_at=next_attempt_at, last_error=last_error,
+            is_marketing=is_marketing, status=status, next_attempt_at=next_attempt_at,
+            suppressed_reason=reason, **content,
         ))
     OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
@@ -151,6 +169,7 @@ def message_enqueue(
     is_marketing: bool = False,
     topic: str = "",
     send_now: bool = False,
+    secrets: dict[str, str] | None = None,
 ) -> OutboxMessage:
     """Write one outgoing message.  Call it inside the transaction of its cause.
 
@@ -161,32 +180,37 @@ def message_enqueue(
     their end; a marketing SMS gets the opt-out line (``with_opt_out``).
     ``send_now`` delivers right after commit in this process (SMS sign-in
     codes), otherwise the worker sends it.
+
+    ``secrets`` (``{"code": "123456"}``) are values that ``body`` and
+    ``payload`` carry and no person may read: the row stores them masked
+    (what the portal, admin and logs show) and the real text sealed until
+    delivery (``accounts.outbox.sealing``); the backend sends the real text.
     """
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
     topic = _checked_topic(topic)
     body = with_opt_out(body, channel=channel, is_marketing=is_marketing)
     now = timezone.now()
-    status, next_attempt_at, last_error = _initial_state(
+    status, next_attempt_at, reason = _initial_state(
         is_marketing=is_marketing, member=member, now=now, topic=topic, channel=channel
     )
+    content = _content(body=body, payload=payload or {}, secrets=secrets, status=status)
     try:
         with transaction.atomic():
             message = OutboxMessage.objects.create(
                 channel=channel,
                 recipient=recipient,
-                body=body,
                 dedup_key=dedup_key,
                 member=member,
                 user=user,
                 store=store if store is not None else getattr(member, "store", None),
                 template=template,
-                payload=payload or {},
                 is_marketing=is_marketing,
                 topic=topic,
                 status=status,
                 next_attempt_at=next_attempt_at,
-                last_error=last_error,
+                suppressed_reason=reason,
+                **content,
             )
     except IntegrityError:
         existing = OutboxMessage.objects.filter(dedup_key=dedup_key).first()
@@ -222,9 +246,21 @@ def _claim(message_id: int) -> bool:
     )
 
 
+def _unseal(message: OutboxMessage) -> None:
+    """Put the real text of a message with secrets back, in memory only: the
+    backend sends ``body``/``payload``; ``secret_values`` lets the outbox and
+    the backend mask what they log."""
+    if message.sealed:
+        message.body, message.payload, message.secret_values = sealing.unseal(message.sealed)
+
+
 def message_deliver(*, message_id: int) -> str:
     """Send one message if it is due and nobody else holds it.  Returns the
-    resulting status; calling it again for a sent message does nothing."""
+    resulting status; calling it again for a sent message does nothing.
+
+    A message with secrets is sent with its sealed real text; the sealed copy
+    is wiped with the final state (sent, failed for good, suppressed) and
+    kept for a retry."""
     if not _claim(message_id):
         return OutboxMessage.objects.filter(pk=message_id).values_list("status", flat=True).first() or "missing"
     message = OutboxMessage.objects.select_related("member").get(pk=message_id)
@@ -236,8 +272,9 @@ def message_deliver(*, message_id: int) -> str:
         OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING).update(
             status=OutboxStatus.SUPPRESSED,
             attempts=F("attempts") - 1,
-            last_error=reason,
+            suppressed_reason=reason,
             claimed_at=None,
+            sealed="",
         )
         return OutboxStatus.SUPPRESSED
     if message.is_marketing and in_quiet_hours():
@@ -249,22 +286,27 @@ def message_deliver(*, message_id: int) -> str:
         )
         return OutboxStatus.PENDING
     try:
+        _unseal(message)
         provider_id = get_backend(message.channel).send(message)
     except Exception as exc:  # any backend failure is recorded and retried
-        permanent = isinstance(exc, PermanentDeliveryError)
+        permanent = isinstance(exc, PermanentDeliveryError | sealing.SealError)
         exhausted = message.attempts >= settings.OUTBOX_MAX_ATTEMPTS
         status = OutboxStatus.FAILED if (permanent or exhausted) else OutboxStatus.PENDING
         backoff = dt.timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (message.attempts - 1))
+        # A provider may echo what it was sent: the error is masked like the body.
+        error = sealing.mask(f"{type(exc).__name__}: {exc}", message.secret_values)[:2000]
         OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING).update(
             status=status,
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            last_error=error,
             next_attempt_at=timezone.now() + backoff,
             claimed_at=None,
+            **({"sealed": ""} if status == OutboxStatus.FAILED else {}),
         )
-        logger.warning("outbox message %s attempt %s failed: %s", message_id, message.attempts, exc)
+        logger.warning("outbox message %s attempt %s failed: %s", message_id, message.attempts, error)
         return status
     OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING).update(
-        status=OutboxStatus.SENT, sent_at=timezone.now(), provider_message_id=provider_id or "", last_error=""
+        status=OutboxStatus.SENT, sent_at=timezone.now(), provider_message_id=provider_id or "", last_error="",
+        sealed="",
     )
     return OutboxStatus.SENT
 

@@ -8,11 +8,13 @@ import re
 import pytest
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import get_adapter
+from django.test import TestCase
 from django.urls import reverse
 
 from accounts.auth.authentication import SESSION_TOKEN_INVALID
 from accounts.auth.wechat import LocalWeChatClient
 from accounts.models import Channel, Member, OutboxMessage, OutboxStatus, Role, User
+from accounts.outbox.sealing import MASK
 from accounts.validators import MOBILE_INVALID
 
 pytestmark = pytest.mark.django_db
@@ -26,29 +28,20 @@ CODE_RE = re.compile(r"验证码是\s*(\S+?)，")
 # --- helpers ------------------------------------------------------------------------------
 
 
-def sms_code_for(phone: str) -> str:
-    """The code of the latest SMS sent to ``phone`` (read from the outbox)."""
-    message = OutboxMessage.objects.filter(channel=Channel.SMS, recipient=phone).latest("created_at", "id")
-    match = CODE_RE.search(message.body)
-    assert match, message.body
-    assert message.payload["code"] == match.group(1)
-    return match.group(1)
-
-
-@pytest.fixture
-def send_sms(django_capture_on_commit_callbacks):
+def committed(call, *args, **kwargs):
     """Run a request and then its on-commit callbacks, as a real commit
-    would: a sign-in SMS is delivered right after the transaction."""
-
-    def run(call, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return call(*args, **kwargs)
-
-    return run
+    would: a sign-in SMS is delivered right after the transaction (read it
+    with the ``sms_code_for`` fixture)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return call(*args, **kwargs)
 
 
 def web_request_code(client, phone: str):
-    return client.post(reverse("account_request_login_code"), {"phone": phone})
+    return committed(client.post, reverse("account_request_login_code"), {"phone": phone})
+
+
+def app_request_code(api, phone: str):
+    return committed(app_post, api, "auth/code/request", {"phone": phone})
 
 
 def web_confirm_code(client, code: str):
@@ -60,9 +53,9 @@ def app_post(api, path: str, data: dict, token: str | None = None):
     return api.post(f"{APP}/{path}", data, format="json", **headers)
 
 
-def app_owner_token(api, phone: str) -> str:
+def app_owner_token(api, phone: str, sms_code_for) -> str:
     """Phone + SMS code through the headless app client; returns the session token."""
-    response = app_post(api, "auth/code/request", {"phone": phone})
+    response = app_request_code(api, phone)
     assert response.status_code == 401, response.content  # a login is pending
     body = response.json()
     assert {"id": "login_by_code", "is_pending": True}.items() <= next(
@@ -160,14 +153,14 @@ def test_failed_logins_are_rate_limited(client, consultant_a):
 # --- owners: mobile + SMS code on the mini-site -------------------------------------------
 
 
-def test_sms_sign_in_creates_owner_and_member(client, send_sms, store_a, store_b):
+def test_sms_sign_in_creates_owner_and_member(client, sms_code_for, delivered, store_a, store_b):
     response = client.get(reverse("mobile:home"))
     assert response.status_code == 302
     login_page = client.get(response["Location"], follow=True)
     assert login_page.status_code == 200
     assert "account/request_login_code.html" in [t.name for t in login_page.templates]
 
-    response = send_sms(web_request_code, client, NEW_MOBILE)
+    response = web_request_code(client, NEW_MOBILE)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_confirm_login_code"))
 
@@ -176,6 +169,8 @@ def test_sms_sign_in_creates_owner_and_member(client, send_sms, store_a, store_b
     assert message.provider_message_id == f"local-{message.pk}"
     code = sms_code_for(NEW_MOBILE)
     assert re.fullmatch(r"[0-9]{6}", code)  # what an SMS template and a phone keypad expect
+    assert CODE_RE.search(delivered[-1].body).group(1) == code  # the phone gets the code in the text
+    assert CODE_RE.search(message.body).group(1) == MASK and message.payload == {"code": MASK}  # the row does not
 
     confirm_page = client.get(response["Location"])
     assert confirm_page.status_code == 200
@@ -203,10 +198,10 @@ def test_sms_sign_in_creates_owner_and_member(client, send_sms, store_a, store_b
     assert "139****1111" in home.content.decode()
 
 
-def test_sms_sign_in_returns_to_the_page_that_asked(client, store_a):
+def test_sms_sign_in_returns_to_the_page_that_asked(sms_code_for, client, store_a):
     response = client.get("/m/vehicles/", follow=True)
     assert response.redirect_chain[-1][0] == "/accounts/login/code/?next=%2Fm%2Fvehicles%2F"
-    response = client.post(response.redirect_chain[-1][0], {"phone": NEW_MOBILE})
+    response = committed(client.post, response.redirect_chain[-1][0], {"phone": NEW_MOBILE})
     assert response.status_code == 302
     response = client.get(response["Location"])
     assert response.context["redirect_field_value"] == "/m/vehicles/"
@@ -216,7 +211,7 @@ def test_sms_sign_in_returns_to_the_page_that_asked(client, store_a):
     assert client.get("/m/vehicles/").status_code == 200
 
 
-def test_sms_sign_in_accepts_formatted_mobile(client, store_a):
+def test_sms_sign_in_accepts_formatted_mobile(sms_code_for, client, store_a):
     response = web_request_code(client, "+86 139-0000-1111")
     assert response.status_code == 302
     response = web_confirm_code(client, sms_code_for(NEW_MOBILE))
@@ -224,7 +219,7 @@ def test_sms_sign_in_accepts_formatted_mobile(client, store_a):
     assert User.objects.get(phone=NEW_MOBILE).role == Role.OWNER
 
 
-def test_sms_sign_in_links_existing_member(client, member_a, member_b):
+def test_sms_sign_in_links_existing_member(sms_code_for, client, member_a, member_b):
     assert member_a.user is None
     web_request_code(client, member_a.mobile)
     response = web_confirm_code(client, sms_code_for(member_a.mobile))
@@ -237,7 +232,7 @@ def test_sms_sign_in_links_existing_member(client, member_a, member_b):
     assert member_a.name in body
 
 
-def test_sms_sign_in_for_owner_with_account(client, owner_a, member_a):
+def test_sms_sign_in_for_owner_with_account(sms_code_for, client, owner_a, member_a):
     web_request_code(client, member_a.mobile)
     web_confirm_code(client, sms_code_for(member_a.mobile))
     assert int(client.session["_auth_user_id"]) == owner_a.pk
@@ -255,7 +250,7 @@ def test_sms_sign_in_invalid_mobile_shows_field_error(client, store_a, mobile):
     assert User.objects.count() == users_before
 
 
-def test_sms_code_dies_after_too_many_wrong_attempts(client, store_a):
+def test_sms_code_dies_after_too_many_wrong_attempts(sms_code_for, client, store_a):
     web_request_code(client, NEW_MOBILE)
     code = sms_code_for(NEW_MOBILE)
     wrong = "000000" if code != "000000" else "111111"
@@ -268,7 +263,7 @@ def test_sms_code_dies_after_too_many_wrong_attempts(client, store_a):
     assert not Member.objects.filter(mobile=NEW_MOBILE).exists()
 
 
-def test_sms_sign_in_wrong_code_is_refused(client, store_a):
+def test_sms_sign_in_wrong_code_is_refused(sms_code_for, client, store_a):
     web_request_code(client, NEW_MOBILE)
     code = sms_code_for(NEW_MOBILE)
     wrong = "000000" if code != "000000" else "111111"
@@ -283,7 +278,7 @@ def test_sms_sign_in_wrong_code_is_refused(client, store_a):
     assert Member.objects.filter(mobile=NEW_MOBILE).exists()
 
 
-def test_staff_sign_in_by_sms_code_goes_to_portal(client, make_staff, store_a):
+def test_staff_sign_in_by_sms_code_goes_to_portal(sms_code_for, client, make_staff, store_a):
     staff = make_staff(Role.CONSULTANT, store_a, phone="13700007777", phone_verified=True)
     web_request_code(client, "13700007777")
     response = web_confirm_code(client, sms_code_for("13700007777"))
@@ -297,8 +292,8 @@ def test_staff_sign_in_by_sms_code_goes_to_portal(client, make_staff, store_a):
 # --- headless app client: session tokens --------------------------------------------------
 
 
-def test_app_owner_sign_in_by_phone_code_token_authenticates_api(api, store_a):
-    token = app_owner_token(api, NEW_MOBILE)
+def test_app_owner_sign_in_by_phone_code_token_authenticates_api(sms_code_for, api, store_a):
+    token = app_owner_token(api, NEW_MOBILE, sms_code_for)
     client = token_client(api, token)
     response = client.get("/api/v1/me/")
     assert response.status_code == 200, response.content
@@ -309,8 +304,8 @@ def test_app_owner_sign_in_by_phone_code_token_authenticates_api(api, store_a):
     assert client.get("/api/v1/members/").status_code == 403
 
 
-def test_app_owner_wrong_code_is_refused(api, store_a):
-    response = app_post(api, "auth/code/request", {"phone": NEW_MOBILE})
+def test_app_owner_wrong_code_is_refused(sms_code_for, api, store_a):
+    response = app_request_code(api, NEW_MOBILE)
     token = response.json()["meta"]["session_token"]
     code = sms_code_for(NEW_MOBILE)
     wrong = "000000" if code != "000000" else "111111"
@@ -396,7 +391,7 @@ def test_wechat_local_client_is_deterministic():
     assert first.startswith("local-")
 
 
-def test_wechat_login_bind_then_token(api, store_a):
+def test_wechat_login_bind_then_token(sms_code_for, api, store_a):
     response = wechat(api, "wx-code-1")
     assert response.status_code == 200
     body = response.json()
@@ -405,7 +400,7 @@ def test_wechat_login_bind_then_token(api, store_a):
     assert "session_token" not in body
 
     # The owner verifies the phone (SMS code), then binds with the ticket.
-    token = app_owner_token(api, NEW_MOBILE)
+    token = app_owner_token(api, NEW_MOBILE, sms_code_for)
     response = token_client(api, token).post("/api/v1/auth/wechat/bind/", {"ticket": ticket}, format="json")
     assert response.status_code == 200, response.content
     assert response.json() == {"bound": True}

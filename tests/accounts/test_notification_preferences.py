@@ -37,7 +37,7 @@ def test_muted_channel_suppresses_topic_notice_with_reason(member_a, daytime):
     member_a.save()
     message = _send(member_a, topic=NotificationTopic.POINTS)
     assert message.status == OutboxStatus.SUPPRESSED
-    assert message.last_error == "member muted channel sms"
+    assert (message.suppressed_reason, message.channel) == ("muted_channel", "sms")
     # the same notice on a channel the owner keeps goes out
     assert _send(member_a, channel=Channel.INAPP, topic=NotificationTopic.POINTS, key="k2").status == OutboxStatus.PENDING
 
@@ -55,7 +55,7 @@ def test_muted_channel_suppresses_marketing_even_with_consent(member_a, daytime)
     member_a.save()
     message = _send(member_a, channel=Channel.WECHAT, is_marketing=True)
     assert message.status == OutboxStatus.SUPPRESSED
-    assert message.last_error == "member muted channel wechat"
+    assert (message.suppressed_reason, message.channel) == ("muted_channel", "wechat")
 
 
 def test_service_notice_without_topic_ignores_preferences(member_a, daytime):
@@ -92,7 +92,7 @@ def test_muting_after_enqueue_stops_the_waiting_message(member_a, daytime):
     assert message_deliver(message_id=message.pk) == OutboxStatus.SUPPRESSED
     message.refresh_from_db()
     assert message.status == OutboxStatus.SUPPRESSED
-    assert message.last_error == "member muted topic membership"
+    assert (message.suppressed_reason, message.topic) == ("muted_topic", "membership")
     assert message.attempts == 0
 
 

@@ -7,12 +7,14 @@ Time is frozen by pointing ``django.utils.timezone.now`` at a test clock
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
-from accounts.models import Channel, OutboxMessage, OutboxStatus
+from accounts.models import Channel, OutboxMessage, OutboxStatus, SuppressionReason
 from accounts.outbox import in_quiet_hours, message_deliver, message_enqueue, outbox_dispatch_due
 from accounts.outbox.backends import DeliveryError, PermanentDeliveryError
 from accounts.outbox.services import CLAIM_LEASE, quiet_hours_end
@@ -316,7 +318,8 @@ def test_marketing_without_consent_is_suppressed_and_never_sent(
     assert callbacks == [] and no_broker == []
     message.refresh_from_db()
     assert message.status == OutboxStatus.SUPPRESSED
-    assert message.last_error == "no marketing consent"
+    assert message.suppressed_reason == SuppressionReason.NO_MARKETING_CONSENT
+    assert message.suppressed_reason_text == "未同意接收营销消息"
 
     clock.advance(days=2)
     assert outbox_dispatch_due() == 0
@@ -613,3 +616,74 @@ def test_worker_enqueue_failure_is_logged_not_raised(monkeypatch, django_capture
         message = sms("broker-down")
     assert OutboxMessage.objects.get(pk=message.pk).status == OutboxStatus.PENDING
     assert "the sweep will send it" in caplog.text
+
+
+# --- The in-app and WeCom backends -------------------------------------------------------------
+
+
+def test_in_app_messages_are_ours_the_default_backend_marks_them_sent_quietly(settings, capsys, caplog, member_a):
+    assert settings.INAPP_BACKEND == "accounts.outbox.backends.InAppBackend"
+    message = message_enqueue(channel=Channel.INAPP, recipient=f"member:{member_a.pk}", member=member_a,
+                              body="您的保养预约已确认", dedup_key="inapp-1")
+    assert message_deliver(message_id=message.pk) == OutboxStatus.SENT
+    message.refresh_from_db()
+    assert message.provider_message_id == f"inapp-{message.pk}"
+    assert capsys.readouterr().out == "" and "您的保养预约已确认" not in caplog.text
+
+
+class FakeWeCom:
+    """``urllib.request.urlopen`` of the WeCom API: a token, then the send answer."""
+
+    def __init__(self, answer: dict):
+        self.answer, self.requests = answer, []
+
+    def __call__(self, request, timeout):
+        self.requests.append(request)
+        url = request if isinstance(request, str) else request.full_url
+        body = {"errcode": 0, "access_token": "tok"} if "/gettoken?" in url else self.answer
+        return io.BytesIO(json.dumps(body).encode())
+
+
+@pytest.fixture
+def wecom(settings, monkeypatch):
+    settings.WECOM_BACKEND = "accounts.outbox.backends.WeComAppMessageBackend"
+    settings.WECOM_CORP_ID, settings.WECOM_CORP_SECRET, settings.WECOM_AGENT_ID = "corp", "secret", "1000002"
+
+    def answer(body: dict) -> FakeWeCom:
+        fake = FakeWeCom(body)
+        monkeypatch.setattr("urllib.request.urlopen", fake)
+        return fake
+
+    return answer
+
+
+def _wecom_message(key: str = "wc-1") -> OutboxMessage:
+    return message_enqueue(channel=Channel.WECOM, recipient="s01_consultant", body="热线索：陈静 帕萨特", dedup_key=key)
+
+
+def test_wecom_backend_sends_a_text_app_message_to_the_staff_userid(wecom):
+    fake = wecom({"errcode": 0, "errmsg": "ok", "msgid": "m-1"})
+    message = _wecom_message()
+    assert message_deliver(message_id=message.pk) == OutboxStatus.SENT
+    token_url, send = fake.requests
+    assert "corpid=corp" in token_url and "corpsecret=secret" in token_url
+    assert send.full_url.endswith("/cgi-bin/message/send?access_token=tok")
+    assert json.loads(send.data) == {"touser": "s01_consultant", "msgtype": "text", "agentid": 1000002,
+                                     "text": {"content": "热线索：陈静 帕萨特"}}
+    message.refresh_from_db()
+    assert message.provider_message_id == "m-1"
+
+
+@pytest.mark.parametrize("answer, status", [
+    ({"errcode": 45009, "errmsg": "api freq out of limit"}, OutboxStatus.PENDING),  # retried
+    ({"errcode": 0, "errmsg": "ok", "invaliduser": "s01_consultant"}, OutboxStatus.FAILED),
+    ({"errcode": 81013, "errmsg": "user & party & tag all invalid"}, OutboxStatus.FAILED),
+])
+def test_wecom_backend_retries_only_what_may_pass_later(wecom, answer, status):
+    wecom(answer)
+    assert message_deliver(message_id=_wecom_message().pk) == status
+
+
+def test_wecom_backend_without_configuration_fails_at_once(wecom, settings):
+    settings.WECOM_AGENT_ID = ""
+    assert message_deliver(message_id=_wecom_message().pk) == OutboxStatus.FAILED

@@ -139,7 +139,7 @@ def test_r_reply_mutes_sms_and_later_sms_are_suppressed(client, member_a, daytim
     points = _sms(member_a, key="p1", topic=NotificationTopic.POINTS, body="您有 200 积分将于月底到期")
     for message in (marketing, points):
         assert message.status == OutboxStatus.SUPPRESSED
-        assert message.last_error == "member muted channel sms"
+        assert (message.suppressed_reason, message.channel) == ("muted_channel", "sms")
     inapp = _sms(member_a, key="p2", topic=NotificationTopic.POINTS, channel=Channel.INAPP)
     assert inapp.status == OutboxStatus.PENDING
     # a sign-in code is a service SMS: it still goes

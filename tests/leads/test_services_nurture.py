@@ -90,7 +90,9 @@ def test_without_consent_the_message_is_kept_suppressed(clock, make_lead, make_m
     make_lead(mobile=member.mobile)
     make_lead(mobile="13700007777")  # not a member: no consent on record either
     assert nurture_run_due(now=clock.advance(days=1)) == 2
-    assert set(nurture_messages().values_list("status", "last_error")) == {(OutboxStatus.SUPPRESSED, "no marketing consent")}
+    assert set(nurture_messages().values_list("status", "suppressed_reason")) == {
+        (OutboxStatus.SUPPRESSED, "no_marketing_consent")
+    }
 
 
 def test_quiet_hours_defer_the_message(clock, make_lead, nurture_steps, consenting):

@@ -59,8 +59,8 @@ def test_birthday_greeting_respects_the_care_preference(fan, cake, daytime):
     muted = fan(birthday=dt.date(1990, 3, 15), notify_care=False)
     birthday_care(day=dt.date(2025, 3, 1))
     message = messages(muted).get()
-    assert (message.topic, message.status, message.last_error) == ("care", OutboxStatus.SUPPRESSED,
-                                                                   "member muted topic care")
+    assert (message.topic, message.status, message.suppressed_reason) == ("care", OutboxStatus.SUPPRESSED,
+                                                                          "muted_topic")
 
 
 def test_care_goes_in_app_when_the_owner_muted_miniprogram_messages(fan, cake, daytime):

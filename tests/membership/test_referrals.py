@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditLog, Channel, Member, OutboxMessage
+from accounts.models import AuditLog, Member, OutboxMessage
 from membership import exceptions as errors
 from membership.models import (
     EarningRule,
@@ -267,15 +267,11 @@ class TestApi:
 # --- mini-site -------------------------------------------------------------------------------------
 
 
-def _sms_code(phone: str) -> str:
-    message = OutboxMessage.objects.filter(channel=Channel.SMS, recipient=phone).latest("created_at", "id")
-    return message.payload["code"]
-
-
 @pytest.mark.django_db
 class TestMobile:
     def test_join_link_survives_the_sms_sign_in_and_opens_the_card_with_the_code(
-        self, client, store_a, referrer, referrer_card, refer_rule, tiers
+        self, client, store_a, referrer, referrer_card, refer_rule, tiers, sms_code_for,
+        django_capture_on_commit_callbacks,
     ):
         new_mobile = "13900002222"
         response = client.get(reverse("mobile:membership:join"), {"ref": referrer_card.card_no.lower()})
@@ -283,9 +279,10 @@ class TestMobile:
         response = client.get(response["Location"], follow=True)  # → mobile:login → SMS code page
         login_url = response.redirect_chain[-1][0]
         assert login_url.startswith(reverse("account_request_login_code"))
-        assert client.post(login_url, {"phone": new_mobile}).status_code == 302
+        with django_capture_on_commit_callbacks(execute=True):  # the SMS goes out after the commit
+            assert client.post(login_url, {"phone": new_mobile}).status_code == 302
         response = client.post(reverse("account_confirm_login_code"),
-                               {"code": _sms_code(new_mobile), "next": reverse("mobile:membership:card")})
+                               {"code": sms_code_for(new_mobile), "next": reverse("mobile:membership:card")})
         assert response.status_code == 302 and response["Location"] == reverse("mobile:membership:card")
         page = client.get(reverse("mobile:membership:card")).content.decode()
         assert 'data-testid="referral-code"' in page and referrer_card.card_no[-4:] in page

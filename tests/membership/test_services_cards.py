@@ -161,7 +161,7 @@ class TestTiers:
         svc.tier_upgrade_check(member=member_a)  # the upgrade itself still happens
         upgrade = OutboxMessage.objects.get(template="membership.tier_upgraded", member=member_a)
         assert upgrade.topic == "membership"
-        assert (upgrade.status, upgrade.last_error) == ("suppressed", "member muted topic membership")
+        assert (upgrade.status, upgrade.suppressed_reason) == ("suppressed", "muted_topic")
         Transaction.objects.filter(member=member_a).delete()
         svc.tiers_reevaluate(today=timezone.localdate())
         notice = OutboxMessage.objects.get(template="membership.downgrade_notice", member=member_a)

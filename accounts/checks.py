@@ -1,0 +1,127 @@
+"""Deploy checks (``manage.py check --deploy``): production must not run on
+development stand-ins.  README "Deploying" lists what to set.
+
+- ``dealerops.E001`` a webhook secret is empty, a development value or
+  shorter than ``MIN_WEBHOOK_SECRET_LENGTH``: anyone who knows it forges
+  provider callbacks (call transcripts, SMS unsubscribes).
+- ``dealerops.E002`` DEBUG is off and a backend setting names a *simulated*
+  class (``simulated = True``): the local SMS/WeChat/WeCom backends deliver
+  nothing, the local WeChat login client maps a code to the same openid every
+  time (a replayed code signs in), the local telephony plays a script.
+- ``dealerops.E003`` a backend setting names a class that cannot be imported.
+- ``dealerops.E004`` a production backend's credentials (its
+  ``required_settings``) are not set: every message or call would fail.
+- ``dealerops.W001`` DEBUG is off on SQLite (production runs on PostgreSQL).
+- ``dealerops.W002`` DEBUG is off without ``REDIS_URL``: rate limits, sign-in
+  throttles and the cache would be per process.
+
+The settings checked are registries: an app above ``accounts`` with its own
+outside service (payments, later) adds its backend setting and webhook secret
+with ``register_backend_setting`` / ``register_webhook_secret`` from its
+``AppConfig.ready()``, and marks its local class ``simulated = True``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+from django.utils.module_loading import import_string
+
+MIN_WEBHOOK_SECRET_LENGTH = 32
+DEVELOPMENT_PREFIXES = ("dev-", "django-insecure", "change-me")
+
+# Settings that name the class of an outside service.
+BACKEND_SETTINGS: list[str] = [
+    "SMS_BACKEND",
+    "WECHAT_BACKEND",
+    "WECOM_BACKEND",
+    "INAPP_BACKEND",
+    "WECHAT_LOGIN_CLIENT",
+    "TELEPHONY_BACKEND",
+]
+# Settings that hold the HMAC key of a provider webhook.
+WEBHOOK_SECRET_SETTINGS: list[str] = [
+    "TELEPHONY_WEBHOOK_SECRET",
+    "SMS_WEBHOOK_SECRET",
+]
+
+
+def register_backend_setting(name: str) -> None:
+    if name not in BACKEND_SETTINGS:
+        BACKEND_SETTINGS.append(name)
+
+
+def register_webhook_secret(name: str) -> None:
+    if name not in WEBHOOK_SECRET_SETTINGS:
+        WEBHOOK_SECRET_SETTINGS.append(name)
+
+
+@register(Tags.security, deploy=True)
+def webhook_secrets_check(app_configs=None, **kwargs) -> list[Error]:
+    errors = []
+    for name in WEBHOOK_SECRET_SETTINGS:
+        value = getattr(settings, name, "") or ""
+        if value.lower().startswith(DEVELOPMENT_PREFIXES):
+            problem = "is the development value"
+        elif len(value) < MIN_WEBHOOK_SECRET_LENGTH:
+            problem = f"is shorter than {MIN_WEBHOOK_SECRET_LENGTH} characters" if value else "is empty"
+        else:
+            continue
+        errors.append(Error(
+            f"{name} {problem}: anyone who knows it can forge the provider's signed callbacks.",
+            hint=f"Set {name} to a random secret of at least {MIN_WEBHOOK_SECRET_LENGTH} characters, "
+                 "shared only with the provider (python -c 'import secrets; print(secrets.token_urlsafe(48))').",
+            id="dealerops.E001",
+        ))
+    return errors
+
+
+@register(Tags.security, deploy=True)
+def backends_check(app_configs=None, **kwargs) -> list[Error]:
+    errors = []
+    for name in BACKEND_SETTINGS:
+        path = getattr(settings, name, None)
+        if path is None:  # registered by an app whose setting is not defined: nothing configured
+            continue
+        try:
+            backend = import_string(path)
+        except ImportError as exc:
+            errors.append(Error(f"{name} = {path!r} cannot be imported: {exc}", id="dealerops.E003"))
+            continue
+        if getattr(backend, "simulated", False):
+            if not settings.DEBUG:
+                errors.append(Error(
+                    f"{name} is {path}, which only simulates the service, and DEBUG is off.",
+                    hint=f"Set {name} to the production adapter and its credentials (README, Deploying).",
+                    id="dealerops.E002",
+                ))
+            continue
+        missing = [setting for setting in getattr(backend, "required_settings", ()) if not getattr(settings, setting, "")]
+        if missing:
+            errors.append(Error(
+                f"{name} is {path}, which needs {', '.join(missing)}.",
+                hint="Set the provider's credentials (README, Deploying).",
+                id="dealerops.E004",
+            ))
+    return errors
+
+
+@register(Tags.security, deploy=True)
+def services_check(app_configs=None, **kwargs) -> list[Warning]:
+    if settings.DEBUG:
+        return []
+    warnings = []
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        warnings.append(Warning(
+            "The database is SQLite and DEBUG is off.",
+            hint="Set DATABASE_URL to the production PostgreSQL database.",
+            id="dealerops.W001",
+        ))
+    if not settings.REDIS_URL:
+        warnings.append(Warning(
+            "REDIS_URL is not set and DEBUG is off: rate limits, sign-in throttles and the cache "
+            "are kept per process, and tasks go through the database broker.",
+            hint="Set REDIS_URL.",
+            id="dealerops.W002",
+        ))
+    return warnings
