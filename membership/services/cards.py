@@ -128,7 +128,16 @@ def card_open(*, member: Member, plan: CardPlan | None = None, actor=None, refer
                      if card_plan_eligibility_error(plan=p, member=member) is None), None)
     referrer_card = None
     if referral_services.referral_code_normalize(referral_code):
-        referrer_card = referral_services.referral_check(referee=member, code=referral_code)
+        try:
+            referrer_card = referral_services.referral_check(referee=member, code=referral_code)
+        except MembershipError:
+            # A concurrent opening of this member's card (with this code) may
+            # have committed since the look-up above: it gets the card back,
+            # not "already referred".
+            existing = MembershipCard.objects.filter(member=member).first()
+            if existing is not None:
+                return existing
+            raise
     lowest = Tier.objects.order_by("level").first()
     if lowest is None:
         raise MembershipError(errors.CARD_NO_TIERS, code="card_no_tiers", status_code=409)

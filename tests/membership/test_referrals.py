@@ -170,6 +170,26 @@ class TestServices:
             Referral.objects.create(referrer=referrer, referee=referrer, code="X")
 
 
+    def test_opening_that_lost_the_race_gets_the_card_not_already_referred(
+        self, monkeypatch, member_a, referrer, referrer_card, refer_rule
+    ):
+        """Two openings with the same code: the second looked for a card before
+        the first committed and checks the code after it did.  It gets the card
+        the first one opened, not a "already referred" refusal."""
+        real_check = svc.referral_check
+
+        def check_after_the_other_opening_committed(**kwargs):
+            monkeypatch.setattr(svc, "referral_check", real_check)
+            winner = card_open(member=member_a, referral_code=referrer_card.card_no)
+            check_after_the_other_opening_committed.winner = winner
+            return real_check(**kwargs)
+
+        monkeypatch.setattr(svc, "referral_check", check_after_the_other_opening_committed)
+        card = card_open(member=member_a, referral_code=referrer_card.card_no)
+        assert card.pk == check_after_the_other_opening_committed.winner.pk
+        assert Referral.objects.count() == 1 and _balance(referrer) == RULE_POINTS
+
+
 # --- concurrency -----------------------------------------------------------------------------------
 
 
