@@ -29,8 +29,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.audit import audit_record
+from accounts.exceptions import NotFoundError
 from accounts.models import Channel, Member, Store, User
 from accounts.outbox.services import message_enqueue
+from accounts.scoping import stores_for
 from membership import exceptions as errors
 from membership.exceptions import ApprovalRequired, MembershipError
 from membership.models import (
@@ -179,6 +181,8 @@ def _perform_points_adjust(*, approval: ApprovalRequest, actor: User) -> dict:
 
 
 def _perform_coupon_issue(*, approval: ApprovalRequest, actor: User) -> dict:
+    if not stores_for(actor).filter(pk=approval.member.store_id).exists():  # the member moved to another store
+        raise NotFoundError(errors.POINTS_MEMBER_NOT_FOUND)
     coupon = coupon_issue(template=_template_for(approval=approval, actor=actor), member=approval.member,
                           source=CouponSource.STAFF, actor=actor, dedup_key=f"approval:{approval.pk}")
     return {"coupon": coupon.pk}
