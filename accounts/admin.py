@@ -1,9 +1,14 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
-from accounts.models import AuditLog, Brand, IdempotencyKey, Member, OutboxMessage, SmsReply, Store, User, Vehicle
+from accounts.auth import clients as client_services
+from accounts.models import (
+    ApiClient, AuditLog, Brand, IdempotencyKey, Member, OutboxMessage, SmsReply, Store, User, Vehicle,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -154,3 +159,61 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
     list_filter = ["state", "method"]
     search_fields = ["key", "path", "user__username"]
     raw_id_fields = ["user"]
+
+
+class ApiClientForm(forms.ModelForm):
+    store = forms.ModelChoiceField(
+        label=_("门店"), queryset=Store.objects.order_by("code"), required=False,
+        help_text=_("只能为该门店录入；留空 = 集团（所有门店）。创建后不能更改，需要时吊销后新建。"),
+    )
+
+    class Meta:
+        model = ApiClient
+        fields = ["name"]
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    """Integration credentials: created through ``api_client_create`` (the
+    token is shown once, on the page after "save"), revoked by the action."""
+
+    form = ApiClientForm
+    list_display = ["name", "store_display", "token_prefix", "created_at", "created_by", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "token_prefix", "user__username"]
+    list_select_related = ["user__store", "created_by"]
+    readonly_fields = ["store_display", "user", "token_prefix", "created_at", "created_by", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    @admin.display(description=_("门店"))
+    def store_display(self, obj):
+        return obj.store if obj.store is not None else _("集团（所有门店）")
+
+    def get_fields(self, request, obj=None):
+        return ["name", "store"] if obj is None else ["name", *self.readonly_fields]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the client stays the audit actor of what it posted; revoke instead
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            ApiClient.objects.filter(pk=obj.pk).update(name=obj.name)
+            return
+        client, token = client_services.api_client_create(
+            name=obj.name, store=form.cleaned_data.get("store"), actor=request.user
+        )
+        for field in ApiClient._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(client, field.attname))
+        obj._state.adding, obj._state.db = False, client._state.db
+        obj.plain_token = token
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # The token exists only in this response: not in a message cookie, the session or the log.
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "client": obj,
+                   "token": obj.plain_token, "title": _("接口凭证已创建")}
+        return TemplateResponse(request, "admin/accounts/apiclient/token.html", context)
+
+    @admin.action(description=_("吊销所选接口凭证"))
+    def revoke(self, request, queryset):
+        for client in queryset.select_related("user__store"):
+            client_services.api_client_revoke(client=client, actor=request.user)

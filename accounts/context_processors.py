@@ -19,6 +19,7 @@ NAV = [
         ("portal:membership:coupon-redeem", _("核销券"), "ticket-perforated", None),
         ("portal:membership:audience", _("人群筛选"), "funnel-fill", None),
         ("portal:membership:segments", _("RFM 分群"), "pie-chart", None),
+        ("portal:membership:approval-list", _("审批"), "check2-square", None),
     ]),
     (_("系统"), "gear", [
         ("portal:outbox", _("消息发件箱"), "envelope", {Role.HQ, Role.ADMIN}),

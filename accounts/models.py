@@ -55,11 +55,14 @@ class Role(models.TextChoices):
     HQ = "hq", _("集团运营")
     ADMIN = "admin", _("系统管理员")
     OWNER = "owner", _("车主")
+    INTEGRATION = "integration", _("系统接口")
 
 
 STORE_ROLES = frozenset({Role.CONSULTANT, Role.DCC, Role.MANAGER, Role.INSURANCE, Role.USEDCAR})
 GROUP_ROLES = frozenset({Role.HQ, Role.ADMIN})
 STAFF_ROLES = STORE_ROLES | GROUP_ROLES
+# Role.INTEGRATION (an ApiClient's user) is none of these: it signs in only
+# with its token and reaches only the API views that list it.
 
 
 def new_referral_code() -> str:
@@ -389,3 +392,42 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class ApiClient(models.Model):
+    """An integration credential (系统接口), e.g. a store's DMS posting visits
+    and spend.  Created by admins (``accounts.auth.clients.api_client_create``);
+    its ``user`` has the role ``integration`` and is the audit actor of what
+    the client does; that user's ``store`` is the client's store (empty = the
+    whole group), so ``accounts.scoping.stores_for`` covers it.  The token is
+    shown once at creation and stored as a SHA-256 hash."""
+
+    name = models.CharField(_("名称"), max_length=64)
+    user = models.OneToOneField(
+        User, on_delete=models.PROTECT, related_name="api_client", verbose_name=_("接口账号"), editable=False
+    )
+    token_prefix = models.CharField(_("令牌前缀"), max_length=16, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("创建人"),
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("接口凭证")
+        verbose_name_plural = _("接口凭证")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def store(self) -> Store | None:
+        return self.user.store
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -10,24 +10,34 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.models import GROUP_ROLES, STORE_ROLES, Store
+from accounts.models import GROUP_ROLES, STORE_ROLES, Role, Store
+
+
+def _active(actor) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
+
+
+def _sees_every_store(actor) -> bool:
+    """Group roles, superusers and a group-wide integration credential."""
+    return actor.is_superuser or actor.role in GROUP_ROLES or (actor.role == Role.INTEGRATION and not actor.store_id)
 
 
 def stores_for(actor) -> QuerySet[Store]:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+    """Store roles and a store's integration credential: their store; group
+    roles and a group-wide credential: every store; anyone else: none."""
+    if not _active(actor):
         return Store.objects.none()
-    if actor.is_superuser or actor.role in GROUP_ROLES:
+    if _sees_every_store(actor):
         return Store.objects.all()
-    if actor.role in STORE_ROLES and actor.store_id:
+    if (actor.role in STORE_ROLES or actor.role == Role.INTEGRATION) and actor.store_id:
         return Store.objects.filter(pk=actor.store_id)
     return Store.objects.none()
 
 
 def store_ids_for(actor) -> list[int] | None:
     """``None`` means every store (group-wide roles); otherwise a list of ids."""
-    if actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active:
-        if actor.is_superuser or actor.role in GROUP_ROLES:
-            return None
+    if _active(actor) and _sees_every_store(actor):
+        return None
     return list(stores_for(actor).values_list("pk", flat=True))
 
 

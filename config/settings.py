@@ -221,6 +221,7 @@ CONTENT_SECURITY_POLICY = os.environ.get(
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.auth.authentication.SessionTokenAuthentication",
+        "accounts.auth.authentication.ApiClientAuthentication",  # Authorization: Bearer <integration token>
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
 from membership.models import (
+    ApprovalRequest,
     CardPlan,
     CareAction,
     Coupon,
@@ -21,6 +22,7 @@ from membership.models import (
     Tag,
     Tier,
     Transaction,
+    TransactionLimit,
 )
 from membership.services import coupons as coupon_services
 
@@ -95,11 +97,31 @@ class CouponAdmin(ReadOnlyAdmin):
 
 @admin.register(Transaction)
 class TransactionAdmin(ReadOnlyAdmin):
-    list_display = ["occurred_at", "member", "store", "kind", "amount", "reference", "source"]
-    list_filter = ["kind", "source", "store"]
+    list_display = ["occurred_at", "member", "store", "kind", "amount", "reference", "source", "status", "recorded_by"]
+    list_filter = ["status", "kind", "source", "store"]
     search_fields = ["=reference", "=member__mobile"]
     list_select_related = ["member", "store"]
     date_hierarchy = "occurred_at"
+    show_full_result_count = False
+
+
+@admin.register(TransactionLimit)
+class TransactionLimitAdmin(admin.ModelAdmin):
+    """HQ's ceilings and review thresholds per kind (transaction_policy)."""
+
+    list_display = ["kind", "ceiling", "review_threshold"]
+    list_editable = ["ceiling", "review_threshold"]
+
+
+@admin.register(ApprovalRequest)
+class ApprovalRequestAdmin(ReadOnlyAdmin):
+    """Requests are filed and decided in the portal (审批), never here."""
+
+    list_display = ["created_at", "kind", "level", "status", "store", "member", "summary", "requested_by", "decided_by",
+                    "decided_at"]
+    list_filter = ["status", "kind", "level", "store"]
+    list_select_related = ["store", "member", "requested_by", "decided_by"]
+    date_hierarchy = "created_at"
     show_full_result_count = False
 
 

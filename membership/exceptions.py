@@ -77,3 +77,31 @@ class ReferralError(MembershipError):
     """A referral code that cannot be used: 400 with the field ``referral_code``."""
 
     code = "referral_invalid"
+
+
+# --- approvals (membership.services.approval_rule / approvals) ---------------------------------
+APPROVAL_NEEDS_MANAGER = _("超出您的权限额度，需店总或集团审批。")
+APPROVAL_NEEDS_HQ = _("超出店总审批额度，需集团审批。")
+POINTS_LARGE_NEEDS_HQ = _("超大额积分调整需集团审批。")
+APPROVAL_REASON_REQUIRED = _("超出您的权限额度，需要审批：请填写申请原因后提交。")
+APPROVAL_NOT_YOURS = _("您不能审批这条申请。")
+APPROVAL_OWN_REQUEST = _("不能审批自己提交或录入的记录。")
+APPROVAL_ALREADY_DECIDED = _("该申请已处理。")
+APPROVAL_TEMPLATE_GONE = _("申请中的券已不存在或您的门店无权发放。")
+
+
+class ApprovalRequired(MembershipError):
+    """The action is above the actor's threshold (``approval_rule``): 403 with
+    ``code`` ``needs_manager`` (a store manager or HQ may do or approve it) or
+    ``needs_hq``.  The portal turns it into an approval request; API callers
+    get the error."""
+
+    status_code = 403
+
+    def __init__(self, message=None, *, level: str, measure: str, value, fields: dict | None = None):
+        self.level, self.measure, self.value = level, measure, value
+        super().__init__(message, code="needs_manager" if level == "manager" else "needs_hq", fields=fields)
+
+
+class PointsApprovalRequired(ApprovalRequired, PointsError):
+    """A points adjustment above the threshold (still a ``PointsError``)."""

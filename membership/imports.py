@@ -59,6 +59,7 @@ DUPLICATE_IN_FILE = gettext_lazy("与第 %(line)s 行单据号相同，已跳过
 DUPLICATE_DIFFERS = gettext_lazy("与第 %(line)s 行单据号相同但内容不同。")
 ALREADY_IMPORTED = gettext_lazy("已导入，跳过。")
 NEW_MEMBER = gettext_lazy("新会员，将归属该门店（未授权营销）。")
+HELD = gettext_lazy("金额超过审核线：导入后待店总或集团审核，批准前不累积积分和成长值。")
 IMPORT_REFUSED = gettext_lazy("文件中有 %(count)s 行存在错误，未导入任何记录。请修改后重新上传。")
 
 SHEET = ImportSheet(
@@ -72,6 +73,7 @@ parse_csv = SHEET.parse_csv  # CSV bytes → records, as an upload would give th
 @dataclass
 class TransactionImportRow(ImportRow):
     skip: bool = False  # already imported / repeated in the file
+    held: bool = False  # above the review threshold: recorded held (transaction_policy)
     mobile: str = ""
     store: Store | None = None
     occurred_at: dt.datetime | None = None
@@ -88,6 +90,10 @@ class TransactionImportPreview(ImportPreview):
     @property
     def new_count(self) -> int:
         return sum(1 for row in self.rows if row.ok and not row.skip)
+
+    @property
+    def held_count(self) -> int:
+        return sum(1 for row in self.rows if row.ok and not row.skip and row.held)
 
 
 # --- parsing ----------------------------------------------------------------------------------
@@ -114,9 +120,11 @@ def parse_occurred_at(value: str) -> dt.datetime | None:
 
 
 def rows_validate(*, records: list[dict], actor: User) -> TransactionImportPreview:
-    """Check every row as ``transaction_record`` would.  Reads only."""
+    """Check every row as ``transaction_record`` would (the rule itself is
+    ``transaction_policy``: who, which stores, ceilings, holds).  Reads only."""
     stores = {s.code.upper(): s for s in Store.objects.filter(is_active=True)}
     allowed = store_ids_for(actor)
+    policy = txn_services.transaction_policy_context(actor=actor)
     default_store = actor.store if actor.store_id and not actor.is_group_wide else None
     rows: list[TransactionImportRow] = []
     first: dict[str, TransactionImportRow] = {}
@@ -134,16 +142,24 @@ def rows_validate(*, records: list[dict], actor: User) -> TransactionImportPrevi
         store = stores.get(code) if code else default_store
         if not code and store is None:
             row.errors.append(str(STORE_REQUIRED))
-        elif store is None or (allowed is not None and store.pk not in allowed):
+        elif store is None:
             row.errors.append(str(txn_services.STORE_NOT_ALLOWED))
-        else:
-            row.store = store
         kind = KIND_ALIASES.get(values["kind"], values["kind"].lower())
         for check, raw, attr in ((txn_services.clean_kind, kind, "kind"), (txn_services.clean_amount, values["amount"], "amount")):
             try:
                 setattr(row, attr, check(raw))
             except MembershipError as exc:
                 row.errors.append(str(exc.message))
+        if store is not None and row.kind and row.amount is not None:
+            try:
+                row.held = txn_services.transaction_policy(actor=actor, store=store, kind=row.kind, amount=row.amount,
+                                                           context=policy)
+            except MembershipError as exc:
+                row.errors.append(str(exc.message))
+            else:
+                row.store = store
+                if row.held:
+                    row.notices.append(str(HELD))
         occurred_at = parse_occurred_at(values["occurred_at"])
         if occurred_at is None:
             row.errors.append(str(txn_services.OCCURRED_AT_INVALID))

@@ -180,7 +180,24 @@ class MembershipSettings(SingletonMixin, models.Model):
 
     points_expiry_months = models.PositiveSmallIntegerField(_("积分有效期（月）"), default=24)
     expiry_reminder_days = models.PositiveSmallIntegerField(_("过期提醒提前天数"), default=30)
-    large_adjustment = models.PositiveIntegerField(_("大额调整需店总审批（积分）"), default=1000)
+    # The approval rule (membership.services.approval_rule): a store employee
+    # from the first threshold on, a store manager from the second, needs a
+    # manager's / HQ's approval; HQ and admins have no limit.
+    large_adjustment = models.PositiveIntegerField(
+        _("门店员工积分调整审批线（积分）"), default=1000,
+        help_text=_("销售顾问等门店员工单次调整达到此数需店总或集团审批"),
+    )
+    manager_adjustment_limit = models.PositiveIntegerField(
+        _("店总积分调整审批线（积分）"), default=20000, help_text=_("店总单次调整达到此数需集团审批"),
+    )
+    staff_coupon_limit = models.DecimalField(
+        _("门店员工发券审批线（元）"), max_digits=12, decimal_places=2, default=500,
+        help_text=_("门店员工一次发券的面值合计达到此数需店总或集团审批"),
+    )
+    manager_coupon_limit = models.DecimalField(
+        _("店总发券审批线（元）"), max_digits=12, decimal_places=2, default=20000,
+        help_text=_("店总一次发券（含活动发券）的面值合计达到此数需集团审批"),
+    )
     growth_window_days = models.PositiveSmallIntegerField(_("成长值统计窗口（天）"), default=365)
     rfm_window_days = models.PositiveSmallIntegerField(_("RFM 窗口（天）"), default=365)
     rfm_statistic = models.CharField(_("RFM 比较基准"), max_length=8, default="mean", choices=[("mean", _("均值")), ("median", _("中位数"))])
@@ -360,8 +377,49 @@ class TransactionKind(models.TextChoices):
 VISIT_KINDS = frozenset(TransactionKind.values)  # every transaction is a store visit
 
 
+class TransactionStatus(models.TextChoices):
+    COUNTED = "counted", _("已入账")
+    HELD = "held", _("待审核")
+    REJECTED = "rejected", _("已驳回")
+
+
+DEFAULT_TRANSACTION_CEILING = 500_000
+DEFAULT_REVIEW_THRESHOLD = 50_000
+
+
+class TransactionLimit(models.Model):
+    """HQ's amount limits for one kind of transaction (kinds without a row use
+    the defaults): a document above ``ceiling`` is refused; one above
+    ``review_threshold`` is recorded but held until a store manager or HQ
+    approves it, and earns nothing (points, growth, tier, RFM) before."""
+
+    kind = models.CharField(_("类型"), max_length=16, choices=TransactionKind.choices, unique=True)
+    ceiling = models.DecimalField(_("单笔上限（元）"), max_digits=12, decimal_places=2,
+                                  default=DEFAULT_TRANSACTION_CEILING)
+    review_threshold = models.DecimalField(
+        _("审核线（元）"), max_digits=12, decimal_places=2, null=True, blank=True, default=DEFAULT_REVIEW_THRESHOLD,
+        help_text=_("超过此金额的记录需店总或集团审核后才累积积分和成长值；空 = 不审核"),
+    )
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("到店与消费金额限额")
+        verbose_name_plural = _("到店与消费金额限额")
+        constraints = [
+            models.CheckConstraint(name="txn_limit_ceiling_not_negative", condition=Q(ceiling__gte=0)),
+            models.CheckConstraint(name="txn_limit_review_not_negative",
+                                   condition=Q(review_threshold__gte=0) | Q(review_threshold__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
 class Transaction(models.Model):
-    """A member's visit or spend at a store (DMS import, integrations, our own events)."""
+    """A member's visit or spend at a store (DMS import, integrations, our own
+    events).  Only ``counted`` rows count anywhere (points, growth, tiers,
+    lifecycle, RFM, tags, card-plan conditions); a ``held`` spend waits for
+    approval (``transaction_review``), a ``rejected`` one never counts."""
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transactions", verbose_name=_("会员"))
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("门店"))
@@ -371,6 +429,14 @@ class Transaction(models.Model):
     reference = models.CharField(_("单据号"), max_length=64, unique=True)
     source = models.CharField(_("来源"), max_length=16, default="api")
     created_at = models.DateTimeField(_("录入时间"), default=timezone.now)
+    # db_default too: rows written in bulk by raw SQL (bench, bulk imports) are counted unless they say otherwise.
+    status = models.CharField(_("审核状态"), max_length=10, choices=TransactionStatus.choices,
+                              default=TransactionStatus.COUNTED, db_default=TransactionStatus.COUNTED)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("录入人"))
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("审核人"))
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -379,11 +445,73 @@ class Transaction(models.Model):
         indexes = [
             models.Index(fields=["member", "occurred_at"], name="txn_member_time"),
             models.Index(fields=["store", "occurred_at"], name="txn_store_time"),
+            models.Index(fields=["store", "created_at"], name="txn_held", condition=Q(status="held")),
         ]
         constraints = [models.CheckConstraint(name="txn_amount_not_negative", condition=Q(amount__gte=0))]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} {self.reference}"
+
+
+# --- Approvals (审批) -------------------------------------------------------------------------
+
+
+class ApprovalKind(models.TextChoices):
+    POINTS_ADJUST = "points_adjust", _("积分调整")
+    COUPON_ISSUE = "coupon_issue", _("发券")
+    COUPON_CAMPAIGN = "coupon_campaign", _("活动发券")
+
+
+class ApprovalLevel(models.TextChoices):
+    MANAGER = "manager", _("店总审批")
+    HQ = "hq", _("集团审批")
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")
+
+
+class ApprovalRequest(models.Model):
+    """An action above its requester's threshold (``approval_rule``), waiting
+    for a store manager of ``store`` (``level`` manager) or HQ: who asked,
+    what (``kind``, ``payload``, ``summary``, ``value`` in points or yuan),
+    why (``reason``).  Approval performs it once, as the approver, through
+    the action's own service (``membership.services.approvals``)."""
+
+    kind = models.CharField(_("类型"), max_length=16, choices=ApprovalKind.choices)
+    level = models.CharField(_("审批级别"), max_length=8, choices=ApprovalLevel.choices)
+    status = models.CharField(_("状态"), max_length=8, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("门店"))
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                               verbose_name=_("会员"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                     related_name="+", verbose_name=_("申请人"))
+    reason = models.CharField(_("申请原因"), max_length=200)
+    summary = models.CharField(_("内容"), max_length=200)
+    value = models.DecimalField(_("数额"), max_digits=14, decimal_places=2)
+    payload = models.JSONField(_("参数"), default=dict, blank=True)
+    dedup_key = models.CharField(max_length=128, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("审批人"))
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
+    result = models.JSONField(_("执行结果"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("审批申请")
+        verbose_name_plural = _("审批申请")
+        indexes = [
+            models.Index(fields=["store", "created_at"], name="approval_pending",
+                         condition=Q(status="pending")),
+            models.Index(fields=["requested_by", "created_at"], name="approval_requester"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.summary}"
 
 
 class CheckIn(models.Model):

@@ -12,6 +12,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from accounts.auth.clients import api_client_create
 from accounts.demo import mobile_for, plate_for, vin_for
 from accounts.models import Brand, Channel, Member, Role, Store, User, Vehicle
 from accounts.outbox.backends import local_deliveries
@@ -83,6 +84,22 @@ def hq(make_staff):
 @pytest.fixture
 def admin_user(make_staff):
     return make_staff(Role.ADMIN, None, username="admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def integration_a(store_a):
+    """Store A's integration credential (a DMS); ``.token`` is its bearer token."""
+    client, token = api_client_create(name="S01 DMS", store=store_a, actor=None)
+    client.token = token
+    return client
+
+
+@pytest.fixture
+def integration_group(db):
+    """A group-wide integration credential; ``.token`` is its bearer token."""
+    client, token = api_client_create(name="集团 DMS", store=None, actor=None)
+    client.token = token
+    return client
 
 
 @pytest.fixture

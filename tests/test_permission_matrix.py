@@ -13,7 +13,8 @@ PERMISSION MATRIX — a new view joins it with ONE line in ``MATRIX``::
     ``"GET"``, ``"POST"``, ``"PATCH"``, ``"DELETE"`` ...
 ``expected``
     ``{role: status}`` for every role in ``ROLES``: anonymous, owner,
-    consultant_a, consultant_b, manager_a, hq, admin.  The presets below cover
+    consultant_a, consultant_b, manager_a, hq, admin, integration (store A's
+    integration credential, sending its bearer token).  The presets below cover
     the usual cases; spread one to adjust it:
     ``{**PORTAL_STORE_OBJECT, "consultant_a": 403}``.
 ``data``
@@ -37,7 +38,7 @@ from accounts.scoping import scope, scoped_get, store_ids_for, stores_for
 
 from tests.matrix import (  # noqa: F401  (presets re-exported for readers of this file)
     API_OWNER, API_PUBLIC, API_STAFF, API_STAFF_STORE_OBJECT, OBJECTS, PORTAL_GROUP_PAGE, PORTAL_PAGE,
-    PORTAL_STORE_OBJECT, ROLE_FIXTURES, ROLES, app_rows,
+    PORTAL_STORE_OBJECT, ROLE_FIXTURES, ROLES, app_rows, sign_in,
 )
 
 NEW_VEHICLE = {"plate": "京A88888", "series": "朗逸"}
@@ -113,7 +114,7 @@ def test_permission_matrix(row, role, request, api, member_a, member_b):
     data = row[3] if len(row) > 3 else None
     fixture = ROLE_FIXTURES[role]
     if fixture is not None:
-        api.force_login(request.getfixturevalue(fixture))
+        sign_in(api, request.getfixturevalue(fixture))
     path = _build_url(url, request.getfixturevalue)
     is_api = path.startswith("/api/")
     kwargs = {"format": "json"} if is_api and data is not None else {}

@@ -1,4 +1,5 @@
-"""DRF authentication by the headless "app" session token (``X-Session-Token``).
+"""DRF authentication by the headless "app" session token (``X-Session-Token``)
+and by an integration credential's bearer token (``ApiClientAuthentication``).
 
 allauth's ``XSessionTokenAuthentication`` has no ``authenticate_header``, so
 DRF answers an anonymous request with 403 instead of 401, and it silently
@@ -11,7 +12,10 @@ from __future__ import annotations
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+
+from accounts.auth.clients import api_client_authenticate
 
 SESSION_TOKEN_INVALID = _("登录已失效，请重新登录。")
 
@@ -40,3 +44,34 @@ class SessionTokenAuthenticationScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "header", "name": "X-Session-Token", "description": "X-Session-Token authentication"}
+
+
+API_TOKEN_INVALID = _("接口令牌无效或已吊销。")
+
+
+class ApiClientAuthentication(BaseAuthentication):
+    """``Authorization: Bearer <token>`` of an integration credential
+    (``accounts.auth.clients``).  No such header: the next class decides;
+    a wrong, unknown or revoked token: 401."""
+
+    def authenticate(self, request):
+        scheme, _space, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        client = api_client_authenticate(token=token.strip())
+        if client is None:
+            raise AuthenticationFailed(API_TOKEN_INVALID)
+        return client.user, client
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'
+
+
+class ApiClientAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = ApiClientAuthentication
+    name = "IntegrationToken"
+    optional = True
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer",
+                "description": "integration credential (系统接口) token, created by an admin; POST /api/v1/transactions/"}

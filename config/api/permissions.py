@@ -1,12 +1,16 @@
 """The one DRF permission class: a view declares ``required_roles`` (staff
 roles) or ``owner_only = True``; objects are still fetched through scoped
-selectors, so another store's object is a 404."""
+selectors, so another store's object is a 404.
+
+An integration credential's user (role ``integration``) is let in only by
+views whose ``required_roles`` list that role, and only when it came with
+its bearer token (never through a session)."""
 
 from __future__ import annotations
 
 from rest_framework.permissions import BasePermission
 
-from accounts.models import STAFF_ROLES, Role
+from accounts.models import STAFF_ROLES, ApiClient, Role
 
 
 class RolePermission(BasePermission):
@@ -16,6 +20,8 @@ class RolePermission(BasePermission):
             return False
         if getattr(view, "owner_only", False):
             return _member_of(request) is not None
+        if user.role == Role.INTEGRATION and not isinstance(request.auth, ApiClient):
+            return False
         roles = getattr(view, "required_roles", STAFF_ROLES)
         return user.is_superuser or user.role in roles
 

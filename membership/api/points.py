@@ -72,13 +72,26 @@ class MyCheckinApi(APIView):
         return Response(s.CheckinResultSerializer(body).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
+NEEDS_APPROVAL = OpenApiResponse(
+    ErrorSerializer,
+    description="not staff; or above the caller's approval threshold: `needs_manager` (a store employee at or "
+                "above `large_adjustment` points: a store manager or HQ must do it) or `needs_hq` (at or above "
+                "`manager_adjustment_limit`: HQ must do it).  Nothing is adjusted; the API does not queue "
+                "requests — the portal's points page files an approval request instead.",
+)
+
+
 class MemberPointsAdjustApi(APIView):
+    """Adjust a member's points (staff of the member's store, HQ).  Above the
+    caller's threshold: 403 ``needs_manager`` / ``needs_hq`` (nothing done)."""
+
     permission_classes = [RolePermission]
 
     @extend_schema(
         tags=["staff"], operation_id="member_points_adjust", request=s.PointsAdjustSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: s.PointsEntrySerializer, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR, 422: ERROR},
+        responses={201: s.PointsEntrySerializer, 400: ERROR, 401: ERROR, 403: NEEDS_APPROVAL, 404: ERROR, 409: ERROR,
+                   422: ERROR},
     )
     @idempotent
     def post(self, request, pk: int):

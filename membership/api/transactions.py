@@ -2,7 +2,11 @@
 
 ``POST /api/v1/transactions/`` records one document (201 new, 200 when the
 ``reference`` is already known: nothing is added); ``Idempotency-Key`` is
-honoured.  ``GET`` lists the transactions of the stores the caller may see."""
+honoured.  Only store managers, HQ/admin and integration credentials
+(``Authorization: Bearer <token>``) may post, each for its own stores;
+``membership.services.transactions.transaction_policy`` is the rule.
+``GET`` lists the transactions of the stores the caller may see (staff).
+Answers name the member only where the caller may see that member."""
 
 from __future__ import annotations
 
@@ -13,17 +17,41 @@ from rest_framework.response import Response
 from accounts import selectors as account_selectors
 from accounts.api.views import ERRORS, IDEMPOTENCY_HEADER, StaffApiMixin
 from accounts.idempotency import idempotent
-from accounts.models import Store
-from membership.api.serializers_transactions import TransactionCreateSerializer, TransactionSerializer
+from accounts.models import STAFF_ROLES, Store
+from accounts.scoping import store_ids_for
+from membership.api.serializers_transactions import (
+    VISIBLE_STORES,
+    TransactionCreateSerializer,
+    TransactionSerializer,
+)
 from membership.exceptions import MembershipError
 from membership.selectors.transactions import transaction_list
-from membership.services.transactions import STORE_NOT_ALLOWED, transaction_record
+from membership.services.transactions import RECORDER_ROLES, STORE_NOT_ALLOWED, transaction_record
+
+
+class MemberVisibilityMixin:
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context[VISIBLE_STORES] = store_ids_for(self.request.user)
+        return context
 
 
 @extend_schema(tags=["staff"])
-class TransactionListApi(StaffApiMixin, generics.ListCreateAPIView):
+class TransactionListApi(MemberVisibilityMixin, StaffApiMixin, generics.ListCreateAPIView):
+    """``GET``: staff.  ``POST``: store managers, HQ/admin and integration
+    credentials (403 for anyone else); another store's ``store_code`` is 400
+    on ``store_code``; an amount above the kind's ceiling is 400 on
+    ``amount``; above the review threshold the answer's ``status`` is
+    ``held`` (no points, growth or tier until approved in the portal)."""
+
     serializer_class = TransactionSerializer
-    filterset_fields = ["kind"]
+    filterset_fields = ["kind", "status"]
+
+    @property
+    def required_roles(self):
+        request = getattr(self, "request", None)
+        return RECORDER_ROLES if request is not None and request.method == "POST" else STAFF_ROLES
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -37,6 +65,12 @@ class TransactionListApi(StaffApiMixin, generics.ListCreateAPIView):
     @extend_schema(
         parameters=[IDEMPOTENCY_HEADER], request=TransactionCreateSerializer,
         responses={201: TransactionSerializer, 200: TransactionSerializer, **ERRORS, 409: ERRORS[400], 422: ERRORS[400]},
+        description="Record one visit or spend.  Callers: store managers, HQ/admin, and integration credentials "
+                    "(`Authorization: Bearer <token>`, created by an admin; a store's credential posts for its "
+                    "store only, a group credential for any).  201 new, 200 known reference (nothing added).  "
+                    "`amount` above the kind's ceiling: 400 `amount_over_ceiling` on `amount`; above the review "
+                    "threshold: recorded with `status` `held`, earning nothing until approved.  `member_id` and "
+                    "`member_mobile` are null where the caller may not see the member.",
     )
     @idempotent
     def post(self, request, *args, **kwargs):
@@ -50,11 +84,12 @@ class TransactionListApi(StaffApiMixin, generics.ListCreateAPIView):
             mobile=data["mobile"], store=store, occurred_at=data["occurred_at"], kind=data["kind"],
             amount=data["amount"], reference=data["reference"], source="api", actor=request.user,
         )
-        return Response(TransactionSerializer(txn).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        body = TransactionSerializer(txn, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 @extend_schema(tags=["staff"])
-class MemberTransactionListApi(StaffApiMixin, generics.ListAPIView):
+class MemberTransactionListApi(MemberVisibilityMixin, StaffApiMixin, generics.ListAPIView):
     serializer_class = TransactionSerializer
 
     def get_queryset(self):

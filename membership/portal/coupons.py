@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
@@ -12,10 +14,10 @@ from django.views.generic import View
 from accounts.exceptions import ApplicationError
 from accounts.models import GROUP_ROLES, Role
 from accounts.portal.mixins import PortalMixin, SeeOther
-from membership.models import CouponSource
 from membership.portal.forms_coupons import CouponIssueForm, CouponRedeemForm, CouponTemplateForm
 from membership.selectors.coupons import coupon_template_list, member_find_for_staff
-from membership.services.coupons import coupon_issue, coupon_redeem, coupon_template_create
+from membership.services.approvals import coupon_issue_or_submit
+from membership.services.coupons import coupon_redeem, coupon_template_create
 
 TEMPLATE_CREATORS = GROUP_ROLES | {Role.MANAGER}
 
@@ -93,28 +95,39 @@ class CouponTemplateListView(PortalMixin, View):
 
 
 class CouponIssueView(PortalMixin, View):
-    """Give a member of the staff's stores one coupon (by member id or mobile)."""
+    """Give a member of the staff's stores one coupon (by member id or mobile).
+    Above the actor's threshold (``approval_rule``) it becomes an approval
+    request, which needs a reason."""
 
     template_name = "portal/membership/coupon_issue.html"
 
     def get(self, request):
-        initial = {"member": request.GET.get("member", "")[:20], "template": request.GET.get("template") or None}
+        initial = {"member": request.GET.get("member", "")[:20], "template": request.GET.get("template") or None,
+                   "token": uuid.uuid4().hex}
         return render(request, self.template_name, {"form": CouponIssueForm(actor=request.user, initial=initial)})
 
     def post(self, request):
         form = CouponIssueForm(request.POST, actor=request.user)
         if form.is_valid():
-            member = member_find_for_staff(actor=request.user, value=form.cleaned_data["member"])
+            data = form.cleaned_data
+            member = member_find_for_staff(actor=request.user, value=data["member"])
             if member is None:
                 form.add_error("member", _("找不到该会员（请确认会员 ID 或手机号属于您的门店）。"))
             else:
+                token = data.get("token")
                 try:
-                    coupon = coupon_issue(template=form.cleaned_data["template"], member=member,
-                                          source=CouponSource.STAFF, actor=request.user)
+                    done = coupon_issue_or_submit(
+                        template=data["template"], member=member, actor=request.user, reason=data.get("reason", ""),
+                        dedup_key=f"coupon-issue:{request.user.pk}:{token}" if token else None,
+                    )
                 except ApplicationError as exc:
                     _apply_error(form, exc)
                 else:
-                    messages.success(request, _("已发放：%(name)s，券码 %(code)s。") % {
-                        "name": coupon.template.name, "code": coupon.code})
+                    if done.approval is not None:
+                        messages.info(request, _("超出您的发券额度，已提交%(level)s：%(summary)s。审批结果会通知您。") % {
+                            "level": done.approval.get_level_display(), "summary": done.approval.summary})
+                    else:
+                        messages.success(request, _("已发放：%(name)s，券码 %(code)s。") % {
+                            "name": done.result.template.name, "code": done.result.code})
                     return SeeOther(reverse("portal:membership:coupon-issue"))
         return render(request, self.template_name, {"form": form})

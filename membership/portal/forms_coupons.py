@@ -41,6 +41,9 @@ class CouponTemplateForm(forms.ModelForm):
 class CouponIssueForm(forms.Form):
     template = forms.ModelChoiceField(label=_("券"), queryset=CouponTemplate.objects.none())
     member = forms.CharField(label=_("会员 ID 或手机号"), max_length=20)
+    reason = forms.CharField(label=_("申请原因"), max_length=200, required=False,
+                             help_text=_("面值超出您的发券额度时必填，提交店总或集团审批。"))
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,4 +1,5 @@
-"""Portal: staff adjust a member's points (reason required; large ones need a manager)."""
+"""Portal: staff adjust a member's points (reason required).  Above the
+actor's threshold the adjustment becomes an approval request (approvals page)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,16 @@ import uuid
 
 from django import forms
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 
 from accounts.exceptions import ApplicationError
-from accounts.portal.mixins import PortalMixin
+from accounts.portal.mixins import PortalMixin, SeeOther
 from membership.selectors import points as selectors
 from membership.services import points as services
+from membership.services.approvals import points_adjust_or_submit
 
 
 class PointsAdjustForm(forms.Form):
@@ -53,13 +55,15 @@ class PointsAdjustView(PortalMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         member = self.get_member()
-        context.update(member=member, large_adjustment=services.MembershipSettings.current().large_adjustment)
+        settings = services.MembershipSettings.current()
+        context.update(member=member, large_adjustment=settings.large_adjustment,
+                       manager_adjustment_limit=settings.manager_adjustment_limit)
         return context
 
     def form_valid(self, form):
         member = self.get_member()
         try:
-            entry = services.points_adjust(
+            done = points_adjust_or_submit(
                 member=member, points=form.cleaned_data["points"], reason=form.cleaned_data["reason"],
                 actor=self.request.user, idempotency_key=f"adjust:{self.request.user.pk}:{form.cleaned_data['token']}",
             )
@@ -72,8 +76,11 @@ class PointsAdjustView(PortalMixin, FormView):
             else:
                 form.add_error(None, str(exc.message))
             return self.form_invalid(form)
-        messages.success(self.request, _("已调整 %(points)+d 积分，当前余额 %(balance)d。") % {
-            "points": entry.points, "balance": entry.balance_after})
-        response = redirect("portal:membership:points-adjust", pk=member.pk)
-        response.status_code = 303  # see other: the form was handled
-        return response
+        if done.approval is not None:
+            messages.info(self.request, _("超出您的调整额度，已提交%(level)s：%(summary)s。审批结果会通知您。") % {
+                "level": done.approval.get_level_display(), "summary": done.approval.summary})
+        else:
+            entry = done.result
+            messages.success(self.request, _("已调整 %(points)+d 积分，当前余额 %(balance)d。") % {
+                "points": entry.points, "balance": entry.balance_after})
+        return SeeOther(reverse("portal:membership:points-adjust", kwargs={"pk": member.pk}))

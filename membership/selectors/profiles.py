@@ -9,7 +9,9 @@ from django.db.models import Count, QuerySet
 from accounts.models import Member, User
 from accounts.scoping import scope
 from accounts.selectors import member_get
-from membership.models import Coupon, MembershipCard, MemberProfile, MemberTag, PointsEntry, Tag, Transaction
+from membership.models import (
+    Coupon, MembershipCard, MemberProfile, MemberTag, PointsEntry, Tag, Transaction, TransactionStatus,
+)
 
 RECENT = 20
 
@@ -72,7 +74,9 @@ def member_360(*, actor: User, pk) -> Member360:
         points_entries=points_entries, coupons=coupons, transactions=transactions, leads=leads, calls=calls, tags=tags,
         manual_tags=[t for t in Tag.objects.filter(is_rule=False) if t.pk not in tagged],
     )
-    events = [TimelineEvent(t.occurred_at, "transaction", t.get_kind_display(), f"{t.store.code} ¥{t.amount} {t.reference}")
+    events = [TimelineEvent(t.occurred_at, "transaction", t.get_kind_display(),
+                            f"{t.store.code} ¥{t.amount} {t.reference}"
+                            + ("" if t.status == TransactionStatus.COUNTED else f" {t.get_status_display()}"))
               for t in transactions]
     events += [TimelineEvent(e.created_at, "points", e.get_kind_display(), f"{e.points:+d} {e.reason}") for e in points_entries]
     events += [TimelineEvent(c.issued_at, "coupon", str(c.template), c.get_status_display()) for c in coupons]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from accounts.models import Member, User
-from accounts.scoping import scope
+from accounts.scoping import scope, scoped_get
 from membership.models import Transaction
 
 
@@ -21,3 +21,8 @@ def transaction_list(*, actor: User | None, member: Member | None = None, kind: 
     if kind:
         transactions = transactions.filter(kind=kind)
     return transactions
+
+
+def transaction_get(*, actor: User, pk) -> Transaction:
+    """One transaction of the actor's stores (another store's: 404)."""
+    return scoped_get(Transaction.objects.select_related("store", "member", "recorded_by"), actor, pk=pk)

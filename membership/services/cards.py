@@ -1,7 +1,8 @@
 """membership services: cards (开卡) and tiers (upgrade now, downgrade with notice).
 
-Growth value (成长值) rule: 1 point per whole yuan of the member's transactions
-(every kind, at every store) that occurred in the last
+Growth value (成长值) rule: 1 point per whole yuan of the member's counted
+transactions (every kind, at every store; a spend held for review counts
+only once approved) that occurred in the last
 ``MembershipSettings.growth_window_days`` days.  A member's tier is the
 highest tier whose ``threshold`` the growth value reaches; upgrades apply at
 once (``tier_upgrade_check``), downgrades only in the periodic
@@ -33,6 +34,7 @@ from membership.models import (
     Tier,
     Transaction,
     TransactionKind,
+    TransactionStatus,
     new_card_no,
 )
 from membership.services import coupons as coupon_services
@@ -50,7 +52,7 @@ def _window_start(now: dt.datetime) -> dt.datetime:
 def growth_value_for(*, member: Member, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     total = Transaction.objects.filter(
-        member=member, occurred_at__gt=_window_start(now), occurred_at__lte=now
+        member=member, status=TransactionStatus.COUNTED, occurred_at__gt=_window_start(now), occurred_at__lte=now
     ).aggregate(total=Sum("amount"))["total"]
     return int(total or 0)
 
@@ -86,11 +88,13 @@ def card_plans_for(*, member: Member):
 
 def card_plan_eligibility_error(*, plan: CardPlan, member: Member) -> MembershipError | None:
     if plan.condition == PlanCondition.PURCHASE:
-        bought = Transaction.objects.filter(member=member, kind=TransactionKind.CAR_PURCHASE).exists()
+        bought = Transaction.objects.filter(member=member, kind=TransactionKind.CAR_PURCHASE,
+                                            status=TransactionStatus.COUNTED).exists()
         if not (bought or member.vehicles.exists()):
             return MembershipError(errors.CARD_NEEDS_PURCHASE, code="card_needs_purchase", status_code=403)
     elif plan.condition == PlanCondition.SERVICE:
-        if not Transaction.objects.filter(member=member, kind=TransactionKind.SERVICE).exists():
+        if not Transaction.objects.filter(member=member, kind=TransactionKind.SERVICE,
+                                          status=TransactionStatus.COUNTED).exists():
             return MembershipError(errors.CARD_NEEDS_SERVICE, code="card_needs_service", status_code=403)
     return None
 
@@ -244,7 +248,8 @@ def tiers_reevaluate(*, today: dt.date) -> dict:
     as_of = day_start + dt.timedelta(days=1)
     window_start = as_of - dt.timedelta(days=MembershipSettings.current().growth_window_days)
     spent = (
-        Transaction.objects.filter(member=OuterRef("member_id"), occurred_at__gte=window_start, occurred_at__lt=as_of)
+        Transaction.objects.filter(member=OuterRef("member_id"), status=TransactionStatus.COUNTED,
+                                   occurred_at__gte=window_start, occurred_at__lt=as_of)
         .order_by().values("member").annotate(total=Sum("amount")).values("total")
     )
     MembershipCard.objects.update(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
@@ -18,8 +19,9 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.models import GROUP_ROLES, STORE_ROLES, Member, Store
 from membership import exceptions as errors
-from membership.exceptions import MembershipError
+from membership.exceptions import ApprovalRequired, MembershipError
 from membership.models import (
+    ApprovalLevel,
     Coupon,
     CouponKind,
     CouponScope,
@@ -29,6 +31,8 @@ from membership.models import (
     Transaction,
     TransactionKind,
 )
+from membership.services import approval_rule
+from membership.services.approval_rule import approval_level_needed, has_no_limit
 
 # --- helpers -----------------------------------------------------------------------------------
 
@@ -128,6 +132,19 @@ def _refuse_template(*, template: CouponTemplate, actor, now: dt.datetime) -> No
                                   status_code=403)
 
 
+def coupon_issue_check(*, template: CouponTemplate, actor, count: int = 1) -> None:
+    """Staff issuing ``count`` coupons of ``template`` follow the approval
+    rule (``approval_rule``, measure ``coupon_value`` = face value × count):
+    at or above the actor's threshold ``ApprovalRequired`` (403
+    ``needs_manager`` / ``needs_hq``).  Group-wide (platform) coupons count
+    like any other.  The system (``actor=None``) has no limit."""
+    value = Decimal(template.value) * count
+    level = approval_level_needed(actor=actor, measure=approval_rule.COUPON_VALUE, value=value)
+    if level is not None:
+        message = errors.APPROVAL_NEEDS_MANAGER if level == ApprovalLevel.MANAGER else errors.APPROVAL_NEEDS_HQ
+        raise ApprovalRequired(message, level=level, measure=approval_rule.COUPON_VALUE, value=value)
+
+
 def coupon_issue(
     *,
     template: CouponTemplate,
@@ -141,14 +158,17 @@ def coupon_issue(
 
     Idempotent on ``dedup_key`` (a repeat returns the first coupon).  Refused:
     inactive template, past its ``valid_to``, merchant coupon issued by staff of
-    another store, per-member limit reached, out of stock.  ``actor=None`` is
-    the system (card packs, tier rights, birthday care, win-back)."""
+    another store, above the staff actor's approval threshold
+    (``coupon_issue_check``), per-member limit reached, out of stock.
+    ``actor=None`` is the system (card packs, tier rights, birthday care,
+    win-back)."""
     if dedup_key:
         existing = Coupon.objects.filter(dedup_key=dedup_key).first()
         if existing is not None:
             return existing
     now = now or timezone.now()
     _refuse_template(template=template, actor=actor, now=now)
+    coupon_issue_check(template=template, actor=actor)
     try:
         with transaction.atomic():
             # Serialise issues to one member (PostgreSQL row lock; SQLite's
@@ -305,10 +325,14 @@ def coupon_campaign_issue(*, template: CouponTemplate, members_queryset, name: s
     issues nothing twice (``skipped``); stock and per-member-limit refusals
     are counted (``refused``), not fatal.  Template-level refusals (inactive,
     ended, another store's merchant coupon) stop the campaign before anything
-    is issued.  One audit row per run."""
+    is issued, and so does a total face value (template value × audience)
+    at or above the actor's approval threshold (``coupon_issue_check``).
+    One audit row per run."""
     name = (name or "").strip()
     counts = {"issued": 0, "skipped": 0, "refused": 0}
     _refuse_template(template=template, actor=actor, now=timezone.now())
+    if not has_no_limit(actor):
+        coupon_issue_check(template=template, actor=actor, count=members_queryset.count())
     last = 0
     while True:
         chunk = list(members_queryset.filter(pk__gt=last).order_by("pk")[:CAMPAIGN_BATCH])

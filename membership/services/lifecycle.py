@@ -47,7 +47,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Member
-from membership.models import Lifecycle, MemberProfile, MembershipSettings, RFMSegment
+from membership.models import Lifecycle, MemberProfile, MembershipSettings, RFMSegment, TransactionStatus
 
 logger = logging.getLogger("dealerops.membership")
 
@@ -95,7 +95,7 @@ def _profiles_write(*, day: dt.date, settings: MembershipSettings) -> int:
     bounds = Member.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
     if bounds["lo"] is None:
         return 0
-    upto = Q(transactions__occurred_at__lt=end)
+    upto = Q(transactions__occurred_at__lt=end, transactions__status=TransactionStatus.COUNTED)  # held: not yet
     in_year = upto & Q(transactions__occurred_at__gte=year_from)
     in_window = upto & Q(transactions__occurred_at__gte=window_from)
     fields = ["lifecycle", "rfm_segment", "recency_days", "frequency", "monetary", "last_visit_at", "visits_12m",

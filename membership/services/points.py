@@ -33,11 +33,12 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.exceptions import NotFoundError
-from accounts.models import GROUP_ROLES, STAFF_ROLES, Channel, Member, NotificationTopic, Role
+from accounts.models import STAFF_ROLES, Channel, Member, NotificationTopic
 from accounts.outbox.services import message_enqueue
 from accounts.scoping import stores_for
 from membership import exceptions as errors
 from membership.models import (
+    ApprovalLevel,
     CheckIn,
     EarningRule,
     EarningRuleKind,
@@ -47,6 +48,8 @@ from membership.models import (
     PointsAllocation,
     PointsEntry,
 )
+from membership.services import approval_rule
+from membership.services.approval_rule import approval_level_needed
 
 EARN_KINDS = {
     "service": EarningRuleKind.PER_YUAN_SERVICE,
@@ -57,7 +60,6 @@ EARN_KINDS = {
     EarningRuleKind.PER_YUAN_INSURANCE.value: EarningRuleKind.PER_YUAN_INSURANCE,
     EarningRuleKind.PER_YUAN_MALL.value: EarningRuleKind.PER_YUAN_MALL,
 }
-APPROVER_ROLES = frozenset({Role.MANAGER}) | GROUP_ROLES
 EXPIRE_BATCH = 500
 FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.UTC)
 
@@ -454,17 +456,20 @@ def points_adjust_check(*, actor, member: Member, points: int, reason: str) -> s
     reason = (reason or "").strip()
     if not reason:
         raise errors.PointsError(errors.POINTS_REASON_REQUIRED, code="invalid", fields={"reason": [errors.POINTS_REASON_REQUIRED]})
-    if abs(points) >= MembershipSettings.current().large_adjustment and not (
-        actor.is_superuser or actor.role in APPROVER_ROLES
-    ):
-        raise errors.PointsError(errors.POINTS_LARGE_NEEDS_MANAGER, code="needs_manager", status_code=403,
-                                 fields={"points": [errors.POINTS_LARGE_NEEDS_MANAGER]})
+    level = approval_level_needed(actor=actor, measure=approval_rule.POINTS, value=points)
+    if level is not None:
+        message = errors.POINTS_LARGE_NEEDS_MANAGER if level == ApprovalLevel.MANAGER else errors.POINTS_LARGE_NEEDS_HQ
+        raise errors.PointsApprovalRequired(message, level=level, measure=approval_rule.POINTS, value=points,
+                                            fields={"points": [message]})
     return reason
 
 
 def points_adjust(*, member: Member, points: int, reason: str, actor, idempotency_key: str) -> PointsEntry:
     """Staff adjustment (±) with a required reason, scoped to the actor's
-    stores; ``|points| >= large_adjustment`` needs a manager (or HQ/admin)."""
+    stores; above the actor's threshold (``approval_rule``: ``large_adjustment``
+    for store employees, ``manager_adjustment_limit`` for managers) it raises
+    ``PointsApprovalRequired`` (403 ``needs_manager`` / ``needs_hq``) and
+    changes nothing (the portal files an approval request instead)."""
     key = _check_key(idempotency_key)
     before = _existing(member, key)
     if before is not None:

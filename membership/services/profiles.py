@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import audit_record
 from accounts.models import Member, User, Vehicle
 from membership.exceptions import MembershipError
-from membership.models import MemberTag, Tag, Transaction, TransactionKind
+from membership.models import MemberTag, Tag, Transaction, TransactionKind, TransactionStatus
 
 RULE_TAG_MANUAL = _("规则标签由系统每日计算，不能手动添加或移除。")
 
@@ -60,7 +60,8 @@ def _high_mall_spenders(today: dt.date) -> QuerySet:
     since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=365), dt.time.min))
     until = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min))
     spenders = (
-        Transaction.objects.filter(kind=TransactionKind.MALL, occurred_at__gte=since, occurred_at__lt=until)
+        Transaction.objects.filter(kind=TransactionKind.MALL, status=TransactionStatus.COUNTED,
+                                   occurred_at__gte=since, occurred_at__lt=until)
         .values("member_id")
         .annotate(total=Sum("amount"))
         .filter(total__gt=HIGH_MALL_SPEND)

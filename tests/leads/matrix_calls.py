@@ -31,7 +31,8 @@ def _call(fx):
 OBJECTS = {"call": _call}
 
 STAFF_303 = {**PORTAL_STORE_OBJECT, **{r: 303 for r in ("consultant_a", "manager_a", "hq", "admin")}}
-START_NO_TARGET = {"anonymous": 302, "owner": 403, "consultant_a": 400, "consultant_b": 400, "manager_a": 400, "hq": 400, "admin": 400}
+START_NO_TARGET = {"anonymous": 302, "owner": 403, "consultant_a": 400, "consultant_b": 400, "manager_a": 400, "hq": 400, "admin": 400,
+                   "integration": 302}
 WEBHOOK_UNSIGNED = dict.fromkeys(ROLES, 401)
 
 # fmt: off

@@ -17,7 +17,8 @@ OBJECTS = {
 # fmt: off
 MATRIX = [
     ("api:membership:transaction-list",                          "GET",  API_STAFF),
-    ("api:membership:transaction-list",                          "POST", {**API_STAFF, "consultant_a": 201, "consultant_b": 400, "manager_a": 201, "hq": 201, "admin": 201}, TXN),
+    # Store managers, HQ/admin and integration credentials post (store A's credential: for S01); other roles 403.
+    ("api:membership:transaction-list",                          "POST", {**API_STAFF, "consultant_a": 403, "consultant_b": 403, "manager_a": 201, "hq": 201, "admin": 201, "integration": 201}, TXN),
     (("api:membership:member-transactions", {"pk": "m360_member"}), "GET", API_STAFF_STORE_OBJECT),
     ("portal:membership:transaction-import",                     "GET",  MANAGERS_ONLY),
     (("portal:membership:member-360", {"pk": "m360_member"}),    "GET",  PORTAL_STORE_OBJECT),

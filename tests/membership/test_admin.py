@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db
 
 REGISTERED = [models.Tier, models.CardPlan, models.MembershipCard, models.PointsEntry, models.EarningRule,
               models.MembershipSettings, models.CouponTemplate, models.Coupon, models.Transaction,
-              models.MemberProfile, models.Tag, models.CareAction, models.DailyRun]
+              models.MemberProfile, models.Tag, models.CareAction, models.DailyRun, models.TransactionLimit,
+              models.ApprovalRequest]
 
 
 @pytest.mark.parametrize("model", REGISTERED)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import AuditLog
 from membership import exceptions as errors
-from membership.models import CheckIn, EarningRule, EarningRuleKind, MembershipCard, PointsEntry
+from membership.models import ApprovalRequest, CheckIn, EarningRule, EarningRuleKind, MembershipCard, PointsEntry
 from membership.services import points as svc
 
 pytestmark = pytest.mark.django_db
@@ -181,12 +181,22 @@ def test_portal_adjust_form(client, consultant_a, card_a, member_a):
     assert "活动补录" in followed.content.decode()
 
 
-def test_portal_adjust_shows_refusals_as_form_errors(client, consultant_a, card_a, member_a, membership_settings):
+def test_portal_large_adjust_becomes_an_approval_request(client, consultant_a, card_a, member_a, membership_settings):
+    # The API answers needs_manager (above); the portal files the request instead.
     client.force_login(consultant_a)
     url = reverse("portal:membership:points-adjust", kwargs={"pk": member_a.pk})
-    response = client.post(url, {"points": membership_settings.large_adjustment, "reason": "大额", "token": "t"})
-    assert response.status_code == 200
-    assert str(errors.POINTS_LARGE_NEEDS_MANAGER) in response.content.decode()
+    response = client.post(url, {"points": membership_settings.large_adjustment, "reason": "大额", "token": "t"},
+                           follow=True)
+    request = ApprovalRequest.objects.get()
+    assert (request.kind, request.level, request.requested_by, request.member, request.reason) == (
+        "points_adjust", "manager", consultant_a, member_a, "大额")
+    assert "已提交" in response.content.decode()
+    assert balance(member_a) == 0
+
+
+def test_portal_adjust_shows_refusals_as_form_errors(client, consultant_a, card_a, member_a):
+    client.force_login(consultant_a)
+    url = reverse("portal:membership:points-adjust", kwargs={"pk": member_a.pk})
     response = client.post(url, {"points": 5, "reason": "", "token": "t2"})
     assert response.status_code == 200 and response.context["form"].errors.get("reason")
     assert balance(member_a) == 0

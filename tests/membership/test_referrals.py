@@ -27,7 +27,7 @@ from membership.models import (
 from membership.services import referrals as svc
 from membership.services.cards import card_open
 from tests.concurrency import run_together
-from tests.matrix import ROLE_FIXTURES, ROLES
+from tests.matrix import ROLE_FIXTURES, ROLES, SESSIONLESS, sign_in
 from tests.membership.matrix_referrals import MOBILE_MATRIX, MOBILE_PUBLIC
 
 RULE_POINTS = 200
@@ -352,13 +352,13 @@ class TestMobile:
         name, method, expected = row[:3]
         fixture = ROLE_FIXTURES[role]
         if fixture is not None:
-            client.force_login(request.getfixturevalue(fixture))
+            sign_in(client, request.getfixturevalue(fixture))
         response = getattr(client, method.lower())(reverse(name))
         assert response.status_code == expected[role], f"{method} {name} as {role}: {response.status_code}"
         if response.status_code == 302:
             if name in MOBILE_PUBLIC:
                 assert response["Location"] == reverse("mobile:membership:card")
-            elif role == "anonymous":
+            elif role in SESSIONLESS:
                 assert response["Location"].startswith(reverse("mobile:login"))
             else:
                 assert response["Location"] == reverse("portal:dashboard")
