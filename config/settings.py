@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "accounts.middleware.RequestBodyLimitsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -217,8 +218,21 @@ CONTENT_SECURITY_POLICY = os.environ.get(
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
 )
 
+# --- Request bodies -----------------------------------------------------------
+# A body (JSON or form; uploaded files do not count) larger than this is refused
+# with 413, JSON nested deeper than JSON_MAX_DEPTH levels with 400, in the API's
+# error shape (allauth's under /_allauth/): config/api/parsers.py and
+# accounts.middleware.RequestBodyLimitsMiddleware.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2_621_440)))  # 2.5 MiB
+JSON_MAX_DEPTH = int(os.environ.get("JSON_MAX_DEPTH", "64"))
+
 # --- REST API --------------------------------------------------------------
 REST_FRAMEWORK = {
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.auth.authentication.SessionTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
