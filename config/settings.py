@@ -219,9 +219,10 @@ CONTENT_SECURITY_POLICY = os.environ.get(
 )
 
 # --- Request bodies -----------------------------------------------------------
-# A body (JSON or form; uploaded files do not count) larger than this is refused
-# with 413, JSON nested deeper than JSON_MAX_DEPTH levels with 400, in the API's
-# error shape (allauth's under /_allauth/): config/api/parsers.py and
+# A body larger than this many bytes (uploaded files do not count) is refused:
+# 413 from the API and the headless sign-in, 400 from a portal form.  JSON
+# nested deeper than JSON_MAX_DEPTH levels is a 400.  Both in the API's error
+# shape (allauth's under /_allauth/): config/api/parsers.py and
 # accounts.middleware.RequestBodyLimitsMiddleware.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2_621_440)))  # 2.5 MiB
 JSON_MAX_DEPTH = int(os.environ.get("JSON_MAX_DEPTH", "64"))
