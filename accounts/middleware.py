@@ -1,4 +1,16 @@
+import logging
+
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+
+from config.api.exceptions import DETAIL_TOO_LARGE, error_body
+from config.api.parsers import json_depth_exceeds, json_too_deep_message
+
+# allauth's headless API (config/urls.py): its views parse request.body as JSON
+# whatever the Content-Type says.
+HEADLESS_PREFIX = "/_allauth/"
 
 
 class ContentSecurityPolicyMiddleware:
@@ -14,3 +26,48 @@ class ContentSecurityPolicyMiddleware:
         if policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy
         return response
+
+
+class RequestBodyLimitsMiddleware:
+    """Every JSON body is measured before any view reads it: larger than
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes is a 413, nested deeper than
+    ``JSON_MAX_DEPTH`` levels a 400 (``config/api/parsers.py``), so no view
+    ever meets a body that makes ``json.loads`` recurse into a 500.
+
+    A JSON body is one sent with a JSON media type, and any body sent to
+    allauth's headless API, which parses what it gets as JSON.  The refusal
+    uses the caller's error shape: allauth headless's
+    ``{"status", "errors": [{"code", "message"}]}`` under ``/_allauth/``,
+    the API's ``{"code", "detail", "fields"}`` everywhere else."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _carries_json(request):
+            try:
+                too_deep = json_depth_exceeds(request.body, settings.JSON_MAX_DEPTH)
+            except RequestDataTooBig as exc:
+                logging.getLogger("django.security.RequestDataTooBig").error(str(exc))
+                return _refusal(request, 413, "request_too_large", _(DETAIL_TOO_LARGE))
+            if too_deep:
+                logging.getLogger("django.security.JSONTooDeep").error(
+                    "JSON body nested deeper than %s levels: %s", settings.JSON_MAX_DEPTH, request.path
+                )
+                return _refusal(request, 400, "json_too_deep", json_too_deep_message())
+        return self.get_response(request)
+
+
+def _carries_json(request) -> bool:
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    if request.path.startswith(HEADLESS_PREFIX):
+        return True
+    content_type = request.content_type or ""
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+def _refusal(request, status: int, code: str, message: str) -> JsonResponse:
+    if request.path.startswith(HEADLESS_PREFIX):
+        return JsonResponse({"status": status, "errors": [{"code": code, "message": message}]}, status=status)
+    return JsonResponse(error_body(code, message), status=status)

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "accounts.middleware.RequestBodyLimitsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -217,8 +218,22 @@ CONTENT_SECURITY_POLICY = os.environ.get(
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
 )
 
+# --- Request bodies -----------------------------------------------------------
+# A body larger than this many bytes (uploaded files do not count) is refused:
+# 413 from the API and the headless sign-in, 400 from a portal form.  JSON
+# nested deeper than JSON_MAX_DEPTH levels is a 400.  Both in the API's error
+# shape (allauth's under /_allauth/): config/api/parsers.py and
+# accounts.middleware.RequestBodyLimitsMiddleware.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2_621_440)))  # 2.5 MiB
+JSON_MAX_DEPTH = int(os.environ.get("JSON_MAX_DEPTH", "64"))
+
 # --- REST API --------------------------------------------------------------
 REST_FRAMEWORK = {
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.auth.authentication.SessionTokenAuthentication",
         "accounts.auth.authentication.ApiClientAuthentication",  # Authorization: Bearer <integration token>
@@ -244,6 +259,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No badge from swagger.io's online validator: our CSP would block the
+    # image, and it would send the schema's URL to a third party.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,

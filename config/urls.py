@@ -3,7 +3,8 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config.api.docs import ApiDocsView, ApiSchemaView
 
 # Each app's surfaces mount under one namespace per surface:
 # api:<app>:<name>, portal:<app>:<name>, mobile:<app>:<name> (accounts' own names sit at the top).
@@ -11,6 +12,12 @@ api_v1 = [
     path("", include(("accounts.api.urls", "accounts"))),
     path("", include(("leads.api.urls", "leads"))),
     path("", include(("membership.api.urls", "membership"))),
+]
+api = [
+    path("v1/", include(api_v1)),
+    # Staff only outside DEBUG (config/api/docs.py).
+    path("schema/", ApiSchemaView.as_view(), name="schema"),
+    path("docs/", ApiDocsView.as_view(), name="docs"),
 ]
 portal = [
     path("", include("accounts.portal.urls")),
@@ -29,9 +36,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", include((api_v1, "api"))),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/", include((api, "api"))),
     path("portal/", include((portal, "portal"))),
     path("m/", include((mobile, "mobile"))),
 ]

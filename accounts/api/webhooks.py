@@ -55,7 +55,7 @@ class SignedWebhookView(APIView):
             raise WebhookSignatureError(errors.WEBHOOK_SIGNATURE_INVALID)
         try:
             payload = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: nested too deep
             raise serializers.ValidationError({"non_field_errors": [errors.WEBHOOK_BODY_NOT_JSON]}) from exc
         if not isinstance(payload, dict):
             raise serializers.ValidationError({"non_field_errors": [errors.WEBHOOK_BODY_NOT_OBJECT]})

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.exceptions import ApplicationError
+from config.api.parsers import json_too_deep_message
 
 DETAIL_INVALID = "提交的数据有误，请检查标注的字段。"
 DETAIL_TOO_LARGE = "提交的数据过大。"
@@ -66,6 +67,13 @@ def exception_handler(exc, context):
         if isinstance(exc, RequestDataTooBig):
             return Response(error_body("request_too_large", _(DETAIL_TOO_LARGE)), status=413)
         return Response(error_body("bad_request", _(DETAIL_BAD_REQUEST)), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, RecursionError):
+        # Input nested deeper than a recursive parser copes with, which the
+        # body limits could not see (JSON text inside a form field, say):
+        # bad input, not a server error.  Logged with its traceback in case
+        # it is a real bug.
+        logging.getLogger(__name__).error("RecursionError in an API view", exc_info=exc)
+        return Response(error_body("json_too_deep", json_too_deep_message()), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

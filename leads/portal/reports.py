@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView, View
 
+from accounts.exports import csv_response
 from accounts.portal.mixins import PortalMixin
 from accounts.services import export_record
 from leads.exceptions import LeadsError
@@ -44,10 +43,6 @@ def _report(actor, form: ReportFilterForm) -> dict:
     }
 
 
-def _blank(value) -> str:
-    return "" if value is None else str(value)
-
-
 def _pct(value) -> str:
     return "" if value is None else f"{value * 100:.1f}%"
 
@@ -79,7 +74,8 @@ class ReportView(PortalMixin, TemplateView):
 
 
 class ReportExportView(PortalMixin, View):
-    """The report as CSV (UTF-8 with a BOM so Excel opens it), audited."""
+    """The report as CSV (``accounts.exports``: UTF-8 with a BOM so Excel opens
+    it, formula-looking text neutralised), audited."""
 
     def get(self, request):
         form = ReportFilterForm(request.GET, actor=request.user)
@@ -87,47 +83,46 @@ class ReportExportView(PortalMixin, View):
             return HttpResponseBadRequest(_("筛选条件无效。"))
         report = _report(request.user, form)
         filters = report["filters"]
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="leads-report-{filters.date_from:%Y%m%d}-{filters.date_to:%Y%m%d}.csv"'
-        )
-        response.write("\ufeff")
-        writer = csv.writer(response)
-        rows = 0
-        funnel = report["funnel"]
-        writer.writerow([_("线索漏斗"), f"{filters.date_from} ~ {filters.date_to}", report["dimension"]])
-        stage_labels = [s["label"] for s in funnel["stages"]]
-        writer.writerow([_("维度"), *stage_labels, _("战败"), _("沉默"),
-                         *[f"{a}→{b}" for a, b in zip(stage_labels, stage_labels[1:])]])
-        for row in [*funnel["rows"], funnel["total"]]:
-            writer.writerow([row["label"], *row["counts"], row["defeated"], row["silent"],
-                             *[_pct(c) for c in row["conversion"]]])
-            rows += 1
-        writer.writerow([])
-        timeliness = report["timeliness"]
-        writer.writerow([_("首呼及时率"), _("时限 %(h)s 小时") % {"h": timeliness["sla_hours"]}])
-        writer.writerow([_("维度"), _("高意向线索"), _("时限内首呼"), _("超时首呼"), _("未首呼"), _("及时率")])
-        for row in [*timeliness["rows"], timeliness["total"]]:
-            writer.writerow([row["label"], row["hot"], row["within_sla"], row["late"], row["not_called"], _pct(row["rate"])])
-            rows += 1
-        writer.writerow([])
-        writer.writerow([_("渠道成本")])
-        writer.writerow([_("渠道"), _("费用（元）"), _("线索数"), _("有效线索数"), "CPL", "CPQL"])
-        for row in [*report["costs"]["rows"], report["costs"]["total"]]:
-            writer.writerow([row["label"], row["cost"], row["leads"], row["qualified"], _blank(row["cpl"]), _blank(row["cpql"])])
-            rows += 1
-        writer.writerow([])
-        writer.writerow([_("战败原因"), _("数量")])
-        for row in report["defeats"]["reasons"]:
-            writer.writerow([row["label"], row["count"]])
-            rows += 1
-        writer.writerow([_("所购竞品"), _("数量")])
-        for row in report["defeats"]["competitors"]:
-            writer.writerow([row["label"], row["count"]])
-            rows += 1
-        export_record(actor=request.user, what="leads.report", rows=rows,
+        rows, count = _report_rows(report)
+        export_record(actor=request.user, what="leads.report", rows=count,
                       filters={**filters.as_dict(), "dimension": report["dimension"]})
-        return response
+        return csv_response(rows, filename=f"leads-report-{filters.date_from:%Y%m%d}-{filters.date_to:%Y%m%d}.csv")
+
+
+def _report_rows(report: dict) -> tuple[list[list], int]:
+    """The report's sheet (headings, blank lines between sections) and how
+    many data rows it holds.  Counts and amounts stay numbers."""
+    filters = report["filters"]
+    funnel, timeliness, costs, defeats = report["funnel"], report["timeliness"], report["costs"], report["defeats"]
+    stage_labels = [s["label"] for s in funnel["stages"]]
+    funnel_rows = [[row["label"], *row["counts"], row["defeated"], row["silent"], *[_pct(c) for c in row["conversion"]]]
+                   for row in [*funnel["rows"], funnel["total"]]]
+    timeliness_rows = [[row["label"], row["hot"], row["within_sla"], row["late"], row["not_called"], _pct(row["rate"])]
+                       for row in [*timeliness["rows"], timeliness["total"]]]
+    cost_rows = [[row["label"], row["cost"], row["leads"], row["qualified"], row["cpl"], row["cpql"]]
+                 for row in [*costs["rows"], costs["total"]]]
+    reason_rows = [[row["label"], row["count"]] for row in defeats["reasons"]]
+    competitor_rows = [[row["label"], row["count"]] for row in defeats["competitors"]]
+    sheet = [
+        [_("线索漏斗"), f"{filters.date_from} ~ {filters.date_to}", report["dimension"]],
+        [_("维度"), *stage_labels, _("战败"), _("沉默"), *[f"{a}→{b}" for a, b in zip(stage_labels, stage_labels[1:])]],
+        *funnel_rows,
+        [],
+        [_("首呼及时率"), _("时限 %(h)s 小时") % {"h": timeliness["sla_hours"]}],
+        [_("维度"), _("高意向线索"), _("时限内首呼"), _("超时首呼"), _("未首呼"), _("及时率")],
+        *timeliness_rows,
+        [],
+        [_("渠道成本")],
+        [_("渠道"), _("费用（元）"), _("线索数"), _("有效线索数"), "CPL", "CPQL"],
+        *cost_rows,
+        [],
+        [_("战败原因"), _("数量")],
+        *reason_rows,
+        [_("所购竞品"), _("数量")],
+        *competitor_rows,
+    ]
+    data_rows = funnel_rows + timeliness_rows + cost_rows + reason_rows + competitor_rows
+    return sheet, len(data_rows)
 
 
 class ReactivationListView(PortalMixin, ListView):

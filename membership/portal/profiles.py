@@ -3,16 +3,14 @@ lifecycle, RFM segment, store; count, first page, audited CSV export)."""
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
+from accounts.exports import csv_response
 from accounts.models import GROUP_ROLES, Role
 from accounts.portal.mixins import PortalMixin, SeeOther
 from accounts.scoping import stores_for
@@ -106,19 +104,17 @@ class AudienceExportView(PortalMixin, View):
 
     def get(self, request):
         _form, filters, members = _audience(request)
-        members = members.select_related("profile")[:EXPORT_LIMIT]
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="audience-{timezone.localdate():%Y%m%d}.csv"'
-        response.write("\ufeff")
-        writer = csv.writer(response)
-        writer.writerow([_("会员ID"), _("姓名"), _("手机号"), _("归属门店"), _("生命周期"), _("RFM 分群"), _("同意营销")])
-        rows = 0
-        for member in members:
-            profile = getattr(member, "profile", None)
-            writer.writerow([member.pk, member.name, mask_mobile(member.mobile), member.store.code,
-                             profile.get_lifecycle_display() if profile else "",
-                             profile.get_rfm_segment_display() if profile else "",
-                             _("是") if member.marketing_consent else _("否")])
-            rows += 1
-        export_record(actor=request.user, what="membership.audience", rows=rows, filters=_describe(filters))
-        return response
+        members = members.select_related("store", "profile")[:EXPORT_LIMIT]
+        export_record(actor=request.user, what="membership.audience", rows=members.count(), filters=_describe(filters))
+        yes, no = _("是"), _("否")
+
+        def rows():
+            yield [_("会员ID"), _("姓名"), _("手机号"), _("归属门店"), _("生命周期"), _("RFM 分群"), _("同意营销")]
+            for member in members.iterator(chunk_size=2000):
+                profile = getattr(member, "profile", None)
+                yield [member.pk, member.name, mask_mobile(member.mobile), member.store.code,
+                       profile.get_lifecycle_display() if profile else "",
+                       profile.get_rfm_segment_display() if profile else "",
+                       yes if member.marketing_consent else no]
+
+        return csv_response(rows(), filename=f"audience-{timezone.localdate():%Y%m%d}.csv")

@@ -243,8 +243,8 @@ def test_an_empty_accept_header_gets_json_and_an_impossible_one_406(api_as, owne
     assert_error(client.get(VEHICLES, HTTP_ACCEPT="image/png"), 406, "not_acceptable")
 
 
-def test_the_schema_documents_406_everywhere_and_415_where_a_body_is_read(api):
-    schema = api.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+def test_the_schema_documents_406_everywhere_and_415_where_a_body_is_read(api_as, consultant_a):
+    schema = api_as(consultant_a).get("/api/schema/", HTTP_ACCEPT="application/json").json()
     operations = [op for ops in schema["paths"].values() for op in ops.values() if isinstance(op, dict)]
     assert operations and all("406" in op["responses"] for op in operations)
     assert all("415" in op["responses"] for op in operations if "requestBody" in op)

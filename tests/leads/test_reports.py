@@ -189,15 +189,15 @@ def test_export_is_scoped_excel_friendly_and_audited(client, data, consultant_a,
     client.force_login(consultant_b)
     response = client.get(reverse("portal:leads:report-export"))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    body = response.content.decode("utf-8")
+    body = response.getvalue().decode("utf-8")
     assert body.startswith("\ufeff")
     assert "S02" in body and "S01" not in body and "广州天河" not in body
     entry = AuditLog.objects.get(action="leads.report.exported")
     assert entry.actor == consultant_b and entry.data["rows"] > 0 and entry.data["filters"]["dimension"] == "store"
 
     client.force_login(consultant_a)
-    body = client.get(reverse("portal:leads:report-export"), {"dimension": "channel"}).content.decode("utf-8")
-    assert "汽车之家,5,4,2,1,0,0,0" in body  # the default range (30 days) includes L6
+    body = client.get(reverse("portal:leads:report-export"), {"dimension": "channel"}).getvalue().decode("utf-8")
+    assert '"汽车之家",5,4,2,1,0,0,0' in body  # text quoted, counts as numbers  # the default range (30 days) includes L6
 
 
 def test_export_refuses_bad_filters(client, hq):
@@ -205,3 +205,26 @@ def test_export_refuses_bad_filters(client, hq):
     response = client.get(reverse("portal:leads:report-export"), {"store": 10**9})
     assert response.status_code == 400
     assert not AuditLog.objects.filter(action="leads.report.exported").exists()
+
+
+def test_export_neutralises_formula_looking_names_and_keeps_numbers(client, data, consultant_a):
+    """Channel and competitor names are typed by people: written as text with
+    a leading ``'`` when a spreadsheet would run them (accounts.exports);
+    counts stay numbers."""
+    import csv
+    import io
+
+    from leads.models import Channel
+
+    Channel.objects.filter(code="autohome").update(name='=HYPERLINK("http://evil.example/","领券")')
+    Competitor.objects.filter(model="凯美瑞").update(brand="@SUM(1+1)")
+    client.force_login(consultant_a)
+    response = client.get(reverse("portal:leads:report-export"), {"dimension": "channel"})
+    text = response.getvalue().decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+    labels = {row[0] for row in rows if row}
+    assert '\'=HYPERLINK("http://evil.example/","领券")' in labels
+    assert "'@SUM(1+1) 凯美瑞" in labels
+    assert not any(label.startswith(("=", "+", "-", "@")) for label in labels)
+    assert '"\'=HYPERLINK(""http://evil.example/"",""领券"")",5,4,2,1,0,0,0' in text

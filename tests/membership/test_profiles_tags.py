@@ -101,7 +101,7 @@ def test_audience_page_and_masked_audited_export(client, make_member, store_a, v
     page = client.get(reverse("portal:membership:audience"), {"tags": [vip.pk]})
     assert page.status_code == 200 and page.context["count"] == 1
     export = client.get(reverse("portal:membership:audience-export"), {"tags": [vip.pk]})
-    body = export.content.decode()
+    body = export.getvalue().decode()
     assert "138****0021" in body and "13800000021" not in body
     log = AuditLog.objects.get(action="membership.audience.exported")
     assert log.data["rows"] == 1 and log.data["filters"]["tags"] == ["vip"]
