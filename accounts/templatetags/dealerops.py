@@ -2,6 +2,7 @@
 
 from django import template
 
+from accounts.portal.mixins import may_open as portal_may_open
 from accounts.validators import mask_mobile
 
 register = template.Library()
@@ -26,3 +27,11 @@ def bs(field):
 @register.filter
 def masked(mobile):
     return mask_mobile(mobile or "")
+
+
+@register.simple_tag(takes_context=True)
+def may_open(context, url_name):
+    """``{% may_open "portal:membership:points-adjust" as can_adjust %}``: show a
+    link only to the roles its page lets in (the view's own ``roles``)."""
+    request = context.get("request")
+    return portal_may_open(getattr(request, "user", None), url_name)
