@@ -15,3 +15,8 @@ class MembershipConfig(AppConfig):
         from membership.services import rewards
 
         rewards.register()
+
+        from accounts.hooks import register_mobile_home_panel
+        from membership.mobile.points import home_points_panel
+
+        register_mobile_home_panel(home_points_panel)
