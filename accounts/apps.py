@@ -8,6 +8,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("门店与账号")
 
     def ready(self):
+        from accounts import labels
         from accounts.schedules import ensure_schedules
 
         post_migrate.connect(ensure_schedules, sender=self, dispatch_uid="accounts.ensure_schedules")
+        labels.register()
