@@ -27,7 +27,8 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 
-from accounts.models import Role
+from accounts.models import STAFF_ROLES, Role
+from accounts.portal.mixins import portal_view
 from tests.matrix import OBJECTS
 from tests.test_permission_matrix import MATRIX
 
@@ -219,3 +220,17 @@ def test_member_pages_link_to_points_adjustment_and_coupon_issue(client, consult
     assert f'href="{reverse("portal:membership:coupon-issue")}?member={member_a.pk}"' in m360
     detail = client.get(reverse("portal:member-detail", args=[member_a.pk])).content.decode()
     assert f'href="{adjust}"' in detail
+
+
+@pytest.mark.django_db
+def test_menu_roles_come_from_the_view_not_a_second_list(client, consultant_a, monkeypatch):
+    view = portal_view("portal:membership:coupon-campaign")
+    client.force_login(consultant_a)
+
+    def menu():
+        nav = client.get(reverse("portal:dashboard")).context["portal_nav"]
+        return {item["url"] for section in nav for item in section["items"]}
+
+    assert "portal:membership:coupon-campaign" not in menu()
+    monkeypatch.setattr(view, "roles", STAFF_ROLES)
+    assert "portal:membership:coupon-campaign" in menu()

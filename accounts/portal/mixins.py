@@ -47,17 +47,17 @@ def _patterns(resolver, prefix=()):
 
 
 @lru_cache(maxsize=8)
-def _view_classes(urlconf) -> dict[str, type]:
+def _view_classes(resolver) -> dict[str, type]:
     return {
         name: pattern.callback.view_class
-        for name, pattern in _patterns(get_resolver(urlconf))
+        for name, pattern in _patterns(resolver)
         if hasattr(getattr(pattern.callback, "view_class", None), "allows")
     }
 
 
 def portal_view(url_name: str) -> type | None:
     """The portal view class behind a URL name (None: unknown, or not a portal view)."""
-    return _view_classes(get_urlconf()).get(url_name)
+    return _view_classes(get_resolver(get_urlconf())).get(url_name)
 
 
 def may_open(user, url_name: str) -> bool:
