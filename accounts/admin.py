@@ -1,4 +1,6 @@
+from allauth.usersessions.models import UserSession
 from django import forms
+from django.apps import apps as django_apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.template.response import TemplateResponse
@@ -217,3 +219,13 @@ class ApiClientAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for client in queryset.select_related("user__store"):
             client_services.api_client_revoke(client=client, actor=request.user)
+
+
+# --- The admin reads Chinese: its titles and the third-party apps that show in it --------------
+# (Django's own untranslated headings are in templates/admin/app_list.html.)  Only labels
+# change; a model's Meta as declared (what migrations compare) stays as its package ships it.
+admin.site.site_header = _("车商运营平台 · 后台管理")
+admin.site.site_title = _("车商运营平台")
+admin.site.index_title = _("后台管理")
+django_apps.get_app_config("django_q").verbose_name = _("后台任务")
+UserSession._meta.verbose_name = UserSession._meta.verbose_name_plural = _("登录会话")

@@ -24,3 +24,18 @@ def register_member_event(kind: str, handler: Callable[..., None]) -> None:
 def member_event(kind: str, *, member, **data) -> None:
     for handler in _HANDLERS.get(kind, ()):
         handler(member=member, **data)
+
+
+# --- the owner's mini-site home ----------------------------------------------------------------
+# Higher apps add panels to /m/ (points, check-in ...): ``panel(*, request, member)``
+# returns rendered HTML ("" to show nothing).  Registered in ``AppConfig.ready()``.
+_HOME_PANELS: list[Callable[..., str]] = []
+
+
+def register_mobile_home_panel(panel: Callable[..., str]) -> None:
+    if panel not in _HOME_PANELS:
+        _HOME_PANELS.append(panel)
+
+
+def mobile_home_panels(*, request, member) -> list[str]:
+    return [html for panel in _HOME_PANELS if (html := panel(request=request, member=member))]

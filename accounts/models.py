@@ -235,7 +235,7 @@ class AuditLog(models.Model):
     object_id = models.CharField(_("对象 ID"), max_length=64, blank=True)
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
     data = models.JSONField(_("数据"), default=dict, blank=True)
-    ip_address = models.GenericIPAddressField(_("IP"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -375,15 +375,15 @@ class IdempotencyKey(models.Model):
         IN_FLIGHT = "in_flight", _("处理中")
         DONE = "done", _("已完成")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=128)
-    method = models.CharField(max_length=8)
-    path = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_FLIGHT)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("用户"))
+    key = models.CharField(_("幂等键"), max_length=128)
+    method = models.CharField(_("请求方法"), max_length=8)
+    path = models.CharField(_("请求路径"), max_length=255)
+    request_hash = models.CharField(_("请求摘要"), max_length=64)
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.IN_FLIGHT)
+    response_status = models.PositiveSmallIntegerField(_("响应状态码"), null=True, blank=True)
+    response_body = models.JSONField(_("响应内容"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("幂等键")

@@ -57,7 +57,7 @@ def owner_vehicle_list(*, member: Member) -> QuerySet[Vehicle]:
 
 
 def audit_list(*, actor: User, action: str = "") -> QuerySet[AuditLog]:
-    logs = AuditLog.objects.select_related("actor", "store")
+    logs = AuditLog.objects.select_related("actor", "actor__member", "store")
     if not actor.is_group_wide:
         return logs.none()
     if action:

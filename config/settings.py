@@ -146,6 +146,8 @@ LOGIN_REDIRECT_URL = "/portal/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 ACCOUNT_ADAPTER = "accounts.auth.adapter.DealerOpsAccountAdapter"
+# How allauth names a user ("signed in as …"): staff by name, owners by member name, never the username.
+ACCOUNT_USER_DISPLAY = "accounts.labels.person_name"
 ACCOUNT_LOGIN_METHODS = {"username", "phone"}
 # "phone" without "*": a required phone makes allauth's PhoneVerificationStage
 # abort every password login of a staff user who has no phone on file.

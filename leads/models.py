@@ -81,7 +81,8 @@ class ChannelQRCode(models.Model):
     token = models.CharField(_("二维码标识"), max_length=32, unique=True, default=new_qr_token, editable=False)
     scans = models.PositiveIntegerField(_("扫码次数"), default=0)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("创建人"),
     )
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
 
@@ -227,7 +228,9 @@ class LeadSource(models.Model):
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="sources", verbose_name=_("线索"))
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+", verbose_name=_("渠道"))
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("门店"))
-    qr_code = models.ForeignKey(ChannelQRCode, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    qr_code = models.ForeignKey(
+        ChannelQRCode, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("渠道二维码")
+    )
     name = models.CharField(_("姓名"), max_length=64, blank=True)
     model_interest = models.CharField(_("意向车型"), max_length=100, blank=True)
     note = models.TextField(_("备注"), blank=True)
@@ -393,8 +396,12 @@ class FollowUpTask(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks",
         verbose_name=_("负责人"),
     )
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, null=True, blank=True, related_name="tasks")
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, null=True, blank=True, related_name="tasks")
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, null=True, blank=True, related_name="tasks", verbose_name=_("线索")
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, null=True, blank=True, related_name="tasks", verbose_name=_("会员")
+    )
     kind = models.CharField(_("类型"), max_length=16, choices=TaskKind.choices, default=TaskKind.FOLLOW_UP)
     title = models.CharField(_("标题"), max_length=200)
     due_at = models.DateTimeField(_("截止时间"), db_index=True)
@@ -402,7 +409,8 @@ class FollowUpTask(models.Model):
     outcome = models.TextField(_("结果"), blank=True)
     closed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("完成人"),
     )
     # Makes a task idempotent per cause ("first_call:<lead>", "winback:<member>:<spell>:7m").
     dedup_key = models.CharField(_("去重键"), max_length=128, unique=True, null=True, blank=True)
@@ -433,9 +441,15 @@ class Call(models.Model):
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="calls", verbose_name=_("坐席")
     )
-    lead = models.ForeignKey(Lead, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls")
-    member = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls")
-    task = models.ForeignKey(FollowUpTask, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls")
+    lead = models.ForeignKey(
+        Lead, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls", verbose_name=_("线索")
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls", verbose_name=_("会员")
+    )
+    task = models.ForeignKey(
+        FollowUpTask, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls", verbose_name=_("跟进任务")
+    )
     provider_call_id = models.CharField(_("通话 ID"), max_length=64, unique=True)
     status = models.CharField(_("状态"), max_length=16, choices=CallStatus.choices, default=CallStatus.DIALING)
     started_at = models.DateTimeField(_("开始时间"), default=timezone.now, db_index=True)
@@ -464,12 +478,12 @@ class Speaker(models.TextChoices):
 
 
 class TranscriptSegment(models.Model):
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="segments")
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="segments", verbose_name=_("通话"))
     seq = models.PositiveIntegerField(_("序号"))
     speaker = models.CharField(_("说话人"), max_length=16, choices=Speaker.choices)
     text = models.TextField(_("内容"))
     offset_ms = models.PositiveIntegerField(_("时间点（毫秒）"), default=0)
-    received_at = models.DateTimeField(default=timezone.now)
+    received_at = models.DateTimeField(_("接收时间"), default=timezone.now)
 
     class Meta:
         ordering = ["seq"]
@@ -484,9 +498,9 @@ class TranscriptSegment(models.Model):
 class WebhookReceipt(models.Model):
     """Each provider delivery once: a repeated delivery id is acknowledged and ignored."""
 
-    provider = models.CharField(max_length=32)
-    delivery_id = models.CharField(max_length=128)
-    received_at = models.DateTimeField(default=timezone.now)
+    provider = models.CharField(_("服务商"), max_length=32)
+    delivery_id = models.CharField(_("回调编号"), max_length=128)
+    received_at = models.DateTimeField(_("接收时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("回调记录")
@@ -500,8 +514,12 @@ class ReactivationMode(models.TextChoices):
 
 
 class ReactivationBatch(models.Model):
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("发起人")
+    )
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("门店")
+    )
     mode = models.CharField(_("方式"), max_length=16, choices=ReactivationMode.choices)
     filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
@@ -516,11 +534,13 @@ class ReactivationBatch(models.Model):
 
 
 class ReactivationItem(models.Model):
-    batch = models.ForeignKey(ReactivationBatch, on_delete=models.CASCADE, related_name="items")
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
-    stage_before = models.CharField(max_length=16, choices=Stage.choices)
+    batch = models.ForeignKey(ReactivationBatch, on_delete=models.CASCADE, related_name="items", verbose_name=_("激活批次"))
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+", verbose_name=_("线索"))
+    stage_before = models.CharField(_("激活前阶段"), max_length=16, choices=Stage.choices)
 
     class Meta:
+        verbose_name = _("激活明细")
+        verbose_name_plural = _("激活明细")
         constraints = [models.UniqueConstraint(fields=["batch", "lead"], name="reactivation_item_unique")]
 
 

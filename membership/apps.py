@@ -7,11 +7,14 @@ class MembershipConfig(AppConfig):
     verbose_name = _("会员与积分")
 
     def ready(self):
+        from accounts.hooks import register_mobile_home_panel
         from leads.services.nurture import register_step_kind
+        from membership import labels
+        from membership.mobile.points import home_points_panel
+        from membership.services import rewards
         from membership.services.nurture import nurture_coupon_step
 
         register_step_kind("coupon", nurture_coupon_step)
-
-        from membership.services import rewards
-
         rewards.register()
+        labels.register()
+        register_mobile_home_panel(home_points_panel)

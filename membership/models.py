@@ -76,7 +76,9 @@ class MembershipCard(models.Model):
     member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="card", verbose_name=_("会员"))
     card_no = models.CharField(_("卡号"), max_length=20, unique=True, default=new_card_no)
     tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="cards", verbose_name=_("等级"))
-    plan = models.ForeignKey(CardPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="cards")
+    plan = models.ForeignKey(
+        CardPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="cards", verbose_name=_("开卡方案")
+    )
     points_balance = models.IntegerField(_("积分余额"), default=0)
     growth_value = models.PositiveIntegerField(_("成长值"), default=0)
     opened_at = models.DateTimeField(_("开卡时间"), default=timezone.now)
@@ -141,11 +143,13 @@ class PointsEntry(models.Model):
 class PointsAllocation(models.Model):
     """Which lot a spend or expiry took its points from (refunds give them back)."""
 
-    entry = models.ForeignKey(PointsEntry, on_delete=models.PROTECT, related_name="allocations")
-    lot = models.ForeignKey(PointsEntry, on_delete=models.PROTECT, related_name="+")
-    points = models.PositiveIntegerField()
+    entry = models.ForeignKey(PointsEntry, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("扣减流水"))
+    lot = models.ForeignKey(PointsEntry, on_delete=models.PROTECT, related_name="+", verbose_name=_("来源积分"))
+    points = models.PositiveIntegerField(_("积分"))
 
     class Meta:
+        verbose_name = _("积分扣减明细")
+        verbose_name_plural = _("积分扣减明细")
         constraints = [models.CheckConstraint(name="allocation_positive", condition=Q(points__gt=0))]
 
 
@@ -517,11 +521,13 @@ class ApprovalRequest(models.Model):
 class CheckIn(models.Model):
     """Daily sign-in for points (签到), once per member per day."""
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    created_at = models.DateTimeField(default=timezone.now)
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+", verbose_name=_("会员"))
+    day = models.DateField(_("日期"))
+    created_at = models.DateTimeField(_("签到时间"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("签到")
+        verbose_name_plural = _("签到")
         constraints = [models.UniqueConstraint(fields=["member", "day"], name="checkin_once_a_day")]
 
 
@@ -550,7 +556,9 @@ class RFMSegment(models.TextChoices):
 class MemberProfile(models.Model):
     """Computed by the daily job (set-based); one row per member."""
 
-    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="profile", primary_key=True)
+    member = models.OneToOneField(
+        Member, on_delete=models.CASCADE, related_name="profile", primary_key=True, verbose_name=_("会员")
+    )
     lifecycle = models.CharField(_("生命周期"), max_length=16, choices=Lifecycle.choices, blank=True, db_index=True)
     rfm_segment = models.CharField(_("RFM 分群"), max_length=20, choices=RFMSegment.choices, blank=True, db_index=True)
     recency_days = models.PositiveIntegerField(_("最近消费距今（天）"), null=True, blank=True)
@@ -583,12 +591,15 @@ class Tag(models.Model):
 
 
 class MemberTag(models.Model):
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="member_tags")
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="member_tags")
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="member_tags", verbose_name=_("会员"))
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="member_tags", verbose_name=_("标签"))
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+", verbose_name=_("添加人"))
+    created_at = models.DateTimeField(_("添加时间"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("会员标签")
+        verbose_name_plural = _("会员标签")
         constraints = [models.UniqueConstraint(fields=["member", "tag"], name="member_tag_once")]
 
 
@@ -605,10 +616,10 @@ class CareAction(models.Model):
     """What the automations did, once per (member, kind, key): birthday per year,
     win-back steps per dormancy spell (key = the last visit that started it)."""
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="care_actions")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="care_actions", verbose_name=_("会员"))
     kind = models.CharField(_("类型"), max_length=20, choices=CareKind.choices)
     key = models.CharField(_("周期键"), max_length=32)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("关怀记录")
@@ -619,10 +630,12 @@ class CareAction(models.Model):
 class DailyRun(models.Model):
     """The daily job's steps done per date: a rerun skips what is done."""
 
-    day = models.DateField()
-    step = models.CharField(max_length=32)
-    finished_at = models.DateTimeField(default=timezone.now)
-    result = models.JSONField(default=dict, blank=True)
+    day = models.DateField(_("日期"))
+    step = models.CharField(_("步骤"), max_length=32)
+    finished_at = models.DateTimeField(_("完成时间"), default=timezone.now)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("每日任务记录")
+        verbose_name_plural = _("每日任务记录")
         constraints = [models.UniqueConstraint(fields=["day", "step"], name="daily_run_step_once")]

@@ -76,7 +76,7 @@ MATRIX = [
     ("api:accounts:sms-reply-webhook",                     "POST",   WEBHOOK_UNSIGNED, {"id": "r1", "mobile": "13812345678", "content": "R"}),
     # --- OpenAPI schema and docs: staff only outside DEBUG (config/api/docs.py) ---------------
     ("api:schema",                                         "GET",    API_STAFF),
-    ("api:docs",                                           "GET",    PORTAL_PAGE),
+    ("api:docs",                                           "GET",    {**PORTAL_PAGE, "integration": 403}),
 ]
 # Rows of later apps live beside their tests: tests/<app>/matrix_*.py define
 # MATRIX (and OBJECTS for new kinds of object), collected here.

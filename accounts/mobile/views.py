@@ -8,7 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
-from accounts import selectors, services
+from accounts import hooks, selectors, services
 from accounts.exceptions import ApplicationError
 from accounts.mobile.forms import NotificationForm, ProfileForm, VehicleForm
 from accounts.models import ConsentSource, Member, Role
@@ -54,6 +54,7 @@ class HomeView(OwnerMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["member"] = self.member
         context["vehicles"] = selectors.owner_vehicle_list(member=self.member)
+        context["panels"] = hooks.mobile_home_panels(request=self.request, member=self.member)
         return context
 
 

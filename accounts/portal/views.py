@@ -5,6 +5,7 @@ from django.views.generic import ListView, TemplateView, View
 
 from accounts import selectors, services
 from accounts.audit import client_ip
+from accounts.labels import audit_actions
 from accounts.models import GROUP_ROLES, OutboxStatus
 from accounts.portal.mixins import PortalMixin
 
@@ -18,7 +19,9 @@ class DashboardView(PortalMixin, TemplateView):
         context["counts"] = selectors.dashboard_counts(actor=user)
         context["stores"] = selectors.store_list(actor=user)[:20]
         context["recent_members"] = selectors.member_list(actor=user)[:8]
-        context["outbox_counts"] = selectors.outbox_counts(actor=user)
+        context["outbox_counts"] = counts = selectors.outbox_counts(actor=user)
+        context["outbox_summary"] = [(status, label, counts[status]) for status, label in OutboxStatus.choices
+                                     if status in counts]
         return context
 
 
@@ -65,6 +68,12 @@ class AuditLogView(PortalMixin, ListView):
 
     def get_queryset(self):
         return selectors.audit_list(actor=self.request.user, action=self.request.GET.get("action", "")[:64])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["actions"] = sorted(audit_actions().items())
+        context["action"] = self.request.GET.get("action", "")[:64]
+        return context
 
 
 class OutboxView(PortalMixin, ListView):

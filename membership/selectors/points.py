@@ -10,13 +10,18 @@ from django.utils import timezone
 
 from accounts.models import Member
 from accounts.scoping import scoped_get
-from membership.models import MembershipCard, MembershipSettings, PointsEntry
+from membership.models import CheckIn, MembershipCard, MembershipSettings, PointsEntry
 
 
 def points_balance(*, member: Member) -> int:
     """The cached balance (0 without a card)."""
     value = MembershipCard.objects.filter(member=member).values_list("points_balance", flat=True).first()
     return value or 0
+
+
+def checked_in(*, member: Member, day: dt.date | None = None) -> bool:
+    """Has the member done the daily check-in on ``day`` (default today)?"""
+    return CheckIn.objects.filter(member=member, day=day or timezone.localdate()).exists()
 
 
 def points_entries(*, member: Member) -> QuerySet[PointsEntry]:

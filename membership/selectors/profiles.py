@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Member, User
 from accounts.scoping import scope
@@ -16,12 +18,29 @@ from membership.models import (
 RECENT = 20
 
 
+# What the badge of each timeline event reads (the kind stays a code for styling and tests).
+TIMELINE_KINDS = {
+    "transaction": gettext_lazy("到店消费"),
+    "points": gettext_lazy("积分"),
+    "coupon": gettext_lazy("券"),
+    "lead": gettext_lazy("线索"),
+    "call": gettext_lazy("通话"),
+    "tag": gettext_lazy("标签"),
+    "joined": gettext_lazy("入会"),
+    "card": gettext_lazy("会员卡"),
+}
+
+
 @dataclass
 class TimelineEvent:
     at: object
-    kind: str  # transaction, points, coupon, lead, call, tag
+    kind: str  # a key of TIMELINE_KINDS
     title: str
     detail: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return str(TIMELINE_KINDS.get(self.kind, gettext_lazy("其他")))
 
 
 @dataclass
@@ -85,9 +104,9 @@ def member_360(*, actor: User, pk) -> Member360:
     events += [TimelineEvent(call.started_at, "call", str(getattr(call, "get_status_display", lambda: "")()),
                              (call.summary or "")[:80]) for call in calls]
     events += [TimelineEvent(mt.created_at, "tag", mt.tag.name, "") for mt in tags]
-    events.append(TimelineEvent(member.joined_at, "joined", "入会", member.store.code))
+    events.append(TimelineEvent(member.joined_at, "joined", _("入会"), member.store.code))
     if card is not None:
-        events.append(TimelineEvent(card.opened_at, "card", "开卡", card.card_no))
+        events.append(TimelineEvent(card.opened_at, "card", _("开卡"), card.card_no))
     result.timeline = sorted(events, key=lambda e: e.at, reverse=True)[:50]
     return result
 

@@ -133,8 +133,8 @@ def test_audit_page_shows_the_reveal_to_hq(client, api_as, consultant_a, hq, mem
     response = client.get(reverse("portal:audit"))
     assert response.status_code == 200
     body = response.content.decode()
-    assert REVEALED in body
-    assert str(consultant_a) in body
+    assert f'<span title="{REVEALED}">查看完整手机号</span>' in body
+    assert consultant_a.display_name in body and consultant_a.username not in body
     assert f"#{member_a.pk}" in body
     assert FULL not in body
     assert [e.action for e in response.context["entries"]] == [REVEALED]

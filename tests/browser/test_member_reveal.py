@@ -38,6 +38,7 @@ def test_consultant_reveals_member_mobile_and_hq_sees_it_in_audit_log(
     sign_in(hq_page, hq.username)
     hq_page.goto("/portal/audit/")
     audit = hq_page.get_by_test_id("audit-table")
-    expect(audit).to_contain_text("accounts.member.mobile_revealed")
-    expect(audit).to_contain_text(consultant_a.username)
+    expect(audit).to_contain_text("查看完整手机号")  # the action's label, not its code
+    expect(audit).to_contain_text(consultant_a.display_name)
+    expect(audit).not_to_contain_text(consultant_a.username)
     hq_context.close()
