@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import unicodedata
 from typing import Any
 
@@ -295,6 +296,53 @@ def vehicle_remove(*, vehicle: Vehicle, actor: User | None = None) -> None:
     if actor is not None and actor.is_staff_member:
         audit_record(actor=actor, action="accounts.vehicle.removed", obj=vehicle, store=store)
     vehicle.delete()
+
+
+# --- Owner accounts ---------------------------------------------------------------------------
+
+
+def owner_username_new() -> str:
+    """An owner's username: opaque, so that no list, log or audit row that
+    shows a username shows the owner's mobile number."""
+    return f"owner_{secrets.token_hex(8)}"
+
+
+def owner_account_for_phone(*, phone: str) -> User:
+    """The account that signs in with ``phone`` (already normalised): the
+    existing one, else a new owner account (no password, phone unverified
+    until the SMS code is confirmed).  Called only once the code request has
+    passed the rate limiter; a concurrent request for the same number gets
+    the account the first one opened."""
+    for _attempt in range(3):
+        user = User.objects.filter(phone=phone).first()
+        if user is not None:
+            return user
+        try:
+            with transaction.atomic():
+                return User.objects.create_user(username=owner_username_new(), phone=phone, role=Role.OWNER, password=None)
+        except IntegrityError:
+            continue  # the number (or, once in 2**64, the username) was taken meanwhile
+    raise AccountsError(code="busy", status_code=503)
+
+
+def owner_accounts_purge_abandoned(*, now: dt.datetime | None = None, batch_size: int = 1000) -> int:
+    """Delete owner accounts a code request opened that were never used: no
+    verified phone, no member, never signed in, no password, older than
+    ``OWNER_ABANDONED_AFTER_HOURS``.  Set-based, in batches of ids; safe to
+    run twice.  Returns how many were deleted."""
+    cutoff = (now or timezone.now()) - dt.timedelta(hours=settings.OWNER_ABANDONED_AFTER_HOURS)
+    abandoned = User.objects.filter(
+        role=Role.OWNER, phone_verified=False, last_login__isnull=True, member__isnull=True,
+        is_staff=False, is_superuser=False, password__startswith="!", date_joined__lt=cutoff,
+    )
+    deleted = 0
+    while ids := list(abandoned.order_by("pk").values_list("pk", flat=True)[:batch_size]):
+        with transaction.atomic():
+            User.objects.filter(pk__in=ids).delete()
+        deleted += len(ids)
+    if deleted:
+        audit_record(actor=None, action="accounts.owner.abandoned_purged", data={"accounts": deleted})
+    return deleted
 
 
 # --- Staff ------------------------------------------------------------------------------------

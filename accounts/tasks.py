@@ -1,7 +1,7 @@
 """django-q2 entry points: take ids, call one service, safe to run twice."""
 
 from accounts.outbox import message_deliver, outbox_drain_shard, outbox_sweep_run
-from accounts.services import idempotency_keys_purge
+from accounts.services import idempotency_keys_purge, owner_accounts_purge_abandoned
 
 
 def outbox_deliver(message_id: int) -> str:
@@ -18,3 +18,7 @@ def outbox_drain(index: int, shards: int) -> int:
 
 def idempotency_purge() -> int:
     return idempotency_keys_purge()
+
+
+def owner_accounts_purge() -> int:
+    return owner_accounts_purge_abandoned()

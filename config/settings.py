@@ -164,8 +164,16 @@ ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "confirm_login_code": "10/m/ip",
-    "request_login_code": "5/m/ip,3/m/key",
+    # SMS code requests are counted by our adapter (``login_code_request``, key:
+    # the number) before the number's account is looked up or opened; allauth's
+    # own count runs after that lookup, so a refused request would already have
+    # written an owner account: it is switched off.
+    "login_code_request": "5/m/ip,3/m/key",
+    "request_login_code": "",
 }
+# Owner accounts opened by a code request and never verified (no verified
+# phone, no member, never signed in) are removed after this many hours.
+OWNER_ABANDONED_AFTER_HOURS = int(os.environ.get("OWNER_ABANDONED_AFTER_HOURS", "24"))
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
 HEADLESS_CLIENTS = ("app", "browser")

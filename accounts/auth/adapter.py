@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.fields import PhoneField
-from allauth.core import context
+from allauth.core import context, ratelimit
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from accounts.models import Role, User
+from accounts.services import owner_account_for_phone
 from accounts.validators import normalize_mobile
 
 
 # The views that ask for an SMS sign-in code: the mini-site page and the
 # headless (app and browser) endpoint.
 LOGIN_CODE_REQUEST_VIEWS = frozenset({"account_request_login_code", "request_login_code"})
+# Their rate limit (ACCOUNT_RATE_LIMITS), counted before any account is written.
+LOGIN_CODE_REQUEST_LIMIT = "login_code_request"
 
 
 def _requesting_login_code() -> bool:
@@ -64,10 +66,20 @@ class DealerOpsAccountAdapter(DefaultAccountAdapter):
         user.phone_verified = True
 
     def get_user_by_phone(self, phone: str):
-        """Known phone: its user.  A member imported by a store (no account
-        yet) or a brand-new number asking for a sign-in code: an owner account
-        is created for it; the Member itself is linked or created only after
-        the code is confirmed (``post_login``).
+        """Known phone: its user.
+
+        A request for an SMS sign-in code (the mini-site page or the headless
+        app/browser endpoint) is first counted by the rate limiter
+        (``login_code_request``: per IP and per number); only a request it lets
+        through looks the number up and, for a new number or a member a store
+        imported (no account yet), opens an owner account.  The Member itself
+        is linked or created once the code is confirmed (``post_login``).  The
+        number was validated before this is called (``clean_phone`` on the
+        form field), so an invalid number never gets here.
+
+        allauth calls this before its own ``request_login_code`` count, which
+        is why that one is switched off in settings: counted there, a refused
+        request would already have written an account.
 
         allauth also calls this from the password login, the signup form and
         phone-change checks; there an unknown number is simply unknown."""
@@ -75,16 +87,11 @@ class DealerOpsAccountAdapter(DefaultAccountAdapter):
             phone = normalize_mobile(phone)
         except ValidationError:
             return None
-        user = User.objects.filter(phone=phone).first()
-        if user is not None or not _requesting_login_code():
-            return user
-        try:
-            with transaction.atomic():
-                return User.objects.create_user(
-                    username=f"m{phone}", phone=phone, role=Role.OWNER, password=None
-                )
-        except IntegrityError:
+        if not _requesting_login_code():
             return User.objects.filter(phone=phone).first()
+        if not ratelimit.consume(context.request, action=LOGIN_CODE_REQUEST_LIMIT, key=phone):
+            raise self.validation_error("too_many_login_attempts")
+        return owner_account_for_phone(phone=phone)
 
     def post_login(self, request, user, **kwargs):
         if user.role == Role.OWNER:
