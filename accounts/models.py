@@ -96,11 +96,18 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         full = f"{self.last_name}{self.first_name}".strip()
+        if self.role == Role.OWNER:  # audit log, admin lists: never the mobile
+            return self.display_name
         return f"{full} ({self.username})" if full else self.username
 
     @property
     def display_name(self) -> str:
-        return f"{self.last_name}{self.first_name}".strip() or self.username
+        """Staff: their name (else the username).  Owners: their name, else
+        "车主" and the masked mobile; never the full number."""
+        full = f"{self.last_name}{self.first_name}".strip()
+        if self.role == Role.OWNER:
+            return full or f"{_('车主')} {validators.mask_mobile(self.phone)}".strip()
+        return full or self.username
 
     @property
     def is_staff_member(self) -> bool:
@@ -299,7 +306,8 @@ class OutboxMessage(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} → {self.recipient}"
+        recipient = validators.mask_mobile(self.recipient) if self.channel == Channel.SMS else self.recipient
+        return f"{self.get_channel_display()} → {recipient}"
 
 
 class SmsReplyAction(models.TextChoices):

@@ -162,6 +162,9 @@ ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
+    # Failed passwords: per IP, and per IP-and-account pair (our adapter makes
+    # the key the pair), so guessing from one place never locks the account
+    # for its owner elsewhere.  Bursts alert HQ (LOGIN_BURST_* below).
     "login_failed": "10/m/ip,5/5m/key",
     "confirm_login_code": "10/m/ip",
     # SMS code requests are counted by our adapter (``login_code_request``, key:
@@ -174,6 +177,15 @@ ACCOUNT_RATE_LIMITS = {
 # Owner accounts opened by a code request and never verified (no verified
 # phone, no member, never signed in) are removed after this many hours.
 OWNER_ABANDONED_AFTER_HOURS = int(os.environ.get("OWNER_ABANDONED_AFTER_HOURS", "24"))
+# HQ is alerted (audit row + WeCom) when one account fails this many times
+# within the window (more than one IP can under the per-pair limit), or when
+# one IP fails on this many different accounts.
+LOGIN_BURST_WINDOW_MINUTES = int(os.environ.get("LOGIN_BURST_WINDOW_MINUTES", "15"))
+LOGIN_BURST_ACCOUNT_FAILURES = int(os.environ.get("LOGIN_BURST_ACCOUNT_FAILURES", "20"))
+LOGIN_BURST_IP_ACCOUNTS = int(os.environ.get("LOGIN_BURST_IP_ACCOUNTS", "10"))
+# Full mobile numbers a user may reveal per hour (portal, API, admin); the
+# next one is refused (429) and HQ is alerted.
+MOBILE_REVEAL_LIMIT_PER_HOUR = int(os.environ.get("MOBILE_REVEAL_LIMIT_PER_HOUR", "30"))
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
 HEADLESS_CLIENTS = ("app", "browser")

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from accounts.demo import mobile_for, plate_for, vin_for
 from accounts.models import Brand, Member, Role, Store, User, Vehicle
+from accounts.services import owner_username_new
 
 PASSWORD = "dealerops-demo"
 _seq = itertools.count(1)
@@ -109,7 +110,7 @@ def member_b(make_member, store_b):
 @pytest.fixture
 def owner_a(member_a):
     """An owner login bound to ``member_a``."""
-    user = User.objects.create(username=f"m{member_a.mobile}", role=Role.OWNER, phone=member_a.mobile, phone_verified=True)
+    user = User.objects.create(username=owner_username_new(), role=Role.OWNER, phone=member_a.mobile, phone_verified=True)
     user.set_unusable_password()
     user.save()
     member_a.user = user

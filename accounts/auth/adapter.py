@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 
 from accounts.models import Role, User
-from accounts.services import owner_account_for_phone
+from accounts.services import login_failure_record, member_ensure_for_owner, owner_account_for_phone
 from accounts.validators import normalize_mobile
 
 
@@ -93,10 +93,33 @@ class DealerOpsAccountAdapter(DefaultAccountAdapter):
             raise self.validation_error("too_many_login_attempts")
         return owner_account_for_phone(phone=phone)
 
+    # --- failed passwords --------------------------------------------------------------------
+    @staticmethod
+    def _login_account(credentials: dict) -> str:
+        """The account a password sign-in names: the username (case-folded)
+        or the mobile number (normalised)."""
+        if credentials.get("phone"):
+            try:
+                return normalize_mobile(credentials["phone"])
+            except ValidationError:
+                return credentials["phone"]
+        return (credentials.get("username") or credentials.get("email") or "").strip().lower()
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """allauth counts failed passwords (``login_failed``) per this key.
+        Its own key is the account alone, so five wrong passwords from anyone
+        locked the account for everyone; here it is the client IP and the
+        account, so the account stays usable from elsewhere (the per-IP part
+        of the limit still holds).  tests/accounts/test_login_throttle.py
+        fails if allauth stops calling this."""
+        return f"{self.get_client_ip(request)}|{self._login_account(credentials)}"
+
+    def authentication_failed(self, request, **credentials) -> None:
+        super().authentication_failed(request, **credentials)
+        login_failure_record(account=self._login_account(credentials), ip_address=self.get_client_ip(request))
+
     def post_login(self, request, user, **kwargs):
         if user.role == Role.OWNER:
-            from accounts.services import member_ensure_for_owner
-
             member_ensure_for_owner(user=user)
             if not kwargs.get("redirect_url"):
                 kwargs["redirect_url"] = "/m/"

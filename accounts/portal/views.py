@@ -5,6 +5,7 @@ from django.views.generic import ListView, TemplateView, View
 
 from accounts import selectors, services
 from accounts.audit import client_ip
+from accounts.exceptions import AccountsError
 from accounts.models import GROUP_ROLES, OutboxStatus
 from accounts.portal.mixins import PortalMixin
 
@@ -53,7 +54,12 @@ class MemberRevealMobileView(PortalMixin, View):
 
     def post(self, request, pk):
         member = selectors.member_get(actor=request.user, pk=pk)
-        mobile = services.member_reveal_mobile(member=member, actor=request.user, ip_address=client_ip(request))
+        try:
+            mobile = services.member_reveal_mobile(member=member, actor=request.user, ip_address=client_ip(request))
+        except AccountsError as exc:
+            # htmx swaps only 2xx answers: the refusal is shown in place.
+            status = 200 if request.headers.get("HX-Request") else exc.status_code
+            return render(request, "portal/members/_mobile.html", {"member": member, "error": exc.message}, status=status)
         return render(request, "portal/members/_mobile.html", {"member": member, "mobile": mobile})
 
 
