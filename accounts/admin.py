@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.audit import client_ip
-from accounts.exceptions import AccountsError
+from accounts.exceptions import AccountsError, ApplicationError
 from accounts.models import AuditLog, Brand, IdempotencyKey, Member, OutboxMessage, SmsReply, Store, User, Vehicle
 from accounts.validators import mask_mobile
 
@@ -99,12 +99,12 @@ class UserAdmin(DjangoUserAdmin):
     autocomplete_fields = ["store"]
     readonly_fields = ["referral_code", "last_login", "date_joined"]
     fieldsets = DjangoUserAdmin.fieldsets + (
-        (_("车商运营"), {"fields": ("role", "store", "phone", "phone_verified", "on_duty", "referral_code")}),
+        (_("车商运营"), {"fields": ("role", "store", "phone", "phone_verified", "on_duty", "must_change_password", "referral_code")}),
     )
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
         (_("车商运营"), {"fields": ("role", "store", "phone", "first_name", "last_name")}),
     )
-    actions = ["reveal_phones"]
+    actions = ["reveal_phones", "reset_passwords"]
 
     @admin.display(description=_("手机号"))
     def masked_phone(self, obj):
@@ -114,6 +114,17 @@ class UserAdmin(DjangoUserAdmin):
     def reveal_phones(self, request, queryset):
         _reveal_numbers(self, request, queryset.exclude(phone=None), lambda user: services.user_reveal_phone(
             user=user, actor=request.user, ip_address=client_ip(request)))
+
+    @admin.action(description=_("重置密码（生成临时密码，下次登录须修改）"))
+    def reset_passwords(self, request, queryset):
+        for user in queryset[:REVEAL_BATCH]:
+            try:
+                temporary = services.staff_password_reset(user=user, actor=request.user, ip_address=client_ip(request))
+            except ApplicationError as exc:
+                self.message_user(request, f"{user}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(user)s 的临时密码：%(password)s（只显示这一次）") % {
+                    "user": user, "password": temporary}, messages.WARNING)
 
     def save_model(self, request, obj, form, change):
         # Role changes are audited through the one service that changes roles.

@@ -23,6 +23,7 @@ NAV = [
     (_("系统"), "gear", [
         ("portal:outbox", _("消息发件箱"), "envelope", {Role.HQ, Role.ADMIN}),
         ("portal:audit", _("审计日志"), "shield-check", {Role.HQ, Role.ADMIN}),
+        ("portal:staff-list", _("员工账号"), "person-badge", {Role.MANAGER, Role.ADMIN}),
     ]),
 ]
 

@@ -81,6 +81,9 @@ class User(AbstractUser):
     )
     phone_verified = models.BooleanField(_("手机号已验证"), default=False)
     on_duty = models.BooleanField(_("在岗"), default=True)
+    # Set when an admin or store manager resets the password to a temporary
+    # one: every page sends the user to change it until they have.
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
 
     objects = UserManager()
 

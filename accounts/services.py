@@ -491,6 +491,46 @@ def staff_set_role(*, user: User, role: str, store: Store | None, actor: User) -
     return user
 
 
+# Temporary passwords: no look-alike characters (0/O, 1/l/I), read out or typed from a phone.
+TEMPORARY_PASSWORD_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def staff_password_reset_allowed(*, user: User, actor: User) -> bool:
+    """Who may give whom a temporary password: a superuser anyone with a
+    password (not owners: they sign in by SMS code); an admin any staff login
+    but a superuser; a store manager the other staff of their own store
+    (not managers).  Nobody resets their own password this way."""
+    if not user.is_active or user.pk == actor.pk or not actor.is_active:
+        return False
+    if actor.is_superuser:
+        return user.is_staff_member
+    if actor.role == Role.ADMIN:
+        return user.is_staff_member and not user.is_superuser
+    if actor.role == Role.MANAGER:
+        return (
+            actor.store_id is not None and user.store_id == actor.store_id and not user.is_superuser
+            and user.role in STORE_ROLES and user.role != Role.MANAGER
+        )
+    return False
+
+
+def staff_password_reset(*, user: User, actor: User, ip_address: str | None = None) -> str:
+    """Give ``user`` a temporary password (returned once, to show the actor)
+    that must be changed at the next sign-in (``must_change_password``).
+    Setting it signs the user out everywhere (sessions and app tokens carry
+    the password hash).  Audited."""
+    if not staff_password_reset_allowed(user=user, actor=actor):
+        raise ApplicationError(errors.NOT_ALLOWED, code="forbidden", status_code=403)
+    temporary = "".join(secrets.choice(TEMPORARY_PASSWORD_ALPHABET) for _ in range(10))
+    with transaction.atomic():
+        user.set_password(temporary)
+        user.must_change_password = True
+        user.save(update_fields=["password", "must_change_password"])
+        audit_record(actor=actor, action="accounts.user.password_reset", obj=user, store=user.store,
+                     data={"by": "superuser" if actor.is_superuser else actor.role}, ip_address=ip_address)
+    return temporary
+
+
 def export_record(*, actor: User, what: str, rows: int, filters: dict | None = None) -> None:
     """Every export of personal data is audited (who, what, how many rows)."""
     audit_record(actor=actor, action=f"{what}.exported", store=actor.store, data={"rows": rows, "filters": filters or {}})

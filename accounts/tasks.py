@@ -1,5 +1,6 @@
 """django-q2 entry points: take ids, call one service, safe to run twice."""
 
+from accounts.auth.password_reset import reset_code_deliver
 from accounts.outbox import message_deliver, outbox_drain_shard, outbox_sweep_run
 from accounts.services import idempotency_keys_purge, owner_accounts_purge_abandoned
 
@@ -22,3 +23,7 @@ def idempotency_purge() -> int:
 
 def owner_accounts_purge() -> int:
     return owner_accounts_purge_abandoned()
+
+
+def password_reset_code_deliver(identifier: str, nonce: str) -> bool:
+    return reset_code_deliver(identifier=identifier, nonce=nonce)

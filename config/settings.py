@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -159,7 +160,9 @@ ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed"
 ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_FORMS = {"confirm_login_code": "accounts.auth.forms.SmsLoginCodeForm"}
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
-ACCOUNT_PREVENT_ENUMERATION = False
+# No page or endpoint says whether an account exists (allauth's e-mail reset
+# included); staff reset by SMS code (accounts.auth.password_reset).
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     # Failed passwords: per IP, and per IP-and-account pair (our adapter makes
@@ -173,7 +176,10 @@ ACCOUNT_RATE_LIMITS = {
     # written an owner account: it is switched off.
     "login_code_request": "5/m/ip,3/m/key",
     "request_login_code": "",
+    # Staff password reset by SMS code: per IP, and per username/mobile typed.
+    "staff_password_reset": "10/m/ip,3/10m/key",
 }
+STAFF_PASSWORD_RESET_MINUTES = 10  # how long a reset code is valid
 # Owner accounts opened by a code request and never verified (no verified
 # phone, no member, never signed in) are removed after this many hours.
 OWNER_ABANDONED_AFTER_HOURS = int(os.environ.get("OWNER_ABANDONED_AFTER_HOURS", "24"))

@@ -125,6 +125,17 @@ class DealerOpsAccountAdapter(DefaultAccountAdapter):
                 kwargs["redirect_url"] = "/m/"
         return super().post_login(request, user, **kwargs)
 
+    # --- passwords ----------------------------------------------------------------------------
+    def set_password(self, user, password: str) -> None:
+        """Every password change and reset through allauth: a temporary
+        password (``must_change_password``) is replaced."""
+        user.set_password(password)
+        user.must_change_password = False
+        user.save()
+
+    def get_password_change_redirect_url(self, request) -> str:
+        return "/m/" if getattr(request.user, "role", None) == Role.OWNER else "/portal/"
+
     def get_login_redirect_url(self, request):
         user = request.user
         if getattr(user, "role", None) == Role.OWNER:
