@@ -64,9 +64,9 @@ class MaskedMobileFormMixin:
 
     def clean(self):
         cleaned = super().clean()
-        if self._number_on_file and not cleaned.get(self.masked_field):
+        typed = (self.data.get(self.add_prefix(self.masked_field)) or "").strip()
+        if self._number_on_file and not typed:
             cleaned[self.masked_field] = self._number_on_file
-            self.errors.pop(self.masked_field, None)
         return cleaned
 
 

@@ -116,6 +116,9 @@ def test_admin_member_form_keeps_the_number_when_left_empty(member_a):
     form.save()
     member_a.refresh_from_db()
     assert member_a.mobile == "13911112222"
+    form = MemberAdminForm(data={**data, "mobile": "12345"}, instance=member_a)
+    assert not form.is_valid()  # a mistyped number is an error, not "keep the old one"
+    assert form.errors["mobile"]
 
 
 def test_admin_reveal_action_shows_the_number_and_audits_it(admin_client, admin_user, owner_a, member_a):

@@ -297,3 +297,16 @@ def test_a_reset_signs_the_user_out(manager_a, consultant_a):
     response = client.get("/portal/")
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_admin_action_gives_temporary_passwords(client, admin_user, consultant_a, owner_a):
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:accounts_user_changelist"),
+                           {"action": "reset_passwords", "_selected_action": [consultant_a.pk, owner_a.pk]}, follow=True)
+    body = response.content.decode()
+    match = re.search(r"的临时密码：(\w+)（只显示这一次）", body)
+    assert match, body
+    consultant_a.refresh_from_db()
+    assert consultant_a.check_password(match.group(1)) and consultant_a.must_change_password
+    owner_a.refresh_from_db()
+    assert not owner_a.has_usable_password() and not owner_a.must_change_password  # owners have no password
