@@ -24,6 +24,7 @@ the nonce under the project's secret key.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 
@@ -40,6 +41,8 @@ from accounts.audit import audit_record
 from accounts.models import STAFF_ROLES, Channel, User
 from accounts.outbox import message_enqueue
 from accounts.validators import mask_mobile, normalize_mobile
+
+logger = logging.getLogger("dealerops.auth")
 
 CODE_SALT = "dealerops.staff_password_reset"
 MAX_ATTEMPTS = 5
@@ -74,7 +77,10 @@ def reset_request(*, identifier: str) -> dict:
 
 
 def _queue_delivery(identifier: str, nonce: str) -> None:
-    async_task("accounts.tasks.password_reset_code_deliver", identifier, nonce, task_name=f"pw-reset-{nonce[:8]}")
+    try:
+        async_task("accounts.tasks.password_reset_code_deliver", identifier, nonce, task_name=f"pw-reset-{nonce[:8]}")
+    except Exception:  # broker down: no code is sent, whoever asked (the answer stays the same)
+        logger.exception("could not queue a password reset code")
 
 
 def reset_code_deliver(*, identifier: str, nonce: str) -> bool:
