@@ -1,16 +1,23 @@
 from allauth.usersessions.models import UserSession
 from django import forms
 from django.apps import apps as django_apps
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
+from accounts.audit import client_ip
 from accounts.auth import clients as client_services
+from accounts.exceptions import AccountsError, ApplicationError
 from accounts.models import (
     ApiClient, AuditLog, Brand, IdempotencyKey, Member, OutboxMessage, SmsReply, Store, User, Vehicle,
 )
+from accounts.validators import mask_mobile
+
+# How many full numbers one admin action may reveal at once.
+REVEAL_BATCH = 20
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -42,20 +49,88 @@ class StoreAdmin(admin.ModelAdmin):
     filter_horizontal = ["brands"]
 
 
+class MaskedMobileFormMixin:
+    """Admin change forms never print a full mobile number: the field starts
+    empty, its help text shows the masked number, and left empty it keeps
+    the number on file.  Typing a number replaces it.  The full number is
+    shown only by the list's audited "reveal" action."""
+
+    masked_field = "phone"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._number_on_file = getattr(self.instance, self.masked_field, None) if self.instance.pk else None
+        field = self.fields.get(self.masked_field)
+        if field is not None and self._number_on_file:
+            field.required = False
+            self.initial[self.masked_field] = ""
+            field.help_text = _("现有号码：%(masked)s。留空则保持不变；查看完整号码请在列表页使用“显示完整手机号”操作（记入审计日志）。") % {
+                "masked": mask_mobile(self._number_on_file)
+            }
+
+    def clean(self):
+        cleaned = super().clean()
+        typed = (self.data.get(self.add_prefix(self.masked_field)) or "").strip()
+        if self._number_on_file and not typed:
+            cleaned[self.masked_field] = self._number_on_file
+        return cleaned
+
+
+class UserAdminForm(MaskedMobileFormMixin, UserChangeForm):
+    masked_field = "phone"
+
+
+def _reveal_numbers(modeladmin, request, queryset, reveal) -> None:
+    """Shared body of the admin "reveal" actions: each number through the
+    audited service (with its hourly allowance), shown once as a message."""
+    shown = []
+    try:
+        for obj in queryset[:REVEAL_BATCH]:
+            shown.append(f"{obj}: {reveal(obj)}")
+    except AccountsError as exc:
+        modeladmin.message_user(request, exc.message, messages.ERROR)
+    if shown:
+        modeladmin.message_user(request, "；".join(shown), messages.WARNING)
+    if queryset.count() > REVEAL_BATCH:
+        modeladmin.message_user(request, _("一次最多显示 %(n)d 个号码。") % {"n": REVEAL_BATCH}, messages.INFO)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ["username", "display_name", "role", "store", "phone", "on_duty", "is_active", "last_login"]
+    form = UserAdminForm
+    list_display = ["username", "display_name", "role", "store", "masked_phone", "on_duty", "is_active", "last_login"]
     list_filter = ["role", "store", "on_duty", "is_active", "is_superuser"]
-    search_fields = ["username", "first_name", "last_name", "phone", "referral_code"]
+    search_fields = ["username", "first_name", "last_name", "=phone", "referral_code"]
     list_select_related = ["store"]
     autocomplete_fields = ["store"]
     readonly_fields = ["referral_code", "last_login", "date_joined"]
     fieldsets = DjangoUserAdmin.fieldsets + (
-        (_("车商运营"), {"fields": ("role", "store", "phone", "phone_verified", "on_duty", "referral_code")}),
+        (_("车商运营"), {"fields": ("role", "store", "phone", "phone_verified", "on_duty", "must_change_password", "referral_code")}),
     )
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
         (_("车商运营"), {"fields": ("role", "store", "phone", "first_name", "last_name")}),
     )
+    actions = ["reveal_phones", "reset_passwords"]
+
+    @admin.display(description=_("手机号"))
+    def masked_phone(self, obj):
+        return mask_mobile(obj.phone)
+
+    @admin.action(description=_("显示完整手机号（记入审计日志）"))
+    def reveal_phones(self, request, queryset):
+        _reveal_numbers(self, request, queryset.exclude(phone=None), lambda user: services.user_reveal_phone(
+            user=user, actor=request.user, ip_address=client_ip(request)))
+
+    @admin.action(description=_("重置密码（生成临时密码，下次登录须修改）"))
+    def reset_passwords(self, request, queryset):
+        for user in queryset[:REVEAL_BATCH]:
+            try:
+                temporary = services.staff_password_reset(user=user, actor=request.user, ip_address=client_ip(request))
+            except ApplicationError as exc:
+                self.message_user(request, f"{user}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(user)s 的临时密码：%(password)s（只显示这一次）") % {
+                    "user": user, "password": temporary}, messages.WARNING)
 
     def save_model(self, request, obj, form, change):
         # Role changes are audited through the one service that changes roles.
@@ -74,8 +149,17 @@ class VehicleInline(admin.TabularInline):
     fields = ["plate", "vin", "brand", "series", "model", "purchase_date", "mileage"]
 
 
+class MemberAdminForm(MaskedMobileFormMixin, forms.ModelForm):
+    masked_field = "mobile"
+
+    class Meta:
+        model = Member
+        fields = "__all__"
+
+
 @admin.register(Member)
 class MemberAdmin(admin.ModelAdmin):
+    form = MemberAdminForm
     list_display = ["name", "masked_mobile", "store", "city", "gender", "marketing_consent", "joined_at"]
     list_filter = ["store", "marketing_consent", "gender", "consent_source"]
     search_fields = ["name", "=mobile", "vehicles__plate", "=vehicles__vin"]
@@ -84,10 +168,16 @@ class MemberAdmin(admin.ModelAdmin):
     date_hierarchy = "joined_at"
     inlines = [VehicleInline]
     show_full_result_count = False
+    actions = ["reveal_mobiles"]
 
     @admin.display(description=_("手机号"))
     def masked_mobile(self, obj):
         return obj.masked_mobile
+
+    @admin.action(description=_("显示完整手机号（记入审计日志）"))
+    def reveal_mobiles(self, request, queryset):
+        _reveal_numbers(self, request, queryset, lambda member: services.member_reveal_mobile(
+            member=member, actor=request.user, ip_address=client_ip(request)))
 
 
 @admin.register(Vehicle)
@@ -116,7 +206,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     edit would not change what a sealed message sends), and messages are
     written by ``message_enqueue`` only, never added here."""
 
-    list_display = ["created_at", "channel", "recipient", "template", "status", "suppressed_reason_text",
+    list_display = ["created_at", "channel", "masked_recipient", "template", "status", "suppressed_reason_text",
                     "attempts", "is_marketing", "sent_at"]
     list_filter = ["status", "channel", "is_marketing", "suppressed_reason", "template"]
     search_fields = ["recipient", "dedup_key", "body"]
@@ -134,6 +224,10 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     @admin.display(description=_("未发送原因"))
     def suppressed_reason_text(self, obj):
         return obj.suppressed_reason_text
+
+    @admin.display(description=_("接收方"))
+    def masked_recipient(self, obj):
+        return mask_mobile(obj.recipient) if obj.channel == "sms" else obj.recipient
 
 
 @admin.register(SmsReply)

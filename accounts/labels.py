@@ -192,6 +192,13 @@ def register() -> None:
             "accounts.vehicle.added": gettext_lazy("添加车辆"),
             "accounts.vehicle.removed": gettext_lazy("移除车辆"),
             "accounts.user.role_changed": gettext_lazy("修改员工角色"),
+            "accounts.user.phone_revealed": gettext_lazy("查看员工完整手机号"),
+            "accounts.user.password_reset": gettext_lazy("重置员工密码"),
+            "accounts.user.password_reset_by_sms": gettext_lazy("短信验证码重置密码"),
+            "accounts.user.password_reset_code_sent": gettext_lazy("发送重置密码验证码"),
+            "accounts.owner.abandoned_purged": gettext_lazy("清理未验证的车主账号"),
+            "accounts.login.failure_burst": gettext_lazy("登录失败告警"),
+            "accounts.reveal.limit_reached": gettext_lazy("查看手机号次数超限"),
         },
         fields={
             **member_fields,

@@ -1,10 +1,13 @@
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.exceptions import PASSWORD_CHANGE_REQUIRED
 from config.api.exceptions import DETAIL_TOO_LARGE, error_body
 from config.api.parsers import json_depth_exceeds, json_too_deep_message
 
@@ -71,3 +74,36 @@ def _refusal(request, status: int, code: str, message: str) -> JsonResponse:
     if request.path.startswith(HEADLESS_PREFIX):
         return JsonResponse({"status": status, "errors": [{"code": code, "message": message}]}, status=status)
     return JsonResponse(error_body(code, message), status=status)
+
+
+class PasswordChangeRequiredMiddleware:
+    """A user whose password an admin or store manager reset to a temporary
+    one (``User.must_change_password``) is sent to the change-password page
+    from every page, the portal and Django admin included, until they have
+    changed it (the adapter's ``set_password`` clears the flag).  API calls
+    answer 403 ``password_change_required``; sign-out, the headless auth
+    endpoints, static files and the language switch stay open."""
+
+    OPEN_PREFIXES = ("/static/", "/media/", "/i18n/", "/_allauth/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and getattr(user, "must_change_password", False):
+            response = self._redirect(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    def _redirect(self, request):
+        path = request.path_info
+        change_url = reverse("account_change_password")
+        if path in (change_url, reverse("account_logout")) or path.startswith(self.OPEN_PREFIXES):
+            return None
+        if path.startswith("/api/"):
+            return JsonResponse(error_body("password_change_required", str(PASSWORD_CHANGE_REQUIRED)), status=403)
+        if request.method == "GET":
+            return HttpResponseRedirect(f"{change_url}?{urlencode({'next': request.get_full_path()})}")
+        return HttpResponseRedirect(change_url)

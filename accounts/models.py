@@ -84,6 +84,9 @@ class User(AbstractUser):
     )
     phone_verified = models.BooleanField(_("手机号已验证"), default=False)
     on_duty = models.BooleanField(_("在岗"), default=True)
+    # Set when an admin or store manager resets the password to a temporary
+    # one: every page sends the user to change it until they have.
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
 
     objects = UserManager()
 
@@ -99,11 +102,18 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         full = f"{self.last_name}{self.first_name}".strip()
+        if self.role == Role.OWNER:  # audit log, admin lists: never the mobile
+            return self.display_name
         return f"{full} ({self.username})" if full else self.username
 
     @property
     def display_name(self) -> str:
-        return f"{self.last_name}{self.first_name}".strip() or self.username
+        """Staff: their name (else the username).  Owners: their name, else
+        "车主" and the masked mobile; never the full number."""
+        full = f"{self.last_name}{self.first_name}".strip()
+        if self.role == Role.OWNER:
+            return full or f"{_('车主')} {validators.mask_mobile(self.phone)}".strip()
+        return full or self.username
 
     @property
     def is_staff_member(self) -> bool:
@@ -322,7 +332,8 @@ class OutboxMessage(models.Model):
     secret_values: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} → {self.recipient}"
+        recipient = validators.mask_mobile(self.recipient) if self.channel == Channel.SMS else self.recipient
+        return f"{self.get_channel_display()} → {recipient}"
 
     @property
     def suppressed_reason_text(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from accounts.models import AuditLog, Member, OutboxMessage, Store, User, Vehicle
+from accounts.models import STAFF_ROLES, AuditLog, Member, OutboxMessage, Store, User, Vehicle
 from accounts.scoping import scope, scoped_get, stores_for
 from accounts.validators import normalize_plate
 
@@ -91,3 +91,16 @@ def dashboard_counts(*, actor: User) -> dict[str, int]:
         "consenting": members.filter(marketing_consent=True).count(),
         "staff": scope(User.objects.filter(is_active=True).exclude(role="owner"), actor).count(),
     }
+
+
+def staff_list(*, actor: User) -> QuerySet[User]:
+    """Staff logins the actor's stores hold (group-wide actors: every staff
+    login, group roles included)."""
+    staff = User.objects.filter(role__in=sorted(STAFF_ROLES)).select_related("store")
+    if actor.is_group_wide:
+        return staff.order_by("store__code", "role", "username")
+    return scope(staff, actor).order_by("role", "username")
+
+
+def staff_get(*, actor: User, pk) -> User:
+    return scoped_get(staff_list(actor=actor), actor, pk=pk)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
+import time
 import unicodedata
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts import exceptions as errors
 from accounts import hooks
@@ -19,7 +24,9 @@ from accounts.models import (
     CHANNEL_PREFERENCE_FIELDS,
     STORE_ROLES,
     TOPIC_PREFERENCE_FIELDS,
+    AuditLog,
     Brand,
+    Channel,
     ConsentSource,
     Gender,
     IdempotencyKey,
@@ -31,7 +38,8 @@ from accounts.models import (
     User,
     Vehicle,
 )
-from accounts.validators import clean_plate, clean_vin, normalize_mobile
+from accounts.outbox import message_enqueue
+from accounts.validators import clean_plate, clean_vin, mask_mobile, normalize_mobile
 
 PROFILE_FIELDS = ("name", "gender", "birthday", "city")
 NOTIFICATION_FIELDS = (*CHANNEL_PREFERENCE_FIELDS.values(), *TOPIC_PREFERENCE_FIELDS.values())
@@ -173,10 +181,127 @@ def member_set_notification_preferences(
     return member
 
 
+# --- Reveals of full mobile numbers --------------------------------------------------------------
+
+MEMBER_MOBILE_REVEALED = "accounts.member.mobile_revealed"
+USER_PHONE_REVEALED = "accounts.user.phone_revealed"
+# Every audited reveal counts against the same hourly allowance.
+REVEAL_ACTIONS = (MEMBER_MOBILE_REVEALED, USER_PHONE_REVEALED)
+REVEAL_LIMIT_REACHED = "accounts.reveal.limit_reached"
+
+
+def _reveal_record(*, actor: User, action: str, obj, ip_address: str | None) -> None:
+    """One reveal: allowed while ``actor`` has made fewer than
+    ``MOBILE_REVEAL_LIMIT_PER_HOUR`` reveals in the last hour (counted from the
+    audit log, so every process and every surface shares the count), and then
+    audited.  Over the limit: HQ is alerted once per user and hour and the
+    reveal is refused with 429 ``reveal_rate_limited``."""
+    limit = settings.MOBILE_REVEAL_LIMIT_PER_HOUR
+    with transaction.atomic():
+        # One user's reveals are counted one after the other.
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        since = timezone.now() - dt.timedelta(hours=1)
+        used = AuditLog.objects.filter(actor=actor, action__in=REVEAL_ACTIONS, created_at__gte=since).count()
+        allowed = used < limit
+        if allowed:
+            audit_record(actor=actor, action=action, obj=obj, ip_address=ip_address)
+    if not allowed:
+        hq_alert(
+            action=REVEAL_LIMIT_REACHED,
+            key=f"reveal-limit:{actor.pk}:{int(time.time() // 3600)}",
+            text=gettext("%(who)s 在 1 小时内查看完整手机号已达上限（%(limit)d 次），请核实。")
+            % {"who": actor.display_name, "limit": limit},
+            actor=actor,
+            data={"limit": limit},
+            ip_address=ip_address,
+        )
+        raise AccountsError(
+            str(errors.REVEAL_LIMIT_REACHED) % {"limit": limit}, code="reveal_rate_limited", status_code=429
+        )
+
+
 def member_reveal_mobile(*, member: Member, actor: User, ip_address: str | None = None) -> str:
-    """Showing a full mobile number is a deliberate, audited action."""
-    audit_record(actor=actor, action="accounts.member.mobile_revealed", obj=member, ip_address=ip_address)
+    """Showing a full mobile number is a deliberate, audited action, with an
+    hourly allowance per user (``_reveal_record``)."""
+    _reveal_record(actor=actor, action=MEMBER_MOBILE_REVEALED, obj=member, ip_address=ip_address)
     return member.mobile
+
+
+def user_reveal_phone(*, user: User, actor: User, ip_address: str | None = None) -> str:
+    """A login's full mobile number (Django admin), audited and counted like
+    a member's."""
+    _reveal_record(actor=actor, action=USER_PHONE_REVEALED, obj=user, ip_address=ip_address)
+    return user.phone or ""
+
+
+# --- Alerts to HQ ---------------------------------------------------------------------------------
+
+
+def hq_alert(
+    *, action: str, key: str, text: str, actor: User | None = None, data: dict | None = None,
+    ip_address: str | None = None,
+) -> bool:
+    """Tell HQ about something suspicious: one audit row (``action``) and a
+    WeCom message to every active HQ operator, once per ``key`` (the key
+    names the subject and its time window).  Returns False when this key was
+    already alerted."""
+    if AuditLog.objects.filter(action=action, data__alert_key=key).exists():
+        return False
+    with transaction.atomic():
+        audit_record(actor=actor, action=action, data={**(data or {}), "alert_key": key}, ip_address=ip_address)
+        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+        for operator in User.objects.filter(role=Role.HQ, is_active=True).order_by("pk"):
+            message_enqueue(
+                channel=Channel.WECOM, recipient=operator.username, user=operator, template="hq_security_alert",
+                body=text, payload={"action": action}, dedup_key=f"hq-alert:{digest}:{operator.pk}",
+            )
+    return True
+
+
+# --- Failed sign-ins --------------------------------------------------------------------------------
+
+LOGIN_FAILURE_BURST = "accounts.login.failure_burst"
+
+
+def _count(key: str, timeout: int) -> int:
+    cache.add(key, 0, timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout)
+        return 1
+
+
+def login_failure_record(*, account: str, ip_address: str) -> None:
+    """A failed staff sign-in (portal or headless).  The throttle itself is
+    allauth's ``login_failed`` limit, keyed per IP and account by our adapter;
+    here bursts are noticed and reported to HQ (``hq_alert``, once per
+    window): ``LOGIN_BURST_ACCOUNT_FAILURES`` failures for one account within
+    ``LOGIN_BURST_WINDOW_MINUTES`` (more than one IP can produce under the
+    per-pair limit), or ``LOGIN_BURST_IP_ACCOUNTS`` different accounts failing
+    from one IP.  Counters live in the cache (shared between processes when
+    ``REDIS_URL`` is set)."""
+    window = settings.LOGIN_BURST_WINDOW_MINUTES * 60
+    slot = int(time.time() // window)
+    account_id = hashlib.sha256(account.encode()).hexdigest()[:24]
+    shown = mask_mobile(account) if account.isdigit() else account
+    failures = _count(f"login-burst:account:{account_id}:{slot}", window)
+    if failures == settings.LOGIN_BURST_ACCOUNT_FAILURES:
+        hq_alert(
+            action=LOGIN_FAILURE_BURST, key=f"login-burst:account:{account_id}:{slot}",
+            text=gettext("登录告警：账号 %(account)s 在 %(minutes)d 分钟内登录失败 %(n)d 次，可能正被多个地址尝试密码。")
+            % {"account": shown, "minutes": settings.LOGIN_BURST_WINDOW_MINUTES, "n": failures},
+            data={"kind": "account", "account": shown, "failures": failures}, ip_address=ip_address,
+        )
+    if cache.add(f"login-burst:pair:{ip_address}:{account_id}:{slot}", 1, window):
+        accounts = _count(f"login-burst:ip:{ip_address}:{slot}", window)
+        if accounts == settings.LOGIN_BURST_IP_ACCOUNTS:
+            hq_alert(
+                action=LOGIN_FAILURE_BURST, key=f"login-burst:ip:{ip_address}:{slot}",
+                text=gettext("登录告警：IP %(ip)s 在 %(minutes)d 分钟内尝试了 %(n)d 个不同账号。")
+                % {"ip": ip_address, "minutes": settings.LOGIN_BURST_WINDOW_MINUTES, "n": accounts},
+                data={"kind": "ip", "accounts": accounts}, ip_address=ip_address,
+            )
 
 
 # --- SMS replies (上行短信) -----------------------------------------------------------------
@@ -297,6 +422,53 @@ def vehicle_remove(*, vehicle: Vehicle, actor: User | None = None) -> None:
     vehicle.delete()
 
 
+# --- Owner accounts ---------------------------------------------------------------------------
+
+
+def owner_username_new() -> str:
+    """An owner's username: opaque, so that no list, log or audit row that
+    shows a username shows the owner's mobile number."""
+    return f"owner_{secrets.token_hex(8)}"
+
+
+def owner_account_for_phone(*, phone: str) -> User:
+    """The account that signs in with ``phone`` (already normalised): the
+    existing one, else a new owner account (no password, phone unverified
+    until the SMS code is confirmed).  Called only once the code request has
+    passed the rate limiter; a concurrent request for the same number gets
+    the account the first one opened."""
+    for _attempt in range(3):
+        user = User.objects.filter(phone=phone).first()
+        if user is not None:
+            return user
+        try:
+            with transaction.atomic():
+                return User.objects.create_user(username=owner_username_new(), phone=phone, role=Role.OWNER, password=None)
+        except IntegrityError:
+            continue  # the number (or, once in 2**64, the username) was taken meanwhile
+    raise AccountsError(code="busy", status_code=503)
+
+
+def owner_accounts_purge_abandoned(*, now: dt.datetime | None = None, batch_size: int = 1000) -> int:
+    """Delete owner accounts a code request opened that were never used: no
+    verified phone, no member, never signed in, no password, older than
+    ``OWNER_ABANDONED_AFTER_HOURS``.  Set-based, in batches of ids; safe to
+    run twice.  Returns how many were deleted."""
+    cutoff = (now or timezone.now()) - dt.timedelta(hours=settings.OWNER_ABANDONED_AFTER_HOURS)
+    abandoned = User.objects.filter(
+        role=Role.OWNER, phone_verified=False, last_login__isnull=True, member__isnull=True,
+        is_staff=False, is_superuser=False, password__startswith="!", date_joined__lt=cutoff,
+    )
+    deleted = 0
+    while ids := list(abandoned.order_by("pk").values_list("pk", flat=True)[:batch_size]):
+        with transaction.atomic():
+            User.objects.filter(pk__in=ids).delete()
+        deleted += len(ids)
+    if deleted:
+        audit_record(actor=None, action="accounts.owner.abandoned_purged", data={"accounts": deleted})
+    return deleted
+
+
 # --- Staff ------------------------------------------------------------------------------------
 
 
@@ -317,6 +489,46 @@ def staff_set_role(*, user: User, role: str, store: Store | None, actor: User) -
         data={"before": before, "after": {"role": role, "store": store.code if store else None}},
     )
     return user
+
+
+# Temporary passwords: no look-alike characters (0/O, 1/l/I), read out or typed from a phone.
+TEMPORARY_PASSWORD_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def staff_password_reset_allowed(*, user: User, actor: User) -> bool:
+    """Who may give whom a temporary password: a superuser anyone with a
+    password (not owners: they sign in by SMS code); an admin any staff login
+    but a superuser; a store manager the other staff of their own store
+    (not managers).  Nobody resets their own password this way."""
+    if not user.is_active or user.pk == actor.pk or not actor.is_active:
+        return False
+    if actor.is_superuser:
+        return user.is_staff_member
+    if actor.role == Role.ADMIN:
+        return user.is_staff_member and not user.is_superuser
+    if actor.role == Role.MANAGER:
+        return (
+            actor.store_id is not None and user.store_id == actor.store_id and not user.is_superuser
+            and user.role in STORE_ROLES and user.role != Role.MANAGER
+        )
+    return False
+
+
+def staff_password_reset(*, user: User, actor: User, ip_address: str | None = None) -> str:
+    """Give ``user`` a temporary password (returned once, to show the actor)
+    that must be changed at the next sign-in (``must_change_password``).
+    Setting it signs the user out everywhere (sessions and app tokens carry
+    the password hash).  Audited."""
+    if not staff_password_reset_allowed(user=user, actor=actor):
+        raise ApplicationError(errors.NOT_ALLOWED, code="forbidden", status_code=403)
+    temporary = "".join(secrets.choice(TEMPORARY_PASSWORD_ALPHABET) for _ in range(10))
+    with transaction.atomic():
+        user.set_password(temporary)
+        user.must_change_password = True
+        user.save(update_fields=["password", "must_change_password"])
+        audit_record(actor=actor, action="accounts.user.password_reset", obj=user, store=user.store,
+                     data={"by": "superuser" if actor.is_superuser else actor.role}, ip_address=ip_address)
+    return temporary
 
 
 def export_record(*, actor: User, what: str, rows: int, filters: dict | None = None) -> None:

@@ -1,7 +1,8 @@
 """django-q2 entry points: take ids, call one service, safe to run twice."""
 
+from accounts.auth.password_reset import reset_code_deliver
 from accounts.outbox import message_deliver, outbox_drain_shard, outbox_sweep_run
-from accounts.services import idempotency_keys_purge
+from accounts.services import idempotency_keys_purge, owner_accounts_purge_abandoned
 
 
 def outbox_deliver(message_id: int) -> str:
@@ -18,3 +19,11 @@ def outbox_drain(index: int, shards: int) -> int:
 
 def idempotency_purge() -> int:
     return idempotency_keys_purge()
+
+
+def owner_accounts_purge() -> int:
+    return owner_accounts_purge_abandoned()
+
+
+def password_reset_code_deliver(identifier: str, nonce: str) -> bool:
+    return reset_code_deliver(identifier=identifier, nonce=nonce)

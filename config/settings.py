@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -162,13 +163,38 @@ ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed"
 ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_FORMS = {"confirm_login_code": "accounts.auth.forms.SmsLoginCodeForm"}
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
-ACCOUNT_PREVENT_ENUMERATION = False
+# No page or endpoint says whether an account exists (allauth's e-mail reset
+# included); staff reset by SMS code (accounts.auth.password_reset).
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
+    # Failed passwords: per IP, and per IP-and-account pair (our adapter makes
+    # the key the pair), so guessing from one place never locks the account
+    # for its owner elsewhere.  Bursts alert HQ (LOGIN_BURST_* below).
     "login_failed": "10/m/ip,5/5m/key",
     "confirm_login_code": "10/m/ip",
-    "request_login_code": "5/m/ip,3/m/key",
+    # SMS code requests are counted by our adapter (``login_code_request``, key:
+    # the number) before the number's account is looked up or opened; allauth's
+    # own count runs after that lookup, so a refused request would already have
+    # written an owner account: it is switched off.
+    "login_code_request": "5/m/ip,3/m/key",
+    "request_login_code": "",
+    # Staff password reset by SMS code: per IP, and per username/mobile typed.
+    "staff_password_reset": "10/m/ip,3/10m/key",
 }
+STAFF_PASSWORD_RESET_MINUTES = 10  # how long a reset code is valid
+# Owner accounts opened by a code request and never verified (no verified
+# phone, no member, never signed in) are removed after this many hours.
+OWNER_ABANDONED_AFTER_HOURS = int(os.environ.get("OWNER_ABANDONED_AFTER_HOURS", "24"))
+# HQ is alerted (audit row + WeCom) when one account fails this many times
+# within the window (more than one IP can under the per-pair limit), or when
+# one IP fails on this many different accounts.
+LOGIN_BURST_WINDOW_MINUTES = int(os.environ.get("LOGIN_BURST_WINDOW_MINUTES", "15"))
+LOGIN_BURST_ACCOUNT_FAILURES = int(os.environ.get("LOGIN_BURST_ACCOUNT_FAILURES", "20"))
+LOGIN_BURST_IP_ACCOUNTS = int(os.environ.get("LOGIN_BURST_IP_ACCOUNTS", "10"))
+# Full mobile numbers a user may reveal per hour (portal, API, admin); the
+# next one is refused (429) and HQ is alerted.
+MOBILE_REVEAL_LIMIT_PER_HOUR = int(os.environ.get("MOBILE_REVEAL_LIMIT_PER_HOUR", "30"))
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
 HEADLESS_CLIENTS = ("app", "browser")

@@ -33,6 +33,7 @@ mobile = [
 urlpatterns = [
     path("", RedirectView.as_view(url="/portal/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.auth.urls")),  # first: takes over allauth's e-mail password reset
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

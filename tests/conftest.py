@@ -16,6 +16,7 @@ from accounts.auth.clients import api_client_create
 from accounts.demo import mobile_for, plate_for, vin_for
 from accounts.models import Brand, Channel, Member, Role, Store, User, Vehicle
 from accounts.outbox.backends import local_deliveries
+from accounts.services import owner_username_new
 
 PASSWORD = "dealerops-demo"
 _seq = itertools.count(1)
@@ -127,7 +128,7 @@ def member_b(make_member, store_b):
 @pytest.fixture
 def owner_a(member_a):
     """An owner login bound to ``member_a``."""
-    user = User.objects.create(username=f"m{member_a.mobile}", role=Role.OWNER, phone=member_a.mobile, phone_verified=True)
+    user = User.objects.create(username=owner_username_new(), role=Role.OWNER, phone=member_a.mobile, phone_verified=True)
     user.set_unusable_password()
     user.save()
     member_a.user = user

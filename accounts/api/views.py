@@ -180,7 +180,11 @@ class MemberViewSet(StaffApiMixin, viewsets.ReadOnlyModelViewSet):
         page = self.paginate_queryset(vehicles)
         return self.get_paginated_response(s.VehicleSerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses={200: s.MobileRevealSerializer, **ERRORS}, filters=False)
+    @extend_schema(
+        request=None, filters=False,
+        responses={200: s.MobileRevealSerializer, **ERRORS, 429: OpenApiResponse(
+            s.ErrorSerializer, description="reveal_rate_limited: the hourly allowance of reveals is used up")},
+    )
     @action(detail=True, methods=["post"], url_path="reveal-mobile", filterset_class=None)
     def reveal_mobile(self, request, pk=None):
         member = self.get_object()

@@ -9,4 +9,6 @@ urlpatterns = [
     path("members/<int:pk>/reveal-mobile/", views.MemberRevealMobileView.as_view(), name="member-reveal-mobile"),
     path("audit/", views.AuditLogView.as_view(), name="audit"),
     path("outbox/", views.OutboxView.as_view(), name="outbox"),
+    path("staff/", views.StaffListView.as_view(), name="staff-list"),
+    path("staff/<int:pk>/reset-password/", views.StaffPasswordResetView.as_view(), name="staff-password-reset"),
 ]

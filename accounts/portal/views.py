@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from django.views.generic import ListView, TemplateView, View
 
 from accounts import selectors, services
 from accounts.audit import client_ip
+from accounts.exceptions import AccountsError, ApplicationError
 from accounts.labels import audit_actions
-from accounts.models import GROUP_ROLES, OutboxStatus
+from accounts.models import GROUP_ROLES, OutboxStatus, Role
 from accounts.portal.mixins import PortalMixin
 
 
@@ -56,7 +60,12 @@ class MemberRevealMobileView(PortalMixin, View):
 
     def post(self, request, pk):
         member = selectors.member_get(actor=request.user, pk=pk)
-        mobile = services.member_reveal_mobile(member=member, actor=request.user, ip_address=client_ip(request))
+        try:
+            mobile = services.member_reveal_mobile(member=member, actor=request.user, ip_address=client_ip(request))
+        except AccountsError as exc:
+            # htmx swaps only 2xx answers: the refusal is shown in place.
+            status = 200 if request.headers.get("HX-Request") else exc.status_code
+            return render(request, "portal/members/_mobile.html", {"member": member, "error": exc.message}, status=status)
         return render(request, "portal/members/_mobile.html", {"member": member, "mobile": mobile})
 
 
@@ -95,3 +104,42 @@ class OutboxView(PortalMixin, ListView):
         context["status"] = self.request.GET.get("status", "")
         context["counts"] = selectors.outbox_counts(actor=self.request.user)
         return context
+
+
+# Who may open the staff logins page and give a temporary password (the
+# service decides per target: a manager only their own store's staff).
+PASSWORD_RESET_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
+
+
+class StaffListView(PortalMixin, ListView):
+    roles = PASSWORD_RESET_ROLES
+    template_name = "portal/staff/list.html"
+    context_object_name = "staff"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.staff_list(actor=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["resettable"] = {
+            member.pk for member in context["staff"] if services.staff_password_reset_allowed(user=member, actor=user)
+        }
+        return context
+
+
+class StaffPasswordResetView(PortalMixin, View):
+    """POST: a temporary password for one of the actor's staff, shown once;
+    the staff member must change it at the next sign-in."""
+
+    roles = PASSWORD_RESET_ROLES
+
+    @method_decorator(never_cache)
+    def post(self, request, pk):
+        staff = selectors.staff_get(actor=request.user, pk=pk)
+        try:
+            temporary = services.staff_password_reset(user=staff, actor=request.user, ip_address=client_ip(request))
+        except ApplicationError as exc:  # not this actor's to reset (a peer manager, oneself)
+            raise PermissionDenied(exc.message) from exc
+        return render(request, "portal/staff/password_reset.html", {"staff_user": staff, "temporary": temporary})

@@ -32,7 +32,7 @@ def assert_error_shape(response, code):
 
 @pytest.fixture
 def owner_b(member_b):
-    user = User.objects.create(username=f"m{member_b.mobile}", role=Role.OWNER, phone=member_b.mobile, phone_verified=True)
+    user = User.objects.create(username=services.owner_username_new(), role=Role.OWNER, phone=member_b.mobile, phone_verified=True)
     member_b.user = user
     member_b.save(update_fields=["user"])
     return user
