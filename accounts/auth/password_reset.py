@@ -104,6 +104,7 @@ def reset_code_send(*, user: User, code: str, nonce: str) -> None:
         % {"code": code, "minutes": minutes},
         template=SMS_TEMPLATE,
         payload={"code": code},
+        secrets={"code": code},  # masked in the outbox, admin and logs; only the SMS carries it
         dedup_key=f"password-reset:{nonce}",
         user=user,
         store=user.store,

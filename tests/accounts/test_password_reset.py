@@ -70,7 +70,7 @@ def request_code(sms, client, identifier):
 
 
 @pytest.mark.parametrize("identifier", ["s01_dcc", "S01_DCC", STAFF_MOBILE, "+86 137-0000-7777"])
-def test_reset_by_sms_code_end_to_end(client, sms, staff_with_phone, identifier):
+def test_reset_by_sms_code_end_to_end(client, sms, staff_with_phone, identifier, delivered):
     response = request_code(sms, client, identifier)
     assert response.status_code == 302
     assert response["Location"] == reverse("staff_password_reset_code")
@@ -80,6 +80,10 @@ def test_reset_by_sms_code_end_to_end(client, sms, staff_with_phone, identifier)
     message = OutboxMessage.objects.get(channel=Channel.SMS, recipient=STAFF_MOBILE)
     assert message.template == password_reset.SMS_TEMPLATE
     assert message.status == OutboxStatus.SENT
+    # Whoever reads the outbox (portal, admin) cannot take the account over:
+    # the stored row holds the mask, only the SMS itself carried the code.
+    assert code not in message.body and code not in str(message.payload) and not message.sealed
+    assert delivered[-1].recipient == STAFF_MOBILE and code in delivered[-1].body
 
     page = client.get(response["Location"])
     assert page.status_code == 200
