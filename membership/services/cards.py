@@ -49,14 +49,32 @@ def _window_start(now: dt.datetime) -> dt.datetime:
 
 def growth_value_for(*, member: Member, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
-    total = Transaction.objects.filter(
-        member=member, occurred_at__gt=_window_start(now), occurred_at__lte=now
-    ).aggregate(total=Sum("amount"))["total"]
-    return int(total or 0)
+    return int(growth_totals_for(member_ids=[member.pk], now=now).get(member.pk) or 0)
 
 
 def tier_for_growth(growth: int) -> Tier | None:
     return Tier.objects.filter(threshold__lte=growth).order_by("-level").first()
+
+
+def growth_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The window ``growth_value_for`` sums: (start, end], end = ``now``."""
+    return _window_start(now), now
+
+
+def growth_totals_for(*, member_ids, now: dt.datetime) -> dict:
+    """``growth_value_for`` of many members in one query, before ``int()``:
+    member id → the Decimal sum of their transactions in the window."""
+    start, end = growth_window(now)
+    return dict(
+        Transaction.objects.filter(member_id__in=member_ids, occurred_at__gt=start, occurred_at__lte=end)
+        .order_by().values("member_id").annotate(total=Sum("amount")).values_list("member_id", "total")
+    )
+
+
+def tier_for_growth_among(tiers, growth: int) -> Tier | None:
+    """``tier_for_growth`` over an already loaded list of tiers."""
+    reached = [tier for tier in tiers if tier.threshold <= growth]
+    return max(reached, key=lambda tier: tier.level) if reached else None
 
 
 # --- plans and opening -------------------------------------------------------------------------
