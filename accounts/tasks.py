@@ -1,5 +1,6 @@
 """django-q2 entry points: take ids, call one service, safe to run twice."""
 
+from accounts import import_jobs
 from accounts.outbox import message_deliver, outbox_drain_shard, outbox_sweep_run
 from accounts.services import idempotency_keys_purge
 
@@ -18,3 +19,11 @@ def outbox_drain(index: int, shards: int) -> int:
 
 def idempotency_purge() -> int:
     return idempotency_keys_purge()
+
+
+def import_job_run(job_id: int) -> str:
+    return import_jobs.import_job_run(job_id=job_id)
+
+
+def import_jobs_resume() -> int:
+    return import_jobs.import_jobs_resume()

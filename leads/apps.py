@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class LeadsConfig(AppConfig):
     name = "leads"
     verbose_name = _("线索与回访")
+
+    def ready(self):
+        from accounts.import_jobs import register_import_kind
+        from leads.services.imports import IMPORT_KIND
+
+        register_import_kind(IMPORT_KIND)

@@ -15,3 +15,8 @@ class MembershipConfig(AppConfig):
         from membership.services import rewards
 
         rewards.register()
+
+        from accounts.import_jobs import register_import_kind
+        from membership.imports import IMPORT_KIND
+
+        register_import_kind(IMPORT_KIND)

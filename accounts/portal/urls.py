@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.portal import views
+from accounts.portal import imports, views
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
@@ -9,4 +9,6 @@ urlpatterns = [
     path("members/<int:pk>/reveal-mobile/", views.MemberRevealMobileView.as_view(), name="member-reveal-mobile"),
     path("audit/", views.AuditLogView.as_view(), name="audit"),
     path("outbox/", views.OutboxView.as_view(), name="outbox"),
+    path("imports/<int:pk>/", imports.ImportJobView.as_view(), name="import-job"),
+    path("imports/<int:pk>/progress/", imports.ImportJobProgressView.as_view(), name="import-job-progress"),
 ]
