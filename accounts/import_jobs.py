@@ -30,8 +30,9 @@ The flow
      what is there); lead rows merge into their open lead.
 
 Time and crashes: a run commits for up to ``IMPORT_SLICE_SECONDS`` and then
-hands over to a fresh task (django-q kills a task after its timeout).  A
-worker that dies leaves the job at its last committed chunk; the sweep
+hands over to a fresh task; the checking pass runs in one task, queued with a
+timeout of its own (``TASK_TIMEOUT``, above the cluster's).  A worker that
+dies leaves the job at its last committed chunk; the sweep
 ``import_jobs_resume`` (every 5 minutes) queues any active job whose lease
 ran out, and validation (reads only) simply starts again.  Drafts nobody
 confirmed are deleted after a day; a finished job's file is dropped.
@@ -70,6 +71,7 @@ PREVIEW_ROWS = 200
 CHUNK_ROWS = 2000
 MAX_STORED_ERRORS = 200
 LEASE = dt.timedelta(minutes=2)
+TASK_TIMEOUT = 15 * 60  # the checking pass is not sliced: 200,000 Excel rows take minutes on a busy host
 RESUME_AFTER = dt.timedelta(minutes=5)
 DRAFT_TTL = dt.timedelta(days=1)
 ACTIVE = (ImportJobStatus.QUEUED, ImportJobStatus.VALIDATING, ImportJobStatus.RUNNING)
@@ -199,7 +201,8 @@ def _enqueue(job_id: int) -> None:
     from django_q.tasks import async_task
 
     try:
-        async_task("accounts.tasks.import_job_run", job_id, task_name=f"import-job-{job_id}-{uuid.uuid4().hex[:8]}")
+        async_task("accounts.tasks.import_job_run", job_id, task_name=f"import-job-{job_id}-{uuid.uuid4().hex[:8]}",
+                   timeout=TASK_TIMEOUT)
     except Exception:  # broker down: the resume sweep queues the job
         logger.exception("could not queue import job %s; the resume sweep will", job_id)
 

@@ -31,7 +31,8 @@ from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Sum, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.audit import audit_record, audit_records_bulk
+from accounts.audit import audit_record
+from accounts.bulk import update_by_pk
 from accounts.exceptions import NotFoundError
 from accounts.models import GROUP_ROLES, STAFF_ROLES, Channel, Member, NotificationTopic, Role
 from accounts.outbox.services import message_enqueue
@@ -322,8 +323,9 @@ def spend_earn_key(rule_kind: EarningRuleKind, reference: str) -> str:
     return f"earn:{rule_kind.value}:{reference}"
 
 
-def spend_earn_reason(rule_kind: EarningRuleKind, amount) -> str:
-    return f"{rule_kind.label} {amount}"
+def spend_earn_reason(label, amount) -> str:
+    """The reason of a spend's earn: the rule's label (``rule_kind.label``) and the amount."""
+    return f"{label} {amount}"
 
 
 def points_for_amount(*, member: Member, amount: Decimal, kind: str) -> int:
@@ -350,7 +352,7 @@ def points_earn_for_spend(
     points = points_for_amount(member=member, amount=amount, kind=kind)
     if points <= 0:
         return None
-    return points_earn(member=member, points=points, reason=spend_earn_reason(rule_kind, amount), source_type=rule_kind.value,
+    return points_earn(member=member, points=points, reason=spend_earn_reason(rule_kind.label, amount), source_type=rule_kind.value,
                        source_id=reference, idempotency_key=key, actor=actor, store=store)
 
 
@@ -361,10 +363,12 @@ def points_earn_bulk(*, earns: list[dict]) -> list[PointsEntry]:
     ``source_id``, ``idempotency_key``, ``store``.  The result is the ledger
     calling ``points_earn`` for each in order gives: one lot per earn
     (``remaining`` = points, the default expiry), ``balance_after`` counting
-    up from the cached balance, the cards' balances moved by their total, an
-    audit row per entry.  A key already used by the member (or earlier in the
+    up from the cached balance, the cards' balances moved by their total.  The
+    entries are their own record: one audit row per call (counts and the
+    member pk range, as ``coupons_issue_bulk`` writes), not one per entry.
+    A key already used by the member (or earlier in the
     list) is skipped.  Call inside a transaction: the cards are locked in pk
-    order, then moved by one UPDATE (``CASE`` per card)."""
+    order, then moved by one UPDATE (``CASE`` per card, ``accounts.bulk``)."""
     todo, seen = [], set()
     for earn in earns:
         points = _check_positive(earn["points"])
@@ -380,37 +384,33 @@ def points_earn_bulk(*, earns: list[dict]) -> list[PointsEntry]:
     todo = [earn for earn in todo if (earn["member"].pk, earn["idempotency_key"]) not in used]
     if not todo:
         return []
-    cards = {card.member_id: card for card in MembershipCard.objects.select_for_update(of=("self",))
-             .filter(member_id__in=member_ids).order_by("pk")}
+    cards = dict(MembershipCard.objects.select_for_update(of=("self",)).filter(member_id__in=member_ids)
+                 .order_by("pk").values_list("member_id", "pk"))
     totals: dict[int, int] = defaultdict(int)
     for earn in todo:
         if earn["member"].pk not in cards:
             raise errors.PointsError(errors.POINTS_CARD_REQUIRED, code="card_required")
-        totals[cards[earn["member"].pk].pk] += earn["points"]
-    MembershipCard.objects.filter(pk__in=list(totals)).update(points_balance=F("points_balance") + Case(
-        *[When(pk=card_pk, then=Value(total)) for card_pk, total in totals.items()],
-        default=Value(0), output_field=IntegerField(),
-    ))
+        totals[cards[earn["member"].pk]] += earn["points"]
+    update_by_pk(MembershipCard, column="points_balance", values=totals, add=True)
     running = {card_pk: balance - totals[card_pk] for card_pk, balance in
                MembershipCard.objects.filter(pk__in=list(totals)).values_list("pk", "points_balance")}
     expires_at = default_expiry()
     entries = []
     for earn in todo:
-        card_pk = cards[earn["member"].pk].pk
+        card_pk = cards[earn["member"].pk]
         running[card_pk] += earn["points"]
+        store = earn.get("store")
         entries.append(PointsEntry(
-            member=earn["member"], kind=EntryKind.EARN, points=earn["points"], remaining=earn["points"],
+            member_id=earn["member"].pk, kind=EntryKind.EARN, points=earn["points"], remaining=earn["points"],
             expires_at=expires_at, balance_after=running[card_pk], reason=earn["reason"][:200],
             source_type=earn.get("source_type", ""), source_id=str(earn.get("source_id", ""))[:64],
-            store=earn.get("store"), actor=None, idempotency_key=earn["idempotency_key"],
+            store_id=store.pk if store is not None else None, actor_id=None, idempotency_key=earn["idempotency_key"],
         ))
     PointsEntry.objects.bulk_create(entries, batch_size=1000)
-    audit_records_bulk([
-        {"actor": None, "action": "membership.points.earned", "obj": entry, "store_id": entry.member.store_id,
-         "data": {"member_id": entry.member_id, "points": entry.points, "balance_after": entry.balance_after,
-                  "reason": entry.reason, "source_type": entry.source_type, "source_id": entry.source_id}}
-        for entry in entries
-    ])
+    audit_record(actor=None, action="membership.points.earned_bulk", data={
+        "entries": len(entries), "points": sum(entry.points for entry in entries),
+        "members": [member_ids[0], member_ids[-1]], "source_types": sorted({entry.source_type for entry in entries}),
+    })
     return entries
 
 
