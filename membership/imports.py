@@ -102,6 +102,12 @@ def parse_occurred_at(value: str) -> dt.datetime | None:
     text = (value or "").strip()
     if text.endswith(".0"):
         text = text[:-2]
+    try:  # ISO 8601, most DMS exports (fast); what it reads, the formats below read the same
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
     for fmt in DATE_FORMATS:
         try:
             parsed = dt.datetime.strptime(text, fmt)

@@ -3,9 +3,13 @@ job (every row checked, then committed); re-importing the same file adds nothing
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -111,8 +115,6 @@ def test_service_commit_is_all_or_nothing(member_a, store_a, store_b, manager_a)
 
 
 def test_excel_file_with_chinese_headers(client, member_a, store_a, hq):
-    import datetime as dt
-
     client.force_login(hq)
     upload = _xlsx([["手机号", "门店代码", "发生时间", "类型", "金额", "单据号"],
                     [13812345678, "S01", dt.datetime(2025, 3, 1, 9, 0), "维保", 300, "X-1"]])
@@ -158,3 +160,11 @@ def test_a_large_file_is_stored_and_counted(client, store_a, manager_a, settings
     client.post(reverse(URL), {"job": job.pk})
     assert import_job_run(job_id=job.pk) == ImportJobStatus.DONE
     assert Transaction.objects.count() == 300
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(moment=st.datetimes(min_value=dt.datetime(1992, 1, 1), max_value=dt.datetime(2099, 12, 31)),
+       fmt=st.sampled_from(imports.DATE_FORMATS))
+def test_a_date_reads_as_its_format_says_whichever_parser_reads_it(moment, fmt):
+    text = moment.strftime(fmt)
+    assert imports.parse_occurred_at(text) == timezone.make_aware(dt.datetime.strptime(text, fmt))
