@@ -77,11 +77,10 @@ DRAFT_TTL = dt.timedelta(days=1)
 ACTIVE = (ImportJobStatus.QUEUED, ImportJobStatus.VALIDATING, ImportJobStatus.RUNNING)
 
 VALIDATION_FAILED = gettext_lazy("文件中有 %(count)s 行存在错误，未导入任何数据。请修改后重新上传。")
-COMMIT_REFUSED = gettext_lazy(
-    "第 %(line)s 行之后的数据导入时被拒绝（数据在校验后发生了变化），这些行未导入；"
-    "此前的 %(done)s 行已导入。请修改后重新上传整个文件，已导入的单据会自动跳过。"
-)
-UNEXPECTED_ERROR = gettext_lazy("导入意外中断（已导入 %(done)s 行）。请稍后重新上传整个文件，已导入的单据会自动跳过。")
+COMMIT_REFUSED = gettext_lazy("导入时有数据被拒绝（检查之后数据发生了变化），下列行及其后的行都未导入。")
+UNEXPECTED_ERROR = gettext_lazy("导入意外中断，其余的行未导入。")
+PART_DONE = gettext_lazy("已导入第 %(line)s 行及之前的 %(done)s 行。")
+NOTHING_DONE = gettext_lazy("没有导入任何数据。")
 KIND_UNKNOWN = gettext_lazy("未知的导入类型。")
 ACTOR_GONE = gettext_lazy("发起导入的账号已不存在。")
 
@@ -105,7 +104,8 @@ class ImportKind:
     (``{"created": 3, "skipped": 1}``), or raises an ``ApplicationError`` with
     ``fields={"rows": {"<line>": [messages]}}`` to refuse it.  ``counters``
     are the counts the job page shows, with their labels; ``page`` is the URL
-    name of the import page; ``audit_action`` the audit row of a finished job.
+    name of the import page; ``audit_action`` the audit row of a finished job;
+    ``retry_hint`` tells the user what to upload after a job stopped half-way.
     """
 
     code: str
@@ -116,6 +116,7 @@ class ImportKind:
     page: str
     audit_action: str
     counters: tuple[tuple[str, str], ...] = ()
+    retry_hint: str = ""  # after a job stopped half-way: how to import the rest (``%(line)s``: the last line in)
 
 
 _KINDS: dict[str, ImportKind] = {}
@@ -272,6 +273,14 @@ def _chunks(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
         yield chunk
 
 
+def _stopped(job: ImportJob, spec: ImportKind | None, reason) -> str:
+    """What a job that stopped while committing leaves: what was imported and how to go on."""
+    if not job.processed_rows:
+        return f"{reason}{NOTHING_DONE}"
+    hint = spec.retry_hint % {"line": job.resume_line} if spec is not None and spec.retry_hint else ""
+    return f"{reason}{PART_DONE % {'line': job.resume_line, 'done': job.processed_rows}}{hint}"
+
+
 def _row_errors(errors: dict) -> list[dict]:
     return [{"line": int(line), "messages": [str(m) for m in messages]} for line, messages in errors.items()]
 
@@ -306,7 +315,7 @@ def import_job_run(*, job_id: int) -> str:
     except Exception:
         logger.exception("import job %s failed", job_id)
         return _finish(job, token, status=ImportJobStatus.FAILED, actor=job.actor, spec=spec,
-                       message=str(UNEXPECTED_ERROR % {"done": job.processed_rows}))
+                       message=_stopped(job, spec, UNEXPECTED_ERROR))
 
 
 def _validate(job: ImportJob, spec: ImportKind, actor: User, fileobj, token: str) -> bool:
@@ -368,8 +377,7 @@ def _commit(job: ImportJob, spec: ImportKind, actor: User, fileobj, token: str, 
                     {"line": chunk[0]["line"], "messages": [str(exc.message)]}]
                 return _finish(job, token, status=ImportJobStatus.FAILED, actor=actor, spec=spec,
                                error_rows=len(rows) or 1, errors=errors,
-                               message=str(COMMIT_REFUSED % {"line": job.resume_line or 1,
-                                                             "done": job.processed_rows}))
+                               message=_stopped(job, spec, COMMIT_REFUSED))
     return _finish(job, token, status=ImportJobStatus.DONE, actor=actor, spec=spec)
 
 

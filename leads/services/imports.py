@@ -92,4 +92,5 @@ IMPORT_KIND = ImportKind(
     page="portal:leads:lead-import",
     audit_action="leads.lead.imported",
     counters=(("created", _("新建线索")), ("merged", _("合并到已有线索"))),
+    retry_hint=_("请只重新上传第 %(line)s 行之后的行：已导入的行再导入一次，会在线索上再记一次来源。"),
 )

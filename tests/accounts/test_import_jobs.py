@@ -140,7 +140,24 @@ class TestStates:
         assert import_jobs.import_job_run(job_id=job.pk) == ImportJobStatus.FAILED
         job.refresh_from_db()
         assert spy.committed == [2] and AuditLog.objects.filter(action="tests.spy").count() == 1
-        assert job.message == str(import_jobs.UNEXPECTED_ERROR % {"done": 1}) and job.resume_line == 2
+        assert job.message == f"{import_jobs.UNEXPECTED_ERROR}{import_jobs.PART_DONE % {'line': 2, 'done': 1}}"
+        assert job.resume_line == 2
+
+
+    def test_a_first_chunk_refused_at_commit_imports_nothing_and_says_so(self, spy, manager_a):
+        from accounts.exceptions import ApplicationError
+
+        job = _queued_job(manager_a, ["a", "b"])
+
+        def refuse(records):
+            raise ApplicationError("refused", fields={"rows": {"2": ["store closed"]}})
+
+        spy.on_commit = refuse
+        assert import_jobs.import_job_run(job_id=job.pk) == ImportJobStatus.FAILED
+        job.refresh_from_db()
+        assert job.message == f"{import_jobs.COMMIT_REFUSED}{import_jobs.NOTHING_DONE}"
+        assert job.errors == [{"line": 2, "messages": ["store closed"]}] and job.error_rows == 1
+        assert job.processed_rows == 0 and not AuditLog.objects.filter(action="tests.spy.imported").exists()
 
 
 class TestClaim:

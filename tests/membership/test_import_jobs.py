@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import import_jobs
@@ -243,7 +244,7 @@ def test_a_reference_repeated_in_a_later_chunk_with_other_values_is_an_error(wor
     assert job.status == ImportJobStatus.DONE and job.counts["skipped"] == 1 and job.counts["created"] == 3
 
 
-def test_a_chunk_refused_at_commit_keeps_the_chunks_before_it(world, hq, store_b, monkeypatch, settings):
+def test_a_chunk_refused_at_commit_keeps_the_chunks_before_it(world, hq, store_b, monkeypatch, settings, client):
     monkeypatch.setattr(import_jobs, "CHUNK_ROWS", 2)
     raw = _file(FILE_ROWS[:6])  # chunks: lines 2-3, 4-5, 6-7 (6 and 7 at S02)
     created = import_jobs.import_job_create(kind=KIND, actor=hq, fileobj=io.BytesIO(raw), name="dms.csv",
@@ -273,8 +274,13 @@ def test_a_chunk_refused_at_commit_keeps_the_chunks_before_it(world, hq, store_b
     assert set(Transaction.objects.exclude(reference__startswith="OLD-").values_list("reference", flat=True)) == {
         "RO-1", "RO-2", "RO-3", "RO-4"}
     assert [error["line"] for error in job.errors] == [6, 7]
-    assert job.message == str(import_jobs.COMMIT_REFUSED % {"line": 5, "done": 4})
+    assert job.message == (f"{import_jobs.COMMIT_REFUSED}{import_jobs.PART_DONE % {'line': 5, 'done': 4}}"
+                           f"{imports.IMPORT_KIND.retry_hint}")
     assert AuditLog.objects.filter(action="membership.transaction.imported", object_id=str(job.pk)).exists()
+    client.force_login(hq)
+    page = client.get(reverse("portal:import-job", args=[job.pk])).content.decode()
+    assert "已导入第 5 行及之前的 4 行。" in page and "已导入的单据会自动跳过" in page
+    assert page.count('data-testid="import-job-error"') == 2
 
 
 def test_an_upgrade_of_a_card_moved_meanwhile_gives_nothing(world, tiers):
