@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.views.generic import TemplateView
 
 from accounts.exceptions import NotFoundError
-from accounts.import_jobs import PREVIEW_ROWS, import_job_confirm, import_job_create, import_job_list, import_job_progress
+from accounts.import_jobs import import_job_confirm, import_job_create, import_job_list, import_job_progress
 from accounts.imports import ImportFileError, import_limits
 from accounts.portal.mixins import PortalMixin, SeeOther
 
@@ -63,7 +63,6 @@ class SheetImportMixin:
     def _render(self, request, context, status=200):
         context.setdefault("form", self.form_class())
         context["jobs"] = import_job_list(actor=request.user, kind=self.import_kind)
-        context["preview_rows"] = PREVIEW_ROWS
         return render(request, self.template_name, context, status=status)
 
     def get(self, request):
