@@ -178,8 +178,14 @@ def child_job(job_id: int) -> None:
     settings.IMPORT_SLICE_SECONDS = slice_seconds
     runs = measure("commit", commit)
     job = ImportJob.objects.get(pk=job_id)
+    from accounts.models import AuditLog
+    from membership.models import Coupon, PointsEntry
+
+    written = {"earns": PointsEntry.objects.filter(source_type__startswith="per_yuan").count(),
+               "tier upgrades": AuditLog.objects.filter(action="membership.card.tier_upgraded").count(),
+               "tier-pack coupons": Coupon.objects.count()}
     print(json.dumps({"phases": phases, "runs": runs, "status": job.status, "validated": job.validated_rows,
-                      "processed": job.processed_rows, "counts": job.counts, "message": job.message}))
+                      "processed": job.processed_rows, "counts": {**job.counts, **written}, "message": job.message}))
 
 
 def child_baseline(path: str) -> None:
