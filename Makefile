@@ -142,6 +142,7 @@ bench: install
 	$(PY) bench/seed_scale.py $(BENCH_ARGS)
 	$(PY) bench/daily_ops.py $(BENCH_ARGS)
 	$(PY) bench/outbox_sweep.py
+	$(PY) bench/import.py
 
 clean:
 	rm -rf var staticfiles

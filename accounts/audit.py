@@ -18,11 +18,17 @@ def audit_record(
     data: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AuditLog:
-    if store is None and obj is not None:
+    entry = _entry(actor=actor, action=action, obj=obj, store=store, data=data, ip_address=ip_address)
+    entry.save(force_insert=True)
+    return entry
+
+
+def _entry(*, actor, action: str, obj=None, store=None, store_id=None, data=None, ip_address=None) -> AuditLog:
+    if store is None and store_id is None and obj is not None:
         store = getattr(obj, "store", None)
-    return AuditLog.objects.create(
+    return AuditLog(
         actor=actor if getattr(actor, "pk", None) else None,
-        store=store,
+        **({"store": store} if store is not None else {"store_id": store_id}),
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
@@ -30,6 +36,12 @@ def audit_record(
         data=data or {},
         ip_address=ip_address,
     )
+
+
+def audit_records_bulk(records: list[dict[str, Any]]) -> int:
+    """Many audit rows in one statement (bulk jobs): each dict holds
+    ``audit_record``'s arguments (``store_id`` may stand for ``store``)."""
+    return len(AuditLog.objects.bulk_create([_entry(**record) for record in records], batch_size=1000))
 
 
 def client_ip(request) -> str | None:

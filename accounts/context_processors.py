@@ -36,6 +36,7 @@ NAV = [
     (_("系统"), "gear", [
         ("portal:outbox", _("消息发件箱"), "envelope"),
         ("portal:audit", _("审计日志"), "shield-check"),
+        ("portal:import-job-list", _("导入任务"), "cloud-upload"),
         ("portal:staff-list", _("员工账号"), "person-badge"),
     ]),
 ]

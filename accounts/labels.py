@@ -184,6 +184,8 @@ def register() -> None:
     register_audit_labels(
         actions={
             "accounts.member.created": gettext_lazy("新建会员"),
+            "accounts.member.created_bulk": gettext_lazy("批量新建会员"),
+            "accounts.import.queued": gettext_lazy("提交导入任务"),
             "accounts.member.notifications": gettext_lazy("修改通知设置"),
             "accounts.member.mobile_revealed": gettext_lazy("查看完整手机号"),
             "accounts.member.exported": gettext_lazy("导出会员"),

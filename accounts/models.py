@@ -442,3 +442,55 @@ class ApiClient(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class ImportJobStatus(models.TextChoices):
+    DRAFT = "draft", _("待确认")
+    QUEUED = "queued", _("排队中")
+    VALIDATING = "validating", _("校验中")
+    RUNNING = "running", _("导入中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class ImportJob(models.Model):
+    """A spreadsheet import run by the worker (``accounts.import_jobs``): the
+    uploaded file (zlib-compressed in ``data``, emptied when the job ends),
+    its progress and its outcome.  ``claimed_by``/``lease_until`` are the
+    worker's compare-and-set claim; ``resume_line`` is the last file line
+    committed, written with each chunk."""
+
+    kind = models.CharField(_("导入类型"), max_length=64)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("操作人"))
+    store = models.ForeignKey(
+        Store, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("门店")
+    )
+    file_name = models.CharField(_("文件名"), max_length=200)
+    file_size = models.PositiveBigIntegerField(_("文件大小"), default=0)
+    data = models.BinaryField(_("文件内容"), default=bytes, editable=False)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ImportJobStatus.choices, default=ImportJobStatus.DRAFT, db_index=True
+    )
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    validated_rows = models.PositiveIntegerField(_("已校验行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    error_rows = models.PositiveIntegerField(_("错误行数"), default=0)
+    counts = models.JSONField(_("结果计数"), default=dict, blank=True)
+    errors = models.JSONField(_("行错误"), default=list, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+    resume_line = models.PositiveIntegerField(_("已提交到第几行"), default=0)
+    claimed_by = models.CharField(_("领取标识"), max_length=32, blank=True)
+    lease_until = models.DateTimeField(_("领取有效期"), null=True, blank=True)
+    touched_at = models.DateTimeField(_("最近活动"), default=timezone.now)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        indexes = [models.Index(fields=["actor", "kind", "-created_at"], name="import_job_actor_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} {self.file_name}"

@@ -11,6 +11,7 @@ SCHEDULES: list[tuple[str, str, str, int | None]] = [
     ("outbox-sweep", "accounts.tasks.outbox_sweep", "I", 1),
     ("idempotency-purge", "accounts.tasks.idempotency_purge", "D", None),
     ("owner-accounts-purge", "accounts.tasks.owner_accounts_purge", "D", None),
+    ("import-jobs-resume", "accounts.tasks.import_jobs_resume", "I", 5),
     ("leads-rescore-open", "leads.tasks.rescore_open", "H", None),
     ("leads-nurture-due", "leads.tasks.nurture_due", "I", 15),
     ("leads-learned-score", "leads.tasks.learned_score_retrain", "D", None),

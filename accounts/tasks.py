@@ -1,5 +1,6 @@
 """django-q2 entry points: take ids, call one service, safe to run twice."""
 
+from accounts import import_jobs
 from accounts.auth.password_reset import reset_code_deliver
 from accounts.outbox import message_deliver, outbox_drain_shard, outbox_sweep_run
 from accounts.services import idempotency_keys_purge, owner_accounts_purge_abandoned
@@ -27,3 +28,11 @@ def owner_accounts_purge() -> int:
 
 def password_reset_code_deliver(identifier: str, nonce: str) -> bool:
     return reset_code_deliver(identifier=identifier, nonce=nonce)
+
+
+def import_job_run(job_id: int) -> str:
+    return import_jobs.import_job_run(job_id=job_id)
+
+
+def import_jobs_resume() -> int:
+    return import_jobs.import_jobs_resume()

@@ -325,6 +325,12 @@ else:
     Q_CLUSTER["orm"] = "default"
 if env_bool("Q_SYNC"):
     Q_CLUSTER["sync"] = True
+# Spreadsheet imports (accounts/imports.py, accounts/import_jobs.py): the largest file and
+# the most data rows a CSV/Excel import takes; the worker commits for up to
+# IMPORT_SLICE_SECONDS per task run and then continues in a fresh task (under Q_CLUSTER's timeout).
+IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_MB", "50")) * 1024 * 1024
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "200000"))
+IMPORT_SLICE_SECONDS = float(os.environ.get("IMPORT_SLICE_SECONDS", "50"))
 
 # --- Outside services: one interface each, chosen by setting -------------------
 # The local defaults simulate the services; ``manage.py check --deploy`` fails

@@ -1,9 +1,10 @@
 """Lead import files (CSV or Excel): the file layout and per-row validation.
 
-Reading the file, the limits and carrying the rows signed from preview to
-commit are shared with every import (``accounts.imports``); this module says
-which columns a lead file has and checks each row.  Step 2 is
-``leads.services.imports.leads_import``: all rows or none.
+Reading the file and its limits are shared with every import
+(``accounts.imports``), and so is the job that checks and commits every row
+(``accounts.import_jobs``, kind ``leads.leads``, defined in
+``leads.services.imports``); this module says which columns a lead file has
+and checks each row.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from django.utils.translation import gettext_lazy
 from accounts.imports import (  # noqa: F401  (the file-level errors, also named here by the lead import tests)
     EMPTY_FILE,
     FILE_TOO_BIG,
-    MAX_FILE_BYTES,
     PREVIEW_EXPIRED,
+    TOO_MANY_ROWS,
     UNREADABLE_FILE,
     UNSUPPORTED_FILE,
     ImportFileError,
@@ -31,7 +32,6 @@ from accounts.validators import normalize_mobile
 from leads import exceptions as errors
 from leads.models import Channel, Lead
 
-MAX_ROWS = 1000
 COLUMNS = ("mobile", "name", "store", "channel", "model_interest", "note")
 MAX_LENGTHS = {"mobile": 32, "name": 64, "store": 16, "channel": 32, "model_interest": 100, "note": 1000}
 HEADER_ALIASES = {
@@ -42,7 +42,6 @@ HEADER_ALIASES = {
     "model_interest": "model_interest", "意向车型": "model_interest", "车型": "model_interest",
     "note": "note", "备注": "note",
 }
-SIGN_SALT = "leads.import"
 
 NO_MOBILE_COLUMN = gettext_lazy("缺少“手机号”（mobile）列。")
 STORE_REQUIRED = gettext_lazy("请填写门店代码。")
@@ -52,7 +51,7 @@ MERGE_EXISTING = gettext_lazy("该手机号已有进行中的线索，将合并�
 
 SHEET = ImportSheet(
     columns=COLUMNS, max_lengths=MAX_LENGTHS, aliases=HEADER_ALIASES, required=("mobile",),
-    missing_message=NO_MOBILE_COLUMN, max_rows=MAX_ROWS, sign_salt=SIGN_SALT,
+    missing_message=NO_MOBILE_COLUMN,
 )
 parse_csv = SHEET.parse_csv  # CSV bytes → records, as an upload would give them
 
@@ -116,3 +115,19 @@ def rows_validate(*, records: list[dict], actor: User) -> LeadImportPreview:
         if row.mobile in existing and row.line == first_line.get(row.mobile):
             row.notices.append(str(MERGE_EXISTING))
     return LeadImportPreview(rows=rows)
+
+
+def leads_validate_chunk(*, records: list[dict], actor: User, state: dict) -> LeadImportPreview:
+    """``rows_validate`` for one chunk of a file, plus a mobile already met in
+    an earlier chunk (a merge, like a duplicate within the chunk).  ``state``
+    carries the first line of each mobile over the file."""
+    preview = rows_validate(records=records, actor=actor)
+    seen: dict[str, int] = state.setdefault("mobiles", {})
+    first_line = preview.rows[0].line if preview.rows else 0
+    for row in preview.rows:
+        if not row.mobile:
+            continue
+        earlier = seen.setdefault(row.mobile, row.line)
+        if earlier < first_line:
+            row.notices = [str(DUPLICATE_IN_FILE % {"line": earlier})]
+    return preview

@@ -8,8 +8,10 @@ class MembershipConfig(AppConfig):
 
     def ready(self):
         from accounts.hooks import register_mobile_home_panel
+        from accounts.import_jobs import register_import_kind
         from leads.services.nurture import register_step_kind
         from membership import labels
+        from membership.imports import IMPORT_KIND
         from membership.mobile.points import home_points_panel
         from membership.services import rewards
         from membership.services.nurture import nurture_coupon_step
@@ -18,3 +20,4 @@ class MembershipConfig(AppConfig):
         rewards.register()
         labels.register()
         register_mobile_home_panel(home_points_panel)
+        register_import_kind(IMPORT_KIND)

@@ -1,12 +1,17 @@
 """DMS transaction files (CSV or Excel): the file layout, per-row validation
 and the commit.
 
-The same two steps as every import (``accounts.imports``, which reads the
-file and carries the rows signed from preview to commit): step 1 parses the
-upload and checks every row; step 2 (``transactions_import`` below, through
-``membership.services.transactions.transaction_record``) records all rows or none.  A reference that
-is already imported, or repeated in the file with the same values, is shown
-as "already imported, skipped": re-importing a file adds nothing.
+An import is a job of the worker (``accounts.import_jobs``, kind
+``membership.transactions``, registered in ``MembershipConfig.ready``): the
+preview checks the first rows, then the worker checks every row
+(``transactions_validate_chunk``: ``rows_validate`` plus references repeated
+across chunks) and, if none has an error, commits chunk by chunk
+(``transactions_commit_chunk``: ``rows_validate`` again, then
+``membership.services.transactions_bulk.transactions_record_bulk``).  A
+reference that is already imported, or repeated in the file with the same
+values, is shown as "already imported, skipped": re-importing a file adds
+nothing.  ``transactions_import`` does the same for a list of records in one
+transaction (all rows or none).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
+from accounts.import_jobs import ImportKind
 from accounts.imports import ImportPreview, ImportRow, ImportSheet
 from accounts.models import Store, User
 from accounts.scoping import store_ids_for
@@ -27,8 +33,8 @@ from accounts.validators import normalize_mobile
 from membership.exceptions import MembershipError
 from membership.models import Transaction
 from membership.services import transactions as txn_services
+from membership.services.transactions_bulk import transactions_record_bulk
 
-MAX_ROWS = 5000
 COLUMNS = ("mobile", "store_code", "occurred_at", "kind", "amount", "reference")
 MAX_LENGTHS = {"mobile": 32, "store_code": 16, "occurred_at": 32, "kind": 32, "amount": 32, "reference": 80}
 HEADER_ALIASES = {
@@ -50,7 +56,6 @@ KIND_ALIASES = {
 }
 DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M:%S",
                 "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
-SIGN_SALT = "membership.transactions.import"
 
 NO_COLUMNS = gettext_lazy("缺少必需的列：%(columns)s。")
 STORE_REQUIRED = gettext_lazy("请填写门店代码。")
@@ -65,7 +70,7 @@ IMPORT_REFUSED = gettext_lazy("文件中有 %(count)s 行存在错误，未导�
 SHEET = ImportSheet(
     columns=COLUMNS, max_lengths=MAX_LENGTHS, aliases=HEADER_ALIASES,
     required=tuple(c for c in COLUMNS if c != "store_code"),  # store staff may leave the store out
-    missing_message=NO_COLUMNS, max_rows=MAX_ROWS, sign_salt=SIGN_SALT,
+    missing_message=NO_COLUMNS,
 )
 parse_csv = SHEET.parse_csv  # CSV bytes → records, as an upload would give them
 
@@ -103,6 +108,12 @@ def parse_occurred_at(value: str) -> dt.datetime | None:
     text = (value or "").strip()
     if text.endswith(".0"):
         text = text[:-2]
+    try:  # ISO 8601, most DMS exports (fast); what it reads, the formats below read the same
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
     for fmt in DATE_FORMATS:
         try:
             parsed = dt.datetime.strptime(text, fmt)
@@ -203,7 +214,69 @@ def rows_validate(*, records: list[dict], actor: User) -> TransactionImportPrevi
     return TransactionImportPreview(rows=rows)
 
 
-# --- commit -----------------------------------------------------------------------------------
+# --- the import job -------------------------------------------------------------------------
+
+
+def _fingerprint(values: dict) -> int:
+    return hash(tuple(sorted(values.items())))
+
+
+def transactions_validate_chunk(*, records: list[dict], actor: User, state: dict) -> TransactionImportPreview:
+    """``rows_validate`` for one chunk of a file, plus what one chunk cannot
+    see: a reference repeated in an earlier chunk (the same values: skipped;
+    other values: an error).  ``state`` carries the references over the file."""
+    preview = rows_validate(records=records, actor=actor)
+    seen: dict[str, tuple[int, int]] = state.setdefault("references", {})
+    first_line = preview.rows[0].line if preview.rows else 0
+    for row in preview.rows:
+        reference = row.values["reference"].strip()
+        if not reference:
+            continue
+        earlier = seen.get(reference)
+        if earlier is None:
+            seen[reference] = (row.line, _fingerprint(row.values))
+        elif earlier[0] < first_line:  # in this chunk rows_validate has compared them
+            if earlier[1] != _fingerprint(row.values):
+                row.errors.append(str(DUPLICATE_DIFFERS % {"line": earlier[0]}))
+            elif not row.skip:
+                row.skip = True
+                row.notices = [str(DUPLICATE_IN_FILE % {"line": earlier[0]})]
+    return preview
+
+
+def _refused(preview: TransactionImportPreview) -> MembershipError | None:
+    bad = {str(row.line): row.errors for row in preview.rows if not row.ok}
+    if bad or not preview.rows:
+        return MembershipError(IMPORT_REFUSED % {"count": len(bad)}, code="invalid", fields={"rows": bad})
+    return None
+
+
+def transactions_commit_chunk(*, records: list[dict], actor: User) -> dict:
+    """Check one chunk again (scope or data may have changed since the
+    validation) and record it in bulk; the caller holds the transaction."""
+    preview = rows_validate(records=records, actor=actor)
+    refusal = _refused(preview)
+    if refusal is not None:
+        raise refusal
+    result = transactions_record_bulk(rows=preview.rows, actor=actor, source="import")
+    return {"created": result.created, "skipped": result.skipped, "new_members": result.new_members}
+
+
+IMPORT_KIND = ImportKind(
+    code="membership.transactions",
+    label=gettext_lazy("导入到店与消费"),
+    sheet=SHEET,
+    validate=transactions_validate_chunk,
+    commit=transactions_commit_chunk,
+    page="portal:membership:transaction-import",
+    audit_action="membership.transaction.imported",
+    counters=(("created", gettext_lazy("新增记录")), ("skipped", gettext_lazy("已导入，跳过")),
+              ("new_members", gettext_lazy("新建会员"))),
+    retry_hint=gettext_lazy("修改后重新上传整个文件即可：已导入的单据会自动跳过。"),
+)
+
+
+# --- commit of a list of records (one transaction) -----------------------------------------
 
 
 @dataclass
@@ -214,33 +287,16 @@ class ImportResult:
 
 
 def transactions_import(*, records: list[dict], actor: User) -> ImportResult:
-    """Record every row of a checked file in one transaction, or none.  Rows
-    are checked again first (scope or data may have changed since preview)."""
+    """Record every row of a checked list of records in one transaction, or
+    none (the bulk writer of the import job, for one chunk).  Rows are checked
+    again first (scope or data may have changed since preview)."""
     preview = rows_validate(records=records, actor=actor)
-    bad = {str(row.line): row.errors for row in preview.rows if not row.ok}
-    if bad or not preview.rows:
-        raise MembershipError(IMPORT_REFUSED % {"count": len(bad)}, code="invalid", fields={"rows": bad})
-    from accounts.models import Member
-
-    result = ImportResult()
+    refusal = _refused(preview)
+    if refusal is not None:
+        raise refusal
     with transaction.atomic():
-        members_before = Member.objects.count()
-        for row in preview.rows:
-            if row.skip:
-                result.skipped += 1
-                continue
-            try:
-                _txn, created = txn_services.transaction_record(
-                    mobile=row.mobile, store=row.store, occurred_at=row.occurred_at, kind=row.kind, amount=row.amount,
-                    reference=row.values["reference"], source="import", actor=actor, audit=False,
-                )
-            except MembershipError as exc:  # rolls back every row before it
-                messages = [str(m) for errors in exc.fields.values() for m in errors] or [str(exc.message)]
-                raise MembershipError(IMPORT_REFUSED % {"count": 1}, code="invalid",
-                                      fields={"rows": {str(row.line): messages}}) from exc
-            result.created += created
-            result.skipped += not created
-        result.new_members = Member.objects.count() - members_before
+        bulk = transactions_record_bulk(rows=preview.rows, actor=actor, source="import")
+        result = ImportResult(created=bulk.created, skipped=bulk.skipped, new_members=bulk.new_members)
         audit_record(actor=actor, action="membership.transaction.imported", store=actor.store,
                      data={"rows": len(preview.rows), "created": result.created, "skipped": result.skipped,
                            "new_members": result.new_members})

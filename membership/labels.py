@@ -55,6 +55,7 @@ def register() -> None:
             "membership.tag.added": _("添加会员标签"),
             "membership.tag.removed": _("移除会员标签"),
             "membership.points.earned": _("获得积分"),
+            "membership.points.earned_bulk": _("批量获得积分"),
             "membership.points.spent": _("使用积分"),
             "membership.points.refunded": _("退回积分"),
             "membership.points.adjusted": _("调整积分"),

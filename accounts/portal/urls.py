@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.portal import views
+from accounts.portal import imports, views
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
@@ -11,4 +11,7 @@ urlpatterns = [
     path("outbox/", views.OutboxView.as_view(), name="outbox"),
     path("staff/", views.StaffListView.as_view(), name="staff-list"),
     path("staff/<int:pk>/reset-password/", views.StaffPasswordResetView.as_view(), name="staff-password-reset"),
+    path("imports/", imports.ImportJobListView.as_view(), name="import-job-list"),
+    path("imports/<int:pk>/", imports.ImportJobView.as_view(), name="import-job"),
+    path("imports/<int:pk>/progress/", imports.ImportJobProgressView.as_view(), name="import-job-progress"),
 ]

@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.portal.imports import sheet_file_field
 from accounts.scoping import stores_for
-from leads.imports import MAX_ROWS
 from leads.models import Channel, Competitor, DefeatReason, Stage
 from leads.selectors.leads import DEFAULT_LEAD_ORDERING
 
@@ -95,7 +94,7 @@ class LeadCreateForm(forms.Form):
 
 
 class LeadImportForm(forms.Form):
-    file = sheet_file_field(label=_("线索文件"), max_rows=MAX_ROWS)
+    file = sheet_file_field(label=_("线索文件"))
 
 
 class TaskCloseForm(forms.Form):

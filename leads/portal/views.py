@@ -21,7 +21,6 @@ from accounts.models import GROUP_ROLES, Role
 from accounts.portal.imports import SheetImportMixin
 from accounts.portal.mixins import PortalMixin, SeeOther
 from accounts.scoping import store_ids_for, stores_for
-from leads import imports
 from leads.exceptions import LeadsError
 from leads.models import TaskStatus
 from leads.portal.forms import (
@@ -42,7 +41,7 @@ from leads.selectors.leads import (
     task_sees_all_in_scope,
 )
 from leads.selectors.qrcodes import qr_code_get, qr_code_list
-from leads.services.imports import leads_import
+from leads.services.imports import IMPORT_KIND as LEAD_IMPORT_KIND
 from leads.services.ingest import lead_ingest
 from leads.services.qrcodes import qr_code_create
 from leads.services.stages import lead_mark_not_now, lead_stage_change
@@ -210,26 +209,14 @@ class LeadCreateView(PortalMixin, FormView):
 
 
 class LeadImportView(SheetImportMixin, PortalMixin, View):
-    """Step 1: upload → preview of every row with its errors (the rows travel
-    on signed).  Step 2: commit → all rows in one transaction, or none."""
+    """Upload → preview of the first rows with their errors → confirm → the
+    import job checks every row, then ingests them (accounts.import_jobs)."""
 
     roles = IMPORT_ROLES
     template_name = "portal/leads/import.html"
     form_class = LeadImportForm
-    sheet = imports.SHEET
-    commit_error = LeadsError
+    import_kind = LEAD_IMPORT_KIND.code
     url_name = "portal:leads:lead-import"
-
-    def rows_validate(self, records):
-        return imports.rows_validate(records=records, actor=self.request.user)
-
-    def commit(self, records):
-        result = leads_import(records=records, actor=self.request.user)
-        messages.success(
-            self.request,
-            _("导入完成：新建 %(created)s 条线索，合并 %(merged)s 条。") % {"created": result.created, "merged": result.merged},
-        )
-        return reverse("portal:leads:lead-list")
 
 
 # --- tasks --------------------------------------------------------------------------------------

@@ -4,12 +4,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.portal.imports import sheet_file_field
-from membership.imports import MAX_ROWS
 from membership.models import Lifecycle, RFMSegment, Tag
 
 
 class TransactionImportForm(forms.Form):
-    file = sheet_file_field(label=_("到店与消费文件"), max_rows=MAX_ROWS)
+    file = sheet_file_field(label=_("到店与消费文件"))
 
 
 class TagAddForm(forms.Form):

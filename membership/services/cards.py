@@ -12,13 +12,14 @@ still below the threshold ``DOWNGRADE_GRACE_DAYS`` days later."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Floor
 from django.utils import timezone
 
-from accounts.audit import audit_record
+from accounts.audit import audit_record, audit_records_bulk
 from accounts.models import Member, NotificationTopic
 from accounts.outbox.services import message_enqueue, messages_enqueue_bulk, push_target
 from membership import exceptions as errors
@@ -51,14 +52,33 @@ def _window_start(now: dt.datetime) -> dt.datetime:
 
 def growth_value_for(*, member: Member, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
-    total = Transaction.objects.filter(
-        member=member, status=TransactionStatus.COUNTED, occurred_at__gt=_window_start(now), occurred_at__lte=now
-    ).aggregate(total=Sum("amount"))["total"]
-    return int(total or 0)
+    return int(growth_totals_for(member_ids=[member.pk], now=now).get(member.pk) or 0)
 
 
 def tier_for_growth(growth: int) -> Tier | None:
     return Tier.objects.filter(threshold__lte=growth).order_by("-level").first()
+
+
+def growth_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The window ``growth_value_for`` sums: (start, end], end = ``now``."""
+    return _window_start(now), now
+
+
+def growth_totals_for(*, member_ids, now: dt.datetime) -> dict:
+    """``growth_value_for`` of many members in one query, before ``int()``:
+    member id → the Decimal sum of their transactions in the window."""
+    start, end = growth_window(now)
+    return dict(
+        Transaction.objects.filter(member_id__in=member_ids, status=TransactionStatus.COUNTED,
+                                   occurred_at__gt=start, occurred_at__lte=end)
+        .order_by().values("member_id").annotate(total=Sum("amount")).values_list("member_id", "total")
+    )
+
+
+def tier_for_growth_among(tiers, growth: int) -> Tier | None:
+    """``tier_for_growth`` over an already loaded list of tiers."""
+    reached = [tier for tier in tiers if tier.threshold <= growth]
+    return max(reached, key=lambda tier: tier.level) if reached else None
 
 
 # --- plans and opening -------------------------------------------------------------------------
@@ -219,19 +239,89 @@ def tier_upgrade_check(*, member: Member, now: dt.datetime | None = None) -> Mem
             )
             if upgraded:
                 audit_record(actor=None, action="membership.card.tier_upgraded", obj=card, store=member.store,
-                             data={"from": card.tier.code, "to": target.code, "growth_value": growth})
+                             data=_upgrade_data(card.tier, target, growth))
                 _issue_pack(member=member, templates=target.coupon_templates.all(), source=CouponSource.TIER,
-                            key=f"tier:{member.pk}:{target.pk}")
-                channel, recipient = push_target(member)
-                message_enqueue(
-                    channel=channel, recipient=recipient, member=member, store=member.store,
-                    template="membership.tier_upgraded", dedup_key=f"tier-up:{member.pk}:{target.pk}",
-                    topic=NotificationTopic.MEMBERSHIP,
-                    body=f"恭喜您升级为{target.name}，成长值 {growth}。",
-                    payload={"tier": target.code, "growth_value": growth},
-                )
+                            key=_tier_pack_key(member, target))
+                message_enqueue(**_upgrade_notice(member, target, growth), store=member.store)
     card.refresh_from_db()
     return card
+
+
+def _upgrade_data(from_tier: Tier, to_tier: Tier, growth: int) -> dict:
+    return {"from": from_tier.code, "to": to_tier.code, "growth_value": growth}
+
+
+def _tier_pack_key(member: Member, tier: Tier) -> str:
+    return f"tier:{member.pk}:{tier.pk}"
+
+
+def _upgrade_notice(member: Member, tier: Tier, growth: int) -> dict:
+    channel, recipient = push_target(member)
+    return {
+        "channel": channel, "recipient": recipient, "member": member, "template": "membership.tier_upgraded",
+        "dedup_key": f"tier-up:{member.pk}:{tier.pk}", "topic": NotificationTopic.MEMBERSHIP,
+        "body": f"恭喜您升级为{tier.name}，成长值 {growth}。", "payload": {"tier": tier.code, "growth_value": growth},
+    }
+
+
+@dataclass(frozen=True)
+class TierUpgrade:
+    """One step up a member's card takes (the bulk import finds them)."""
+
+    member: Member
+    card: MembershipCard
+    from_tier: Tier
+    to_tier: Tier
+    growth: int
+
+
+def tier_upgrades_apply(*, upgrades: list[TierUpgrade]) -> int:
+    """The set-based twin of ``tier_upgrade_check``'s upgrade (the DMS import
+    job, where a chunk can lift hundreds of members).  ``upgrades`` are in the
+    order they happened; a card may take several steps.  Each card moves from
+    its first step's ``from_tier`` to its last step's ``to_tier`` (the cards
+    still at ``from_tier`` are locked in pk order, then moved by one UPDATE
+    per pair of tiers; a card moved meanwhile is left alone and gets
+    nothing); for the steps of the cards that moved, in a fixed number of
+    statements: the audit rows, the new tier's coupon pack (``coupons_issue_bulk`` per tier and template, with the
+    dedup keys ``_issue_pack`` uses; a refused template or member is skipped)
+    and the notice (``messages_enqueue_bulk``: the outbox sweep sends it).
+    The growth values are the caller's to write.  Returns how many upgrade
+    steps applied.  Call inside a transaction."""
+    steps: dict[int, list[TierUpgrade]] = {}
+    for upgrade in upgrades:
+        steps.setdefault(upgrade.card.pk, []).append(upgrade)
+    moves: dict[tuple[int, int], list[int]] = {}  # (first from, last to) → cards
+    for card_pk, card_steps in steps.items():
+        moves.setdefault((card_steps[0].from_tier.pk, card_steps[-1].to_tier.pk), []).append(card_pk)
+    moved: set[int] = set()
+    for (from_pk, to_pk), card_pks in moves.items():
+        still = list(MembershipCard.objects.select_for_update(of=("self",))
+                     .filter(pk__in=card_pks, tier_id=from_pk).order_by("pk").values_list("pk", flat=True))
+        MembershipCard.objects.filter(pk__in=still).update(tier_id=to_pk, downgrade_notice_at=None)
+        moved.update(still)
+    done = [upgrade for upgrade in upgrades if upgrade.card.pk in moved]
+    if not done:
+        return 0
+    audit_records_bulk([
+        {"actor": None, "action": "membership.card.tier_upgraded", "obj": u.card, "store_id": u.member.store_id,
+         "data": _upgrade_data(u.from_tier, u.to_tier, u.growth)}
+        for u in done
+    ])
+    for tier in sorted({u.to_tier for u in done}, key=lambda t: t.level):
+        members = [u.member for u in done if u.to_tier == tier]
+        for template in tier.coupon_templates.all():
+            try:
+                coupon_services.coupons_issue_bulk(
+                    template=template, members=members, source=CouponSource.TIER,
+                    dedup_key_of=lambda member, tier=tier, template=template: (
+                        f"{_tier_pack_key(member, tier)}:{template.pk}"),
+                )
+            except MembershipError:
+                continue
+    messages_enqueue_bulk(messages=[{**_upgrade_notice(u.member, u.to_tier, u.growth), "is_marketing": False}
+                                    for u in done])
+    return len(done)
 
 
 def tiers_reevaluate(*, today: dt.date) -> dict:

@@ -381,6 +381,26 @@ STEPS = [
     ("winback", lambda day: winback_care(day=day)),
 ]
 
+# Other names a step answers to on the command line (``--steps profiles,tags``).
+STEP_ALIASES = {"points": "points_expiry", "coupons": "coupons_expiry", "tags": "rule_tags"}
+UNKNOWN_STEP = "unknown step %(name)r; choose from: %(choices)s"
+
+
+def steps_select(names) -> list:
+    """The steps called ``names`` (or an alias), in the job's order.  An
+    unknown name raises ``ValueError`` listing the valid ones."""
+    known = {name for name, _func in STEPS}
+    chosen = set()
+    for name in names:
+        name = STEP_ALIASES.get(name.strip(), name.strip())
+        if name not in known:
+            aliases = {step: alias for alias, step in STEP_ALIASES.items()}
+            choices = ", ".join(f"{step} ({aliases[step]})" if step in aliases else step for step, _func in STEPS)
+            raise ValueError(UNKNOWN_STEP % {"name": name, "choices": choices})
+        chosen.add(name)
+    return [(name, func) for name, func in STEPS if name in chosen]
+
+
 # Steps that commit batch by batch: a month of birthdays or a first run's
 # win-back is a hundred thousand members or more, too much for one
 # transaction (row locks held to the end, all work lost to a crash).  Their

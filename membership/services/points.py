@@ -32,6 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.audit import audit_record
+from accounts.bulk import update_by_pk
 from accounts.exceptions import NotFoundError
 from accounts.models import STAFF_ROLES, Channel, Member, NotificationTopic
 from accounts.outbox.services import message_enqueue
@@ -314,6 +315,21 @@ def _spend_rule_kind(kind: str) -> EarningRuleKind:
     return rule_kind
 
 
+def spend_points(*, amount: Decimal, rule_points: Decimal, multiplier: Decimal) -> int:
+    """The earning formula: yuan × the rule's points per yuan × the tier's multiplier, floored."""
+    return max(0, math.floor(Decimal(amount) * rule_points * multiplier))
+
+
+def spend_earn_key(rule_kind: EarningRuleKind, reference: str) -> str:
+    """The idempotency key of a spend's earn: once per rule kind and document."""
+    return f"earn:{rule_kind.value}:{reference}"
+
+
+def spend_earn_reason(label, amount) -> str:
+    """The reason of a spend's earn: the rule's label (``rule_kind.label``) and the amount."""
+    return f"{label} {amount}"
+
+
 def points_for_amount(*, member: Member, amount: Decimal, kind: str) -> int:
     """Points a spend of ``amount`` yuan earns: rule × tier multiplier, floored."""
     rule_kind = _spend_rule_kind(kind)
@@ -321,7 +337,7 @@ def points_for_amount(*, member: Member, amount: Decimal, kind: str) -> int:
     if rule is None or amount is None or Decimal(amount) <= 0:
         return 0
     card = card_for(member, lock=False)
-    return max(0, math.floor(Decimal(amount) * rule.points * card.tier.points_multiplier))
+    return spend_points(amount=amount, rule_points=rule.points, multiplier=card.tier.points_multiplier)
 
 
 def points_earn_for_spend(
@@ -331,15 +347,73 @@ def points_earn_for_spend(
     per ``reference`` (idempotency key ``earn:<kind>:<reference>``).  ``None``
     when the rule is off or the amount earns nothing."""
     rule_kind = _spend_rule_kind(kind)
-    key = f"earn:{rule_kind.value}:{reference}"
+    key = spend_earn_key(rule_kind, reference)
     before = _existing(member, key)
     if before is not None:
         return before
     points = points_for_amount(member=member, amount=amount, kind=kind)
     if points <= 0:
         return None
-    return points_earn(member=member, points=points, reason=f"{rule_kind.label} {amount}", source_type=rule_kind.value,
+    return points_earn(member=member, points=points, reason=spend_earn_reason(rule_kind.label, amount), source_type=rule_kind.value,
                        source_id=reference, idempotency_key=key, actor=actor, store=store)
+
+
+def points_earn_bulk(*, earns: list[dict]) -> list[PointsEntry]:
+    """``points_earn`` for many members in a fixed number of statements (the
+    DMS import job).  Each earn is a dict of ``points_earn``'s arguments:
+    ``member`` (with a card), ``points``, ``reason``, ``source_type``,
+    ``source_id``, ``idempotency_key``, ``store``.  The result is the ledger
+    calling ``points_earn`` for each in order gives: one lot per earn
+    (``remaining`` = points, the default expiry), ``balance_after`` counting
+    up from the cached balance, the cards' balances moved by their total.  The
+    entries are their own record: one audit row per call (counts and the
+    member pk range, as ``coupons_issue_bulk`` writes), not one per entry.
+    A key already used by the member (or earlier in the
+    list) is skipped.  Call inside a transaction: the cards are locked in pk
+    order, then moved by one UPDATE (``CASE`` per card, ``accounts.bulk``)."""
+    todo, seen = [], set()
+    for earn in earns:
+        points = _check_positive(earn["points"])
+        key = _check_key(earn["idempotency_key"])
+        if (earn["member"].pk, key) not in seen:
+            seen.add((earn["member"].pk, key))
+            todo.append({**earn, "points": points, "idempotency_key": key})
+    if not todo:
+        return []
+    member_ids = sorted({earn["member"].pk for earn in todo})
+    used = set(PointsEntry.objects.filter(member_id__in=member_ids, idempotency_key__in={k for _m, k in seen})
+               .values_list("member_id", "idempotency_key"))
+    todo = [earn for earn in todo if (earn["member"].pk, earn["idempotency_key"]) not in used]
+    if not todo:
+        return []
+    cards = dict(MembershipCard.objects.select_for_update(of=("self",)).filter(member_id__in=member_ids)
+                 .order_by("pk").values_list("member_id", "pk"))
+    totals: dict[int, int] = defaultdict(int)
+    for earn in todo:
+        if earn["member"].pk not in cards:
+            raise errors.PointsError(errors.POINTS_CARD_REQUIRED, code="card_required")
+        totals[cards[earn["member"].pk]] += earn["points"]
+    update_by_pk(MembershipCard, column="points_balance", values=totals, add=True)
+    running = {card_pk: balance - totals[card_pk] for card_pk, balance in
+               MembershipCard.objects.filter(pk__in=list(totals)).values_list("pk", "points_balance")}
+    expires_at = default_expiry()
+    entries = []
+    for earn in todo:
+        card_pk = cards[earn["member"].pk]
+        running[card_pk] += earn["points"]
+        store = earn.get("store")
+        entries.append(PointsEntry(
+            member_id=earn["member"].pk, kind=EntryKind.EARN, points=earn["points"], remaining=earn["points"],
+            expires_at=expires_at, balance_after=running[card_pk], reason=earn["reason"][:200],
+            source_type=earn.get("source_type", ""), source_id=str(earn.get("source_id", ""))[:64],
+            store_id=store.pk if store is not None else None, actor_id=None, idempotency_key=earn["idempotency_key"],
+        ))
+    PointsEntry.objects.bulk_create(entries, batch_size=1000)
+    audit_record(actor=None, action="membership.points.earned_bulk", data={
+        "entries": len(entries), "points": sum(entry.points for entry in entries),
+        "members": [member_ids[0], member_ids[-1]], "source_types": sorted({entry.source_type for entry in entries}),
+    })
+    return entries
 
 
 # --- spend and refund --------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""CSV/Excel lead import: a preview with per-row errors, then all rows or none."""
+"""CSV/Excel lead import: a preview with per-row errors, then the import job:
+every row checked first, nothing imported when one is wrong."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.import_jobs import import_job_run
+from accounts.models import ImportJob, ImportJobStatus
 from accounts.validators import MOBILE_INVALID
 from leads import exceptions as errors
 from leads import imports
@@ -60,6 +63,15 @@ def _preview(client, upload):
     return client.post(reverse(URL), {"file": upload})
 
 
+def _confirm_and_run(client, preview) -> ImportJob:
+    """Confirm the previewed file and run the job it queues (as the worker would)."""
+    job = preview.context["job"]
+    response = client.post(reverse(URL), {"job": job.pk})
+    assert response.status_code == 303 and response["Location"] == reverse("portal:import-job", args=[job.pk])
+    import_job_run(job_id=job.pk)
+    return ImportJob.objects.get(pk=job.pk)
+
+
 class TestPreview:
     def test_bad_rows_are_reported_per_row(self, as_manager):
         response = _preview(as_manager, _csv(BAD))
@@ -97,15 +109,20 @@ class TestPreview:
             assert response.status_code == 400
             assert str(message) in response.context["form"].errors["file"]
 
-    def test_limits(self, as_manager, monkeypatch):
-        monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    def test_limits(self, as_manager, settings):
+        settings.IMPORT_MAX_ROWS = 3
         rows = "".join(f"1381111{n:04d},,S01,autohome,,\n" for n in range(4))
         with pytest.raises(imports.ImportFileError):
-            imports.parse_csv(("mobile,name,store,channel,model_interest,note\n" + rows).encode(), max_rows=3)
-        big = SimpleUploadedFile("big.csv", b"mobile\n" + b"13811110000\n" * (imports.MAX_FILE_BYTES // 12 + 10))
+            imports.parse_csv(("mobile,name,store,channel,model_interest,note\n" + rows).encode())
+        response = _preview(as_manager, _csv("mobile,name,store,channel,model_interest,note\n" + rows))
+        assert response.status_code == 400
+        assert str(imports.TOO_MANY_ROWS % {"rows": 3}) in response.context["form"].errors["file"]
+        settings.IMPORT_MAX_FILE_BYTES = 1024 * 1024
+        big = SimpleUploadedFile("big.csv", b"mobile\n" + b"13811110000\n" * (1024 * 1024 // 12 + 10))
         response = _preview(as_manager, big)
         assert response.status_code == 400
-        assert str(imports.FILE_TOO_BIG % {"mb": 2}) in response.context["form"].errors["file"]
+        assert str(imports.FILE_TOO_BIG % {"mb": 1}) in response.context["form"].errors["file"]
+        assert not ImportJob.objects.exists()
 
     def test_consultants_may_not_import(self, client, consultant_a):
         client.force_login(consultant_a)
@@ -114,28 +131,41 @@ class TestPreview:
 
 class TestCommit:
     def test_valid_file_imports_every_row_and_merges_duplicates(self, as_manager, store_a, manager_a):
-        preview = _preview(as_manager, _csv(GOOD))
-        token = preview.context["token"]
-        response = as_manager.post(reverse(URL), {"token": token})
-        assert response.status_code == 303 and response["Location"] == reverse("portal:leads:lead-list")
+        job = _confirm_and_run(as_manager, _preview(as_manager, _csv(GOOD)))
+        assert job.status == ImportJobStatus.DONE and job.counts == {"created": 2, "merged": 1}
         assert Lead.objects.count() == 2  # rows 2 and 4 share a mobile: one lead, two sources
         lead = Lead.objects.get(mobile="13811110001")
         assert lead.store == store_a and lead.name == "张三" and lead.channel.code == "autohome"
         assert sorted(LeadSource.objects.filter(lead=lead).values_list("channel__code", flat=True)) == ["autohome", "oem"]
         assert "厂家下发重复" in lead.note
         assert Lead.objects.get(mobile="13911110002").channel.code == "dongchedi"
-        page = as_manager.get(response["Location"])
-        assert "新建 2 条线索，合并 1 条" in " ".join(str(m) for m in page.context["messages"])
+        page = as_manager.get(reverse("portal:import-job", args=[job.pk])).content.decode()
+        assert "新建线索" in page and "合并到已有线索" in page and 'data-status="done"' in page
         from accounts.models import AuditLog
 
         assert AuditLog.objects.filter(action="leads.lead.imported", actor=manager_a).exists()
 
-    def test_bad_file_commit_is_refused_and_imports_nothing(self, as_manager):
-        token = _preview(as_manager, _csv(BAD)).context["token"]
-        response = as_manager.post(reverse(URL), {"token": token})
-        assert response.status_code == 400
-        assert response.context["preview"].error_count == 4
+    def test_bad_file_has_nothing_to_confirm(self, as_manager):
+        response = _preview(as_manager, _csv(BAD))
+        assert response.status_code == 200 and response.context["preview"].error_count == 4
+        assert response.context["job"] is None and not ImportJob.objects.exists()
         assert not Lead.objects.exists()
+
+    def test_a_bad_row_past_the_preview_fails_the_job(self, as_manager, monkeypatch):
+        from accounts import import_jobs
+
+        monkeypatch.setattr(import_jobs, "PREVIEW_ROWS", 1)
+        job = _confirm_and_run(as_manager, _preview(as_manager, _csv(BAD)))
+        assert job.status == ImportJobStatus.FAILED and job.error_rows == 4
+        assert [error["line"] for error in job.errors] == [3, 4, 5, 6]
+        assert not Lead.objects.exists()
+
+    def test_a_mobile_met_in_an_earlier_chunk_is_a_merge(self, as_manager, monkeypatch):
+        from accounts import import_jobs
+
+        monkeypatch.setattr(import_jobs, "CHUNK_ROWS", 1)
+        job = _confirm_and_run(as_manager, _preview(as_manager, _csv(GOOD)))
+        assert job.counts == {"created": 2, "merged": 1} and Lead.objects.count() == 2
 
     def test_failure_mid_import_rolls_back_earlier_rows(self, manager_a, channels, monkeypatch):
         """Every row is checked before the first write; a row that still fails
@@ -158,12 +188,13 @@ class TestCommit:
         assert excinfo.value.fields == {"rows": {"3": ["boom"]}}
         assert not Lead.objects.exists() and not LeadSource.objects.exists()
 
-    def test_tampered_or_foreign_token_is_refused(self, as_manager, client, hq):
-        token = _preview(as_manager, _csv(GOOD)).context["token"]
-        response = as_manager.post(reverse(URL), {"token": token[:-2] + "xx"}, follow=True)
+    def test_a_foreign_or_unknown_draft_is_refused(self, as_manager, client, hq):
+        job = _preview(as_manager, _csv(GOOD)).context["job"]
+        response = as_manager.post(reverse(URL), {"job": "forged"}, follow=True)
         assert str(imports.PREVIEW_EXPIRED) in [str(m) for m in response.context["messages"]]
         client.force_login(hq)  # another user's preview is not theirs to commit
-        client.post(reverse(URL), {"token": token})
+        client.post(reverse(URL), {"job": job.pk})
+        assert ImportJob.objects.get().status == ImportJobStatus.DRAFT
         assert not Lead.objects.exists()
 
     def test_scope_is_checked_again_at_commit(self, manager_a, store_b, channels):
@@ -194,7 +225,7 @@ class TestFormats:
             assert preview.valid, [row.errors for row in preview.rows]
             assert preview.rows[0].values == {"mobile": "13811110021", "name": "王五", "store": "S01", "channel": "autohome",
                                               "model_interest": "朗逸", "note": "国庆车展"}
-            as_manager.post(reverse(URL), {"token": response.context["token"]})
+            _confirm_and_run(as_manager, response)
             assert Lead.objects.get().model_interest == "朗逸"
 
     def test_xlsx_with_numeric_mobiles(self, as_manager, store_a):
@@ -208,7 +239,7 @@ class TestFormats:
         preview = response.context["preview"]
         assert preview.valid and [row.values["mobile"] for row in preview.rows] == ["13811110031", "13811110032"]
         assert [row.line for row in preview.rows] == [2, 4]
-        as_manager.post(reverse(URL), {"token": response.context["token"]})
+        _confirm_and_run(as_manager, response)
         assert set(Lead.objects.values_list("mobile", flat=True)) == {"13811110031", "13811110032"}
 
     def test_xlsx_bad_rows(self, as_manager):

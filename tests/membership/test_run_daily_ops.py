@@ -139,3 +139,24 @@ def test_command_rejects_a_bad_date(db):
 
     with pytest.raises(CommandError):
         call_command("run_daily_ops", "--date", "01/03/2025")
+
+
+def test_command_runs_only_the_steps_named(world):
+    out = StringIO()
+    call_command("run_daily_ops", "--date", "2025-03-01", "--steps", "tags, profiles", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["profiles", "rule_tags"]  # the job's order, "tags" = rule_tags
+    assert set(DailyRun.objects.filter(day=DAY).values_list("step", flat=True)) == {"profiles", "rule_tags"}
+    assert not OutboxMessage.objects.exists() and not Coupon.objects.exists()  # no birthday, no win-back
+
+
+def test_command_names_the_steps_when_one_is_unknown(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError) as excinfo:
+        call_command("run_daily_ops", "--steps", "profiles,tgas")
+    message = str(excinfo.value)
+    assert "'tgas'" in message and "rule_tags (tags)" in message and "winback" in message
+    assert not DailyRun.objects.exists()
+    with pytest.raises(CommandError):
+        call_command("run_daily_ops", "--steps", " , ")

@@ -1,0 +1,185 @@
+"""membership services: the bulk writer of transactions (the DMS import job).
+
+``transactions_record_bulk`` writes a checked chunk of import rows with a
+fixed number of statements, and leaves the database as calling
+``transaction_record`` once per row, in file order, would:
+
+- members: looked up by mobile in one query; an unknown mobile becomes a
+  member of its first row's store (consent unknown, as ``transaction_record``
+  does), all in one insert;
+- transactions: one insert (the caller's check has skipped references that
+  are already there; a concurrent writer taking a reference meanwhile makes
+  the insert fail, and the import job retries the chunk, which then skips it);
+- points, growth and tiers of members with a card, replayed per member over
+  their rows of the chunk in file order, as ``transaction_record`` runs them
+  after each row: the spend's earn (``points.spend_points``: the active rule ×
+  the multiplier of the tier the member has at that row, key
+  ``points.spend_earn_key``), then the growth value
+  (``cards.growth_totals_for`` plus the rows so far that fall in the window)
+  and an upgrade when it reaches a higher tier (the rows after it earn at the
+  new multiplier).  Written with ``points.points_earn_bulk``,
+  ``cards.tier_upgrades_apply`` (the audit row, coupon pack and notice of
+  each upgrade) and one UPDATE of the growth values (``accounts.bulk``).
+- Audit: where the one-by-one path writes a row per new member, per earn and
+  per tier-pack coupon, a chunk writes one row for each of those kinds of
+  write (counts and pk ranges, as every bulk service does); the upgrades keep
+  a row each.  Tier notices are sent by the outbox sweep.
+- A row the posting policy wants recorded one by one (``_needs_row_path``)
+  has every row of its member in the chunk recorded through
+  ``transaction_record``, in file order.
+
+tests/membership/test_import_jobs.py proves the equality on the same file
+(``test_bulk_import_equals_per_row``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.bulk import update_by_pk
+from accounts.models import Member, User
+from membership.models import EarningRule, MembershipCard, Tier, Transaction
+from membership.services import cards as card_services
+from membership.services import points as points_services
+from membership.services import transactions as txn_services
+
+
+@dataclass
+class BulkResult:
+    created: int = 0
+    skipped: int = 0
+    new_members: int = 0
+    one_by_one: int = 0  # rows recorded through transaction_record
+
+
+def _needs_row_path(row, *, actor: User) -> bool:
+    """The one place the bulk import consults the per-row posting policy
+    (``transactions.transaction_policy``, applied to every row by
+    ``membership.imports.rows_validate``): a spend held for review is recorded
+    through ``transaction_record``, with its member's other rows of the chunk,
+    where the policy applies in full (the row is written ``held`` and earns
+    nothing until approved).  Such rows are rare (above the review line), so
+    the bulk path stays the rule."""
+    return row.held
+
+
+def _members_for(rows, *, actor: User, source: str, result: BulkResult) -> dict[str, Member]:
+    mobiles = {row.mobile for row in rows}
+    members = {member.mobile: member for member in Member.objects.filter(mobile__in=mobiles)}
+    new: dict[str, Member] = {}
+    for row in rows:  # in file order: a new member belongs to the store of its first row
+        if row.mobile not in members and row.mobile not in new:
+            new[row.mobile] = Member(mobile=row.mobile, store=row.store, source_channel=source[:32],
+                                     marketing_consent=False)
+    if new:
+        created = Member.objects.bulk_create(list(new.values()), batch_size=1000)
+        if actor is not None:
+            pks = sorted(member.pk for member in created)
+            audit_record(actor=actor, action="accounts.member.created_bulk",
+                         data={"members": len(created), "pks": [pks[0], pks[-1]], "source": source[:32]})
+        members.update(new)
+        result.new_members += len(new)
+    return members
+
+
+@dataclass
+class _Replay:
+    earns: list[dict]
+    growth: dict[int, int]  # member id → growth value after the chunk
+    upgrades: list  # card_services.TierUpgrade, in file order
+
+
+def _replay(by_member: dict[int, list], members: dict[str, Member], cards: dict[int, MembershipCard],
+            now) -> _Replay:
+    rules = dict(EarningRule.objects.filter(is_active=True).values_list("kind", "points"))
+    tiers = list(Tier.objects.prefetch_related("coupon_templates"))
+    carded = [member_id for member_id in by_member if member_id in cards]
+    base = card_services.growth_totals_for(member_ids=carded, now=now)
+    start, end = card_services.growth_window(now)
+    labels = {kind: str(kind.label) for kind in set(points_services.EARN_KINDS.values())}  # translated once
+    replay = _Replay(earns=[], growth={}, upgrades=[])
+    upgrades = []  # (line, upgrade): put back in file order at the end
+    for member_id in carded:
+        card = cards[member_id]
+        tier = card.tier
+        total = base.get(member_id) or Decimal(0)
+        for row in by_member[member_id]:
+            member = members[row.mobile]
+            if row.kind in txn_services.EARNING_KINDS and row.amount > 0:
+                rule_kind = points_services.EARN_KINDS[row.kind]
+                if rule_kind in rules:
+                    points = points_services.spend_points(amount=row.amount, rule_points=rules[rule_kind],
+                                                          multiplier=tier.points_multiplier)
+                    if points > 0:
+                        reference = txn_services.clean_reference(row.values["reference"])
+                        replay.earns.append({
+                            "member": member, "points": points,
+                            "reason": points_services.spend_earn_reason(labels[rule_kind], row.amount),
+                            "source_type": rule_kind.value, "source_id": reference,
+                            "idempotency_key": points_services.spend_earn_key(rule_kind, reference),
+                            "store": row.store,
+                        })
+            if start < row.occurred_at <= end:
+                total += row.amount
+            target = card_services.tier_for_growth_among(tiers, int(total))
+            if target is not None and target.level > tier.level:
+                upgrades.append((row.line, card_services.TierUpgrade(
+                    member=member, card=card, from_tier=tier, to_tier=target, growth=int(total))))
+                tier = target
+        replay.growth[member_id] = int(total)
+    replay.upgrades = [upgrade for _line, upgrade in sorted(upgrades, key=lambda item: item[0])]
+    return replay
+
+
+def transactions_record_bulk(*, rows: Sequence, actor: User, source: str = "import") -> BulkResult:
+    """Record checked import rows (``membership.imports.TransactionImportRow``
+    without errors; ``skip`` rows are counted, not written).  Call inside a
+    transaction."""
+    result = BulkResult()
+    todo = []
+    for row in rows:
+        if row.skip:
+            result.skipped += 1
+        else:
+            todo.append(row)
+    if not todo:
+        return result
+    now = timezone.now()
+    members = _members_for(todo, actor=actor, source=source, result=result)
+    by_member: dict[int, list] = defaultdict(list)
+    for row in todo:
+        by_member[members[row.mobile].pk].append(row)
+    cards = {card.member_id: card for card in MembershipCard.objects.select_for_update(of=("self",))
+             .select_related("tier").filter(member_id__in=list(by_member)).order_by("pk")}
+    replay = _replay(by_member, members, cards, now)
+    exact = {members[row.mobile].pk for row in todo if _needs_row_path(row, actor=actor)}
+
+    bulk = [row for row in todo if members[row.mobile].pk not in exact]
+    Transaction.objects.bulk_create([
+        Transaction(member_id=members[row.mobile].pk, store_id=row.store.pk, occurred_at=row.occurred_at,
+                    kind=row.kind, amount=row.amount, reference=txn_services.clean_reference(row.values["reference"]),
+                    source=(source or "api")[:16])
+        for row in bulk
+    ], batch_size=1000)
+    result.created += len(bulk)
+    points_services.points_earn_bulk(earns=[earn for earn in replay.earns if earn["member"].pk not in exact])
+    card_services.tier_upgrades_apply(upgrades=[u for u in replay.upgrades if u.member.pk not in exact])
+    growth = {cards[member_id].pk: value for member_id, value in replay.growth.items() if member_id not in exact}
+    update_by_pk(MembershipCard, column="growth_value", values=growth)
+
+    for row in todo:  # file order
+        if members[row.mobile].pk in exact:
+            _txn, created = txn_services.transaction_record(
+                mobile=row.mobile, store=row.store, occurred_at=row.occurred_at, kind=row.kind, amount=row.amount,
+                reference=row.values["reference"], source=source, actor=actor, audit=False,
+            )
+            result.created += created
+            result.skipped += not created
+            result.one_by_one += 1
+    return result
