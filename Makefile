@@ -142,6 +142,8 @@ bench: install
 	$(PY) bench/seed_scale.py $(BENCH_ARGS)
 	$(PY) bench/daily_ops.py $(BENCH_ARGS)
 	$(PY) bench/outbox_sweep.py
+	$(PY) bench/leads_scoring.py
+	$(PY) bench/leads_ingest.py
 
 clean:
 	rm -rf var staticfiles

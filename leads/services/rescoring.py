@@ -13,9 +13,11 @@ works in batches over a keyset of lead ids; per batch, in one transaction:
 3. ``score_from_events`` — the formula ``lead_rescore`` uses for one lead —
    runs over those rows (decay needs ``exp``, and the reasons list every
    event worth half a point or more: both come out of the same Python
-   arithmetic as the single-lead path, to the last bit, on every database);
-4. one statement writes every score (``UPDATE ... FROM (VALUES ...)`` on
-   PostgreSQL, one prepared statement over the rows on SQLite);
+   arithmetic as the single-lead path, to the last bit, on every database;
+   an SQL aggregate would round differently and could not list the reasons);
+4. one statement writes every score (``UPDATE ... FROM
+   jsonb_to_recordset(<the batch as one JSON document>)`` on PostgreSQL, one
+   prepared statement over the rows on SQLite);
 5. only the leads whose new state calls for it go through the per-lead
    services, exactly as ``lead_rescore`` decides: turned hot (or hot and
    still unassigned, when the store has someone on duty) → ``lead_route_hot``
@@ -26,11 +28,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from itertools import chain, groupby
+from itertools import groupby
 from operator import itemgetter
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import BigIntegerField, BooleanField, Exists, F, Func, OuterRef, TextField, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from leads.models import BEHAVIOUR_EVENTS, Lead, LeadEvent, ScoringConfig
@@ -75,17 +80,13 @@ def leads_rescore_open(*, batch_size: int = BATCH_SIZE, now: dt.datetime | None 
 
 
 def _rescore_batch(*, rows: list[tuple], config: ScoringConfig, now: dt.datetime) -> None:
-    ids = [row[0] for row in rows]
-    events = (
-        LeadEvent.objects.filter(lead_id__in=ids, kind__in=BEHAVIOUR_EVENTS)
-        .order_by("lead_id", *EVENT_ORDER)
-        .values_list("lead_id", "kind", "occurred_at")
-    )
+    events = _events_read(ids=[row[0] for row in rows])
     by_lead = {lead_id: [(kind, at) for _lead, kind, at in group] for lead_id, group in groupby(events, itemgetter(0))}
     scored, to_route, to_nurture = [], [], []
+    labels: dict[str, str] = {}
     for pk, was_hot, assigned_to_id, store_id, next_nurture_at, *profile in rows:
         score, reasons = score_from_events(
-            events=by_lead.get(pk, ()), filled=profile_filled(profile), config=config, now=now
+            events=by_lead.get(pk, ()), filled=profile_filled(profile), config=config, now=now, labels=labels
         )
         is_hot = score >= config.hot_threshold
         scored.append((pk, score, reasons, is_hot))
@@ -100,6 +101,51 @@ def _rescore_batch(*, rows: list[tuple], config: ScoringConfig, now: dt.datetime
     nurture_start_many(lead_ids=to_nurture, now=now)
 
 
+class _EpochMicroseconds(Func):
+    """PostgreSQL: a timestamp as exact microseconds since the epoch
+    (``extract`` returns exact ``numeric`` since PostgreSQL 14, the oldest
+    Django 5.2 supports)."""
+
+    template = "(extract(epoch FROM %(expressions)s) * 1000000)::bigint"
+    output_field = BigIntegerField()
+
+
+class _AnyOf(Func):
+    """PostgreSQL: ``column = ANY(array)``."""
+
+    arg_joiner = " = ANY("
+    template = "%(expressions)s)"
+    output_field = BooleanField()
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _events_read(*, ids: list[int]):
+    """``(lead_id, kind, occurred_at)`` of the leads' behaviour events, by lead
+    and in ``EVENT_ORDER``.  The time becomes the same aware UTC datetime the
+    ORM would give, more cheaply (converting 100,000 timestamps is most of the
+    read's cost): from exact epoch microseconds on PostgreSQL, from the stored
+    UTC text on SQLite."""
+    events = LeadEvent.objects.filter(kind__in=BEHAVIOUR_EVENTS).order_by("lead_id", *EVENT_ORDER)
+    vendor = connection.vendor if settings.USE_TZ else None
+    if vendor == "postgresql":
+        # lead_id = ANY(one array): a 2,000-item IN list costs more to send than the rows.
+        rows = (
+            events.filter(_AnyOf(F("lead_id"), Value(ids, output_field=ArrayField(BigIntegerField()))))
+            .annotate(micros=_EpochMicroseconds("occurred_at"))
+            .values_list("lead_id", "kind", "micros")
+        )
+        return [(lead_id, kind, _EPOCH + dt.timedelta(microseconds=micros)) for lead_id, kind, micros in rows]
+    if vendor == "sqlite":  # naive UTC text, as Django stores it
+        rows = events.filter(lead_id__in=ids).annotate(at=Cast("occurred_at", TextField()))
+        return [
+            (lead_id, kind, dt.datetime.fromisoformat(at).replace(tzinfo=dt.timezone.utc))
+            for lead_id, kind, at in rows.values_list("lead_id", "kind", "at")
+        ]
+    return events.filter(lead_id__in=ids).values_list("lead_id", "kind", "occurred_at")
+
+
 def _scores_write(*, scored: list[tuple[int, int, list, bool]], now: dt.datetime) -> None:
     """Score, reasons, hotness and scoring time of a batch in one statement
     (what ``lead_rescore`` saves for one lead)."""
@@ -112,12 +158,16 @@ def _scores_write(*, scored: list[tuple[int, int, list, bool]], now: dt.datetime
     stamps = [ops.adapt_datetimefield_value(now), ops.adapt_datetimefield_value(timezone.now())]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            values = ", ".join(["(%s, %s, %s, %s)"] * len(scored))
+            # The batch as one JSON document: one parameter whatever the batch size.
+            batch = json.dumps(
+                [{"id": i, "score": s, "reasons": r, "hot": h} for i, s, r, h in scored], ensure_ascii=False
+            )
             cursor.execute(
-                f"UPDATE {table} SET {score} = v.score, {reasons} = v.reasons::jsonb, {hot} = v.hot, "
+                f"UPDATE {table} SET {score} = v.score, {reasons} = v.reasons, {hot} = v.hot, "
                 f"{scored_at} = %s, {updated_at} = %s "
-                f"FROM (VALUES {values}) AS v (id, score, reasons, hot) WHERE {table}.{pk} = v.id",
-                [*stamps, *chain.from_iterable((i, s, json.dumps(r), h) for i, s, r, h in scored)],
+                f"FROM jsonb_to_recordset(%s::jsonb) AS v (id bigint, score integer, reasons jsonb, hot boolean) "
+                f"WHERE {table}.{pk} = v.id",
+                [*stamps, batch],
             )
         else:
             cursor.executemany(

@@ -40,19 +40,25 @@ def profile_filled(values) -> int:
 
 
 def score_from_events(
-    *, events: Iterable[tuple[str, dt.datetime]], filled: int, config: ScoringConfig, now: dt.datetime
+    *,
+    events: Iterable[tuple[str, dt.datetime]],
+    filled: int,
+    config: ScoringConfig,
+    now: dt.datetime,
+    labels: dict[str, str] | None = None,
 ) -> tuple[int, list[dict]]:
     """The one definition of the score: Σ weight × 0.5^(age / half-life) over
     behaviour events ``(kind, occurred_at)`` in ``EVENT_ORDER``, plus profile
     completeness (``filled`` of the four fields).  Returns the score and the
     reasons behind it, biggest first.  The single-lead path
     (``lead_score_compute``) and the hourly job (``leads_rescore_open``) both
-    call it, so the two agree to the last bit."""
+    call it, so the two agree to the last bit.  ``labels`` caches the event
+    labels (in the active language) across calls."""
     half_life = max(config.half_life_days, 1)
     reasons: list[dict] = []
     total = 0.0
     weights: dict[str, int] = {}
-    labels: dict[str, str] = {}
+    labels = {} if labels is None else labels
     for kind, occurred_at in events:
         if kind not in BEHAVIOUR_EVENTS:
             continue

@@ -72,7 +72,7 @@ def outcome() -> dict:
 
 def random_config(rng: random.Random) -> ScoringConfig:
     config = ScoringConfig.current()
-    weights = {kind: rng.choice([0, 1, 3, 5, 10, 15, 20, 35, 60]) for kind in BEHAVIOUR_EVENTS}
+    weights = {kind: rng.choice([0, 1, 3, 5, 10, 15, 20, 35, 60]) for kind in sorted(BEHAVIOUR_EVENTS)}
     weights[rng.choice(sorted(BEHAVIOUR_EVENTS))] = str(rng.choice([7, 25]))  # HQ's JSON may hold strings
     del weights[rng.choice(sorted(BEHAVIOUR_EVENTS))]  # and miss a kind (weight 0)
     config.weights = weights
