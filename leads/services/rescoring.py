@@ -32,8 +32,8 @@ from itertools import groupby
 from operator import itemgetter
 
 from django.conf import settings
-from django.db import connection, transaction
 from django.contrib.postgres.fields import ArrayField
+from django.db import connection, transaction
 from django.db.models import BigIntegerField, BooleanField, Exists, F, Func, OuterRef, TextField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone

@@ -27,8 +27,7 @@ from leads.models import (
     Stage,
     TaskKind,
 )
-from leads.services import lead_event_record, lead_rescore, lead_score_compute, leads_rescore_open
-from leads.services import rescoring
+from leads.services import lead_event_record, lead_rescore, lead_score_compute, leads_rescore_open, rescoring
 from tests.concurrency import run_together
 
 UNTOUCHED = 999  # the score a lead the job must not rescore keeps
