@@ -23,8 +23,10 @@ database created from it as a template), so every run starts from the same
 state and no measurement pays for another's dead rows, and prints:
 
 - the floor: one SQL statement computing every open lead's decayed sum
-  Σ weight × 0.5^(age / half-life) over its behaviour events (a SELECT of
-  the sums), and one UPDATE writing them into the score column (rolled back);
+  Σ weight × 0.5^(age / half-life) over its behaviour events and writing it
+  into the score column (an UPDATE, rolled back) — the job must write every
+  open lead's score, so this is its floor — and, below it, the same sums
+  computed only (a SELECT);
 - today's lead-by-lead path (``lead_rescore`` per lead, as the job ran before
   it went set-based) on a sample of ``--per-lead-sample`` leads, rolled back,
   extrapolated to all;
@@ -327,8 +329,9 @@ def bench(label: str, master_url: str, copy_of, args, as_of: dt.datetime) -> Non
     print(f"{label:<11} {size}  hourly rescore = {job['seconds']:7.1f}s (child wall {seconds:.1f}s)  "
           f"peak RSS = {peak:,} MiB  rescored {job['rescored']:,}, routed {job['routed']:,} "
           f"(open hot leads now {job['hot']:,})", flush=True)
-    print(f"{label:<11} {size}  ratio rescore / floor: {job['seconds'] / floor['select_s']:.1f}x the SELECT, "
-          f"{job['seconds'] / floor['update_s']:.1f}x the UPDATE   (target: within 3x)", flush=True)
+    print(f"{label:<11} {size}  ratio rescore / floor: {job['seconds'] / floor['update_s']:.1f}x the UPDATE "
+          f"(computing and writing, as the job must; target: within 3x), "
+          f"{job['seconds'] / floor['select_s']:.1f}x the SELECT (computing only)", flush=True)
     print(f"{label:<11} load average after: {load()}", flush=True)
 
 
