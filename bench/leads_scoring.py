@@ -28,8 +28,8 @@ state and no measurement pays for another's dead rows, and prints:
   open lead's score, so this is its floor — and, below it, the same sums
   computed only (a SELECT);
 - today's lead-by-lead path (``lead_rescore`` per lead, as the job ran before
-  it went set-based) on a sample of ``--per-lead-sample`` leads, rolled back,
-  extrapolated to all;
+  it went set-based) on ``--per-lead-sample`` leads spread over the ids,
+  rolled back, extrapolated to all;
 - the hourly job (``leads_rescore_open`` at the as-of time) in a child process:
   wall time, the child's peak resident memory, leads rescored, leads routed,
   and its ratio to each floor.
@@ -249,15 +249,15 @@ def measure_per_lead(as_of: dt.datetime, sample: int) -> None:
     config = ScoringConfig.current()
     since = as_of - dt.timedelta(days=10 * max(config.half_life_days, 1))
     recent = LeadEvent.objects.filter(lead=OuterRef("pk"), kind__in=BEHAVIOUR_EVENTS, occurred_at__gte=since)
-    eligible = Lead.objects.filter(Exists(recent), is_open=True)
-    total = eligible.count()
+    ids = list(Lead.objects.filter(Exists(recent), is_open=True).order_by("pk").values_list("pk", flat=True))
+    chosen = ids[::max(len(ids) // max(sample, 1), 1)][:sample]  # spread over the ids, as the job meets them
     with transaction.atomic():
         started = time.monotonic()
-        for lead in eligible.select_related("store", "assigned_to").order_by("pk")[:sample]:
+        for lead in Lead.objects.filter(pk__in=chosen).select_related("store", "assigned_to").order_by("pk"):
             lead_rescore(lead=lead, config=config, now=as_of)
         seconds = time.monotonic() - started
         transaction.set_rollback(True)
-    print(json.dumps({"seconds": seconds, "sample": min(sample, total), "eligible": total}))
+    print(json.dumps({"seconds": seconds, "sample": len(chosen), "eligible": len(ids)}))
 
 
 def measure_rescore(as_of: dt.datetime, out: str) -> None:
