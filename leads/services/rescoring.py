@@ -5,11 +5,12 @@ the reasons of every open lead with behaviour in the last 10 half-lives
 (hundreds of thousands of leads), and routes the ones that turned hot.  It
 works in batches over a keyset of lead ids; per batch, in one transaction:
 
-1. one query locks the batch's leads (``FOR UPDATE``, in id order; SQLite's
-   IMMEDIATE transaction serialises writers instead) and reads what scoring
-   needs, so an event recorded meanwhile waits and is scored by its own
-   ``lead_rescore`` after this batch, never overwritten by a stale score;
-2. one query reads their behaviour events in ``EVENT_ORDER``;
+1. one query locks the batch's open leads (``FOR UPDATE``, in id order;
+   SQLite's IMMEDIATE transaction serialises writers instead) and reads what
+   scoring needs, so an event recorded meanwhile waits and is scored by its
+   own ``lead_rescore`` after this batch, never overwritten by a stale score;
+2. one query reads their behaviour events in ``EVENT_ORDER`` (newest first:
+   a lead whose newest is older than 10 half-lives is left as it is);
 3. ``score_from_events`` — the formula ``lead_rescore`` uses for one lead —
    runs over those rows (decay needs ``exp``, and the reasons list every
    event worth half a point or more: both come out of the same Python
@@ -34,7 +35,7 @@ from operator import itemgetter
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, BooleanField, Exists, F, Func, OuterRef, TextField, Value
+from django.db.models import BigIntegerField, BooleanField, F, Func, TextField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -62,31 +63,33 @@ def leads_rescore_open(*, batch_size: int = BATCH_SIZE, now: dt.datetime | None 
     config = ScoringConfig.current()
     now = now or timezone.now()
     since = now - dt.timedelta(days=10 * max(config.half_life_days, 1))
-    recent = LeadEvent.objects.filter(lead=OuterRef("pk"), kind__in=BEHAVIOUR_EVENTS, occurred_at__gte=since)
     rescored, after = 0, 0
     while True:
         with transaction.atomic():
             rows = list(
                 Lead.objects.select_for_update()
-                .filter(Exists(recent), is_open=True, pk__gt=after)
+                .filter(is_open=True, pk__gt=after)
                 .order_by("pk")
                 .values_list(*_LEAD_FIELDS)[:batch_size]
             )
             if not rows:
                 return rescored
-            _rescore_batch(rows=rows, config=config, now=now)
-        rescored += len(rows)
+            rescored += _rescore_batch(rows=rows, config=config, now=now, since=since)
         after = rows[-1][0]
 
 
-def _rescore_batch(*, rows: list[tuple], config: ScoringConfig, now: dt.datetime) -> None:
+def _rescore_batch(*, rows: list[tuple], config: ScoringConfig, now: dt.datetime, since: dt.datetime) -> int:
+    """Rescore the batch's leads with behaviour since ``since``; returns how many."""
     events = _events_read(ids=[row[0] for row in rows])
     by_lead = {lead_id: [(kind, at) for _lead, kind, at in group] for lead_id, group in groupby(events, itemgetter(0))}
     scored, to_route, to_nurture = [], [], []
     labels: dict[str, str] = {}
     for pk, was_hot, assigned_to_id, store_id, next_nurture_at, *profile in rows:
+        behaviour = by_lead.get(pk)
+        if not behaviour or behaviour[0][1] < since:  # newest first: nothing recent, the lead is left as it is
+            continue
         score, reasons = score_from_events(
-            events=by_lead.get(pk, ()), filled=profile_filled(profile), config=config, now=now, labels=labels
+            events=behaviour, filled=profile_filled(profile), config=config, now=now, labels=labels
         )
         is_hot = score >= config.hot_threshold
         scored.append((pk, score, reasons, is_hot))
@@ -96,9 +99,11 @@ def _rescore_batch(*, rows: list[tuple], config: ScoringConfig, now: dt.datetime
             to_route.append((pk, assigned_to_id, store_id))
         elif not is_hot and next_nurture_at is None:
             to_nurture.append(pk)
-    _scores_write(scored=scored, now=now)
+    if scored:
+        _scores_write(scored=scored, now=now)
     _route(to_route=to_route, config=config, now=now)
     nurture_start_many(lead_ids=to_nurture, now=now)
+    return len(scored)
 
 
 class _EpochMicroseconds(Func):
