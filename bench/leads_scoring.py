@@ -350,6 +350,7 @@ def pg_copy(name: str, purpose: str):
     copy = f"{name}_{purpose}"
     pg_admin(f"DROP DATABASE IF EXISTS {copy} WITH (FORCE)")
     pg_admin(f"CREATE DATABASE {copy} TEMPLATE {name}")
+    pg_admin("CHECKPOINT")  # the copy's writes flushed now, not during the measurement
     try:
         yield f"{PG_URL}/{copy}"
     finally:
