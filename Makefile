@@ -143,6 +143,8 @@ bench: install
 	$(PY) bench/daily_ops.py $(BENCH_ARGS)
 	$(PY) bench/outbox_sweep.py
 	$(PY) bench/import.py
+	$(PY) bench/leads_scoring.py
+	$(PY) bench/leads_ingest.py
 
 clean:
 	rm -rf var staticfiles

@@ -26,11 +26,20 @@ _ALNUM = "A-HJ-NP-Z0-9"
 # Ordinary blue/yellow plates: province, issuing-office letter, 5 characters;
 # some end in a special character (学 learner, 警 police, 挂 trailer, 港/澳).
 _ORDINARY = re.compile(rf"^[{PROVINCES}][{_LETTER}](?:[{_ALNUM}]{{5}}|[{_ALNUM}]{{4}}[学警挂港澳领])\Z")
-# New-energy (green) plates: 6 characters after the office letter.
-# Small cars: D (battery) / F (hybrid) + 5; the second may be a letter.
-# Large vehicles: 5 digits + D/F.
+# New-energy (green) plates: 6 characters after the office letter (GA 36-2018).
+# The first character of a small car's serial names its energy: D for pure
+# electric and F for the others, extended by the Ministry of Public Security
+# in 2021-2022 (cities had used up D and F) to D A B C E for pure electric
+# and F G H J K for the others (plug-in hybrid, range extender, fuel cell);
+# then a letter or digit and four digits.  Large vehicles (yellow-green):
+# five digits, then D or F (the extension is for small cars only).
+PURE_ELECTRIC_LETTERS = "DABCE"
+NON_PURE_ELECTRIC_LETTERS = "FGHJK"
+ENERGY_LETTERS = PURE_ELECTRIC_LETTERS + NON_PURE_ELECTRIC_LETTERS
+LARGE_ENERGY_LETTERS = "DF"
 _NEW_ENERGY = re.compile(
-    rf"^[{PROVINCES}][{_LETTER}](?:[DF][{_ALNUM}][0-9]{{4}}|[0-9]{{5}}[DF])\Z"
+    rf"^[{PROVINCES}][{_LETTER}]"
+    rf"(?:[{ENERGY_LETTERS}][{_ALNUM}][0-9]{{4}}|[0-9]{{5}}[{LARGE_ENERGY_LETTERS}])\Z"
 )
 _PLATE_SEPARATORS = re.compile(r"[\s·•・‧∙．.\-_]+")
 _VIN_SEPARATORS = re.compile(r"[\s\-]+")
@@ -140,6 +149,17 @@ def is_valid_plate(value: str) -> bool:
 
 def is_new_energy_plate(value: str) -> bool:
     return bool(_NEW_ENERGY.match(value))
+
+
+def new_energy_kind(value: str) -> str | None:
+    """``"pure_electric"`` or ``"non_pure_electric"`` for a new-energy plate
+    (read from its energy letter: first of a small car's serial, last of a
+    large vehicle's), ``None`` for any other value."""
+    if not _NEW_ENERGY.match(value):
+        return None
+    serial = value[2:]
+    letter = serial[-1] if serial[0].isdigit() else serial[0]
+    return "pure_electric" if letter in PURE_ELECTRIC_LETTERS else "non_pure_electric"
 
 
 def clean_plate(value: str) -> str:

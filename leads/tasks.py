@@ -6,7 +6,8 @@ from __future__ import annotations
 
 
 def rescore_open() -> int:
-    """Hourly: decay lowers scores; recompute open leads (and route new hot ones)."""
+    """Hourly: decay lowers scores; recompute open leads set-based, in batches
+    (``leads.services.rescoring``), and route the ones that turned hot."""
     from leads.services import leads_rescore_open
 
     return leads_rescore_open()

@@ -3,6 +3,7 @@
 - ``ingest``: lead_ingest (cleaning, merge by mobile, member link), channel_resolve
 - ``stages``: lead_stage_change (the funnel rules), lead_contact_failed, lead_mark_not_now
 - ``scoring``: lead_event_record, lead_rescore (decay + reasons), lead_route_hot, lead_assign
+- ``rescoring``: leads_rescore_open (the hourly job, set-based, same formula)
 - ``followup``: task_create, tasks_create_bulk, task_close (the one task list; other apps create tasks here)
 - ``nurture``: nurture_run_due and the step-kind registry
 """
@@ -10,13 +11,13 @@
 from leads.services.followup import task_close, task_create, tasks_create_bulk
 from leads.services.ingest import channel_resolve, lead_ingest, store_resolve
 from leads.services.nurture import nurture_run_due, register_step_kind
+from leads.services.rescoring import leads_rescore_open
 from leads.services.scoring import (
     lead_assign,
     lead_event_record,
     lead_rescore,
     lead_route_hot,
     lead_score_compute,
-    leads_rescore_open,
 )
 from leads.services.stages import lead_contact_failed, lead_mark_not_now, lead_stage_change, stage_can_change
 

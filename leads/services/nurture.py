@@ -46,6 +46,18 @@ def nurture_start(*, lead: Lead, now: dt.datetime | None = None) -> None:
     lead.save(update_fields=["next_nurture_at", "updated_at"])
 
 
+def nurture_start_many(*, lead_ids: list[int], now: dt.datetime | None = None) -> int:
+    """``nurture_start`` for many leads in one UPDATE (the hourly rescore):
+    the open, not hot ones that are not being nurtured yet get the first step's
+    date.  Returns how many started."""
+    step = _first_step()
+    if step is None or not lead_ids:
+        return 0
+    return Lead.objects.filter(pk__in=lead_ids, is_open=True, is_hot=False, next_nurture_at__isnull=True).update(
+        next_nurture_at=(now or timezone.now()) + dt.timedelta(days=step.delay_days), updated_at=timezone.now()
+    )
+
+
 def nurture_run_due(*, now: dt.datetime | None = None, limit: int = 5000) -> int:
     """Scheduled: send each due lead its next step, then schedule the one after.
     Safe to run twice (dedup keys per lead and step; compare-and-set on the step)."""

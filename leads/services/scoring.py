@@ -1,10 +1,12 @@
 """Behaviour scoring with decay and its explanation, hot-lead routing, and
-"the right moment" call-backs."""
+"the right moment" call-backs.  The hourly rescore of every open lead is in
+``leads.services.rescoring`` and uses the same formula (``score_from_events``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Count
@@ -26,34 +28,55 @@ from leads.models import (
     hot_q,
 )
 from leads.services.followup import task_create
+from leads.services.nurture import nurture_start
 
 COMPLETENESS_FIELDS = ("name", "model_interest", "brand_id", "member_id")
+# The order scoring reads a lead's events in (the reasons keep it among equal points).
+EVENT_ORDER = ("-occurred_at", "-id")
 
 
-def lead_score_compute(
-    *, lead: Lead, config: ScoringConfig, now: dt.datetime | None = None, events=None
+def profile_filled(values) -> int:
+    """How many of the profile fields (``COMPLETENESS_FIELDS``, in that order) are filled."""
+    return sum(1 for value in values if value)
+
+
+def score_from_events(
+    *,
+    events: Iterable[tuple[str, dt.datetime]],
+    filled: int,
+    config: ScoringConfig,
+    now: dt.datetime,
+    labels: dict[str, str] | None = None,
 ) -> tuple[int, list[dict]]:
-    """Score = Σ weight × 0.5^(age / half-life) over behaviour events, plus
-    profile completeness.  Returns the score and the reasons behind it."""
-    now = now or timezone.now()
-    if events is None:
-        events = lead.events.filter(kind__in=BEHAVIOUR_EVENTS)
+    """The one definition of the score: Σ weight × 0.5^(age / half-life) over
+    behaviour events ``(kind, occurred_at)`` in ``EVENT_ORDER``, plus profile
+    completeness (``filled`` of the four fields).  Returns the score and the
+    reasons behind it, biggest first.  The single-lead path
+    (``lead_score_compute``) and the hourly job (``leads_rescore_open``) both
+    call it, so the two agree to the last bit.  ``labels`` caches the event
+    labels (in the active language) across calls."""
     half_life = max(config.half_life_days, 1)
     reasons: list[dict] = []
     total = 0.0
-    for event in events:
-        if event.kind not in BEHAVIOUR_EVENTS:
+    weights: dict[str, int] = {}
+    labels = {} if labels is None else labels
+    for kind, occurred_at in events:
+        if kind not in BEHAVIOUR_EVENTS:
             continue
-        weight = int(config.weights.get(event.kind, 0))
-        age_days = max((now - event.occurred_at).total_seconds() / 86400, 0)
+        weight = weights.get(kind)
+        if weight is None:
+            weight = weights[kind] = int(config.weights.get(kind, 0))
+        age_days = max((now - occurred_at).total_seconds() / 86400, 0)
         points = weight * math.pow(0.5, age_days / half_life)
         total += points
         if points >= 0.5:
+            label = labels.get(kind)
+            if label is None:
+                label = labels[kind] = str(EventKind(kind).label)
             reasons.append({
-                "kind": event.kind, "label": str(EventKind(event.kind).label), "weight": weight,
-                "points": round(points, 1), "occurred_at": event.occurred_at.isoformat(),
+                "kind": kind, "label": label, "weight": weight,
+                "points": round(points, 1), "occurred_at": occurred_at.isoformat(),
             })
-    filled = sum(1 for field in COMPLETENESS_FIELDS if getattr(lead, field))
     completeness = config.completeness_points * filled / len(COMPLETENESS_FIELDS)
     if completeness:
         total += completeness
@@ -63,6 +86,21 @@ def lead_score_compute(
         })
     reasons.sort(key=lambda r: -r["points"])
     return max(int(round(total)), 0), reasons
+
+
+def lead_score_compute(
+    *, lead: Lead, config: ScoringConfig, now: dt.datetime | None = None, events=None
+) -> tuple[int, list[dict]]:
+    """One lead's score and its reasons (``score_from_events``) from its
+    behaviour events, or from ``events`` when given (in ``EVENT_ORDER``)."""
+    now = now or timezone.now()
+    if events is None:
+        events = lead.events.filter(kind__in=BEHAVIOUR_EVENTS).order_by(*EVENT_ORDER)
+    return score_from_events(
+        events=((event.kind, event.occurred_at) for event in events),
+        filled=profile_filled(getattr(lead, field) for field in COMPLETENESS_FIELDS),
+        config=config, now=now,
+    )
 
 
 def lead_rescore(*, lead: Lead, config: ScoringConfig | None = None, now: dt.datetime | None = None) -> Lead:
@@ -79,16 +117,19 @@ def lead_rescore(*, lead: Lead, config: ScoringConfig | None = None, now: dt.dat
     if lead.is_open and lead.is_hot and (not was_hot or lead.assigned_to_id is None):
         lead_route_hot(lead=lead, config=config, now=now)
     elif lead.is_open and not lead.is_hot and lead.next_nurture_at is None:
-        from leads.services.nurture import nurture_start
-
         nurture_start(lead=lead, now=now)
     return lead
+
+
+def consultants_available():
+    """Consultants who can take a hot lead now: active and on duty."""
+    return User.objects.filter(role=Role.CONSULTANT, is_active=True, on_duty=True)
 
 
 def consultants_on_duty(*, store_id: int):
     """The store's on-duty consultants, the fewest open hot leads first."""
     return (
-        User.objects.filter(store_id=store_id, role=Role.CONSULTANT, is_active=True, on_duty=True)
+        consultants_available().filter(store_id=store_id)
         .annotate(hot=Count("leads", filter=hot_q("leads__")))
         .order_by("hot", "id")
     )
@@ -172,19 +213,3 @@ def _right_moment(*, lead: Lead, event: LeadEvent) -> None:
         lead=lead, user=assignee, dedup_key=f"call-back:{lead.pk}:{local_day.isoformat()}",
         text=f"{lead.name or lead.masked_mobile} 又有新动态（{EventKind(event.kind).label}），现在是回访的好时机。",
     )
-
-
-def leads_rescore_open(*, batch_size: int = 2000) -> int:
-    """Scheduled: decay lowers scores over time; recompute every open lead with
-    behaviour in the last 10 half-lives, in batches."""
-    config = ScoringConfig.current()
-    now = timezone.now()
-    since = now - dt.timedelta(days=10 * max(config.half_life_days, 1))
-    ids = list(
-        Lead.objects.filter(is_open=True, events__kind__in=BEHAVIOUR_EVENTS, events__occurred_at__gte=since)
-        .values_list("pk", flat=True).distinct().order_by("pk")
-    )
-    for start in range(0, len(ids), batch_size):
-        for lead in Lead.objects.filter(pk__in=ids[start:start + batch_size]).select_related("store", "assigned_to"):
-            lead_rescore(lead=lead, config=config, now=now)
-    return len(ids)

@@ -17,8 +17,12 @@ from accounts.exceptions import AccountsError
 from accounts.models import Vehicle
 from accounts.validators import (
     MOBILE_INVALID,
+    ENERGY_LETTERS,
+    LARGE_ENERGY_LETTERS,
+    NON_PURE_ELECTRIC_LETTERS,
     PLATE_INVALID,
     PROVINCES,
+    PURE_ELECTRIC_LETTERS,
     VIN_ALPHABET,
     VIN_INVALID_CHECK,
     VIN_INVALID_FORMAT,
@@ -28,6 +32,7 @@ from accounts.validators import (
     is_new_energy_plate,
     is_valid_plate,
     mask_mobile,
+    new_energy_kind,
     normalize_mobile,
     normalize_plate,
     normalize_vin,
@@ -167,6 +172,115 @@ def test_new_energy_plates_are_valid(plate):
     assert is_new_energy_plate(plate)
 
 
+def test_energy_letters_as_issued():
+    """GA 36-2018 with the 2021-2022 extension: pure electric D A B C E,
+    the other new-energy cars F G H J K; large vehicles keep D / F."""
+    assert sorted(PURE_ELECTRIC_LETTERS) == list("ABCDE")
+    assert sorted(NON_PURE_ELECTRIC_LETTERS) == list("FGHJK")
+    assert ENERGY_LETTERS == PURE_ELECTRIC_LETTERS + NON_PURE_ELECTRIC_LETTERS
+    assert LARGE_ENERGY_LETTERS == "DF"
+    assert not set(ENERGY_LETTERS) & set("IO")
+
+
+# A small new-energy plate for every energy letter, in the cities that ran out
+# of D and F first (the city is the province and office letter; the serials
+# are made up): energy letter, a letter or digit, four digits.
+SMALL_NEW_ENERGY = [
+    # pure electric: D, A, B, C, E
+    ("粤BD12345", "pure_electric"),  # 深圳
+    ("粤BA01234", "pure_electric"),  # 深圳
+    ("沪AB12345", "pure_electric"),  # 上海
+    ("浙AC81234", "pure_electric"),  # 杭州
+    ("京AE00001", "pure_electric"),  # 北京
+    ("粤AAZ1234", "pure_electric"),  # 广州: the second may be a letter
+    ("川ABX5678", "pure_electric"),  # 成都
+    ("苏EC36912", "pure_electric"),  # 苏州
+    ("渝AEM0008", "pure_electric"),  # 重庆
+    # non-pure electric (plug-in hybrid, range extender, fuel cell): F, G, H, J, K
+    ("粤BF12345", "non_pure_electric"),  # 深圳
+    ("沪AG12345", "non_pure_electric"),  # 上海
+    ("京AH09876", "non_pure_electric"),  # 北京
+    ("浙AJ55678", "non_pure_electric"),  # 杭州
+    ("粤AKP0001", "non_pure_electric"),  # 广州
+    ("鄂AGW2222", "non_pure_electric"),  # 武汉
+    ("陕AH30303", "non_pure_electric"),  # 西安
+    ("津AK12345", "non_pure_electric"),  # 天津
+]
+
+
+@pytest.mark.parametrize(("plate", "kind"), SMALL_NEW_ENERGY)
+def test_small_new_energy_plates_of_every_energy_letter(plate, kind):
+    assert is_valid_plate(plate)
+    assert is_new_energy_plate(plate)
+    assert new_energy_kind(plate) == kind
+    validate_plate(plate)
+    assert clean_plate(f"{plate[:2]}·{plate[2:].lower()}") == plate  # as typed on a phone
+
+
+def test_every_energy_letter_has_an_example():
+    assert {plate[2] for plate, _kind in SMALL_NEW_ENERGY} == set(ENERGY_LETTERS)
+
+
+@pytest.mark.parametrize("letter", list(ENERGY_LETTERS))
+@pytest.mark.parametrize("second", ["0", "9", "A", "Z", "D", "F"])
+def test_each_energy_letter_with_a_letter_or_digit_then_four_digits(letter, second):
+    plate = f"粤B{letter}{second}1234"
+    assert is_new_energy_plate(plate) and is_valid_plate(plate)
+    expected = "pure_electric" if letter in "DABCE" else "non_pure_electric"
+    assert new_energy_kind(plate) == expected
+
+
+@pytest.mark.parametrize("letter", list(ENERGY_LETTERS))
+@pytest.mark.parametrize(
+    "serial",
+    [
+        "{e}I1234",  # I and O are never serial letters
+        "{e}O1234",
+        "{e}A123A",  # the last four are digits
+        "{e}12A34",
+        "{e}AB123",
+        "{e}12345 ",
+        "{e}1234567",  # too long (five characters would be an ordinary blue plate)
+    ],
+)
+def test_malformed_serials_after_an_energy_letter_are_refused(letter, serial):
+    plate = "粤B" + serial.format(e=letter)
+    assert not is_new_energy_plate(plate)
+    assert not is_valid_plate(plate)
+    assert new_energy_kind(plate) is None
+
+
+@pytest.mark.parametrize("letter", sorted(set("ABCDEFGHJKLMNPQRSTUVWXYZ") - set(ENERGY_LETTERS)))
+def test_letters_that_name_no_energy_are_refused_first(letter):
+    plate = f"粤B{letter}12345"  # six after the office letter, as a green plate
+    assert not is_new_energy_plate(plate)
+    assert not is_valid_plate(plate)
+
+
+@pytest.mark.parametrize(("plate", "kind"), [
+    ("粤B12345D", "pure_electric"), ("京A00001D", "pure_electric"),  # large vehicles (buses, lorries)
+    ("沪A12345F", "non_pure_electric"), ("川A98765F", "non_pure_electric"),
+])
+def test_large_new_energy_plates_end_in_d_or_f(plate, kind):
+    assert is_valid_plate(plate) and is_new_energy_plate(plate)
+    assert new_energy_kind(plate) == kind
+
+
+@pytest.mark.parametrize("letter", sorted(set(ENERGY_LETTERS) - set(LARGE_ENERGY_LETTERS)) + ["I", "O", "L", "Z"])
+def test_large_new_energy_plates_keep_only_d_and_f(letter):
+    plate = f"粤B12345{letter}"
+    assert not is_new_energy_plate(plate)
+    assert not is_valid_plate(plate)
+
+
+@pytest.mark.parametrize("plate", ["京A12345", "粤B1234学", "粤B1234警", "粤Z1234港", "粤Z1234澳", "粤B1234挂",
+                                   "粤A1234领", "使A12345", "领A1234学", "沪AAB123", "粤BD1234"])
+def test_ordinary_and_special_plates_are_not_new_energy(plate):
+    assert is_valid_plate(plate)
+    assert not is_new_energy_plate(plate)
+    assert new_energy_kind(plate) is None
+
+
 @pytest.mark.parametrize(
     "plate",
     [
@@ -176,12 +290,16 @@ def test_new_energy_plates_are_valid(plate):
         "京I12345",  # not as the office letter either
         "京O12345",
         "粤BDI1234",
+        "粤BAO1234",
         "粤B1234",  # too short
         "粤B123456",  # ordinary plate one too long, not a new-energy pattern
         "粤BD123456",  # new-energy one too long
-        "粤BA12345",  # 6 after the letter but not D/F first
+        "粤BL12345",  # 6 after the letter but L names no energy
+        "粤BI12345",
+        "粤BO12345",
         "粤B12345A",  # large new-energy must end in D or F
-        "粤BDAA123",  # new-energy small: only one letter after D/F
+        "粤BDAA123",  # new-energy small: only one letter after the energy letter
+        "粤BAAA123",
         "XA12345",  # unknown province
         "港A12345",
         "AB12345",
@@ -189,6 +307,7 @@ def test_new_energy_plates_are_valid(plate):
         "粤B12345学1",
         "京A12345\n",  # a raw value with a trailing newline is not a stored plate
         "粤BD12345\n",
+        "粤BA12345\n",
         "",
     ],
 )
@@ -352,6 +471,52 @@ def test_generated_new_energy_plates_are_valid(index, province, letter):
     plate = plate_for(index, province, letter, new_energy=True)
     assert is_new_energy_plate(plate)
     assert clean_plate(plate) == plate
+
+
+SERIAL_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"  # I and O included: the validator must refuse them
+NOT_I_O = set(SERIAL_CHARS) - set("IO")
+
+
+def green_plate_by_the_rule(serial: str) -> str | None:
+    """The rule as issued, position by position (written apart from the regex):
+    the energy the six-character serial names, or None if it is no green plate."""
+    if len(serial) != 6:
+        return None
+    if serial[0] in "DABCEFGHJK" and serial[1] in NOT_I_O and serial[2:].isdigit() and serial[2:].isascii():
+        return "pure_electric" if serial[0] in "DABCE" else "non_pure_electric"
+    if serial[:5].isdigit() and serial[:5].isascii() and serial[5] in "DF":
+        return "pure_electric" if serial[5] == "D" else "non_pure_electric"
+    return None
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(PROVINCES),
+    st.sampled_from("ABCDEFGHJKLMNPQRSTUVWXYZ"),
+    st.text(alphabet=SERIAL_CHARS, min_size=5, max_size=7),
+)
+def test_green_plates_follow_the_rule_for_any_serial(province, office, serial):
+    plate = f"{province}{office}{serial}"
+    expected = green_plate_by_the_rule(serial)
+    assert new_energy_kind(plate) == expected
+    assert is_new_energy_plate(plate) == (expected is not None)
+    if expected is not None:
+        assert is_valid_plate(plate) and clean_plate(plate) == plate
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(PROVINCES),
+    st.sampled_from("ABCDEFGHJKLMNPQRSTUVWXYZ"),
+    st.sampled_from(ENERGY_LETTERS),
+    st.sampled_from(sorted(NOT_I_O)),
+    st.integers(min_value=0, max_value=9999),
+)
+def test_every_small_green_plate_shape_is_valid(province, office, energy, second, number):
+    plate = f"{province}{office}{energy}{second}{number:04d}"
+    assert is_valid_plate(plate) and is_new_energy_plate(plate)
+    assert new_energy_kind(plate) == ("pure_electric" if energy in PURE_ELECTRIC_LETTERS else "non_pure_electric")
+    assert clean_plate(f" {plate[0]}{plate[1].lower()}·{plate[2:].lower()} ") == plate
 
 
 def test_plate_for_is_valid_and_unique_over_a_range():
