@@ -17,6 +17,8 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from accounts.audit import audit_record
+from accounts.batches import pk_batches
+from accounts.dates import day_end, day_start
 from accounts.models import GROUP_ROLES, STORE_ROLES, Member, Store
 from membership import exceptions as errors
 from membership.exceptions import ApprovalRequired, MembershipError
@@ -32,17 +34,10 @@ from membership.models import (
     TransactionKind,
 )
 from membership.services import approval_rule
+from membership.services import points as points_services
 from membership.services.approval_rule import approval_level_needed, has_no_limit
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def _local_day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def _local_day_end(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.max))
 
 
 def _is_group(actor) -> bool:
@@ -110,9 +105,9 @@ def coupon_valid_until(*, template: CouponTemplate, issued_at: dt.datetime) -> d
     day, or the template's ``valid_to`` (the earlier when both are set)."""
     ends = []
     if template.valid_days:
-        ends.append(_local_day_end(timezone.localdate(issued_at) + dt.timedelta(days=template.valid_days)))
+        ends.append(day_end(timezone.localdate(issued_at) + dt.timedelta(days=template.valid_days)))
     if template.valid_to:
-        ends.append(_local_day_end(template.valid_to))
+        ends.append(day_end(template.valid_to))
     return min(ends) if ends else None
 
 
@@ -291,8 +286,6 @@ def coupon_exchange_for_points(*, template: CouponTemplate, member: Member, idem
     """Buy one coupon with points (``template.points_price``).  The coupon and
     the spend commit together; a retry with the same key returns the same
     coupon and spends nothing more."""
-    from membership.services import points as points_services
-
     if not template.points_price:
         raise MembershipError(errors.COUPON_NOT_EXCHANGEABLE, code="coupon_not_exchangeable")
     dedup_key = f"points:{member.pk}:{idempotency_key}"[:128]
@@ -333,12 +326,7 @@ def coupon_campaign_issue(*, template: CouponTemplate, members_queryset, name: s
     _refuse_template(template=template, actor=actor, now=timezone.now())
     if not has_no_limit(actor):
         coupon_issue_check(template=template, actor=actor, count=members_queryset.count())
-    last = 0
-    while True:
-        chunk = list(members_queryset.filter(pk__gt=last).order_by("pk")[:CAMPAIGN_BATCH])
-        if not chunk:
-            break
-        last = chunk[-1].pk
+    for chunk in pk_batches(members_queryset, CAMPAIGN_BATCH):
         done = coupons_issue_bulk(template=template, members=chunk, source=CouponSource.CAMPAIGN, actor=actor,
                                   dedup_key_of=lambda m: f"campaign:{template.pk}:{m.pk}:{name}")
         counts["issued"] += len(done.issued)
@@ -434,6 +422,6 @@ def coupon_void(*, coupon: Coupon, actor, reason: str) -> Coupon:
 def coupons_expire_due(*, today: dt.date) -> int:
     """Set-based: every issued coupon whose last valid moment is before
     ``today`` becomes expired.  Safe to run twice."""
-    return Coupon.objects.filter(status=CouponStatus.ISSUED, valid_until__lt=_local_day_start(today)).update(
+    return Coupon.objects.filter(status=CouponStatus.ISSUED, valid_until__lt=day_start(today)).update(
         status=CouponStatus.EXPIRED
     )
