@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -56,6 +57,19 @@ def tasks_create_bulk(*, tasks: list[FollowUpTask]) -> int:
     if not keys:
         return len(tasks)
     return FollowUpTask.objects.filter(dedup_key__in=keys).count() - before + (len(tasks) - len(keys))
+
+
+def member_tasks_create_bulk(*, kind: str, due_at: dt.datetime, tasks: Iterable[dict]) -> int:
+    """Call tasks about members that a higher app creates in bulk (membership's
+    win-back calls, insurance renewals), so consultants keep one task list.
+    Each item names ``store``, ``member``, ``title`` and ``dedup_key``, and
+    optionally ``assignee``; ``tasks_create_bulk`` inserts them (a known
+    ``dedup_key`` is skipped).  Returns how many are new."""
+    return tasks_create_bulk(tasks=[
+        FollowUpTask(store=task["store"], assignee=task.get("assignee"), member=task["member"], kind=kind,
+                     due_at=due_at, dedup_key=task.get("dedup_key"), title=task["title"])
+        for task in tasks
+    ])
 
 
 def task_close(*, task: FollowUpTask, actor: User, outcome: str, status: str = TaskStatus.DONE) -> FollowUpTask:
