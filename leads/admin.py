@@ -12,6 +12,7 @@ from accounts.admin import ReadOnlyAdmin
 from accounts.audit import audit_record
 from leads import services
 from leads.exceptions import LeadsError
+from leads.services.nurture import STEP_KINDS
 from leads.models import (
     BEHAVIOUR_EVENTS,
     Call,
@@ -223,8 +224,6 @@ class NurtureStepForm(forms.ModelForm):
         fields = ["position", "delay_days", "kind", "channel", "body", "is_active"]
 
     def clean_kind(self):
-        from leads.services.nurture import STEP_KINDS
-
         kind = self.cleaned_data["kind"]
         if kind not in STEP_KINDS:
             raise forms.ValidationError(_("可用类型：%(kinds)s") % {"kinds": ", ".join(sorted(STEP_KINDS))})

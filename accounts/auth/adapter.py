@@ -9,6 +9,7 @@ from allauth.core import context, ratelimit
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 
+from accounts.auth.services import login_code_send
 from accounts.models import Role, User
 from accounts.services import login_failure_record, member_ensure_for_owner, owner_account_for_phone
 from accounts.validators import normalize_mobile
@@ -47,8 +48,6 @@ class DealerOpsAccountAdapter(DefaultAccountAdapter):
             raise ValidationError(exc.messages[0], code="invalid_phone") from exc
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
-        from accounts.auth.services import login_code_send
-
         login_code_send(user=user, phone=phone, code=code)
 
     def set_phone(self, user, phone: str, verified: bool) -> None:

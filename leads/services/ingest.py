@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.audit import audit_record
@@ -14,6 +15,7 @@ from accounts.validators import normalize_mobile
 from leads import exceptions as errors
 from leads.exceptions import LeadsError
 from leads.models import Channel, ChannelQRCode, EventKind, Lead, LeadEvent, LeadSource
+from leads.services.scoring import lead_event_record, lead_rescore
 
 
 def channel_resolve(code: str) -> Channel:
@@ -84,8 +86,6 @@ def lead_ingest(
         except IntegrityError:  # a concurrent request created the open lead first: merge into it
             if attempt:
                 raise
-    from leads.services.scoring import lead_event_record, lead_rescore
-
     if behaviour:
         lead_event_record(lead=lead, kind=behaviour, actor=actor, data=behaviour_data)
     else:
@@ -128,7 +128,5 @@ def _merge_or_create(*, mobile, channel, store, member, name, model_interest, br
         note=note, received_at=timezone.now(),
     )
     if qr_code is not None:
-        from django.db.models import F
-
         ChannelQRCode.objects.filter(pk=qr_code.pk).update(scans=F("scans") + 1)
     return lead, created

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from accounts.models import Member
 from accounts.scoping import scope, scoped_get, store_ids_for
@@ -37,8 +38,6 @@ def coupon_template_list(*, actor) -> QuerySet[CouponTemplate]:
 
 
 def coupon_template_get(*, actor, pk) -> CouponTemplate:
-    from django.http import Http404
-
     try:
         return coupon_template_list(actor=actor).get(pk=pk)
     except (CouponTemplate.DoesNotExist, ValueError, TypeError) as exc:
