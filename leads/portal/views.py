@@ -39,7 +39,7 @@ from leads.selectors.leads import (
     task_sees_all_in_scope,
 )
 from leads.selectors.qrcodes import qr_code_get, qr_code_list
-from leads.services.followup import task_close
+from leads.services.followup import task_can_close, task_close
 from leads.services.imports import IMPORT_KIND as LEAD_IMPORT_KIND
 from leads.services.ingest import lead_ingest
 from leads.services.qrcodes import qr_code_create
@@ -132,11 +132,9 @@ class LeadDetailView(PortalMixin, TemplateView):
 
     def _open_tasks(self, lead):
         """Every open task on the lead; the close form only where the user may close it."""
-        user = self.request.user
-        sees_all = task_sees_all_in_scope(user)
         tasks = list(lead.tasks.filter(status=TaskStatus.OPEN).select_related("assignee").order_by("due_at", "id"))
         for task in tasks:
-            task.can_close = sees_all or task.assignee_id in (None, user.pk)
+            task.can_close = task_can_close(task=task, actor=self.request.user)
         return tasks
 
 
@@ -243,7 +241,7 @@ class TaskListView(PortalMixin, TemplateView):
             tasks = task_list(actor=user, bucket=bucket, **filters)
             buckets.append({
                 "key": bucket, "label": labels[bucket], "count": tasks.count(),
-                "tasks": [_closable(t) for t in tasks.select_related("lead", "member", "assignee")[: self.per_bucket]],
+                "tasks": [_closable(t, user) for t in tasks.select_related("lead", "member", "assignee")[: self.per_bucket]],
             })
         context.update(
             view=view, can_see_store=can_see_store, store=store, stores=stores if user.is_group_wide else [],
@@ -252,8 +250,8 @@ class TaskListView(PortalMixin, TemplateView):
         return context
 
 
-def _closable(task):
-    task.can_close = True  # the selector lists only tasks the user may close
+def _closable(task, user):
+    task.can_close = task_can_close(task=task, actor=user)
     return task
 
 

@@ -13,6 +13,7 @@ from accounts.models import Member, Store, User
 from leads import exceptions as errors
 from leads.exceptions import LeadsError
 from leads.models import FollowUpTask, Lead, TaskKind, TaskStatus
+from leads.selectors.leads import task_sees_all_in_scope
 
 
 def task_create(
@@ -72,12 +73,19 @@ def member_tasks_create_bulk(*, kind: str, due_at: dt.datetime, tasks: Iterable[
     ])
 
 
+def task_can_close(*, task: FollowUpTask, actor: User) -> bool:
+    """Who may close a task: its assignee, anyone when it is unassigned, and
+    the store managers and group roles (who see every task of their stores)."""
+    return task.assignee_id in (None, actor.pk) or task_sees_all_in_scope(actor)
+
+
 def task_close(*, task: FollowUpTask, actor: User, outcome: str, status: str = TaskStatus.DONE) -> FollowUpTask:
-    """A task is closed by logging its outcome (compare-and-set: closes once)."""
+    """A task is closed by logging its outcome (compare-and-set: closes once);
+    ``task_can_close`` says who may."""
     outcome = (outcome or "").strip()
     if not outcome:
         raise LeadsError(errors.TASK_OUTCOME_REQUIRED, code="invalid", fields={"outcome": [str(errors.TASK_OUTCOME_REQUIRED)]})
-    if task.assignee_id not in (None, actor.pk) and not (actor.is_group_wide or actor.role == "manager"):
+    if not task_can_close(task=task, actor=actor):
         raise LeadsError(errors.TASK_NOT_YOURS, code="forbidden", status_code=403)
     now = timezone.now()
     updated = FollowUpTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(

@@ -20,6 +20,7 @@ from accounts.audit import audit_record
 from accounts.batches import pk_batches
 from accounts.dates import day_end, day_start
 from accounts.models import GROUP_ROLES, STORE_ROLES, Member, Store
+from accounts.scoping import stores_for
 from membership import exceptions as errors
 from membership.exceptions import ApprovalRequired, MembershipError
 from membership.models import (
@@ -285,9 +286,11 @@ def coupons_issue_bulk(
 def coupon_exchange_for_points(*, template: CouponTemplate, member: Member, idempotency_key: str, actor=None) -> Coupon:
     """Buy one coupon with points (``template.points_price``).  The coupon and
     the spend commit together; a retry with the same key returns the same
-    coupon and spends nothing more."""
-    if not template.points_price:
-        raise MembershipError(errors.COUPON_NOT_EXCHANGEABLE, code="coupon_not_exchangeable")
+    coupon and spends nothing more.  A template without a points price or
+    inactive is refused (400 on ``template``)."""
+    if not template.points_price or not template.is_active:
+        raise MembershipError(errors.COUPON_NOT_EXCHANGEABLE, code="coupon_not_exchangeable",
+                              fields={"template": [str(errors.COUPON_NOT_EXCHANGEABLE)]})
     dedup_key = f"points:{member.pk}:{idempotency_key}"[:128]
     existing = Coupon.objects.filter(dedup_key=dedup_key).first()
     if existing is not None:
@@ -340,9 +343,17 @@ def coupon_campaign_issue(*, template: CouponTemplate, members_queryset, name: s
 # --- redeem ------------------------------------------------------------------------------------
 
 
-def coupon_redeem_store(*, actor, store: Store | None = None) -> Store:
+def coupon_redeem_store(*, actor, store: Store | None = None, store_id: int | None = None) -> Store:
     """The store a redemption happens at: a store role's own store (another
-    one is refused); group roles must pick one."""
+    one is refused); group roles must pick one.  ``store_id`` (the API's
+    ``store``) names it by id: a store outside the actor's scope is refused
+    (403 when it exists, 400 on ``store`` when it does not)."""
+    if store_id:
+        store = stores_for(actor).filter(pk=store_id).first()
+        if store is None:
+            if Store.objects.filter(pk=store_id).exists():
+                raise MembershipError(errors.COUPON_OTHER_STORE_STAFF, code="coupon_other_store_staff", status_code=403)
+            raise MembershipError(errors.COUPON_PICK_STORE, code="invalid", fields={"store": [str(errors.COUPON_PICK_STORE)]})
     if _is_store_staff(actor):
         if store is not None and store.pk != actor.store_id:
             raise MembershipError(errors.COUPON_OTHER_STORE_STAFF, code="coupon_other_store_staff", status_code=403)
@@ -355,14 +366,17 @@ def coupon_redeem_store(*, actor, store: Store | None = None) -> Store:
     raise MembershipError(errors.COUPON_OTHER_STORE_STAFF, code="coupon_other_store_staff", status_code=403)
 
 
-def coupon_redeem(*, code: str, store: Store | None, actor, now: dt.datetime | None = None) -> Coupon:
-    """Redeem the coupon ``code`` at ``store`` (scanned by staff ``actor``).
+def coupon_redeem(
+    *, code: str, store: Store | None = None, store_id: int | None = None, actor, now: dt.datetime | None = None
+) -> Coupon:
+    """Redeem the coupon ``code`` at ``store`` or ``store_id`` (scanned by
+    staff ``actor``; ``coupon_redeem_store`` decides where it counts).
 
     Single use: the status moves issued → redeemed by compare-and-set, so of
     two concurrent scans exactly one wins.  Also records the visit (a
     ``coupon`` transaction, reference ``coupon:<code>``)."""
     now = now or timezone.now()
-    store = coupon_redeem_store(actor=actor, store=store)
+    store = coupon_redeem_store(actor=actor, store=store, store_id=store_id)
     code = normalize_code(code)
     coupon = Coupon.objects.select_related("template", "member").filter(code=code).first() if code else None
     if coupon is None:
