@@ -109,7 +109,7 @@ class DealerOpsAccountAdapter(DefaultAccountAdapter):
         Its own key is the account alone, so five wrong passwords from anyone
         locked the account for everyone; here it is the client IP and the
         account, so the account stays usable from elsewhere (the per-IP part
-        of the limit still holds).  tests/accounts/test_login_throttle.py
+        of the limit still holds).  tests/accounts/test_web_login_throttle.py
         fails if allauth stops calling this."""
         return f"{self.get_client_ip(request)}|{self._login_account(credentials)}"
 
