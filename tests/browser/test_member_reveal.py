@@ -33,7 +33,7 @@ def test_consultant_reveals_member_mobile_and_hq_sees_it_in_audit_log(
     entry = AuditLog.objects.get(action="accounts.member.mobile_revealed")
     assert entry.actor == consultant_a and entry.object_id == str(member_a.pk)
 
-    hq_context = browser.new_context(base_url=live_server.url)
+    hq_context = browser.new_context(base_url=live_server.url, locale="zh-CN")
     hq_page = hq_context.new_page()
     sign_in(hq_page, hq.username)
     hq_page.goto("/portal/audit/")
