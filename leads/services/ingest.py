@@ -29,11 +29,13 @@ def store_resolve(*, code: str, actor: User | None) -> Store:
     store = Store.objects.filter(code=(code or "").strip().upper(), is_active=True).first()
     if store is None:
         raise LeadsError(errors.UNKNOWN_STORE, code="invalid", fields={"store": [str(errors.UNKNOWN_STORE)]})
-    _check_store_allowed(store, actor)
+    store_allowed_check(store, actor)
     return store
 
 
-def _check_store_allowed(store: Store, actor: User | None) -> None:
+def store_allowed_check(store: Store, actor: User | None) -> None:
+    """Staff write leads (and channel QR codes) only for their own stores
+    (``LeadsError`` on ``store`` otherwise); owners and the system for any."""
     if actor is None or actor.is_owner:
         return
     allowed = store_ids_for(actor)
@@ -69,7 +71,7 @@ def lead_ingest(
     if isinstance(store, str):
         store = store_resolve(code=store, actor=actor)
     elif store is not None:
-        _check_store_allowed(store, actor)
+        store_allowed_check(store, actor)
     member = Member.objects.filter(mobile=mobile).select_related("store").first()
     if store is None:
         store = member.store if member else (actor.store if actor and actor.store_id else None)

@@ -7,7 +7,7 @@ from accounts.models import Store, User
 from leads import exceptions as errors
 from leads.exceptions import LeadsError
 from leads.models import Channel, ChannelQRCode
-from leads.services.ingest import _check_store_allowed
+from leads.services.ingest import store_allowed_check
 
 
 def qr_code_check(*, channel: Channel, store: Store, actor: User) -> None:
@@ -15,7 +15,7 @@ def qr_code_check(*, channel: Channel, store: Store, actor: User) -> None:
     store staff for their own (``LeadsError`` otherwise)."""
     if not channel.is_active:
         raise LeadsError(errors.UNKNOWN_CHANNEL, code="invalid", fields={"channel": [str(errors.UNKNOWN_CHANNEL)]})
-    _check_store_allowed(store, actor)
+    store_allowed_check(store, actor)
 
 
 def qr_code_create(*, channel: Channel, store: Store, actor: User, event_name: str = "") -> ChannelQRCode:
