@@ -13,8 +13,6 @@ from accounts.audit import audit_record
 from accounts.forms import form_errors_from
 from leads import services
 from leads.exceptions import LeadsError
-from leads.services.nurture import STEP_KINDS
-from leads.services.qrcodes import qr_code_check, qr_code_create
 from leads.models import (
     BEHAVIOUR_EVENTS,
     Call,
@@ -37,6 +35,8 @@ from leads.models import (
     WebhookReceipt,
     hot_q,
 )
+from leads.services.nurture import STEP_KINDS
+from leads.services.qrcodes import qr_code_check, qr_code_create
 
 
 class ReadOnlyInline(admin.TabularInline):
