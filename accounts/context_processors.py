@@ -6,7 +6,7 @@ from accounts.portal.mixins import may_open
 # Menu sections: (label, icon, [(url name, label, icon)]).  Who sees an entry is
 # the view's own ``roles`` (``may_open``), never a second list here.  Every page
 # a role may open is in its menu or linked from a page that is
-# (tests/test_menu_walk.py walks each role's menu and fails on a forgotten page).
+# (tests/test_portal_menu_walk.py walks each role's menu and fails on a forgotten page).
 # A section with one visible entry shows as a plain link.
 NAV = [
     (_("工作台"), "speedometer2", [("portal:dashboard", _("工作台"), "speedometer2")]),

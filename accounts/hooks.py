@@ -39,3 +39,15 @@ def register_mobile_home_panel(panel: Callable[..., str]) -> None:
 
 def mobile_home_panels(*, request, member) -> list[str]:
     return [html for panel in _HOME_PANELS if (html := panel(request=request, member=member))]
+
+
+# --- demo data ---------------------------------------------------------------------------------
+# ``seed_demo`` runs each higher app's step after accounts' stores, staff and members exist, in
+# registration order (INSTALLED_APPS order).  A step is the dotted path of a function taking
+# ``rng`` and ``stdout`` and must be idempotent; it is imported only when ``seed_demo`` runs.
+DEMO_STEPS: list[str] = []
+
+
+def register_demo_step(path: str) -> None:
+    if path not in DEMO_STEPS:
+        DEMO_STEPS.append(path)

@@ -38,6 +38,7 @@ from xml.parsers import expat
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy
+from openpyxl import load_workbook
 
 MAX_XLSX_COLUMNS = 20  # columns read from a sheet (headers beyond are ignored)
 BLANK_LINE_ALLOWANCE = 1000  # blank lines tolerated besides the header and the data rows
@@ -245,8 +246,6 @@ class _SheetScan:
 @contextlib.contextmanager
 def _workbook(fileobj, limits: ImportLimits):
     """The first worksheet, opened read-only, after the archive check and the scan."""
-    from openpyxl import load_workbook
-
     _check_archive(fileobj, limits)
     try:
         workbook = load_workbook(fileobj, read_only=True, data_only=True)

@@ -96,8 +96,6 @@ def default_store() -> Store:
 
 
 def _no_store_message() -> str:
-    from django.utils.translation import gettext
-
     return gettext("系统尚未配置门店。")
 
 

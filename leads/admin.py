@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
 from accounts.audit import audit_record
+from accounts.forms import form_errors_from
 from leads import services
 from leads.exceptions import LeadsError
 from leads.models import (
@@ -34,6 +35,8 @@ from leads.models import (
     WebhookReceipt,
     hot_q,
 )
+from leads.services.nurture import STEP_KINDS
+from leads.services.qrcodes import qr_code_check, qr_code_create
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -78,8 +81,29 @@ class ChannelCostAdmin(admin.ModelAdmin):
     autocomplete_fields = ["channel", "store"]
 
 
+class ChannelQRCodeForm(forms.ModelForm):
+    """A new code is checked by ``qr_code_check`` (the service's rule) so a
+    refusal shows on the form; ``actor`` is set by the admin."""
+
+    actor = None
+
+    def clean(self):
+        cleaned = super().clean()
+        channel, store = cleaned.get("channel"), cleaned.get("store")
+        if self.instance.pk is None and channel is not None and store is not None:
+            try:
+                qr_code_check(channel=channel, store=store, actor=self.actor)
+            except LeadsError as exc:
+                form_errors_from(self, exc)
+        return cleaned
+
+
 @admin.register(ChannelQRCode)
 class ChannelQRCodeAdmin(admin.ModelAdmin):
+    """New codes are made by ``qr_code_create`` (scope check and audit row),
+    like the portal's."""
+
+    form = ChannelQRCodeForm
     list_display = ["channel", "store", "event_name", "token", "scans", "created_at"]
     list_filter = ["channel", "store"]
     search_fields = ["event_name", "token"]
@@ -87,10 +111,17 @@ class ChannelQRCodeAdmin(admin.ModelAdmin):
     readonly_fields = ["token", "scans", "created_by", "created_at"]
     autocomplete_fields = ["channel", "store"]
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        if change:
+            return super().save_model(request, obj, form, change)
+        code = qr_code_create(channel=obj.channel, store=obj.store, actor=request.user, event_name=obj.event_name)
+        for field in ChannelQRCode._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(code, field.attname))
+        obj._state.adding, obj._state.db = False, code._state.db
 
 
 @admin.register(Competitor)
@@ -223,8 +254,6 @@ class NurtureStepForm(forms.ModelForm):
         fields = ["position", "delay_days", "kind", "channel", "body", "is_active"]
 
     def clean_kind(self):
-        from leads.services.nurture import STEP_KINDS
-
         kind = self.cleaned_data["kind"]
         if kind not in STEP_KINDS:
             raise forms.ValidationError(_("可用类型：%(kinds)s") % {"kinds": ", ".join(sorted(STEP_KINDS))})

@@ -48,6 +48,10 @@ from leads.models import (
     TaskKind,
     TaskStatus,
 )
+from leads.services.calls import competitors_seed
+from leads.services.learning import learned_score_train
+from leads.services.scoring import lead_route_hot, lead_score_compute
+from leads.services.stages import stage_can_change
 
 LEADS_PER_STORE = 40
 MOBILE_BASE = 9_000_000  # demo lead mobiles: mobile_for(MOBILE_BASE + store index * 1000 + n)
@@ -131,12 +135,7 @@ def seed_nurture_steps() -> None:
 
 
 def seed_competitors() -> list[Competitor]:
-    try:
-        from leads.services.calls import competitors_seed
-    except ImportError:
-        competitors_seed = None
-    if competitors_seed is not None:
-        competitors_seed()
+    competitors_seed()
     return list(Competitor.objects.filter(is_active=True))
 
 
@@ -180,8 +179,6 @@ def seed_leads(*, rng: random.Random | None = None, stdout=None, per_store: int 
     for index, store in enumerate(stores):
         created += _seed_store(store, index, channels, competitors, now, per_store)
     if created:
-        from leads.services.learning import learned_score_train
-
         learned_score_train()
     if stdout is not None:
         stdout.write(f"Leads: {created} created, {len(channels)} channels, {costs} channel cost rows.")
@@ -189,9 +186,6 @@ def seed_leads(*, rng: random.Random | None = None, stdout=None, per_store: int 
 
 
 def _seed_store(store, index, channels, competitors, now, per_store) -> int:
-    from leads.services.scoring import lead_route_hot, lead_score_compute
-    from leads.services.stages import stage_can_change
-
     mobiles = [mobile_for(MOBILE_BASE + index * 1000 + n) for n in range(per_store)]
     if Lead.objects.filter(mobile=mobiles[0]).exists():
         return 0

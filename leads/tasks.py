@@ -1,37 +1,31 @@
 """django-q2 entry points of the leads app: take ids, call one service.
 
-Scheduled in ``accounts/schedules.py``; each is safe to run twice."""
+Scheduled from ``LeadsConfig.ready()`` (``accounts.schedules``); each is safe to run twice."""
 
 from __future__ import annotations
+
+from leads.models import ReactivationBatch
+from leads.services import learned_score_train, leads_rescore_open, nurture_run_due, reactivation_batch_dispatch
 
 
 def rescore_open() -> int:
     """Hourly: decay lowers scores; recompute open leads set-based, in batches
     (``leads.services.rescoring``), and route the ones that turned hot."""
-    from leads.services import leads_rescore_open
-
     return leads_rescore_open()
 
 
 def nurture_due() -> int:
     """Every 15 minutes: send each due low-score lead its next nurture step."""
-    from leads.services import nurture_run_due
-
     return nurture_run_due()
 
 
 def learned_score_retrain() -> int | None:
     """Daily: retrain the naive-Bayes model and write open leads' learned_score."""
-    from leads.services import learned_score_train
-
     model = learned_score_train()
     return model.pk if model else None
 
 
 def reactivation_dispatch(batch_id: int) -> int:
     """Re-dispatch one reactivation batch (idempotent per batch and lead)."""
-    from leads.models import ReactivationBatch
-    from leads.services import reactivation_batch_dispatch
-
     batch = ReactivationBatch.objects.filter(pk=batch_id).first()
     return reactivation_batch_dispatch(batch=batch) if batch else 0

@@ -7,8 +7,9 @@ class MembershipConfig(AppConfig):
     verbose_name = _("会员与积分")
 
     def ready(self):
-        from accounts.hooks import register_mobile_home_panel
+        from accounts.hooks import register_demo_step, register_mobile_home_panel
         from accounts.import_jobs import register_import_kind
+        from accounts.schedules import register_schedule
         from leads.services.nurture import register_step_kind
         from membership import labels
         from membership.imports import IMPORT_KIND
@@ -21,3 +22,5 @@ class MembershipConfig(AppConfig):
         labels.register()
         register_mobile_home_panel(home_points_panel)
         register_import_kind(IMPORT_KIND)
+        register_schedule("membership-daily-ops", "membership.tasks.daily_ops", "D")
+        register_demo_step("membership.demo.seed_membership")

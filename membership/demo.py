@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from accounts.demo import DEMO_OWNERS
 from accounts.models import Member, Store
 from membership.models import (
     CardPlan,
@@ -43,6 +44,8 @@ from membership.models import (
     TransactionKind,
 )
 from membership.services.cards import card_numbers_new
+from membership.services.profiles import rule_tags_ensure
+from membership.services.referrals import referral_record
 
 BATCH = 1000
 CARD_SHARE = 7  # of 10 members
@@ -120,8 +123,6 @@ def seed_reference() -> dict:
         if tier.code in ("silver", "gold") and not tier.coupon_templates.exists():
             tier.coupon_templates.add(templates[CouponKind.MAINTENANCE])
     tags = {code: Tag.objects.get_or_create(code=code, defaults={"name": name})[0] for code, name in MANUAL_TAGS}
-    from membership.services.profiles import rule_tags_ensure
-
     rule_tags_ensure()
     return {"tiers": tiers, "templates": templates, "plans": plans, "tags": tags}
 
@@ -165,8 +166,6 @@ def seed_membership(*, rng: random.Random | None = None, stdout=None) -> dict[st
     rng = rng or random.Random(4)
     ref = seed_reference()
     tiers, templates, plans, tags = ref["tiers"], ref["templates"], ref["plans"], ref["tags"]
-    from accounts.demo import DEMO_OWNERS
-
     owner_mobiles = {row[2] for row in DEMO_OWNERS}
     now = timezone.now()
     expiry_months = MembershipSettings.current().points_expiry_months
@@ -267,8 +266,6 @@ def _seed_referrals(owner_mobiles: set[str]) -> int:
     """Two friends of each demo owner's store opened their card with the
     owner's code, so the mini-site's 邀请好友 section is not empty.  Through
     the referral service (the ledger stays consistent); once per demo owner."""
-    from membership.services.referrals import referral_record
-
     made = 0
     owners = (MembershipCard.objects.select_related("member__store")
               .filter(member__mobile__in=owner_mobiles).order_by("pk"))

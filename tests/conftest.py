@@ -6,20 +6,15 @@ per view; the fixtures here are what that matrix is built from."""
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.auth.clients import api_client_create
 from accounts.demo import mobile_for, plate_for, vin_for
-from accounts.models import Brand, Channel, Member, Role, Store, User, Vehicle
+from accounts.models import Channel, Member, Role, Store, User, Vehicle
 from accounts.outbox.backends import local_deliveries
-from accounts.services import owner_username_new
-
-PASSWORD = "dealerops-demo"
-_seq = itertools.count(1)
+from tests.factories import BrandFactory, MemberFactory, OwnerFactory, StaffFactory, StoreFactory, numbers
 
 
 @pytest.fixture(autouse=True)
@@ -33,31 +28,25 @@ def _clear_cache():
 
 @pytest.fixture
 def brand(db):
-    return Brand.objects.get_or_create(code="vw", defaults={"name": "大众"})[0]
+    return BrandFactory(code="vw", name="大众")
 
 
 @pytest.fixture
 def store_a(db, brand):
-    store = Store.objects.create(code="S01", name="广州天河大众", province="广东", city="广州")
-    store.brands.add(brand)
-    return store
+    return StoreFactory(code="S01", name="广州天河大众", province="广东", city="广州", brands=[brand])
 
 
 @pytest.fixture
 def store_b(db, brand):
-    store = Store.objects.create(code="S02", name="上海浦东大众", province="上海", city="上海")
-    store.brands.add(brand)
-    return store
+    return StoreFactory(code="S02", name="上海浦东大众", province="上海", city="上海", brands=[brand])
 
 
 @pytest.fixture
 def make_staff(db):
     def make(role: str, store: Store | None = None, username: str | None = None, **extra) -> User:
-        username = username or f"{role}{next(_seq)}"
-        user = User(username=username, role=role, store=store, last_name="测", first_name="试", **extra)
-        user.set_password(PASSWORD)
-        user.save()
-        return user
+        if username:
+            extra["username"] = username
+        return StaffFactory(role=role, store=store, **extra)
 
     return make
 
@@ -106,8 +95,8 @@ def integration_group(db):
 @pytest.fixture
 def make_member(db):
     def make(store: Store, *, name: str = "王伟", mobile: str | None = None, with_vehicle: bool = True, **extra) -> Member:
-        n = next(_seq)
-        member = Member.objects.create(store=store, name=name, mobile=mobile or mobile_for(50_000 + n), **extra)
+        n = next(numbers)
+        member = MemberFactory(store=store, name=name, mobile=mobile or mobile_for(50_000 + n), **extra)
         if with_vehicle:
             Vehicle.objects.create(member=member, plate=plate_for(n), vin=vin_for(n), series="帕萨特", model="330TSI")
         return member
@@ -128,9 +117,7 @@ def member_b(make_member, store_b):
 @pytest.fixture
 def owner_a(member_a):
     """An owner login bound to ``member_a``."""
-    user = User.objects.create(username=owner_username_new(), role=Role.OWNER, phone=member_a.mobile, phone_verified=True)
-    user.set_unusable_password()
-    user.save()
+    user = OwnerFactory(phone=member_a.mobile)
     member_a.user = user
     member_a.save(update_fields=["user"])
     return user

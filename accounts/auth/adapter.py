@@ -9,6 +9,7 @@ from allauth.core import context, ratelimit
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 
+from accounts.auth.services import login_code_send
 from accounts.models import Role, User
 from accounts.services import login_failure_record, member_ensure_for_owner, owner_account_for_phone
 from accounts.validators import normalize_mobile
@@ -47,8 +48,6 @@ class DealerOpsAccountAdapter(DefaultAccountAdapter):
             raise ValidationError(exc.messages[0], code="invalid_phone") from exc
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
-        from accounts.auth.services import login_code_send
-
         login_code_send(user=user, phone=phone, code=code)
 
     def set_phone(self, user, phone: str, verified: bool) -> None:
@@ -110,7 +109,7 @@ class DealerOpsAccountAdapter(DefaultAccountAdapter):
         Its own key is the account alone, so five wrong passwords from anyone
         locked the account for everyone; here it is the client IP and the
         account, so the account stays usable from elsewhere (the per-IP part
-        of the limit still holds).  tests/accounts/test_login_throttle.py
+        of the limit still holds).  tests/accounts/test_web_login_throttle.py
         fails if allauth stops calling this."""
         return f"{self.get_client_ip(request)}|{self._login_account(credentials)}"
 

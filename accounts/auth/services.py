@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from allauth.headless.internal.sessionkit import new_session
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
@@ -82,9 +84,6 @@ def session_token_issue(*, user: User) -> str:
     """A headless "app" session token (what ``/_allauth/app/v1/`` answers)
     for a user signed in by another route (WeChat).  Clients send it as
     ``X-Session-Token``."""
-    from allauth.headless.internal.sessionkit import new_session
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-
     session = new_session()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "allauth.account.auth_backends.AuthenticationBackend"

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django_q import tasks as django_q_tasks
 
 from accounts.models import (
     CHANNEL_PREFERENCE_FIELDS,
@@ -226,10 +227,8 @@ def message_enqueue(
 
 
 def _enqueue_delivery(message_id: int) -> None:
-    from django_q.tasks import async_task
-
     try:
-        async_task("accounts.tasks.outbox_deliver", message_id, task_name=f"outbox-{message_id}")
+        django_q_tasks.async_task("accounts.tasks.outbox_deliver", message_id, task_name=f"outbox-{message_id}")
     except Exception:  # broker down: the scheduled sweep picks the row up
         logger.exception("could not enqueue outbox message %s; the sweep will send it", message_id)
 
@@ -359,10 +358,9 @@ def outbox_sweep_run() -> int:
     batch, seconds = settings.OUTBOX_SWEEP_BATCH, settings.OUTBOX_SWEEP_SECONDS
     shards = max(1, settings.OUTBOX_SWEEP_WORKERS)
     if shards > 1 and outbox_backlog(more_than=batch):
-        from django_q.tasks import async_task
-
         for index in range(1, shards):
-            async_task("accounts.tasks.outbox_drain", index, shards, task_name=f"outbox-drain-{index}-of-{shards}")
+            django_q_tasks.async_task("accounts.tasks.outbox_drain", index, shards,
+                                      task_name=f"outbox-drain-{index}-of-{shards}")
         return outbox_drain_shard(index=0, shards=shards)
     return outbox_dispatch_due(limit=batch, seconds=seconds)
 

@@ -4,7 +4,9 @@ for staff; a lead's full number never leaves the server through this API."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -132,8 +134,6 @@ class LeadEventCreateSerializer(serializers.Serializer):
         return value
 
     def validate_data(self, value):
-        import json
-
         dumped = json.dumps(value, default=str)
         if len(dumped) > 4000:
             raise serializers.ValidationError("≤ 4000")
@@ -176,8 +176,6 @@ class TaskSerializer(serializers.ModelSerializer):
         ]
 
     def get_is_overdue(self, task: FollowUpTask) -> bool:
-        from django.utils import timezone
-
         return task.status == TaskStatus.OPEN and task.due_at < timezone.now()
 
 

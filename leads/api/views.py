@@ -21,8 +21,7 @@ from config.api.permissions import RolePermission, request_member
 from leads import exceptions as errors
 from leads import selectors, services
 from leads.api import serializers as s
-from leads.exceptions import LeadsError
-from leads.models import Channel, Competitor, EventKind, FollowUpTask, Lead, Stage, TaskStatus, hot_q
+from leads.models import Channel, EventKind, FollowUpTask, Lead, Stage, TaskStatus, hot_q
 
 # Who works leads: store sales roles and the group (insurance and used-car
 # staff only see the task list, where their call tasks land).
@@ -186,16 +185,9 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         serializer = s.LeadStageChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        competitor = None
-        if data["competitor"] is not None:
-            competitor = Competitor.objects.filter(pk=data["competitor"], is_active=True).first()
-            if competitor is None:
-                raise LeadsError(
-                    errors.UNKNOWN_COMPETITOR, code="invalid", fields={"competitor": [str(errors.UNKNOWN_COMPETITOR)]}
-                )
         lead = services.lead_stage_change(
-            lead=lead, to_stage=data["stage"], actor=request.user, reason=data["reason"], competitor=competitor,
-            note=data["note"],
+            lead=lead, to_stage=data["stage"], actor=request.user, reason=data["reason"],
+            competitor_id=data["competitor"], note=data["note"],
         )
         return Response(self._detail(lead))
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from accounts.audit import client_ip
+from accounts.forms import form_errors_from
 from leads.exceptions import LeadsError
 from leads.mobile.forms import BEHAVIOUR_FOR_INTENT, QRLeadForm
 from leads.selectors.qrcodes import qr_code_get_public
@@ -60,11 +61,7 @@ class QRLeadFormView(View):
                 note=str(_("扫码留资：%(event)s") % {"event": code.event_name}) if code.event_name else "",
             )
         except LeadsError as exc:
-            for field, errors in exc.fields.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, str(error))
-            if not exc.fields:
-                form.add_error(None, str(exc.message))
+            form_errors_from(form, exc)
             return render(request, self.template_name, {"code": code, "form": form}, status=400)
         return HttpResponseRedirect(reverse("mobile:leads:qr-thanks", args=[code.token]), status=303)
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from accounts.exceptions import ApplicationError
+from accounts.forms import form_errors_from
 from accounts.portal.mixins import PortalMixin, SeeOther
 from leads.models import CallStatus
 from leads.portal.forms_calls import CallReportForm, CallStartForm, default_next_task_due
@@ -125,11 +126,7 @@ class CallReportView(PortalMixin, TemplateView):
                     defeat_competitor=data.get("defeat_competitor"),
                 )
             except ApplicationError as exc:
-                for field, errors in exc.fields.items():
-                    field = SERVICE_FIELDS.get(field, field)
-                    form.add_error(field if field in form.fields else None, errors)
-                if not exc.fields:
-                    form.add_error(None, str(exc.message))
+                form_errors_from(form, exc, rename=SERVICE_FIELDS)
             else:
                 messages.success(request, _("通话报告已确认。"))
                 if call.lead_id:

@@ -9,6 +9,7 @@ from accounts.portal.imports import sheet_file_field
 from accounts.scoping import stores_for
 from leads.models import Channel, Competitor, DefeatReason, Stage
 from leads.selectors.leads import DEFAULT_LEAD_ORDERING
+from leads.services.stages import TRANSITIONS
 
 
 def _channels():
@@ -63,8 +64,6 @@ class StageChangeForm(forms.Form):
     def __init__(self, *args, lead=None, **kwargs):
         super().__init__(*args, **kwargs)
         if lead is not None:
-            from leads.services.stages import TRANSITIONS
-
             allowed = TRANSITIONS.get(lead.stage, frozenset())
             self.next_stages = [(value, label) for value, label in Stage.choices if value in allowed]
         else:

@@ -16,6 +16,7 @@ from leads.portal.forms_reports import ReactivationForm, ReportFilterForm
 from leads.selectors.reports import (
     reactivation_batch_get,
     reactivation_batch_list,
+    reactivation_item_list,
     report_cost_per_channel,
     report_defeats,
     report_funnel,
@@ -174,13 +175,9 @@ class ReactivationDetailView(PortalMixin, TemplateView):
     template_name = "portal/leads/reactivation_detail.html"
 
     def get_context_data(self, **kwargs):
-        from accounts.scoping import scope
-        from leads.models import ReactivationItem
-
         context = super().get_context_data(**kwargs)
         batch = reactivation_batch_get(actor=self.request.user, pk=kwargs["pk"])
         context["batch"] = batch
         context["result"] = reactivation_batch_result(batch=batch, actor=self.request.user)
-        items = scope(ReactivationItem.objects.filter(batch=batch), self.request.user, store_field="lead__store")
-        context["items"] = items.select_related("lead", "lead__store", "lead__assigned_to").order_by("lead__store__code", "lead_id")[:200]
+        context["items"] = reactivation_item_list(actor=self.request.user, batch=batch)[:200]
         return context

@@ -4,11 +4,7 @@ selector or a service, and render; POSTs answer 303 See Other (PRG)."""
 
 from __future__ import annotations
 
-import io
-
-import segno
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,9 +13,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, TemplateView, View
 
+from accounts.forms import form_errors_from
 from accounts.models import GROUP_ROLES, Role
 from accounts.portal.imports import SheetImportMixin
 from accounts.portal.mixins import PortalMixin, SeeOther
+from accounts.qr import qr_response
 from accounts.scoping import store_ids_for, stores_for
 from leads.exceptions import LeadsError
 from leads.models import TaskStatus
@@ -41,6 +39,7 @@ from leads.selectors.leads import (
     task_sees_all_in_scope,
 )
 from leads.selectors.qrcodes import qr_code_get, qr_code_list
+from leads.services.followup import task_can_close, task_close
 from leads.services.imports import IMPORT_KIND as LEAD_IMPORT_KIND
 from leads.services.ingest import lead_ingest
 from leads.services.qrcodes import qr_code_create
@@ -54,17 +53,6 @@ def _next_or(request, default: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
-
-
-def _form_errors_from(form, exc: LeadsError) -> None:
-    """A service error onto the form: field errors where the field exists."""
-    placed = False
-    for name, errors in (exc.fields or {}).items():
-        for error in errors if isinstance(errors, (list, tuple)) else [errors]:
-            form.add_error(name if name in form.fields else None, str(error))
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
 
 
 def _error_text(form) -> str:
@@ -144,11 +132,9 @@ class LeadDetailView(PortalMixin, TemplateView):
 
     def _open_tasks(self, lead):
         """Every open task on the lead; the close form only where the user may close it."""
-        user = self.request.user
-        sees_all = task_sees_all_in_scope(user)
         tasks = list(lead.tasks.filter(status=TaskStatus.OPEN).select_related("assignee").order_by("due_at", "id"))
         for task in tasks:
-            task.can_close = sees_all or task.assignee_id in (None, user.pk)
+            task.can_close = task_can_close(task=task, actor=self.request.user)
         return tasks
 
 
@@ -196,7 +182,7 @@ class LeadCreateView(PortalMixin, FormView):
                 name=data["name"], model_interest=data["model_interest"], note=data["note"], actor=user,
             )
         except LeadsError as exc:
-            _form_errors_from(form, exc)
+            form_errors_from(form, exc)
             return self.form_invalid(form)
         if created:
             messages.success(self.request, _("线索已创建。"))
@@ -255,7 +241,7 @@ class TaskListView(PortalMixin, TemplateView):
             tasks = task_list(actor=user, bucket=bucket, **filters)
             buckets.append({
                 "key": bucket, "label": labels[bucket], "count": tasks.count(),
-                "tasks": [_closable(t) for t in tasks.select_related("lead", "member", "assignee")[: self.per_bucket]],
+                "tasks": [_closable(t, user) for t in tasks.select_related("lead", "member", "assignee")[: self.per_bucket]],
             })
         context.update(
             view=view, can_see_store=can_see_store, store=store, stores=stores if user.is_group_wide else [],
@@ -264,8 +250,8 @@ class TaskListView(PortalMixin, TemplateView):
         return context
 
 
-def _closable(task):
-    task.can_close = True  # the selector lists only tasks the user may close
+def _closable(task, user):
+    task.can_close = task_can_close(task=task, actor=user)
     return task
 
 
@@ -276,8 +262,6 @@ class TaskCloseView(PortalMixin, View):
         if not form.is_valid():
             messages.error(request, _error_text(form))
         else:
-            from leads.services.followup import task_close
-
             try:
                 task_close(task=task, actor=request.user, outcome=form.cleaned_data["outcome"])
             except LeadsError as exc:
@@ -315,7 +299,7 @@ class QRCodeListView(PortalMixin, View):
                 event_name=data["event_name"],
             )
         except LeadsError as exc:
-            _form_errors_from(form, exc)
+            form_errors_from(form, exc)
             return self.get(request, form=form, status=400)
         messages.success(request, _("渠道二维码已生成。"))
         return SeeOther(reverse("portal:leads:qr-list"))
@@ -326,18 +310,11 @@ class QRCodeImageView(PortalMixin, View):
 
     def get(self, request, pk):
         code = qr_code_get(actor=request.user, pk=pk)
-        qr = segno.make(qr_target_url(request, code), error="m")
-        buffer = io.BytesIO()
-        if request.GET.get("format") == "png":
-            qr.save(buffer, kind="png", scale=10, border=4)
-            response = HttpResponse(buffer.getvalue(), content_type="image/png")
-            filename = f"qr-{code.store.code}-{code.channel.code}-{code.pk}.png"
-        else:
-            qr.save(buffer, kind="svg", scale=6, border=4, xmldecl=False, svgns=True)
-            response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
-            filename = f"qr-{code.store.code}-{code.channel.code}-{code.pk}.svg"
+        kind = "png" if request.GET.get("format") == "png" else "svg"
+        response = qr_response(qr_target_url(request, code), kind=kind, scale=10 if kind == "png" else 6, border=4,
+                               cache_control="private, max-age=3600")
         if request.GET.get("download"):
+            filename = f"qr-{code.store.code}-{code.channel.code}-{code.pk}.{kind}"
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        response["Cache-Control"] = "private, max-age=3600"
         response["X-Content-Type-Options"] = "nosniff"
         return response

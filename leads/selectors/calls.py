@@ -11,8 +11,8 @@ from leads.models import Call, Competitor, FollowUpTask, Lead, TalkingPoint, Tra
 from leads.selectors.leads import task_get
 
 __all__ = [
-    "call_customer_context", "call_get", "call_lead_get", "call_list", "call_member_get", "call_segments", "call_task_get",
-    "competitor_list", "talking_points_for",
+    "call_customer_context", "call_get", "call_lead_get", "call_list", "call_list_for_member", "call_member_get",
+    "call_segments", "call_task_get", "competitor_list", "talking_points_for",
 ]
 
 
@@ -23,6 +23,12 @@ def call_list(*, actor: User, lead: Lead | None = None, member: Member | None = 
     if member is not None:
         qs = qs.filter(member=member)
     return qs
+
+
+def call_list_for_member(*, member: Member) -> QuerySet[Call]:
+    """Every call with ``member``, whatever the store, newest first (the member
+    360; the caller fetched the member through its scoped getter)."""
+    return Call.objects.filter(member=member).order_by("-started_at", "-id")
 
 
 def call_get(*, actor: User, pk) -> Call:

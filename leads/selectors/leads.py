@@ -11,7 +11,8 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import GROUP_ROLES, Role, Store, User
+from accounts.dates import day_start
+from accounts.models import GROUP_ROLES, Member, Role, Store, User
 from accounts.scoping import scope, scoped_get, stores_for
 from leads.models import FUNNEL, Channel, FollowUpTask, Lead, LeadEvent, Stage, TaskStatus, hot_q
 
@@ -21,9 +22,11 @@ __all__ = [
     "lead_events",
     "lead_get",
     "lead_list",
+    "lead_list_for_member",
     "task_get",
     "task_list",
     "task_bucket_q",
+    "task_counts_by_store",
     "task_overdue_counts_by_assignee",
     "task_sees_all_in_scope",
 ]
@@ -105,6 +108,12 @@ def lead_get(*, actor: User, pk) -> Lead:
     )
 
 
+def lead_list_for_member(*, member: Member) -> QuerySet[Lead]:
+    """Every lead of ``member``, whatever the store, newest first (the member
+    360; the caller fetched the member through its scoped getter)."""
+    return Lead.objects.filter(member=member).select_related("store").order_by("-created_at", "-id")
+
+
 def lead_events(lead: Lead) -> QuerySet[LeadEvent]:
     """The lead's timeline, newest first (fetch the lead with ``lead_get`` first)."""
     return LeadEvent.objects.filter(lead=lead).select_related("actor").order_by("-occurred_at", "-id")
@@ -118,7 +127,7 @@ def task_sees_all_in_scope(actor: User) -> bool:
 
 def _local_day_bounds(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     today = timezone.localdate(now)
-    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    start = day_start(today)
     return start, start + dt.timedelta(days=1)
 
 
@@ -173,6 +182,15 @@ def task_get(*, actor: User, pk) -> FollowUpTask:
     if not task_sees_all_in_scope(actor):
         tasks = tasks.filter(Q(assignee=actor) | Q(assignee__isnull=True))
     return scoped_get(tasks, actor, pk=pk)
+
+
+def task_counts_by_store(*, kind: str, due_at: dt.datetime, store_ids) -> dict[int, int]:
+    """``{store_id: n}``: how many tasks of ``kind`` due at ``due_at`` each of
+    ``store_ids`` has (stores with none are left out).  For the system jobs
+    of higher apps (membership's cap on win-back calls per store and day),
+    which see every store."""
+    return dict(FollowUpTask.objects.filter(kind=kind, due_at=due_at, store_id__in=store_ids)
+                .values("store_id").annotate(n=Count("pk")).values_list("store_id", "n"))
 
 
 def task_overdue_counts_by_assignee(*, actor: User, store: Store | int, now: dt.datetime | None = None) -> list[dict]:

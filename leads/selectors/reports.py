@@ -55,9 +55,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.dates import day_start
 from accounts.models import Store, User
 from accounts.scoping import scope, store_ids_for, stores_for
 from leads.models import (
@@ -85,6 +85,7 @@ __all__ = [
     "ReportFilters",
     "reactivation_batch_get",
     "reactivation_batch_list",
+    "reactivation_item_list",
     "report_cost_per_channel",
     "report_defeats",
     "report_funnel",
@@ -122,10 +123,7 @@ def report_stores(*, actor) -> QuerySet[Store]:
 
 
 def _range_bounds(filters: ReportFilters) -> tuple[dt.datetime, dt.datetime]:
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(filters.date_from, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return start, end
+    return day_start(filters.date_from), day_start(filters.date_to + dt.timedelta(days=1))
 
 
 def report_leads(*, actor, filters: ReportFilters) -> QuerySet[Lead]:
@@ -344,3 +342,9 @@ def reactivation_batch_get(*, actor: User, pk) -> ReactivationBatch:
         return reactivation_batch_list(actor=actor).get(pk=pk)
     except (ReactivationBatch.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+def reactivation_item_list(*, actor: User, batch: ReactivationBatch) -> QuerySet[ReactivationItem]:
+    """The batch's leads of the actor's stores, by store and lead."""
+    items = scope(ReactivationItem.objects.filter(batch=batch), actor, store_field="lead__store")
+    return items.select_related("lead", "lead__store", "lead__assigned_to").order_by("lead__store__code", "lead_id")

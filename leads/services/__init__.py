@@ -4,11 +4,12 @@
 - ``stages``: lead_stage_change (the funnel rules), lead_contact_failed, lead_mark_not_now
 - ``scoring``: lead_event_record, lead_rescore (decay + reasons), lead_route_hot, lead_assign
 - ``rescoring``: leads_rescore_open (the hourly job, set-based, same formula)
-- ``followup``: task_create, tasks_create_bulk, task_close (the one task list; other apps create tasks here)
+- ``followup``: task_create, tasks_create_bulk, member_tasks_create_bulk, task_can_close, task_close
+  (the one task list; other apps create tasks here)
 - ``nurture``: nurture_run_due and the step-kind registry
 """
 
-from leads.services.followup import task_close, task_create, tasks_create_bulk
+from leads.services.followup import member_tasks_create_bulk, task_can_close, task_close, task_create, tasks_create_bulk
 from leads.services.ingest import channel_resolve, lead_ingest, store_resolve
 from leads.services.nurture import nurture_run_due, register_step_kind
 from leads.services.rescoring import leads_rescore_open
@@ -24,8 +25,8 @@ from leads.services.stages import lead_contact_failed, lead_mark_not_now, lead_s
 __all__ = [
     "channel_resolve", "lead_assign", "lead_contact_failed", "lead_event_record", "lead_ingest", "lead_mark_not_now",
     "lead_rescore", "lead_route_hot", "lead_score_compute", "lead_stage_change", "leads_rescore_open",
-    "nurture_run_due", "register_step_kind", "stage_can_change", "store_resolve", "task_close", "task_create",
-    "tasks_create_bulk",
+    "member_tasks_create_bulk", "nurture_run_due", "register_step_kind", "stage_can_change", "store_resolve",
+    "task_can_close", "task_close", "task_create", "tasks_create_bulk",
 ]
 
 # ``calls``: call_start, transcript_segment_receive, call_hangup, call_report_confirm, telephony_event_receive

@@ -37,7 +37,7 @@ from leads.models import (
     TranscriptSegment,
     WebhookReceipt,
 )
-from leads.services.followup import task_close, task_create
+from leads.services.followup import task_can_close, task_close, task_create
 from leads.services.stages import lead_contact_failed, lead_stage_change
 
 WEBHOOK_PROVIDER = "telephony"
@@ -332,17 +332,13 @@ def call_report_confirm(
         )
     if call.task_id and call.task.status == TaskStatus.OPEN:
         outcome = note or call.summary or _("已通话")
-        if _may_close(call.task, actor):
+        if task_can_close(task=call.task, actor=actor):
             task_close(task=call.task, actor=actor, outcome=outcome)
     audit_record(actor=actor, action="leads.call.report_confirmed", obj=call, data={
         "stage_from": stage_from, "stage_to": lead.stage if lead else "",
         "next_task": next_task.pk if next_task else None, "note": note[:200],
     })
     return call
-
-
-def _may_close(task: FollowUpTask, actor: User) -> bool:
-    return task.assignee_id in (None, actor.pk) or actor.is_group_wide or actor.role == "manager"
 
 
 # --- The webhook's one entry point -----------------------------------------------------------------

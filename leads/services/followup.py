@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,6 +13,7 @@ from accounts.models import Member, Store, User
 from leads import exceptions as errors
 from leads.exceptions import LeadsError
 from leads.models import FollowUpTask, Lead, TaskKind, TaskStatus
+from leads.selectors.leads import task_sees_all_in_scope
 
 
 def task_create(
@@ -58,12 +60,32 @@ def tasks_create_bulk(*, tasks: list[FollowUpTask]) -> int:
     return FollowUpTask.objects.filter(dedup_key__in=keys).count() - before + (len(tasks) - len(keys))
 
 
+def member_tasks_create_bulk(*, kind: str, due_at: dt.datetime, tasks: Iterable[dict]) -> int:
+    """Call tasks about members that a higher app creates in bulk (membership's
+    win-back calls, insurance renewals), so consultants keep one task list.
+    Each item names ``store``, ``member``, ``title`` and ``dedup_key``, and
+    optionally ``assignee``; ``tasks_create_bulk`` inserts them (a known
+    ``dedup_key`` is skipped).  Returns how many are new."""
+    return tasks_create_bulk(tasks=[
+        FollowUpTask(store=task["store"], assignee=task.get("assignee"), member=task["member"], kind=kind,
+                     due_at=due_at, dedup_key=task.get("dedup_key"), title=task["title"])
+        for task in tasks
+    ])
+
+
+def task_can_close(*, task: FollowUpTask, actor: User) -> bool:
+    """Who may close a task: its assignee, anyone when it is unassigned, and
+    the store managers and group roles (who see every task of their stores)."""
+    return task.assignee_id in (None, actor.pk) or task_sees_all_in_scope(actor)
+
+
 def task_close(*, task: FollowUpTask, actor: User, outcome: str, status: str = TaskStatus.DONE) -> FollowUpTask:
-    """A task is closed by logging its outcome (compare-and-set: closes once)."""
+    """A task is closed by logging its outcome (compare-and-set: closes once);
+    ``task_can_close`` says who may."""
     outcome = (outcome or "").strip()
     if not outcome:
         raise LeadsError(errors.TASK_OUTCOME_REQUIRED, code="invalid", fields={"outcome": [str(errors.TASK_OUTCOME_REQUIRED)]})
-    if task.assignee_id not in (None, actor.pk) and not (actor.is_group_wide or actor.role == "manager"):
+    if not task_can_close(task=task, actor=actor):
         raise LeadsError(errors.TASK_NOT_YOURS, code="forbidden", status_code=403)
     now = timezone.now()
     updated = FollowUpTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.audit import audit_record
@@ -14,6 +15,7 @@ from accounts.validators import normalize_mobile
 from leads import exceptions as errors
 from leads.exceptions import LeadsError
 from leads.models import Channel, ChannelQRCode, EventKind, Lead, LeadEvent, LeadSource
+from leads.services.scoring import lead_event_record, lead_rescore
 
 
 def channel_resolve(code: str) -> Channel:
@@ -27,11 +29,13 @@ def store_resolve(*, code: str, actor: User | None) -> Store:
     store = Store.objects.filter(code=(code or "").strip().upper(), is_active=True).first()
     if store is None:
         raise LeadsError(errors.UNKNOWN_STORE, code="invalid", fields={"store": [str(errors.UNKNOWN_STORE)]})
-    _check_store_allowed(store, actor)
+    store_allowed_check(store, actor)
     return store
 
 
-def _check_store_allowed(store: Store, actor: User | None) -> None:
+def store_allowed_check(store: Store, actor: User | None) -> None:
+    """Staff write leads (and channel QR codes) only for their own stores
+    (``LeadsError`` on ``store`` otherwise); owners and the system for any."""
     if actor is None or actor.is_owner:
         return
     allowed = store_ids_for(actor)
@@ -67,7 +71,7 @@ def lead_ingest(
     if isinstance(store, str):
         store = store_resolve(code=store, actor=actor)
     elif store is not None:
-        _check_store_allowed(store, actor)
+        store_allowed_check(store, actor)
     member = Member.objects.filter(mobile=mobile).select_related("store").first()
     if store is None:
         store = member.store if member else (actor.store if actor and actor.store_id else None)
@@ -84,8 +88,6 @@ def lead_ingest(
         except IntegrityError:  # a concurrent request created the open lead first: merge into it
             if attempt:
                 raise
-    from leads.services.scoring import lead_event_record, lead_rescore
-
     if behaviour:
         lead_event_record(lead=lead, kind=behaviour, actor=actor, data=behaviour_data)
     else:
@@ -128,7 +130,5 @@ def _merge_or_create(*, mobile, channel, store, member, name, model_interest, br
         note=note, received_at=timezone.now(),
     )
     if qr_code is not None:
-        from django.db.models import F
-
         ChannelQRCode.objects.filter(pk=qr_code.pk).update(scans=F("scans") + 1)
     return lead, created

@@ -22,8 +22,12 @@ def register_step_kind(kind: str, handler: Callable[..., None]) -> None:
     STEP_KINDS[kind] = handler
 
 
-def _send_message(*, lead: Lead, step: NurtureStep) -> None:
-    body = step.body.format_map({"name": lead.name or "您", "model": lead.model_interest or "心仪车型", "store": lead.store.name})
+def nurture_message_send(*, lead: Lead, step: NurtureStep, body: str | None = None) -> None:
+    """Send ``step``'s message to ``lead`` through the outbox (marketing: consent
+    and quiet hours apply; once per lead and step).  ``body`` replaces the
+    step's text (a higher app's step kind adds to it, e.g. a coupon code);
+    ``{name}``, ``{model}`` and ``{store}`` are filled in either way."""
+    body = (step.body if body is None else body).format_map({"name": lead.name or "您", "model": lead.model_interest or "心仪车型", "store": lead.store.name})
     message_enqueue(
         channel=step.channel, recipient=lead.mobile, member=lead.member, store=lead.store, template="nurture",
         body=body, is_marketing=True, payload={"lead_id": lead.pk, "step": step.position},
@@ -31,7 +35,7 @@ def _send_message(*, lead: Lead, step: NurtureStep) -> None:
     )
 
 
-register_step_kind("message", _send_message)
+register_step_kind("message", nurture_message_send)
 
 
 def _first_step() -> NurtureStep | None:
@@ -78,7 +82,7 @@ def nurture_run_due(*, now: dt.datetime | None = None, limit: int = 5000) -> int
             )
             if not claimed:
                 continue
-            STEP_KINDS.get(step.kind, _send_message)(lead=lead, step=step)
+            STEP_KINDS.get(step.kind, nurture_message_send)(lead=lead, step=step)
             LeadEvent.objects.create(lead=lead, kind=EventKind.NURTURE_SENT, data={"step": step.position, "kind": step.kind})
             sent += 1
     return sent

@@ -29,19 +29,21 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
 from accounts.models import Channel as MessageChannel
-from accounts.models import Role, Store, User
+from accounts.models import OutboxMessage, OutboxStatus, Role, Store, User
 from accounts.outbox import message_enqueue
 from accounts.scoping import scope, stores_for
 from leads.exceptions import LeadsError
 from leads.models import (
     FUNNEL,
     DefeatReason,
+    FollowUpTask,
     Lead,
     ReactivationBatch,
     ReactivationItem,
     ReactivationMode,
     Stage,
     TaskKind,
+    TaskStatus,
 )
 from leads.services.followup import task_create
 
@@ -192,9 +194,6 @@ class _Fallback(dict):
 def reactivation_batch_result(*, batch: ReactivationBatch, actor: User | None = None) -> dict:
     """How many of the batch's leads came back to "contacted" or better (of
     the leads the actor may see, when an actor is given)."""
-    from accounts.models import OutboxMessage, OutboxStatus
-    from leads.models import FollowUpTask, TaskStatus
-
     items = ReactivationItem.objects.filter(batch=batch)
     if actor is not None:
         items = scope(items, actor, store_field="lead__store")

@@ -30,6 +30,13 @@ def stage_can_change(from_stage: str, to_stage: str) -> bool:
     return to_stage in TRANSITIONS.get(from_stage, frozenset())
 
 
+def _active_competitor(pk: int) -> Competitor:
+    competitor = Competitor.objects.filter(pk=pk, is_active=True).first()
+    if competitor is None:
+        raise LeadsError(errors.UNKNOWN_COMPETITOR, code="invalid", fields={"competitor": [str(errors.UNKNOWN_COMPETITOR)]})
+    return competitor
+
+
 @transaction.atomic
 def lead_stage_change(
     *,
@@ -38,8 +45,15 @@ def lead_stage_change(
     actor: User | None,
     reason: str = "",
     competitor: Competitor | None = None,
+    competitor_id: int | None = None,
     note: str = "",
 ) -> Lead:
+    """Move ``lead`` to ``to_stage`` (``TRANSITIONS``).  Defeated needs a
+    ``reason``, and the competitor bought when the reason is
+    ``bought_competitor`` (``competitor``, or ``competitor_id``: an active
+    competitor, else 400 on ``competitor``)."""
+    if competitor_id is not None:
+        competitor = _active_competitor(competitor_id)
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     from_stage = lead.stage
     if not stage_can_change(from_stage, to_stage):

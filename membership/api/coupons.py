@@ -10,11 +10,7 @@ from rest_framework.views import APIView
 from accounts.api import serializers as account_serializers
 from accounts.api.views import ERRORS, IDEMPOTENCY_HEADER, OwnerApiMixin, StaffApiMixin
 from accounts.idempotency import idempotent
-from accounts.models import Store
-from accounts.scoping import stores_for
-from membership import exceptions as errors
 from membership.api.serializers_cards import CouponRedeemSerializer, CouponSerializer, RedeemedCouponSerializer
-from membership.exceptions import MembershipError
 from membership.models import Coupon
 from membership.selectors.coupons import coupon_list_for_member
 from membership.services.coupons import coupon_redeem
@@ -57,15 +53,6 @@ class CouponRedeemApi(StaffApiMixin, APIView):
     def post(self, request):
         serializer = CouponRedeemSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        store = None
-        store_id = serializer.validated_data.get("store")
-        if store_id:
-            store = stores_for(request.user).filter(pk=store_id).first()
-            if store is None:
-                if Store.objects.filter(pk=store_id).exists():
-                    raise MembershipError(errors.COUPON_OTHER_STORE_STAFF, code="coupon_other_store_staff",
-                                          status_code=403)
-                raise MembershipError(errors.COUPON_PICK_STORE, code="invalid",
-                                      fields={"store": [str(errors.COUPON_PICK_STORE)]})
-        coupon = coupon_redeem(code=serializer.validated_data["code"], store=store, actor=request.user)
+        coupon = coupon_redeem(code=serializer.validated_data["code"], store_id=serializer.validated_data.get("store"),
+                               actor=request.user)
         return Response(RedeemedCouponSerializer(coupon).data)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Q
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
@@ -14,10 +12,9 @@ from rest_framework.views import APIView
 from accounts.api import serializers as account_serializers
 from accounts.api.views import ERRORS, IDEMPOTENCY_HEADER, OwnerApiMixin
 from accounts.idempotency import HEADER, idempotent
-from membership import exceptions as errors
 from membership.api.serializers_cards import CouponSerializer
-from membership.exceptions import MembershipError
-from membership.models import CouponScope, CouponTemplate
+from membership.models import CouponTemplate
+from membership.selectors.coupons import coupon_template_get_for_member, coupon_template_list_exchangeable
 from membership.services.coupons import coupon_exchange_for_points
 
 REFUSED = OpenApiResponse(account_serializers.ErrorSerializer,
@@ -35,14 +32,6 @@ class CouponExchangeSerializer(serializers.Serializer):
     template = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="the coupon template's id")
 
 
-def _exchangeable(member):
-    """Active templates with a points price, still valid, that the member's store accepts."""
-    today = timezone.localdate()
-    templates = CouponTemplate.objects.filter(is_active=True, points_price__isnull=False, points_price__gt=0)
-    templates = templates.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-    return templates.filter(Q(scope=CouponScope.PLATFORM) | Q(store_id=member.store_id)).order_by("points_price", "id")
-
-
 @extend_schema(tags=["owner"])
 class ExchangeableTemplateListApi(OwnerApiMixin, generics.ListAPIView):
     """Coupons the signed-in owner can buy with points, cheapest first."""
@@ -52,7 +41,7 @@ class ExchangeableTemplateListApi(OwnerApiMixin, generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return CouponTemplate.objects.none()
-        return _exchangeable(self.member)
+        return coupon_template_list_exchangeable(member=self.member)
 
     @extend_schema(responses={200: ExchangeableTemplateSerializer(many=True), **ERRORS})
     def get(self, request, *args, **kwargs):
@@ -77,14 +66,7 @@ class CouponExchangeApi(OwnerApiMixin, APIView):
         serializer = CouponExchangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         member = self.member
-        pk = serializer.validated_data["template"]
-        template = CouponTemplate.objects.filter(
-            Q(scope=CouponScope.PLATFORM) | Q(store_id=member.store_id), pk=pk).first()
-        if template is None:
-            raise MembershipError(errors.COUPON_TEMPLATE_UNKNOWN, code="coupon_template_unknown", status_code=404)
-        if not template.points_price or not template.is_active:
-            raise MembershipError(errors.COUPON_NOT_EXCHANGEABLE, code="coupon_not_exchangeable",
-                                  fields={"template": [str(errors.COUPON_NOT_EXCHANGEABLE)]})
+        template = coupon_template_get_for_member(member=member, pk=serializer.validated_data["template"])
         header = request.META.get(HEADER, "").strip()
         key = f"api:{request.user.pk}:{header}" if header else f"api:{uuid.uuid4().hex}"
         coupon = coupon_exchange_for_points(template=template, member=member, idempotency_key=key,

@@ -17,16 +17,15 @@ from rest_framework.response import Response
 from accounts import selectors as account_selectors
 from accounts.api.views import ERRORS, IDEMPOTENCY_HEADER, StaffApiMixin
 from accounts.idempotency import idempotent
-from accounts.models import STAFF_ROLES, Store
+from accounts.models import STAFF_ROLES
 from accounts.scoping import store_ids_for
 from membership.api.serializers_transactions import (
     VISIBLE_STORES,
     TransactionCreateSerializer,
     TransactionSerializer,
 )
-from membership.exceptions import MembershipError
 from membership.selectors.transactions import transaction_list
-from membership.services.transactions import RECORDER_ROLES, STORE_NOT_ALLOWED, transaction_record
+from membership.services.transactions import RECORDER_ROLES, transaction_record
 
 
 class MemberVisibilityMixin:
@@ -77,11 +76,8 @@ class TransactionListApi(MemberVisibilityMixin, StaffApiMixin, generics.ListCrea
         serializer = TransactionCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        store = Store.objects.filter(code__iexact=data["store_code"].strip()).first()
-        if store is None:
-            raise MembershipError(STORE_NOT_ALLOWED, code="invalid", fields={"store_code": [str(STORE_NOT_ALLOWED)]})
         txn, created = transaction_record(
-            mobile=data["mobile"], store=store, occurred_at=data["occurred_at"], kind=data["kind"],
+            mobile=data["mobile"], store_code=data["store_code"], occurred_at=data["occurred_at"], kind=data["kind"],
             amount=data["amount"], reference=data["reference"], source="api", actor=request.user,
         )
         body = TransactionSerializer(txn, context=self.get_serializer_context()).data

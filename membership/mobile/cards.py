@@ -3,11 +3,8 @@ opening it (with the referral code a shared join link left in the session)."""
 
 from __future__ import annotations
 
-import io
-
-import segno
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +12,7 @@ from django.views.generic import View
 
 from accounts.exceptions import ApplicationError
 from accounts.mobile.views import OwnerMixin
+from accounts.qr import qr_response
 from membership.exceptions import ReferralError
 from membership.mobile.referrals import REFERRAL_SESSION_KEY, invite_context
 from membership.models import CouponStatus
@@ -22,14 +20,6 @@ from membership.selectors.cards import card_get_for_member, card_plan_list_for_m
 from membership.selectors.coupons import coupon_list_for_member
 from membership.services.cards import card_open
 from membership.services.referrals import referral_check
-
-
-def qr_svg(payload: str) -> HttpResponse:
-    buffer = io.BytesIO()
-    segno.make(payload, error="m").save(buffer, kind="svg", scale=6, border=3, xmldecl=False, svgns=True)
-    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 class CardView(OwnerMixin, View):
@@ -88,4 +78,4 @@ class CardQRView(OwnerMixin, View):
         card = card_get_for_member(member=self.member)
         if card is None:
             raise Http404
-        return qr_svg(card.card_no)
+        return qr_response(card.card_no)

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.generic import View
 
 from accounts.mobile.views import OwnerMixin
-from membership.mobile.cards import qr_svg
+from accounts.qr import qr_response
 from membership.models import CouponStatus
 from membership.selectors.coupons import coupon_list_for_member
 
@@ -27,4 +27,4 @@ class CouponQRView(OwnerMixin, View):
         coupon = coupon_list_for_member(member=self.member).filter(code=code, status=CouponStatus.ISSUED).first()
         if coupon is None:
             raise Http404
-        return qr_svg(coupon.code)
+        return qr_response(coupon.code)

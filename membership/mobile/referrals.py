@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.generic import View
 
 from accounts.mobile.views import OwnerMixin
+from accounts.qr import qr_response
 from membership.selectors import referrals as selectors
 from membership.selectors.cards import card_get_for_member
 from membership.services.referrals import CODE_MAX_LENGTH, referral_code_normalize
@@ -58,6 +59,4 @@ class ReferralQRView(OwnerMixin, View):
         card = card_get_for_member(member=self.member)
         if card is None:
             raise Http404
-        from membership.mobile.cards import qr_svg  # cards imports this module
-
-        return qr_svg(share_url(request, card.card_no))
+        return qr_response(share_url(request, card.card_no))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import View
 
 from accounts.exceptions import ApplicationError
+from accounts.forms import form_errors_from
 from accounts.models import GROUP_ROLES, Role
 from accounts.portal.mixins import PortalMixin
 from accounts.scoping import stores_for
@@ -71,11 +72,7 @@ class CouponCampaignView(PortalMixin, View):
                 reason=data.get("reason", ""), dedup_key=f"campaign:{request.user.pk}:{token}" if token else None,
             )
         except ApplicationError as exc:
-            for field, field_errors in exc.fields.items():
-                for error in field_errors:
-                    form.add_error(field if field in form.fields else None, error)
-            if not exc.fields:
-                form.add_error(None, exc.message)
+            form_errors_from(form, exc)
             return self._render(form)
         if done.approval is not None:
             messages.info(request, _("发放面值合计超出您的额度，已提交%(level)s：%(summary)s。审批结果会通知您。") % {

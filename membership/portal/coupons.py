@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import View
 
 from accounts.exceptions import ApplicationError
+from accounts.forms import form_errors_from
 from accounts.models import GROUP_ROLES, Role
 from accounts.portal.mixins import PortalMixin, SeeOther
 from membership.portal.forms_coupons import CouponIssueForm, CouponRedeemForm, CouponTemplateForm
@@ -20,14 +21,6 @@ from membership.services.approvals import coupon_issue_or_submit
 from membership.services.coupons import coupon_redeem, coupon_template_create
 
 TEMPLATE_CREATORS = GROUP_ROLES | {Role.MANAGER}
-
-
-def _apply_error(form, exc: ApplicationError) -> None:
-    for field, field_errors in exc.fields.items():
-        for error in field_errors:
-            form.add_error(field if field in form.fields else None, error)
-    if not exc.fields:
-        form.add_error(None, exc.message)
 
 
 class CouponRedeemView(PortalMixin, View):
@@ -76,7 +69,7 @@ class CouponTemplateListView(PortalMixin, View):
             try:
                 template = coupon_template_create(actor=request.user, accepted_stores=accepted, **data)
             except ApplicationError as exc:
-                _apply_error(form, exc)
+                form_errors_from(form, exc)
             else:
                 messages.success(request, _("券模板“%(name)s”已创建。") % {"name": template.name})
                 return SeeOther(reverse("portal:membership:coupon-template-list"))
@@ -121,7 +114,7 @@ class CouponIssueView(PortalMixin, View):
                         dedup_key=f"coupon-issue:{request.user.pk}:{token}" if token else None,
                     )
                 except ApplicationError as exc:
-                    _apply_error(form, exc)
+                    form_errors_from(form, exc)
                 else:
                     if done.approval is not None:
                         messages.info(request, _("超出您的发券额度，已提交%(level)s：%(summary)s。审批结果会通知您。") % {

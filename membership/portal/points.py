@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 
 from accounts.exceptions import ApplicationError
+from accounts.forms import form_errors_from
 from accounts.portal.mixins import PortalMixin, SeeOther
 from membership.selectors import points as selectors
 from membership.services import points as services
@@ -68,13 +69,7 @@ class PointsAdjustView(PortalMixin, FormView):
                 actor=self.request.user, idempotency_key=f"adjust:{self.request.user.pk}:{form.cleaned_data['token']}",
             )
         except ApplicationError as exc:
-            fields = exc.fields or {}
-            if fields:
-                for name, errors in fields.items():
-                    for error in errors if isinstance(errors, (list, tuple)) else [errors]:
-                        form.add_error(name if name in form.fields else None, str(error))
-            else:
-                form.add_error(None, str(exc.message))
+            form_errors_from(form, exc)
             return self.form_invalid(form)
         if done.approval is not None:
             messages.info(self.request, _("超出您的调整额度，已提交%(level)s：%(summary)s。审批结果会通知您。") % {

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from accounts.models import Member
 from accounts.scoping import scope
 from membership.models import CardPlan, MembershipCard, Tier
+from membership.services.cards import card_plans_for
 
 
 def card_get_for_member(*, member: Member) -> MembershipCard | None:
@@ -19,8 +20,6 @@ def card_list(*, actor) -> QuerySet[MembershipCard]:
 
 
 def card_plan_list_for_member(*, member: Member) -> QuerySet[CardPlan]:
-    from membership.services.cards import card_plans_for
-
     return card_plans_for(member=member)
 
 

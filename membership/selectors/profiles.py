@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Member, User
 from accounts.scoping import scope
 from accounts.selectors import member_get
+from leads.selectors import call_list_for_member, lead_list_for_member
 from membership.models import (
-    Coupon, MembershipCard, MemberProfile, MemberTag, PointsEntry, Tag, Transaction, TransactionStatus,
+    Coupon, MembershipCard, MemberProfile, MemberTag, Tag, Transaction, TransactionStatus,
 )
+from membership.selectors.points import points_history
 
 RECENT = 20
 
@@ -59,34 +61,18 @@ class Member360:
     timeline: list[TimelineEvent] = field(default_factory=list)
 
 
-def _points_history(member: Member) -> list:
-    try:
-        from membership.selectors import points as points_selectors
-    except ImportError:  # pragma: no cover
-        points_selectors = None
-    history = getattr(points_selectors, "points_history", None)
-    if history is not None:
-        try:
-            return list(history(member=member)[:RECENT])
-        except TypeError:
-            pass
-    return list(PointsEntry.objects.filter(member=member).order_by("-created_at", "-id")[:RECENT])
-
-
 def member_360(*, actor: User, pk) -> Member360:
     """Everything about one member the actor may operate (another store's
     member is a 404, through ``member_get``)."""
-    from leads.models import Call, Lead
-
     member = member_get(actor=actor, pk=pk)
     card = MembershipCard.objects.select_related("tier").filter(member=member).first()
     profile = MemberProfile.objects.filter(member=member).first()
     transactions = list(Transaction.objects.filter(member=member).select_related("store").order_by("-occurred_at", "-id")[:RECENT])
     coupons = list(Coupon.objects.filter(member=member).select_related("template").order_by("-issued_at", "-id")[:RECENT])
-    leads = list(Lead.objects.filter(member=member).select_related("store").order_by("-created_at", "-id")[:RECENT])
-    calls = list(Call.objects.filter(member=member).order_by("-started_at", "-id")[:RECENT])
+    leads = list(lead_list_for_member(member=member)[:RECENT])
+    calls = list(call_list_for_member(member=member)[:RECENT])
     tags = list(MemberTag.objects.filter(member=member).select_related("tag").order_by("tag__is_rule", "tag__code"))
-    points_entries = _points_history(member)
+    points_entries = points_history(member=member, limit=RECENT)
     tagged = {mt.tag_id for mt in tags}
     result = Member360(
         member=member, vehicles=list(member.vehicles.select_related("brand")), card=card, profile=profile,
@@ -99,10 +85,10 @@ def member_360(*, actor: User, pk) -> Member360:
               for t in transactions]
     events += [TimelineEvent(e.created_at, "points", e.get_kind_display(), f"{e.points:+d} {e.reason}") for e in points_entries]
     events += [TimelineEvent(c.issued_at, "coupon", str(c.template), c.get_status_display()) for c in coupons]
-    events += [TimelineEvent(lead.created_at, "lead", str(getattr(lead, "get_stage_display", lambda: "")()),
+    events += [TimelineEvent(lead.created_at, "lead", str(lead.get_stage_display()),
                              getattr(lead, "model_interest", "") or "") for lead in leads]
-    events += [TimelineEvent(call.started_at, "call", str(getattr(call, "get_status_display", lambda: "")()),
-                             (call.summary or "")[:80]) for call in calls]
+    events += [TimelineEvent(call.started_at, "call", str(call.get_status_display()), (call.summary or "")[:80])
+               for call in calls]
     events += [TimelineEvent(mt.created_at, "tag", mt.tag.name, "") for mt in tags]
     events.append(TimelineEvent(member.joined_at, "joined", _("入会"), member.store.code))
     if card is not None:

@@ -17,7 +17,10 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from accounts.audit import audit_record
+from accounts.batches import pk_batches
+from accounts.dates import day_end, day_start
 from accounts.models import GROUP_ROLES, STORE_ROLES, Member, Store
+from accounts.scoping import stores_for
 from membership import exceptions as errors
 from membership.exceptions import ApprovalRequired, MembershipError
 from membership.models import (
@@ -32,17 +35,10 @@ from membership.models import (
     TransactionKind,
 )
 from membership.services import approval_rule
+from membership.services import points as points_services
 from membership.services.approval_rule import approval_level_needed, has_no_limit
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def _local_day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def _local_day_end(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.max))
 
 
 def _is_group(actor) -> bool:
@@ -110,9 +106,9 @@ def coupon_valid_until(*, template: CouponTemplate, issued_at: dt.datetime) -> d
     day, or the template's ``valid_to`` (the earlier when both are set)."""
     ends = []
     if template.valid_days:
-        ends.append(_local_day_end(timezone.localdate(issued_at) + dt.timedelta(days=template.valid_days)))
+        ends.append(day_end(timezone.localdate(issued_at) + dt.timedelta(days=template.valid_days)))
     if template.valid_to:
-        ends.append(_local_day_end(template.valid_to))
+        ends.append(day_end(template.valid_to))
     return min(ends) if ends else None
 
 
@@ -290,11 +286,11 @@ def coupons_issue_bulk(
 def coupon_exchange_for_points(*, template: CouponTemplate, member: Member, idempotency_key: str, actor=None) -> Coupon:
     """Buy one coupon with points (``template.points_price``).  The coupon and
     the spend commit together; a retry with the same key returns the same
-    coupon and spends nothing more."""
-    from membership.services import points as points_services
-
-    if not template.points_price:
-        raise MembershipError(errors.COUPON_NOT_EXCHANGEABLE, code="coupon_not_exchangeable")
+    coupon and spends nothing more.  A template without a points price or
+    inactive is refused (400 on ``template``)."""
+    if not template.points_price or not template.is_active:
+        raise MembershipError(errors.COUPON_NOT_EXCHANGEABLE, code="coupon_not_exchangeable",
+                              fields={"template": [str(errors.COUPON_NOT_EXCHANGEABLE)]})
     dedup_key = f"points:{member.pk}:{idempotency_key}"[:128]
     existing = Coupon.objects.filter(dedup_key=dedup_key).first()
     if existing is not None:
@@ -333,12 +329,7 @@ def coupon_campaign_issue(*, template: CouponTemplate, members_queryset, name: s
     _refuse_template(template=template, actor=actor, now=timezone.now())
     if not has_no_limit(actor):
         coupon_issue_check(template=template, actor=actor, count=members_queryset.count())
-    last = 0
-    while True:
-        chunk = list(members_queryset.filter(pk__gt=last).order_by("pk")[:CAMPAIGN_BATCH])
-        if not chunk:
-            break
-        last = chunk[-1].pk
+    for chunk in pk_batches(members_queryset, CAMPAIGN_BATCH):
         done = coupons_issue_bulk(template=template, members=chunk, source=CouponSource.CAMPAIGN, actor=actor,
                                   dedup_key_of=lambda m: f"campaign:{template.pk}:{m.pk}:{name}")
         counts["issued"] += len(done.issued)
@@ -352,9 +343,17 @@ def coupon_campaign_issue(*, template: CouponTemplate, members_queryset, name: s
 # --- redeem ------------------------------------------------------------------------------------
 
 
-def coupon_redeem_store(*, actor, store: Store | None = None) -> Store:
+def coupon_redeem_store(*, actor, store: Store | None = None, store_id: int | None = None) -> Store:
     """The store a redemption happens at: a store role's own store (another
-    one is refused); group roles must pick one."""
+    one is refused); group roles must pick one.  ``store_id`` (the API's
+    ``store``) names it by id: a store outside the actor's scope is refused
+    (403 when it exists, 400 on ``store`` when it does not)."""
+    if store_id:
+        store = stores_for(actor).filter(pk=store_id).first()
+        if store is None:
+            if Store.objects.filter(pk=store_id).exists():
+                raise MembershipError(errors.COUPON_OTHER_STORE_STAFF, code="coupon_other_store_staff", status_code=403)
+            raise MembershipError(errors.COUPON_PICK_STORE, code="invalid", fields={"store": [str(errors.COUPON_PICK_STORE)]})
     if _is_store_staff(actor):
         if store is not None and store.pk != actor.store_id:
             raise MembershipError(errors.COUPON_OTHER_STORE_STAFF, code="coupon_other_store_staff", status_code=403)
@@ -367,14 +366,17 @@ def coupon_redeem_store(*, actor, store: Store | None = None) -> Store:
     raise MembershipError(errors.COUPON_OTHER_STORE_STAFF, code="coupon_other_store_staff", status_code=403)
 
 
-def coupon_redeem(*, code: str, store: Store | None, actor, now: dt.datetime | None = None) -> Coupon:
-    """Redeem the coupon ``code`` at ``store`` (scanned by staff ``actor``).
+def coupon_redeem(
+    *, code: str, store: Store | None = None, store_id: int | None = None, actor, now: dt.datetime | None = None
+) -> Coupon:
+    """Redeem the coupon ``code`` at ``store`` or ``store_id`` (scanned by
+    staff ``actor``; ``coupon_redeem_store`` decides where it counts).
 
     Single use: the status moves issued → redeemed by compare-and-set, so of
     two concurrent scans exactly one wins.  Also records the visit (a
     ``coupon`` transaction, reference ``coupon:<code>``)."""
     now = now or timezone.now()
-    store = coupon_redeem_store(actor=actor, store=store)
+    store = coupon_redeem_store(actor=actor, store=store, store_id=store_id)
     code = normalize_code(code)
     coupon = Coupon.objects.select_related("template", "member").filter(code=code).first() if code else None
     if coupon is None:
@@ -434,6 +436,6 @@ def coupon_void(*, coupon: Coupon, actor, reason: str) -> Coupon:
 def coupons_expire_due(*, today: dt.date) -> int:
     """Set-based: every issued coupon whose last valid moment is before
     ``today`` becomes expired.  Safe to run twice."""
-    return Coupon.objects.filter(status=CouponStatus.ISSUED, valid_until__lt=_local_day_start(today)).update(
+    return Coupon.objects.filter(status=CouponStatus.ISSUED, valid_until__lt=day_start(today)).update(
         status=CouponStatus.EXPIRED
     )

@@ -4,9 +4,9 @@ Steps run in order; each finished step is a ``DailyRun(day, step)`` row, so a
 rerun for the same date skips finished steps and a crashed run resumes at the
 step that failed.  The set-based steps write that row in the same transaction
 as their work; the care steps commit a thousand members at a time (their care
-log makes each batch idempotent) and write it when every batch is done.  Steps of
-other topics are called through ``getattr`` guards: a missing function is a
-logged note and the step is left unrecorded (it runs once it exists).
+log makes each batch idempotent) and write it when every batch is done.  Each
+step calls its topic's service, imported at the top of this module (a renamed
+service fails at import time, never by silently skipping a step).
 
 Care automations select their members with set-based queries and log each
 action once in ``CareAction(member, kind, key)`` (birthday: key = year;
@@ -30,16 +30,21 @@ from __future__ import annotations
 import calendar
 import contextlib
 import datetime as dt
-import importlib
 import itertools
 import logging
 
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
+from accounts.batches import pk_batches
+from accounts.dates import add_months, day_start
 from accounts.models import Channel, Member, NotificationTopic
 from accounts.outbox import messages_enqueue_bulk, push_target
+from leads.models import TaskKind
+from leads.selectors import task_counts_by_store
+from leads.services import member_tasks_create_bulk
+from leads.services.scoring import consultants_on_duty
+from membership.exceptions import MembershipError
 from membership.models import (
     CareAction,
     CareKind,
@@ -51,7 +56,11 @@ from membership.models import (
     MemberProfile,
     MembershipSettings,
 )
-from membership.services.lifecycle import day_start, profiles_compute
+from membership.services.cards import tiers_reevaluate
+from membership.services.coupons import coupons_expire_due, coupons_issue_bulk
+from membership.services.lifecycle import profiles_compute
+from membership.services.points import points_expire_due, points_expiry_reminders
+from membership.services.profiles import rule_tags_refresh
 
 logger = logging.getLogger("dealerops.membership")
 
@@ -59,32 +68,6 @@ BATCH = 1000
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` moved by ``months`` calendar months (clamped to the month's end)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _guarded(module: str, name: str):
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-
-
-def _batches(queryset, size: int = BATCH):
-    """Members of ``queryset`` (ordered by pk) in lists of ``size``, keyset paged."""
-    last = 0
-    while True:
-        chunk = list(queryset.filter(pk__gt=last).order_by("pk")[:size])
-        if not chunk:
-            return
-        yield chunk
-        last = chunk[-1].pk
 
 
 def _outbox_rows(messages: list[dict]) -> int:
@@ -109,20 +92,15 @@ def _issue_coupons(*, members: list[Member], kind: str, source: str, dedup_key_o
     members holding their coupon and the template of each member.  A refusal
     (limit, stock, an inactive template) costs the member the coupon, never
     the message."""
-    issue = _guarded("membership.services.coupons", "coupons_issue_bulk")
     templates = {m.pk: _template_for(kind, m, cache) for m in members}
     holding: set[int] = set()
-    if issue is None:
-        return holding, templates
-    from membership.exceptions import MembershipError
-
     groups: dict = {}
     for member in members:
         if templates[member.pk] is not None:
             groups.setdefault(templates[member.pk].pk, (templates[member.pk], []))[1].append(member)
     for template, group in groups.values():
         try:
-            done = issue(template=template, members=group, source=source, dedup_key_of=dedup_key_of)
+            done = coupons_issue_bulk(template=template, members=group, source=source, dedup_key_of=dedup_key_of)
         except MembershipError as exc:
             logger.warning("care coupons of template %s for %s members refused: %s", template.pk, len(group), exc)
             continue
@@ -174,7 +152,7 @@ def birthday_care(*, day: dt.date) -> dict:
     year = str(day.year)
     templates: dict = {}
     sent = coupons = 0
-    for batch in _batches(birthday_members(day=day, settings=settings).select_related("store")):
+    for batch in pk_batches(birthday_members(day=day, settings=settings).select_related("store"), BATCH):
         done = set(CareAction.objects.filter(member_id__in=[m.pk for m in batch], kind=CareKind.BIRTHDAY, key=year)
                    .values_list("member_id", flat=True))
         chunk = [m for m in batch if m.pk not in done]
@@ -295,8 +273,6 @@ class _Callers:
         self._turns: dict = {}
 
     def next_for(self, store_id: int):
-        from leads.services.scoring import consultants_on_duty
-
         if store_id not in self._turns:
             self._turns[store_id] = itertools.cycle(list(consultants_on_duty(store_id=store_id)) or [None])
         return next(self._turns[store_id])
@@ -318,12 +294,9 @@ class _CallQuota:
     def take(self, members: list[Member]) -> list[Member]:
         if not self.cap:
             return members
-        from leads.models import FollowUpTask, TaskKind
-
         new = {m.store_id for m in members} - self.left.keys()
         if new:
-            made = dict(FollowUpTask.objects.filter(kind=TaskKind.WIN_BACK, due_at=self.due_at, store_id__in=new)
-                        .values("store_id").annotate(n=Count("pk")).values_list("store_id", "n"))
+            made = task_counts_by_store(kind=TaskKind.WIN_BACK, due_at=self.due_at, store_ids=new)
             self.left.update({store_id: max(0, self.cap - made.get(store_id, 0)) for store_id in new})
         chosen = []
         for member in members:
@@ -334,14 +307,10 @@ class _CallQuota:
 
 
 def _call_tasks(*, members: list[Member], day: dt.date, months: int, dedup_key_of, callers: _Callers) -> int:
-    from leads.models import FollowUpTask, TaskKind
-    from leads.services import tasks_create_bulk
-
-    due_at = _call_due_at(day)
-    return tasks_create_bulk(tasks=[
-        FollowUpTask(store=member.store, assignee=callers.next_for(member.store_id), member=member,
-                     kind=TaskKind.WIN_BACK, due_at=due_at, dedup_key=dedup_key_of(member),
-                     title=f"流失挽回回访：{member.name or member.masked_mobile}（{months} 个月未到店）")
+    return member_tasks_create_bulk(kind=TaskKind.WIN_BACK, due_at=_call_due_at(day), tasks=[
+        {"store": member.store, "assignee": callers.next_for(member.store_id), "member": member,
+         "dedup_key": dedup_key_of(member),
+         "title": f"流失挽回回访：{member.name or member.masked_mobile}（{months} 个月未到店）"}
         for member in members
     ])
 
@@ -355,28 +324,13 @@ def winback_care(*, day: dt.date) -> dict:
 # --- the daily job -----------------------------------------------------------------------------
 
 
-def _step_points(day):
-    expire = _guarded("membership.services.points", "points_expire_due")
-    remind = _guarded("membership.services.points", "points_expiry_reminders")
-    if expire is None or remind is None:
-        return None
-    return {"expired": expire(today=day), "reminded": remind(today=day)}
-
-
-def _other(module: str, name: str):
-    def step(day):
-        func = _guarded(module, name)
-        return None if func is None else {"result": func(today=day)}
-
-    return step
-
-
+# Each step takes the day and returns what it did (stored in its ``DailyRun`` row).
 STEPS = [
-    ("points_expiry", _step_points),
-    ("coupons_expiry", _other("membership.services.coupons", "coupons_expire_due")),
-    ("tiers", _other("membership.services.cards", "tiers_reevaluate")),
+    ("points_expiry", lambda day: {"expired": points_expire_due(today=day), "reminded": points_expiry_reminders(today=day)}),
+    ("coupons_expiry", lambda day: {"result": coupons_expire_due(today=day)}),
+    ("tiers", lambda day: {"result": tiers_reevaluate(today=day)}),
     ("profiles", lambda day: profiles_compute(day=day)),
-    ("rule_tags", _other("membership.services.profiles", "rule_tags_refresh")),
+    ("rule_tags", lambda day: {"result": rule_tags_refresh(today=day)}),
     ("birthday", lambda day: birthday_care(day=day)),
     ("winback", lambda day: winback_care(day=day)),
 ]
@@ -420,13 +374,10 @@ def _jsonable(value):
 
 
 def _run_step(name: str, func, day: dt.date):
-    """Run one step; returns (result, created), or (None, False) when its
-    service does not exist yet.  Set-based steps commit with their
-    ``DailyRun`` row; batched steps commit as they go."""
+    """Run one step; returns (result, created).  Set-based steps commit with
+    their ``DailyRun`` row; batched steps commit as they go."""
     with contextlib.nullcontext() if name in BATCHED_STEPS else transaction.atomic():
         result = func(day)
-        if result is None:
-            return None, False
         with transaction.atomic():
             _, created = DailyRun.objects.get_or_create(day=day, step=name, defaults={"result": _jsonable(result)})
     return result, created
@@ -443,10 +394,6 @@ def run_daily_ops(*, day: dt.date | None = None, steps=None) -> dict:
             report[name] = "done before"
             continue
         result, created = _run_step(name, func, day)
-        if result is None:
-            logger.info("daily ops %s: step %s skipped (its service does not exist yet)", day, name)
-            report[name] = "skipped: not available"
-            continue
         report[name] = result if created else "done concurrently"
         logger.info("daily ops %s: %s -> %s", day, name, result)
     return report

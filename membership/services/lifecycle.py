@@ -43,9 +43,10 @@ import logging
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Case, Count, Max, Min, Q, Sum, Value, When
 from django.utils import timezone
 
+from accounts.dates import day_start
 from accounts.models import Member
 from membership.models import Lifecycle, MemberProfile, MembershipSettings, RFMSegment, TransactionStatus
 
@@ -65,11 +66,6 @@ SEGMENTS = {
     (False, True, False): RFMSegment.GENERAL_KEEP,
     (False, False, False): RFMSegment.GENERAL_RETAIN,
 }
-
-
-def day_start(day: dt.date) -> dt.datetime:
-    """The aware local midnight that starts ``day``."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def idle_days(day: dt.date, moment: dt.datetime) -> int:
@@ -162,8 +158,6 @@ def _baselines(qs, statistic: str) -> dict | None:
 
 
 def _segment_case(base: dict):
-    from django.db.models import Case, Value, When
-
     r_num, r_den = base["r"]
     f_num, f_den = base["f"]
     m_num, m_den = base["m"]

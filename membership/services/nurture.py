@@ -7,11 +7,15 @@ A lead with no member (no account yet) gets the message alone.  Registered in
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from accounts.exceptions import ApplicationError
-from leads.models import Lead, NurtureStep
-from leads.services.nurture import _send_message
+from leads.services.nurture import nurture_message_send
 from membership.models import CouponKind, CouponScope, CouponSource, CouponStatus, CouponTemplate
 from membership.services.coupons import coupon_issue
+
+if TYPE_CHECKING:
+    from leads.models import Lead, NurtureStep
 
 
 def nurture_coupon_template() -> CouponTemplate | None:
@@ -31,7 +35,7 @@ def nurture_coupon_step(*, lead: Lead, step: NurtureStep) -> None:
                                   dedup_key=f"nurture:{lead.pk}:{step.position}")
         except ApplicationError:  # sold out or limit reached: the message still goes
             coupon = None
+    body = None
     if coupon is not None and coupon.status == CouponStatus.ISSUED:
-        step = NurtureStep(position=step.position, channel=step.channel, kind=step.kind,
-                           body=f"{step.body} 您的专属券码：{coupon.code}（{template.name}）")
-    _send_message(lead=lead, step=step)
+        body = f"{step.body} 您的专属券码：{coupon.code}（{template.name}）"
+    nurture_message_send(lead=lead, step=step, body=body)

@@ -25,7 +25,6 @@ import math
 from collections import defaultdict
 from decimal import Decimal
 
-import calendar
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -33,6 +32,8 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.bulk import update_by_pk
+from accounts.dates import add_months
+from accounts.dates import day_start as _start_of_day
 from accounts.exceptions import NotFoundError
 from accounts.models import STAFF_ROLES, Channel, Member, NotificationTopic
 from accounts.outbox.services import message_enqueue
@@ -104,20 +105,10 @@ def _check_positive(points) -> int:
     return points
 
 
-def add_months(moment: dt.datetime, months: int) -> dt.datetime:
-    index = moment.month - 1 + months
-    year, month = moment.year + index // 12, index % 12 + 1
-    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
-
-
 def default_expiry(now: dt.datetime | None = None) -> dt.datetime:
     """``points_expiry_months`` after ``now`` (local calendar; 31 Jan + 1 month = 28/29 Feb)."""
     now = timezone.localtime(now or timezone.now())
     return add_months(now, MembershipSettings.current().points_expiry_months)
-
-
-def _start_of_day(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def _balance(card_pk: int) -> int:

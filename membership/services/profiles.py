@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
+from accounts.dates import day_start
 from accounts.models import Member, User, Vehicle
 from membership.exceptions import MembershipError
 from membership.models import MemberTag, Tag, Transaction, TransactionKind, TransactionStatus
@@ -57,8 +58,8 @@ def _old_car_owners(today: dt.date) -> QuerySet:
 
 
 def _high_mall_spenders(today: dt.date) -> QuerySet:
-    since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=365), dt.time.min))
-    until = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min))
+    since = day_start(today - dt.timedelta(days=365))
+    until = day_start(today + dt.timedelta(days=1))
     spenders = (
         Transaction.objects.filter(kind=TransactionKind.MALL, status=TransactionStatus.COUNTED,
                                    occurred_at__gte=since, occurred_at__lt=until)

@@ -33,6 +33,7 @@ from accounts.models import Member, NotificationTopic
 from accounts.outbox import message_enqueue, push_target
 from membership import exceptions as errors
 from membership.models import EarningRuleKind, MembershipCard, MembershipSettings, Referral
+from membership.services.points import earning_rule_points, points_earn
 
 REFERRAL_NEW_MEMBER_DAYS = 30
 REFERRAL_REASON = "推荐好友"
@@ -80,8 +81,6 @@ def referral_reward_points(*, referrer: Member, now: dt.datetime | None = None) 
     """Points the next referral pays ``referrer``: the active ``REFER_FRIEND``
     rule's points, or 0 once this month's rewarded referrals reach the cap
     (``referral_monthly_cap``; 0 = no cap)."""
-    from membership.services.points import earning_rule_points
-
     points = earning_rule_points(EarningRuleKind.REFER_FRIEND)
     if points <= 0:
         return 0
@@ -102,8 +101,6 @@ def referral_record(
     transaction) was referred by ``referrer_card``'s member, and pay the
     referrer.  Call inside ``transaction.atomic()``: the referrer's card row is
     locked so the monthly count and the award are one decision per referrer."""
-    from membership.services.points import points_earn
-
     now = now or timezone.now()
     locked = (
         MembershipCard.objects.select_for_update(of=("self",))

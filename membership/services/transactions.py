@@ -172,6 +172,13 @@ def transaction_policy(
 # --- the writer ------------------------------------------------------------------------------
 
 
+def _store_for_code(code: str) -> Store:
+    store = Store.objects.filter(code__iexact=(code or "").strip()).first()
+    if store is None:
+        raise MembershipError(STORE_NOT_ALLOWED, code="invalid", fields={"store_code": [str(STORE_NOT_ALLOWED)]})
+    return store
+
+
 def _member_for_mobile(*, mobile: str, store: Store, actor: User | None, source: str) -> Member:
     """The member with this mobile, or a new one owned by ``store`` (consent
     unknown: no marketing until the member agrees)."""
@@ -200,7 +207,8 @@ def _after_record(*, txn: Transaction) -> None:
 
 def transaction_record(
     *,
-    store: Store,
+    store: Store | None = None,
+    store_code: str = "",
     occurred_at: dt.datetime,
     kind: str,
     amount,
@@ -214,7 +222,11 @@ def transaction_record(
     """Record one visit/spend; returns ``(transaction, created)``.  A known
     ``reference`` returns the existing row (``created=False``) and does nothing.
     ``transaction_policy`` decides whether ``actor`` may and whether the new
-    row is ``held`` (then it earns nothing until ``transaction_review``)."""
+    row is ``held`` (then it earns nothing until ``transaction_review``).
+    The store is ``store`` or the one whose code is ``store_code`` (an unknown
+    code is refused like another store's: 400 on ``store_code``)."""
+    if store is None:
+        store = _store_for_code(store_code)
     reference = clean_reference(reference)
     kind = clean_kind(kind)
     amount = clean_amount(amount)

@@ -264,7 +264,7 @@ def test_disallowed_host(api_as, consultant_a):
 
 
 def test_portal_errors_are_html_pages(client, consultant_a):
-    """Outside /api/ an error is a page (tests/accounts/test_error_pages.py)."""
+    """Outside /api/ an error is a page (tests/accounts/test_web_error_pages.py)."""
     client.force_login(consultant_a)
     response = client.get("/portal/no-such-page/")
     assert response.status_code == 404

@@ -7,7 +7,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from accounts.models import AuditLog
+from accounts.models import AuditLog, Role
 from leads import models
 from leads.models import EventKind, FollowUpTask, LeadEvent, ScoringConfig, TaskKind, TaskStatus
 
@@ -134,3 +134,38 @@ def test_cancel_task_action_closes_through_the_service(client, admin_user, make_
     task.refresh_from_db()
     assert (task.status, task.closed_by) == (TaskStatus.CANCELLED, admin_user)
     assert AuditLog.objects.filter(action="leads.task.closed", actor=admin_user).exists()
+
+
+QR_ADD = "admin:leads_channelqrcode_add"
+
+
+def test_admin_creates_a_qr_code_through_the_service(client, admin_user, channels, store_a):
+    client.force_login(admin_user)
+    response = client.post(reverse(QR_ADD), {"channel": channels["event"].pk, "store": store_a.pk, "event_name": " 车展 "})
+    assert response.status_code == 302
+    code = models.ChannelQRCode.objects.get()
+    assert (code.store, code.event_name, code.created_by) == (store_a, "车展", admin_user)
+    assert AuditLog.objects.filter(action="leads.qr_code.created", actor=admin_user, object_id=str(code.pk)).exists()
+
+
+def test_admin_qr_code_refusals_show_on_the_form(client, admin_user, make_staff, channels, store_a, store_b):
+    from django.contrib.auth.models import Permission
+
+    from leads import exceptions as errors
+
+    channels["oem"].is_active = False
+    channels["oem"].save()
+    client.force_login(admin_user)
+    response = client.post(reverse(QR_ADD), {"channel": channels["oem"].pk, "store": store_a.pk, "event_name": ""})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["channel"] == [str(errors.UNKNOWN_CHANNEL)]
+
+    manager = make_staff(Role.MANAGER, store_a, is_staff=True)
+    manager.user_permissions.add(*Permission.objects.filter(codename__in=["add_channelqrcode", "view_channelqrcode"]))
+    client.force_login(manager)
+    response = client.post(reverse(QR_ADD), {"channel": channels["event"].pk, "store": store_b.pk, "event_name": ""})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["store"] == [str(errors.STORE_NOT_ALLOWED)]
+    assert not models.ChannelQRCode.objects.exists()
+    assert client.post(reverse(QR_ADD), {"channel": channels["event"].pk, "store": store_a.pk}).status_code == 302
+    assert models.ChannelQRCode.objects.get().created_by == manager

@@ -3,7 +3,7 @@
 
 The exchange row sends an unknown template (owner: 404 ``coupon_template_unknown``);
 the campaign POST sends an empty form (200, redisplayed).  Happy paths are in
-test_coupon_exchange_campaign.py."""
+test_api_coupon_exchange_campaign.py."""
 
 from __future__ import annotations
 

@@ -1,12 +1,12 @@
 """Permission-matrix rows for refer a friend (推荐好友) (format: tests/test_permission_matrix.py).
 
 The owner in the matrix (owner_a = member_a) has no card: ``GET me/referrals/``
-answers 200 with ``code: null`` (the happy path is in test_referrals.py).
+answers 200 with ``code: null`` (the happy path is in test_services_referrals.py).
 
 ``MOBILE_MATRIX`` has the mini-site rows in the same format.  The shared
 harness only walks ``portal:`` and ``api:`` names and expects a 302 to go to
 the staff login, while a mini-site page sends a signed-out visitor to
-``mobile:login`` and staff to the portal; ``test_referrals.py`` runs these rows
+``mobile:login`` and staff to the portal; ``test_services_referrals.py`` runs these rows
 with those two redirects (``MOBILE_PUBLIC`` pages redirect everyone to the card
 page)."""
 

@@ -2,8 +2,8 @@
 database connection.  Run on SQLite (IMMEDIATE transactions serialise the
 writers) and on PostgreSQL (row locks):
 
-    .venv/bin/python -m pytest tests/membership/test_points_concurrency.py
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dealerops .venv/bin/python -m pytest tests/membership/test_points_concurrency.py
+    .venv/bin/python -m pytest tests/membership/test_concurrency_points.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dealerops .venv/bin/python -m pytest tests/membership/test_concurrency_points.py
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@
     python manage.py seed_demo --once             # do nothing if demo data exists
     python manage.py seed_demo --members 1200000  # full-scale data for benchmarks
 
-Each app contributes a step to ``STEPS`` (a dotted path to a function taking
+Each higher app registers its step from its ``AppConfig.ready()``
+(``accounts.hooks.register_demo_step``: a dotted path to a function taking
 ``rng`` and ``stdout``); steps must be idempotent themselves."""
 
 from __future__ import annotations
@@ -16,13 +17,8 @@ from django.core.management.base import BaseCommand
 from django.utils.module_loading import import_string
 
 from accounts import demo
+from accounts.hooks import DEMO_STEPS
 from accounts.models import Store
-
-# Steps of later apps, run after stores, staff and members exist.
-STEPS: list[str] = [
-    "leads.demo.seed_leads",
-    "membership.demo.seed_membership",
-]
 
 
 class Command(BaseCommand):
@@ -47,6 +43,6 @@ class Command(BaseCommand):
         created = demo.seed_members(count=members, progress=not no_progress and members >= 20_000)
         self.stdout.write(f"Members: {created} created (target {members}).")
         rng = random.Random(20261123)
-        for path in STEPS:
+        for path in DEMO_STEPS:
             import_string(path)(rng=rng, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.1f}s."))

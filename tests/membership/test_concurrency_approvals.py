@@ -2,7 +2,7 @@
 once (compare-and-set on the status, and the action's own idempotency key).
 Run on SQLite and on PostgreSQL:
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dealerops .venv/bin/python -m pytest tests/membership/test_approvals_concurrency.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dealerops .venv/bin/python -m pytest tests/membership/test_concurrency_approvals.py
 """
 
 from __future__ import annotations

@@ -14,13 +14,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.dates import day_start
 from accounts.models import AuditLog, OutboxMessage, Role
 from leads.models import FollowUpTask
 from membership.exceptions import MembershipError
 from membership.models import Coupon, CouponKind, CouponSource, CouponStatus, CouponTemplate, Transaction
 from membership.services.coupons import coupon_issue, coupon_valid_until, coupons_issue_bulk
 from membership.services.daily import birthday_care, winback_care
-from membership.services.lifecycle import day_start, profiles_compute
+from membership.services.lifecycle import profiles_compute
 from tests.concurrency import run_together
 
 NOW = timezone.make_aware(dt.datetime(2025, 3, 1, 9, 0))

@@ -9,8 +9,9 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.dates import day_start
 from membership.models import Lifecycle, MemberProfile, MembershipSettings, RFMSegment, Transaction
-from membership.services.lifecycle import day_start, profiles_compute
+from membership.services.lifecycle import profiles_compute
 
 D = dt.date(2025, 6, 30)
 _ref = itertools.count(1)

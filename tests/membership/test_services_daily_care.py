@@ -10,11 +10,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts.dates import add_months, day_start
 from accounts.models import OutboxMessage, OutboxStatus
 from leads.models import FollowUpTask, TaskKind
 from membership.models import CareAction, CareKind, Coupon, CouponKind, CouponTemplate, MembershipSettings, Transaction
-from membership.services.daily import add_months, birthday_care, winback_care
-from membership.services.lifecycle import day_start, profiles_compute
+from membership.services.daily import birthday_care, winback_care
+from membership.services.lifecycle import profiles_compute
 
 _ref = itertools.count(1)
 

@@ -2,7 +2,7 @@
 that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab,
 carriage return first) prefixed with ``'`` (OWASP "CSV Injection"), numbers
 written as numbers.  The audience export is tried with a hostile member name
-here; the leads report export in ``tests/leads/test_reports.py``."""
+here; the leads report export in ``tests/leads/test_selectors_reports.py``."""
 
 from __future__ import annotations
 

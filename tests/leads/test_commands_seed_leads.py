@@ -8,7 +8,7 @@ import pytest
 from django.db.models import Count
 
 from accounts import demo
-from accounts.management.commands.seed_demo import STEPS
+from accounts.hooks import DEMO_STEPS as STEPS
 from accounts.models import Store
 from leads.demo import LEADS_PER_STORE, seed_leads
 from leads.models import (

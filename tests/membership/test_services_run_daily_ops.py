@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from accounts.dates import day_start
 from accounts.models import OutboxMessage
 from accounts.schedules import SCHEDULES
 from leads.models import FollowUpTask
@@ -25,7 +26,6 @@ from membership.models import (
     Transaction,
 )
 from membership.services import daily
-from membership.services.lifecycle import day_start
 
 DAY = dt.date(2025, 3, 1)
 
@@ -114,13 +114,6 @@ def test_a_crash_inside_a_care_batch_keeps_finished_batches_and_the_rerun_finish
     assert OutboxMessage.objects.filter(dedup_key__startswith="winback").count() == 2
     assert Coupon.objects.filter(source="winback").count() == 1
     assert DailyRun.objects.filter(day=day, step="winback").exists()
-
-
-def test_missing_services_are_skipped_and_not_recorded(world, monkeypatch):
-    monkeypatch.setattr(daily, "_guarded", lambda module, name: None)
-    report = daily.run_daily_ops(day=DAY)
-    assert report["points_expiry"] == "skipped: not available"
-    assert not DailyRun.objects.filter(day=DAY, step="points_expiry").exists()
 
 
 def test_command_and_task_and_schedule(world):

@@ -21,7 +21,7 @@ from leads.models import ChannelKind, DefeatReason, Stage
 from leads.services.ingest import lead_ingest
 from leads.services.scoring import lead_assign
 from leads.services.stages import lead_stage_change
-from tests.accounts.test_auth import web_confirm_code, web_request_code
+from tests.accounts.test_web_sign_in import web_confirm_code, web_request_code
 
 pytestmark = pytest.mark.django_db
 

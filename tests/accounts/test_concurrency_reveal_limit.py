@@ -1,7 +1,7 @@
 """Concurrent reveals and code requests, threads released together (run on
 SQLite and PostgreSQL):
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dealerops_h4 .venv/bin/python -m pytest tests/accounts/test_reveal_limit_concurrency.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dealerops_h4 .venv/bin/python -m pytest tests/accounts/test_concurrency_reveal_limit.py
 """
 
 from __future__ import annotations
