@@ -25,10 +25,10 @@ def call_list(*, actor: User, lead: Lead | None = None, member: Member | None = 
     return qs
 
 
-def call_list_for_member(*, member: Member) -> QuerySet[Call]:
-    """Every call with ``member``, whatever the store, newest first (the member
-    360; the caller fetched the member through its scoped getter)."""
-    return Call.objects.filter(member=member).order_by("-started_at", "-id")
+def call_list_for_member(*, actor: User, member: Member) -> QuerySet[Call]:
+    """Calls with ``member`` in the stores ``actor`` may see, newest first
+    (the member 360)."""
+    return scope(Call.objects.filter(member=member), actor).order_by("-started_at", "-id")
 
 
 def call_get(*, actor: User, pk) -> Call:

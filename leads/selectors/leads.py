@@ -108,10 +108,10 @@ def lead_get(*, actor: User, pk) -> Lead:
     )
 
 
-def lead_list_for_member(*, member: Member) -> QuerySet[Lead]:
-    """Every lead of ``member``, whatever the store, newest first (the member
-    360; the caller fetched the member through its scoped getter)."""
-    return Lead.objects.filter(member=member).select_related("store").order_by("-created_at", "-id")
+def lead_list_for_member(*, actor: User, member: Member) -> QuerySet[Lead]:
+    """``member``'s leads in the stores ``actor`` may see, newest first (the
+    member 360): another store's lead of the same owner stays that store's."""
+    return scope(Lead.objects.filter(member=member), actor).select_related("store").order_by("-created_at", "-id")
 
 
 def lead_events(lead: Lead) -> QuerySet[LeadEvent]:

@@ -69,8 +69,8 @@ def member_360(*, actor: User, pk) -> Member360:
     profile = MemberProfile.objects.filter(member=member).first()
     transactions = list(Transaction.objects.filter(member=member).select_related("store").order_by("-occurred_at", "-id")[:RECENT])
     coupons = list(Coupon.objects.filter(member=member).select_related("template").order_by("-issued_at", "-id")[:RECENT])
-    leads = list(lead_list_for_member(member=member)[:RECENT])
-    calls = list(call_list_for_member(member=member)[:RECENT])
+    leads = list(lead_list_for_member(actor=actor, member=member)[:RECENT])
+    calls = list(call_list_for_member(actor=actor, member=member)[:RECENT])
     tags = list(MemberTag.objects.filter(member=member).select_related("tag").order_by("tag__is_rule", "tag__code"))
     points_entries = points_history(member=member, limit=RECENT)
     tagged = {mt.tag_id for mt in tags}

@@ -72,3 +72,26 @@ def test_member_page_links_to_360(client, member_a, consultant_a):
     client.force_login(consultant_a)
     body = client.get(reverse("portal:member-detail", args=[member_a.pk])).content.decode()
     assert reverse("portal:membership:member-360", args=[member_a.pk]) in body
+
+
+def test_member_360_lists_only_the_leads_and_calls_of_the_viewers_stores(client, member_a, store_a, store_b,
+                                                                        consultant_a, hq):
+    """The same owner may be a lead of another store too: that lead (and its
+    calls) stays that store's, as any other of its objects (HQ sees both)."""
+    from leads.models import Call, Channel, Lead
+
+    walkin = Channel.objects.get(code="walkin")
+    ours = Lead.objects.create(store=store_a, member=member_a, mobile=member_a.mobile, channel=walkin)
+    # One lead per mobile: the other store's lead came in on the owner's second number.
+    theirs = Lead.objects.create(store=store_b, member=member_a, mobile="13900009999", channel=walkin,
+                                 model_interest="途观L")
+    Call.objects.create(store=store_b, lead=theirs, member=member_a, provider_call_id="c-360", summary="对方门店的通话")
+    url = reverse("portal:membership:member-360", args=[member_a.pk])
+    client.force_login(consultant_a)
+    body = client.get(url).content.decode()
+    assert reverse("portal:leads:lead-detail", args=[ours.pk]) in body
+    assert reverse("portal:leads:lead-detail", args=[theirs.pk]) not in body
+    assert "对方门店的通话" not in body and "途观L" not in body
+    client.force_login(hq)
+    body = client.get(url).content.decode()
+    assert reverse("portal:leads:lead-detail", args=[theirs.pk]) in body and "对方门店的通话" in body
