@@ -53,7 +53,7 @@ def vehicle_list_for_member(*, actor: User, member_id) -> QuerySet[Vehicle]:
 
 
 def owner_vehicle_list(*, member: Member) -> QuerySet[Vehicle]:
-    return Vehicle.objects.filter(member=member).select_related("brand").order_by("-created_at", "-id")
+    return Vehicle.objects.filter(member=member).select_related("brand", "catalogue_model").order_by("-created_at", "-id")
 
 
 def audit_list(*, actor: User, action: str = "") -> QuerySet[AuditLog]:
