@@ -278,7 +278,10 @@ class CatalogueSeriesListApi(CatalogueApiMixin, APIView):
 
     @extend_schema(
         tags=["catalogue"],
-        parameters=[OpenApiParameter("brand", str, required=True, description="brand code or name: vw, 大众")],
+        parameters=[OpenApiParameter(
+            "brand", str, required=True, description="brand code or name: vw, 大众",
+            examples=[OpenApiExample("by code", value="vw"), OpenApiExample("by name", value="大众")],
+        )],
         responses={200: s.CatalogueSeriesSerializer(many=True), **CATALOGUE_ERRORS},
     )
     def get(self, request):
@@ -295,7 +298,10 @@ class CatalogueModelListApi(CatalogueApiMixin, APIView):
     @extend_schema(
         tags=["catalogue"],
         parameters=[
-            OpenApiParameter("series", str, required=True, description="series code or name: vw-lavida, 朗逸"),
+            OpenApiParameter(
+                "series", str, required=True, description="series code or name: vw-lavida, 朗逸",
+                examples=[OpenApiExample("by code", value="vw-lavida"), OpenApiExample("by name", value="朗逸")],
+            ),
             OpenApiParameter("brand", str, required=False, description="brand code or name, when a series name is shared"),
         ],
         responses={200: s.CatalogueModelSerializer(many=True), **CATALOGUE_ERRORS},
