@@ -131,7 +131,7 @@ class VehiclePickerView(OwnerMixin, TemplateView):
     """The series and model pickers of the add-vehicle form for the brand
     (and series) chosen: the fragment htmx swaps in when a picker changes."""
 
-    template_name = "mobile/_vehicle_make.html"
+    template_name = "includes/vehicle_make.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
