@@ -40,7 +40,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 
 VEHICLE_EXAMPLE = OpenApiExample(
     "a new car",
-    value={"plate": "粤B12345", "vin": "LSVAB12CXAX000007", "series": "帕萨特", "model": "330TSI", "colour": "白", "purchase_date": "2023-05-01", "mileage": 12000},
+    value={"plate": "粤B12345", "vin": "LSVAB12CXAX000007", "brand": "大众", "series": "帕萨特", "model": "330TSI", "colour": "白", "purchase_date": "2023-05-01", "mileage": 12000},
     request_only=True,
 )
 
