@@ -10,13 +10,16 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
 from accounts.catalogue import exceptions as errors
 from accounts.catalogue.exceptions import CatalogueError
 from accounts.catalogue.models import CarModel, CarSeries
 from accounts.catalogue.matching import SeriesIndex, name_key, name_keys
-from accounts.catalogue.sheet import LIMITS, SEED_PATH, SHEET, CatalogueRow, row_parse, series_code_for
+from accounts.catalogue.sheet import (
+    COLUMN_LABELS, LIMITS, SEED_PATH, SHEET, CatalogueRow, row_parse, series_code_for,
+)
 from accounts.models import Brand, User
 
 # --- naming a car -----------------------------------------------------------------------------------
@@ -148,9 +151,12 @@ def vehicle_make_resolve(
 
 # --- the spreadsheet import ------------------------------------------------------------------------
 
-BRAND_FIELDS = ("name", "initial", "pinyin", "aliases", "is_group_brand")
-SERIES_FIELDS = ("name", "maker", "aliases")
-MODEL_FIELDS = ("body_type", "seats", "energy_type", "displacement", "battery_kwh", "guide_price")
+# What importing a row does (the preview's last column).
+MODEL_NEW = _("新增车型")
+MODEL_CHANGED = _("更新车型")
+MODEL_SAME = _("无变化")
+BRAND_ONLY = _("品牌信息")
+SERIES_ONLY = _("车系信息")
 
 
 @dataclass
@@ -188,8 +194,8 @@ class _Plan:
         self.seen_brand: dict[str, tuple[int, CatalogueRow]] = {}
         self.seen_series: dict[str, tuple[int, CatalogueRow]] = {}
         self.seen_model: dict[tuple, int] = {}
-        # What to write, in order: (kind, object, changed fields or None for new)
-        self.writes: list[tuple[str, object, list[str] | None]] = []
+        # What to write, in order: (object, its changed fields, or None when it is new)
+        self.writes: list[tuple[object, list[str] | None]] = []
         self.counts = dict.fromkeys(
             ("brands_created", "brands_updated", "series_created", "series_updated", "models_created",
              "models_updated", "unchanged"), 0)
@@ -210,9 +216,9 @@ class _Plan:
         key = code or brand.code
         if key in self.seen_brand:
             line, first = self.seen_brand[key]
-            for column, label in (("brand", "品牌名称"), ("initial", "首字母"), ("pinyin", "拼音")):
+            for column in ("brand", "initial", "pinyin"):
                 if v[column] and first.values[column] and v[column] != first.values[column]:
-                    row.errors.append(str(errors.CONFLICTS_WITH_LINE) % {"line": line, "field": label})
+                    row.errors.append(str(errors.CONFLICTS_WITH_LINE) % {"line": line, "field": COLUMN_LABELS[column]})
             return self.brands.get(key)
         self.seen_brand[key] = (row.line, row)
         if brand is None:
@@ -224,14 +230,14 @@ class _Plan:
                 return None
             brand = Brand(code=code, name=v["brand"], initial=row.initial, pinyin=v["pinyin"],
                           aliases=v["brand_aliases"], is_group_brand=bool(row.group_brand))
-            self._add(brand, "brand", new=True)
+            self._add(brand, "brands_created")
             self.brands[code] = brand
             for k in name_keys(brand.name, brand.code, brand.aliases):
                 self.brand_by_key.setdefault(k, brand)
             return brand
         wanted = {"name": v["brand"], "initial": row.initial, "pinyin": v["pinyin"], "aliases": v["brand_aliases"],
                   "is_group_brand": row.group_brand}
-        self._change(brand, "brand", {k: x for k, x in wanted.items() if x not in ("", None)})
+        self._change(brand, "brands_updated", {k: x for k, x in wanted.items() if x not in ("", None)})
         return brand
 
     def series_of(self, row: CatalogueRow, brand: Brand) -> CarSeries | None:
@@ -250,12 +256,12 @@ class _Plan:
         if key in self.seen_series:
             line, first = self.seen_series[key]
             if v["series"] and first.values["series"] and name_key(v["series"]) != name_key(first.values["series"]):
-                row.errors.append(str(errors.CONFLICTS_WITH_LINE) % {"line": line, "field": "车系名称"})
+                row.errors.append(str(errors.CONFLICTS_WITH_LINE) % {"line": line, "field": COLUMN_LABELS["series"]})
             return self.series.get(key)
         self.seen_series[key] = (row.line, row)
         if series is None:
             if not v["series"]:
-                row.errors.append(str(errors.MODEL_FIELD_REQUIRED) % {"field": "车系名称"})
+                row.errors.append(str(errors.MODEL_FIELD_REQUIRED) % {"field": COLUMN_LABELS["series"]})
                 return None
             if key in self.series:  # a generated code already used by another series
                 key = series_code_for(brand.code, f"{v['series']}-{len(self.series)}")
@@ -266,12 +272,12 @@ class _Plan:
             series = CarSeries(brand=brand, code=key, name=v["series"], maker=v["maker"], aliases=v["series_aliases"],
                                position=self.next_position[brand_key])
             self.next_position[brand_key] += 1
-            self._add(series, "series", new=True)
+            self._add(series, "series_created")
             self.series[key] = series
             self.series_by_name[(brand_key, name_key(series.name))] = series
             return series
         wanted = {"name": v["series"], "maker": v["maker"], "aliases": v["series_aliases"]}
-        self._change(series, "series", {k: x for k, x in wanted.items() if x})
+        self._change(series, "series_updated", {k: x for k, x in wanted.items() if x})
         return series
 
     def model_of(self, row: CatalogueRow, series: CarSeries) -> None:
@@ -285,27 +291,27 @@ class _Plan:
                   "displacement": row.displacement, "battery_kwh": row.battery_kwh, "guide_price": row.guide_price}
         model = self.models.get(key) if series.pk else None
         if model is None:
-            self._add(CarModel(series=series, year=row.year, name=v["model"], **wanted), "models", new=True)
-            row.action = "新增车型"
+            self._add(CarModel(series=series, year=row.year, name=v["model"], **wanted), "models_created")
+            row.action = MODEL_NEW
             return
-        self._change(model, "models", wanted, row=row)
+        self._change(model, "models_updated", wanted, row=row)
 
-    def _add(self, obj, kind: str, *, new: bool) -> None:
-        self.writes.append((kind, obj, None))
-        self.counts[f"{kind if kind != 'brand' else 'brands'}_created"] += 1
+    def _add(self, obj, counter: str) -> None:
+        self.writes.append((obj, None))
+        self.counts[counter] += 1
 
-    def _change(self, obj, kind: str, wanted: dict, row: CatalogueRow | None = None) -> None:
+    def _change(self, obj, counter: str, wanted: dict, row: CatalogueRow | None = None) -> None:
         changed = [k for k, value in wanted.items() if getattr(obj, k) != value]
         if row is not None:
-            row.action = "更新车型" if changed and self.update else "无变化"
+            row.action = MODEL_CHANGED if changed and self.update else MODEL_SAME
         if not changed or not self.update:
             if row is not None:
                 self.counts["unchanged"] += 1
             return
         for k in changed:
             setattr(obj, k, wanted[k])
-        self.writes.append((kind, obj, changed))
-        self.counts[f"{kind if kind != 'brand' else 'brands'}_updated"] += 1
+        self.writes.append((obj, changed))
+        self.counts[counter] += 1
 
     def row(self, row: CatalogueRow) -> None:
         if not row.ok:
@@ -314,7 +320,7 @@ class _Plan:
         if brand is None or not row.ok:
             return
         if not row.has_series:
-            row.action = row.action or "品牌"
+            row.action = BRAND_ONLY
             return
         series = self.series_of(row, brand)
         if series is None or not row.ok:
@@ -322,7 +328,7 @@ class _Plan:
         if row.has_model:
             self.model_of(row, series)
         else:
-            row.action = "车系"
+            row.action = SERIES_ONLY
 
 
 def _plan(records: Iterable[dict], *, update: bool) -> tuple[CatalogueCheck, _Plan]:
@@ -352,7 +358,7 @@ def catalogue_import(*, records: list[dict], actor: User | None, update: bool = 
         if not check.valid:
             bad = {str(row.line): row.errors for row in check.rows if not row.ok}
             raise CatalogueError(code="invalid", fields={"rows": bad})
-        for _kind, obj, changed in plan.writes:  # in row order: a new brand is saved before its series
+        for obj, changed in plan.writes:  # in row order: a new brand is saved before its series
             if changed is None:
                 obj.save()
             else:

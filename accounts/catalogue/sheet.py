@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from accounts.catalogue import exceptions as errors
 from accounts.catalogue.models import BodyType, EnergyType
@@ -38,6 +39,14 @@ MAX_LENGTHS = {
     "series_code": 64, "series": 64, "maker": 64, "series_aliases": 200,
     "model": 100, "year": 16, "body_type": 16, "seats": 8, "energy_type": 16, "displacement": 16,
     "battery_kwh": 16, "guide_price": 32,
+}
+# Each column's name in messages ("请填写年款。").
+COLUMN_LABELS = {
+    "brand_code": _("品牌代码"), "brand": _("品牌名称"), "initial": _("首字母"), "pinyin": _("拼音"),
+    "brand_aliases": _("品牌别名"), "group_brand": _("集团品牌"), "series_code": _("车系代码"), "series": _("车系名称"),
+    "maker": _("厂商"), "series_aliases": _("车系别名"), "model": _("车型名称"), "year": _("年款"),
+    "body_type": _("车身类型"), "seats": _("座位数"), "energy_type": _("能源类型"), "displacement": _("排量"),
+    "battery_kwh": _("电池容量"), "guide_price": _("指导价"),
 }
 _HEADERS = {
     "brand_code": ("品牌代码",), "brand": ("品牌", "品牌名称"), "initial": ("首字母",), "pinyin": ("拼音", "品牌拼音"),
@@ -180,10 +189,9 @@ def row_parse(record: dict) -> CatalogueRow:
 
 def _parse_model(row: CatalogueRow) -> None:
     v = row.values
-    labels = {"year": "年款", "body_type": "车身类型", "seats": "座位数", "energy_type": "能源类型", "guide_price": "指导价"}
-    for column, label in labels.items():
+    for column in ("year", "body_type", "seats", "energy_type", "guide_price"):
         if not v[column]:
-            row.errors.append(str(errors.MODEL_FIELD_REQUIRED) % {"field": label})
+            row.errors.append(str(errors.MODEL_FIELD_REQUIRED) % {"field": COLUMN_LABELS[column]})
     if v["year"]:
         year = v["year"].removesuffix("款").removesuffix("年").strip()
         row.year = int(year) if year.isdigit() and 1980 <= int(year) <= 2100 else None

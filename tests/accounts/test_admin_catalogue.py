@@ -8,6 +8,7 @@ import csv
 import io
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -122,3 +123,16 @@ def test_only_admins_reach_the_import(client, hq, catalogue):
     client.force_login(hq)
     response = client.get(IMPORT)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_importing_needs_the_right_to_add_and_change_brands_series_and_models(client, make_staff, catalogue):
+    editor = make_staff("hq", None, username="catalogue_editor", is_staff=True)
+    editor.user_permissions.add(*Permission.objects.filter(codename__in=["add_carmodel", "change_carmodel",
+                                                                          "view_carmodel"]))
+    client.force_login(editor)
+    assert client.get(IMPORT).status_code == 403
+    editor.user_permissions.add(*Permission.objects.filter(codename__in=[
+        "add_brand", "change_brand", "add_carseries", "change_carseries"]))
+    editor = type(editor).objects.get(pk=editor.pk)  # permissions are cached on the instance
+    client.force_login(editor)
+    assert client.get(IMPORT).status_code == 200
