@@ -1,7 +1,10 @@
 """The catalogue spreadsheet: one row per model (车型), its series and brand
 repeated on each row; a row without a model adds or updates only its series
-(or, without a series, only its brand).  Blank cells of a brand or series
-leave what is on file; a new brand needs its code and initial (or pinyin).
+(or, without a series, only its brand).  A brand's and a series' details
+(initial, pinyin, aliases, maker) are read from the first row that names
+it, and blank cells leave what is on file; a new brand needs its code and
+initial (or pinyin), a new series without a code gets one from its name.
+A model is known by its series, year and name.
 
 The seed (``data/catalogue.csv``) is such a file: the seed migration, the
 admin import and ``catalogue_seed`` all read it through ``SHEET`` and
