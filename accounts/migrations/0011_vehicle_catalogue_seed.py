@@ -12,8 +12,9 @@ and match the vehicles on file to it.
   brand over the distinct (brand, series) pairs on file.
 
 The file is read through the catalogue's own parser (no database access);
-the writes use the historical models below.  Reversing leaves the rows (the
-schema migration before drops them).
+the writes use the historical models below.  Reversing writes nothing: the
+schema migration before drops the series, the models and the links; the
+brands added stay.
 """
 
 from collections import defaultdict
