@@ -87,8 +87,9 @@ class VehicleForm(forms.Form):
         self.fields["brand"].widget.choices = brand_choices()
         self.fields["series"].widget.choices = series_choices(brand)
         self.fields["model_id"].widget.choices = model_choices(series)
+        # settle:0ms wires the swapped-in pickers at once (no moment when a new picker ignores a change).
         picker = {"hx-get": reverse_lazy(self.picker_url_name), "hx-target": "#vehicle-make", "hx-trigger": "change",
-                  "hx-include": "#id_brand"}
+                  "hx-include": "#id_brand", "hx-swap": "innerHTML settle:0ms"}
         self.fields["brand"].widget.attrs.update(picker)
         self.fields["series"].widget.attrs.update(picker)
 
