@@ -11,9 +11,8 @@ from accounts import services
 from accounts.audit import client_ip
 from accounts.auth import clients as client_services
 from accounts.exceptions import AccountsError, ApplicationError
-from accounts.models import (
-    ApiClient, AuditLog, Brand, IdempotencyKey, Member, OutboxMessage, SmsReply, Store, User, Vehicle,
-)
+from accounts.catalogue import admin as catalogue_admin  # noqa: F401  (brands, series, models and their import)
+from accounts.models import ApiClient, AuditLog, IdempotencyKey, Member, OutboxMessage, SmsReply, Store, User, Vehicle
 from accounts.validators import mask_mobile
 
 # How many full numbers one admin action may reveal at once.
@@ -33,12 +32,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(Brand)
-class BrandAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
-    search_fields = ["code", "name"]
 
 
 @admin.register(Store)
@@ -146,7 +139,8 @@ class UserAdmin(DjangoUserAdmin):
 class VehicleInline(admin.TabularInline):
     model = Vehicle
     extra = 0
-    fields = ["plate", "vin", "brand", "series", "model", "purchase_date", "mileage"]
+    fields = ["plate", "vin", "brand", "series", "model", "catalogue_series", "catalogue_model", "purchase_date", "mileage"]
+    autocomplete_fields = ["brand", "catalogue_series", "catalogue_model"]
 
 
 class MemberAdminForm(MaskedMobileFormMixin, forms.ModelForm):
@@ -182,11 +176,11 @@ class MemberAdmin(admin.ModelAdmin):
 
 @admin.register(Vehicle)
 class VehicleAdmin(admin.ModelAdmin):
-    list_display = ["plate", "vin", "brand", "series", "model", "member", "purchase_date", "mileage"]
-    list_filter = ["brand"]
+    list_display = ["plate", "vin", "brand", "series", "model", "catalogue_series", "member", "purchase_date", "mileage"]
+    list_filter = ["brand", ("catalogue_series", admin.EmptyFieldListFilter)]
     search_fields = ["plate", "vin", "series", "member__name"]
-    list_select_related = ["brand", "member"]
-    autocomplete_fields = ["member", "brand"]
+    list_select_related = ["brand", "member", "catalogue_series"]
+    autocomplete_fields = ["member", "brand", "catalogue_series", "catalogue_model"]
     show_full_result_count = False
 
 

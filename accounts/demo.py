@@ -59,13 +59,14 @@ BRANDS = [
     ("vw", "大众"), ("toyota", "丰田"), ("honda", "本田"), ("buick", "别克"),
     ("audi", "奥迪"), ("bmw", "宝马"), ("byd", "比亚迪"), ("nissan", "日产"),
 ]
+# The series the demo's cars and leads are of: names of the vehicle catalogue's series
+# (accounts/catalogue/data/catalogue.csv), whose models give each car its model and energy.
 SERIES = {
-    "vw": ["帕萨特", "迈腾", "途观L", "朗逸", "ID.4"], "toyota": ["凯美瑞", "卡罗拉", "RAV4荣放", "汉兰达"],
-    "honda": ["雅阁", "思域", "CR-V", "奥德赛"], "buick": ["君威", "英朗", "GL8", "昂科威"],
+    "vw": ["帕萨特", "迈腾", "途观L", "朗逸", "ID.4 X"], "toyota": ["凯美瑞", "卡罗拉", "RAV4荣放", "汉兰达"],
+    "honda": ["雅阁", "思域", "CR-V", "奥德赛"], "buick": ["君威", "英朗", "GL8", "昂科威Plus"],
     "audi": ["A4L", "A6L", "Q5L", "Q3"], "bmw": ["3系", "5系", "X3", "iX3"],
     "byd": ["汉", "唐", "宋PLUS", "秦PLUS", "海豹"], "nissan": ["天籁", "轩逸", "奇骏"],
 }
-NEW_ENERGY_SERIES = {"ID.4", "iX3", "汉", "唐", "宋PLUS", "秦PLUS", "海豹"}
 # code, name, province, city, plate prefix, brands, address, phone
 STORES = [
     ("S01", "广州天河大众4S店", "广东", "广州", "粤A", ["vw"], "天河区黄埔大道西100号", "020-38880001"),
@@ -93,10 +94,14 @@ DEMO_OWNERS = [
 
 
 def seed_group(*, stdout=None) -> dict:
-    """Brands, stores and staff: idempotent (get_or_create by natural keys)."""
+    """The vehicle catalogue, brands, stores and staff: idempotent
+    (get_or_create by natural keys).  The stores' brands are the group's."""
+    from accounts.catalogue.services import catalogue_seed
     from accounts.models import Brand, Role, Store, User
 
+    catalogue_seed()
     brands = {code: Brand.objects.get_or_create(code=code, defaults={"name": name})[0] for code, name in BRANDS}
+    Brand.objects.filter(code__in=list(brands), is_group_brand=False).update(is_group_brand=True)
     stores = []
     for code, name, province, city, _prefix, brand_codes, address, phone in STORES:
         store, _ = Store.objects.get_or_create(
@@ -131,8 +136,22 @@ def seed_group(*, stdout=None) -> dict:
     return {"brands": brands, "stores": stores}
 
 
-def _member_rows(start: int, count: int, stores, brands, now, rng):
-    """Members and their vehicles for indexes start..start+count-1 (unsaved)."""
+def catalogue_models() -> dict[tuple[str, str], list]:
+    """The catalogue's models of ``SERIES``, by (brand code, series name)
+    (a series missing from the catalogue: its cars get no model)."""
+    from accounts.models import CarModel
+
+    models: dict[tuple[str, str], list] = {}
+    for model in CarModel.objects.filter(series__brand__code__in=list(SERIES)).select_related("series__brand").order_by(
+        "series_id", "-year", "guide_price", "pk"
+    ):
+        models.setdefault((model.series.brand.code, model.series.name), []).append(model)
+    return models
+
+
+def _member_rows(start: int, count: int, stores, brands, now, rng, models=None):
+    """Members and their vehicles for indexes start..start+count-1 (unsaved);
+    each car is a model of the catalogue (``models``: ``catalogue_models``)."""
     from accounts.models import ConsentSource, Gender, Member
 
     store_meta = {s[0]: s for s in STORES}
@@ -157,12 +176,17 @@ def _member_rows(start: int, count: int, stores, brands, now, rng):
         ))
         brand_code = meta[5][0] if meta else rng.choice(list(brands))
         series = rng.choice(SERIES[brand_code])
+        choices = (models or {}).get((brand_code, series)) or [None]
+        model = choices[index % len(choices)]
         province, letter = (meta[4][0], meta[4][1]) if meta else ("粤", "A")
         vehicles.append(dict(
             vin=vin_for(index),
-            plate=plate_for(index, province, letter, new_energy=series in NEW_ENERGY_SERIES),
+            plate=plate_for(index, province, letter, new_energy=bool(model and model.is_new_energy)),
             brand=brands[brand_code],
             series=series,
+            model=model.name if model else "",
+            catalogue_series=model.series if model else None,
+            catalogue_model=model,
             colour=rng.choice(COLOURS),
             purchase_date=(joined - dt.timedelta(days=rng.randint(0, 2000))).date(),
             mileage=rng.randint(500, 150_000),
@@ -182,6 +206,7 @@ def seed_members(*, count: int, batch_size: int = 5000, progress: bool = False) 
 
     stores = list(Store.objects.order_by("code"))
     brands = {b.code: b for b in Brand.objects.all()}
+    models = catalogue_models()
     start = 0
     if count and Member.objects.filter(mobile=mobile_for(0)).exists():
         # Find how far an earlier run got (members are created in index order).
@@ -203,7 +228,7 @@ def seed_members(*, count: int, batch_size: int = 5000, progress: bool = False) 
     created = 0
     for batch_start in range(start, count, batch_size):
         n = min(batch_size, count - batch_start)
-        members, vehicle_data = _member_rows(batch_start, n, stores, brands, now, rng)
+        members, vehicle_data = _member_rows(batch_start, n, stores, brands, now, rng, models)
         with transaction.atomic():
             Member.objects.bulk_create(members, batch_size=1000)
             Vehicle.objects.bulk_create(
@@ -218,13 +243,19 @@ def seed_members(*, count: int, batch_size: int = 5000, progress: bool = False) 
 
 
 def seed_demo_owners() -> None:
-    """The owners whose mobiles the README lists, each with one car."""
-    from accounts.models import Brand, Member, Store, Vehicle
+    """The owners whose mobiles the README lists, each with one car (the
+    newest, cheapest model of its catalogue series)."""
+    from accounts.models import CarSeries, Member, Store, Vehicle
 
-    for store_code, name, mobile, plate, brand_code, series in DEMO_OWNERS:
+    for store_code, name, mobile, plate, brand_code, series_name in DEMO_OWNERS:
         store = Store.objects.get(code=store_code)
         member, created = Member.objects.get_or_create(
             mobile=mobile, defaults={"name": name, "store": store, "city": store.city, "source_channel": "walkin"}
         )
         if created:
-            Vehicle.objects.create(member=member, plate=plate, brand=Brand.objects.get(code=brand_code), series=series)
+            series = CarSeries.objects.select_related("brand").get(brand__code=brand_code, name=series_name)
+            model = series.models.order_by("-year", "guide_price", "pk").first()
+            Vehicle.objects.create(
+                member=member, plate=plate, brand=series.brand, series=series.name, catalogue_series=series,
+                model=model.name if model else "", catalogue_model=model,
+            )

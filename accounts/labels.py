@@ -193,6 +193,7 @@ def register() -> None:
             "accounts.api_client.revoked": gettext_lazy("吊销接口凭证"),
             "accounts.vehicle.added": gettext_lazy("添加车辆"),
             "accounts.vehicle.removed": gettext_lazy("移除车辆"),
+            "accounts.catalogue.imported": gettext_lazy("导入车型库"),
             "accounts.user.role_changed": gettext_lazy("修改员工角色"),
             "accounts.user.phone_revealed": gettext_lazy("查看员工完整手机号"),
             "accounts.user.password_reset": gettext_lazy("重置员工密码"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -15,8 +16,23 @@ from accounts import validators
 
 
 class Brand(models.Model):
+    """A car brand: what stores sell and the top of the vehicle catalogue
+    (车型库, ``accounts.catalogue``: its series and models).  ``initial`` is
+    the pinyin initial of the A–Z picker, ``pinyin`` orders brands within it;
+    ``aliases`` are other names (Volkswagen, 一汽-大众 …), comma-separated."""
+
     code = models.SlugField(_("代码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=64)
+    initial = models.CharField(
+        _("首字母"), max_length=1, default="", validators=[RegexValidator(r"^[A-Z]\Z", _("首字母应为一个大写字母 A–Z。"))],
+        help_text=_("品牌名称拼音的首字母（A–Z），用于按字母选择品牌。"),
+    )
+    pinyin = models.CharField(_("拼音"), max_length=64, blank=True, help_text=_("例如：dazhong，用于同一字母内排序。"))
+    aliases = models.CharField(_("别名"), max_length=200, blank=True, help_text=_("其他叫法，用逗号分隔，例如：Volkswagen, 一汽-大众。"))
+    logo = models.ImageField(_("标志"), upload_to="catalogue/brands/", blank=True)
+    is_group_brand = models.BooleanField(_("集团经营品牌"), default=False)
+    is_active = models.BooleanField(_("可选"), default=True, help_text=_("取消后不再出现在选择列表中，已登记的车辆不受影响。"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         ordering = ["code"]
@@ -208,6 +224,15 @@ class Vehicle(models.Model):
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("品牌"))
     series = models.CharField(_("车系"), max_length=64, blank=True)
     model = models.CharField(_("车型"), max_length=100, blank=True)
+    # The catalogue rows the car was matched to (the texts above are kept for display).
+    catalogue_series = models.ForeignKey(
+        "accounts.CarSeries", on_delete=models.PROTECT, null=True, blank=True, related_name="vehicles",
+        verbose_name=_("车型库车系"),
+    )
+    catalogue_model = models.ForeignKey(
+        "accounts.CarModel", on_delete=models.PROTECT, null=True, blank=True, related_name="vehicles",
+        verbose_name=_("车型库车型"),
+    )
     colour = models.CharField(_("颜色"), max_length=32, blank=True)
     purchase_date = models.DateField(_("购车日期"), null=True, blank=True)
     mileage = models.PositiveIntegerField(_("里程（公里）"), null=True, blank=True)
@@ -494,3 +519,7 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} {self.file_name}"
+
+
+# The vehicle catalogue's series and models are accounts models too.
+from accounts.catalogue.models import BodyType, CarModel, CarSeries, EnergyType  # noqa: E402, F401

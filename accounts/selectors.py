@@ -49,11 +49,11 @@ def member_get(*, actor: User, pk) -> Member:
 
 def vehicle_list_for_member(*, actor: User, member_id) -> QuerySet[Vehicle]:
     member = member_get(actor=actor, pk=member_id)
-    return member.vehicles.select_related("brand").order_by("-created_at", "-id")
+    return member.vehicles.select_related("brand", "catalogue_model").order_by("-created_at", "-id")
 
 
 def owner_vehicle_list(*, member: Member) -> QuerySet[Vehicle]:
-    return Vehicle.objects.filter(member=member).select_related("brand").order_by("-created_at", "-id")
+    return Vehicle.objects.filter(member=member).select_related("brand", "catalogue_model").order_by("-created_at", "-id")
 
 
 def audit_list(*, actor: User, action: str = "") -> QuerySet[AuditLog]:

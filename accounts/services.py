@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from accounts import exceptions as errors
 from accounts import hooks
 from accounts.audit import audit_record
+from accounts.catalogue.services import vehicle_make_resolve
 from accounts.exceptions import AccountsError, ApplicationError
 from accounts.models import (
     CHANNEL_PREFERENCE_FIELDS,
@@ -26,6 +27,8 @@ from accounts.models import (
     TOPIC_PREFERENCE_FIELDS,
     AuditLog,
     Brand,
+    CarModel,
+    CarSeries,
     Channel,
     ConsentSource,
     Gender,
@@ -363,14 +366,19 @@ def vehicle_add(
     member: Member,
     plate: str | None = None,
     vin: str | None = None,
-    brand: Brand | None = None,
-    series: str = "",
+    brand: Brand | str | None = None,
+    series: CarSeries | str = "",
     model: str = "",
+    model_id: CarModel | int | None = None,
     colour: str = "",
     purchase_date: dt.date | None = None,
     mileage: int | None = None,
     actor: User | None = None,
 ) -> Vehicle:
+    """Register a member's car.  What car it is comes from the catalogue
+    (``vehicle_make_resolve``): a catalogue model (``model_id``), or a brand
+    and series by code or Chinese name; ``model`` may stay free text.  An
+    unknown brand, series or model is an error on that field."""
     fields: dict[str, list[str]] = {}
     if plate:
         try:
@@ -388,6 +396,7 @@ def vehicle_add(
         raise AccountsError(errors.VEHICLE_NEEDS_ID, code="invalid", fields={"plate": [str(errors.VEHICLE_NEEDS_ID)]})
     if mileage is not None and mileage < 0:
         raise AccountsError(code="invalid", fields={"mileage": ["≥ 0"]})
+    make = vehicle_make_resolve(brand=brand, series=series, model=model, model_id=model_id)
     if plate and Vehicle.objects.filter(plate=plate).exists():
         raise AccountsError(errors.VEHICLE_PLATE_TAKEN, code="plate_taken", fields={"plate": [str(errors.VEHICLE_PLATE_TAKEN)]})
     if vin and Vehicle.objects.filter(vin=vin).exists():
@@ -398,9 +407,11 @@ def vehicle_add(
                 member=member,
                 plate=plate or None,
                 vin=vin or None,
-                brand=brand,
-                series=series,
-                model=model,
+                brand=make.brand,
+                series=make.series_text,
+                model=make.model_text,
+                catalogue_series=make.series,
+                catalogue_model=make.model,
                 colour=colour,
                 purchase_date=purchase_date,
                 mileage=mileage,

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.demo import SERIES, chinese_name, mobile_for
-from accounts.models import Member, Role, Store, User
+from accounts.models import CarSeries, Member, Role, Store, User
 from leads.models import (
     BEHAVIOUR_EVENTS,
     Call,
@@ -197,6 +197,7 @@ def _seed_store(store, index, channels, competitors, now, per_store) -> int:
     dcc = User.objects.filter(store=store, role=Role.DCC, is_active=True).first()
     brand = next(iter(store.brands.all()), None)
     series = SERIES.get(brand.code, ["轿车"]) if brand else ["轿车"]
+    catalogue = {s.name: s for s in CarSeries.objects.filter(brand=brand)} if brand else {}
     open_mobiles = set(Lead.objects.filter(is_open=True).values_list("mobile", flat=True))
     members = [m for m in Member.objects.filter(store=store).order_by("id")[:60] if m.mobile not in open_mobiles]
     rng.shuffle(members)
@@ -252,6 +253,7 @@ def _seed_store(store, index, channels, competitors, now, per_store) -> int:
         if n == 0:
             lead.mobile = mobiles[0]  # the idempotency marker: never a member's mobile
             lead.member = None
+        lead.series = catalogue.get(lead.model_interest)
         leads.append(lead)
         plans.append({"path": path, "times": times, "was_hot": was_hot, "hot_at": hot_at, "channel": channel,
                       "won": final in (Stage.ORDERED, Stage.DELIVERED), "lost": final in (Stage.DEFEATED, Stage.SILENT)})

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import validators
-from accounts.models import Brand, Member, Store
+from accounts.models import Brand, CarSeries, Member, Store
 
 
 class ChannelKind(models.TextChoices):
@@ -169,6 +169,10 @@ class Lead(models.Model):
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="leads", verbose_name=_("首次渠道"))
     brand = models.ForeignKey(Brand, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("意向品牌"))
     model_interest = models.CharField(_("意向车型"), max_length=100, blank=True)
+    # The catalogue series ``model_interest`` names, where it names one (lead_ingest resolves it).
+    series = models.ForeignKey(
+        CarSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads", verbose_name=_("意向车系")
+    )
     stage = models.CharField(_("阶段"), max_length=16, choices=Stage.choices, default=Stage.NEW, db_index=True)
     is_open = models.BooleanField(_("进行中"), default=True)
     assigned_to = models.ForeignKey(

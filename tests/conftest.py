@@ -11,10 +11,11 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.auth.clients import api_client_create
+from accounts.catalogue.services import catalogue_seed
 from accounts.demo import mobile_for, plate_for, vin_for
-from accounts.models import Channel, Member, Role, Store, User, Vehicle
+from accounts.models import Brand, CarModel, CarSeries, Channel, Member, Role, Store, User, Vehicle
 from accounts.outbox.backends import local_deliveries
-from tests.factories import BrandFactory, MemberFactory, OwnerFactory, StaffFactory, StoreFactory, numbers
+from tests.factories import MemberFactory, OwnerFactory, StaffFactory, StoreFactory, numbers
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +29,20 @@ def _clear_cache():
 
 @pytest.fixture
 def brand(db):
-    return BrandFactory(code="vw", name="大众")
+    """大众 with its catalogue series and models (朗逸, 帕萨特, 迈腾 …), as
+    the seed migration loads them; loaded again from the seed file when a
+    transactional test has emptied the tables."""
+    if not CarSeries.objects.filter(brand__code="vw").exists():
+        catalogue_seed(brands=["vw"])
+    return Brand.objects.get(code="vw")
+
+
+@pytest.fixture
+def catalogue(db):
+    """The whole seeded catalogue (every brand, series and model of
+    ``accounts/catalogue/data/catalogue.csv``)."""
+    if not CarModel.objects.filter(series__code="leapmotor-t03").exists():  # the seed file's last row
+        catalogue_seed()
 
 
 @pytest.fixture

@@ -14,5 +14,8 @@ urlpatterns = [
     path("auth/wechat/", views.WeChatLoginApi.as_view(), name="wechat-login"),
     path("auth/wechat/bind/", views.WeChatBindApi.as_view(), name="wechat-bind"),
     path("webhooks/sms/replies/", webhooks.SmsReplyWebhookApi.as_view(), name="sms-reply-webhook"),
+    path("catalogue/brands/", views.CatalogueBrandListApi.as_view(), name="catalogue-brands"),
+    path("catalogue/series/", views.CatalogueSeriesListApi.as_view(), name="catalogue-series"),
+    path("catalogue/models/", views.CatalogueModelListApi.as_view(), name="catalogue-models"),
     *router.urls,
 ]

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import hashlib
+
 import django_filters
+from django.core.cache import cache
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, status, viewsets
@@ -14,8 +18,11 @@ from accounts import selectors, services
 from accounts.api import serializers as s
 from accounts.audit import client_ip
 from accounts.auth import services as auth_services
+from accounts.catalogue import selectors as catalogue_selectors
+from accounts.catalogue import services as catalogue_services
+from accounts.catalogue.exceptions import BRAND_REQUIRED, SERIES_REQUIRED, UNKNOWN_BRAND, CatalogueError
 from accounts.idempotency import idempotent
-from accounts.models import ConsentSource, Member, Store, Vehicle
+from accounts.models import STAFF_ROLES, Brand, ConsentSource, Member, Role, Store, Vehicle
 from accounts.scoping import stores_for
 from config.api.permissions import RolePermission, request_member
 
@@ -33,7 +40,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 
 VEHICLE_EXAMPLE = OpenApiExample(
     "a new car",
-    value={"plate": "粤B12345", "vin": "LSVAB12CXAX000007", "series": "帕萨特", "model": "330TSI", "colour": "白", "purchase_date": "2023-05-01", "mileage": 12000},
+    value={"plate": "粤B12345", "vin": "LSVAB12CXAX000007", "brand": "大众", "series": "帕萨特", "model": "330TSI", "colour": "白", "purchase_date": "2023-05-01", "mileage": 12000},
     request_only=True,
 )
 
@@ -222,3 +229,89 @@ class WeChatBindApi(OwnerApiMixin, APIView):
         serializer.is_valid(raise_exception=True)
         auth_services.wechat_bind(member=self.member, ticket=serializer.validated_data["ticket"])
         return Response({"bound": True})
+
+
+# --- The vehicle catalogue (车型库): any signed-in owner or staff member -------------------------
+
+CATALOGUE_ROLES = STAFF_ROLES | {Role.OWNER}
+CATALOGUE_CACHE_SECONDS = 60 * 60
+CATALOGUE_ERRORS = {400: ERRORS[400], 401: ERRORS[401], 403: ERRORS[403]}
+
+
+class CatalogueApiMixin:
+    """Read-only lists, the same for everyone who may read them: cached per
+    catalogue version (``catalogue_version``: any edit changes it, in every
+    process), language (labels) and host (logo URLs)."""
+
+    permission_classes = [RolePermission]
+    required_roles = CATALOGUE_ROLES
+
+    def cached(self, name: str, build) -> Response:
+        digest = hashlib.sha1(name.encode()).hexdigest()[:16]
+        key = f"catalogue:{catalogue_selectors.catalogue_version()}:{get_language()}:{self.request.get_host()}:{digest}"
+        body = cache.get(key)
+        if body is None:
+            body = build()
+            cache.set(key, body, CATALOGUE_CACHE_SECONDS)
+        return Response(body)
+
+    def brand_param(self) -> Brand:
+        brand = catalogue_services.brand_find(self.request.query_params.get("brand", ""))
+        if brand is None:
+            message = UNKNOWN_BRAND if self.request.query_params.get("brand", "").strip() else BRAND_REQUIRED
+            raise CatalogueError(message, code="invalid", fields={"brand": [str(message)]})
+        return brand
+
+
+class CatalogueBrandListApi(CatalogueApiMixin, APIView):
+    """Brands for the A–Z picker, grouped by pinyin initial."""
+
+    @extend_schema(tags=["catalogue"], responses={200: s.BrandGroupSerializer(many=True), **CATALOGUE_ERRORS})
+    def get(self, request):
+        return self.cached("brands", lambda: s.BrandGroupSerializer(
+            catalogue_selectors.brand_groups(), many=True, context={"request": request}
+        ).data)
+
+
+class CatalogueSeriesListApi(CatalogueApiMixin, APIView):
+    """A brand's series, by sales rank, with their guide-price range."""
+
+    @extend_schema(
+        tags=["catalogue"],
+        parameters=[OpenApiParameter(
+            "brand", str, required=True, description="brand code or name: vw, 大众",
+            examples=[OpenApiExample("by code", value="vw"), OpenApiExample("by name", value="大众")],
+        )],
+        responses={200: s.CatalogueSeriesSerializer(many=True), **CATALOGUE_ERRORS},
+    )
+    def get(self, request):
+        brand = self.brand_param()
+        return self.cached(f"series:{brand.pk}", lambda: s.CatalogueSeriesSerializer(
+            catalogue_selectors.series_list(brand=brand).select_related("brand"), many=True
+        ).data)
+
+
+class CatalogueModelListApi(CatalogueApiMixin, APIView):
+    """A series' models: year, body, seats, energy, displacement or battery
+    and the manufacturer's guide price (指导价)."""
+
+    @extend_schema(
+        tags=["catalogue"],
+        parameters=[
+            OpenApiParameter(
+                "series", str, required=True, description="series code or name: vw-lavida, 朗逸",
+                examples=[OpenApiExample("by code", value="vw-lavida"), OpenApiExample("by name", value="朗逸")],
+            ),
+            OpenApiParameter("brand", str, required=False, description="brand code or name, when a series name is shared"),
+        ],
+        responses={200: s.CatalogueModelSerializer(many=True), **CATALOGUE_ERRORS},
+    )
+    def get(self, request):
+        text = request.query_params.get("series", "").strip()
+        if not text:
+            raise CatalogueError(SERIES_REQUIRED, code="invalid", fields={"series": [str(SERIES_REQUIRED)]})
+        brand = self.brand_param() if request.query_params.get("brand", "").strip() else None
+        series = catalogue_services.series_find(text, brand=brand)
+        return self.cached(f"models:{series.pk}", lambda: s.CatalogueModelSerializer(
+            catalogue_selectors.model_list(series=series).select_related("series"), many=True
+        ).data)

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Brand, Member
-from accounts.validators import clean_plate, clean_vin
+from accounts.catalogue import forms as catalogue_forms
+from accounts.models import Member
 
 
 class ProfileForm(forms.ModelForm):
@@ -30,25 +29,5 @@ class NotificationForm(forms.ModelForm):
         }
 
 
-class VehicleForm(forms.Form):
-    plate = forms.CharField(label=_("车牌号"), max_length=20, required=False)
-    vin = forms.CharField(label=_("车架号（VIN）"), max_length=30, required=False)
-    brand = forms.ModelChoiceField(label=_("品牌"), queryset=Brand.objects.all(), required=False)
-    series = forms.CharField(label=_("车系"), max_length=64, required=False)
-    model = forms.CharField(label=_("车型"), max_length=100, required=False)
-    purchase_date = forms.DateField(label=_("购车日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    mileage = forms.IntegerField(label=_("里程（公里）"), required=False, min_value=0, max_value=2_000_000)
-
-    def clean_plate(self):
-        value = self.cleaned_data["plate"]
-        return clean_plate(value) if value else None
-
-    def clean_vin(self):
-        value = self.cleaned_data["vin"]
-        return clean_vin(value) if value else None
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("plate") and not data.get("vin") and not self.errors:
-            raise ValidationError(_("请至少填写车牌号或车架号。"))
-        return data
+class VehicleForm(catalogue_forms.VehicleForm):
+    picker_url_name = "mobile:vehicle-picker"

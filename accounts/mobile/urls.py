@@ -8,5 +8,6 @@ urlpatterns = [
     path("profile/", views.ProfileView.as_view(), name="profile"),
     path("notifications/", views.NotificationsView.as_view(), name="notifications"),
     path("vehicles/", views.VehicleListView.as_view(), name="vehicles"),
+    path("vehicles/picker/", views.VehiclePickerView.as_view(), name="vehicle-picker"),
     path("vehicles/<int:pk>/delete/", views.VehicleDeleteView.as_view(), name="vehicle-delete"),
 ]

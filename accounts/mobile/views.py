@@ -127,6 +127,19 @@ class VehicleListView(OwnerMixin, FormView):
         return redirect("mobile:vehicles")
 
 
+class VehiclePickerView(OwnerMixin, TemplateView):
+    """The series and model pickers of the add-vehicle form for the brand
+    (and series) chosen: the fragment htmx swaps in when a picker changes."""
+
+    template_name = "includes/vehicle_make.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        chosen = {key: self.request.GET.get(key, "")[:64] for key in ("brand", "series")}
+        context["form"] = VehicleForm(initial=chosen)
+        return context
+
+
 class VehicleDeleteView(OwnerMixin, View):
     def post(self, request, pk):
         vehicle = get_object_or_404(selectors.owner_vehicle_list(member=self.member), pk=pk)

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView, TemplateView, View
@@ -11,7 +14,8 @@ from accounts.audit import client_ip
 from accounts.exceptions import AccountsError, ApplicationError
 from accounts.labels import audit_actions
 from accounts.models import GROUP_ROLES, OutboxStatus, Role
-from accounts.portal.mixins import PortalMixin
+from accounts.portal.forms import VehicleForm
+from accounts.portal.mixins import PortalMixin, SeeOther
 
 
 class DashboardView(PortalMixin, TemplateView):
@@ -51,6 +55,45 @@ class MemberDetailView(PortalMixin, TemplateView):
         member = selectors.member_get(actor=self.request.user, pk=kwargs["pk"])
         context["member"] = member
         context["vehicles"] = selectors.vehicle_list_for_member(actor=self.request.user, member_id=member.pk)
+        context.setdefault("vehicle_form", VehicleForm())
+        return context
+
+
+class MemberVehicleAddView(MemberDetailView):
+    """POST only: register a car for a member of the user's stores (another
+    store's member: 404).  Refused input comes back on the member page with
+    the form's field errors."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        member = selectors.member_get(actor=request.user, pk=pk)
+        form = VehicleForm(request.POST)
+        if form.is_valid():
+            try:
+                services.vehicle_add(member=member, actor=request.user, **form.cleaned_data)
+            except ApplicationError as exc:
+                for field, errors in exc.fields.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+                if not exc.fields:
+                    form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("车辆已添加。"))
+                return SeeOther(reverse("portal:member-detail", args=[member.pk]))
+        return self.render_to_response(self.get_context_data(pk=pk, vehicle_form=form), status=400)
+
+
+class VehiclePickerView(PortalMixin, TemplateView):
+    """The series and model pickers of the vehicle form for the brand (and
+    series) chosen: the fragment htmx swaps in when a picker changes."""
+
+    template_name = "includes/vehicle_make.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        chosen = {key: self.request.GET.get(key, "")[:64] for key in ("brand", "series")}
+        context["form"] = VehicleForm(initial=chosen)
         return context
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.api.serializers import StoreRefSerializer
+from accounts.api.serializers import SeriesRefSerializer, StoreRefSerializer
 from accounts.models import User
 from leads import exceptions as errors
 from leads.models import (
@@ -84,10 +84,13 @@ class LeadDetailSerializer(LeadListSerializer):
     defeat_competitor = serializers.SerializerMethodField()
     member_id = serializers.IntegerField(read_only=True, allow_null=True)
     sources = LeadSourceSerializer(many=True, read_only=True)
+    series = SeriesRefSerializer(
+        read_only=True, allow_null=True, help_text="the catalogue series model_interest names, when it names one"
+    )
 
     class Meta(LeadListSerializer.Meta):
         fields = LeadListSerializer.Meta.fields + [
-            "score_reasons", "learned_score", "scored_at", "member_id", "note", "contact_attempts",
+            "series", "score_reasons", "learned_score", "scored_at", "member_id", "note", "contact_attempts",
             "last_contacted_at", "defeat_reason", "defeat_competitor", "closed_at", "sources",
         ]
 

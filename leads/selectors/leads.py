@@ -101,7 +101,7 @@ def lead_list(
 def lead_get(*, actor: User, pk) -> Lead:
     """One lead of the actor's stores; another store's (or a missing) lead is a 404."""
     return scoped_get(
-        Lead.objects.select_related("store", "channel", "assigned_to", "member", "brand", "defeat_competitor")
+        Lead.objects.select_related("store", "channel", "assigned_to", "member", "brand", "series__brand", "defeat_competitor")
         .prefetch_related("sources__channel", "sources__store"),
         actor,
         pk=pk,

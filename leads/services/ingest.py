@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.audit import audit_record
+from accounts.catalogue.services import series_match
 from accounts.models import Brand, Member, Store, User
 from accounts.scoping import store_ids_for
 from accounts.validators import normalize_mobile
@@ -77,12 +78,15 @@ def lead_ingest(
         store = member.store if member else (actor.store if actor and actor.store_id else None)
     if store is None:
         raise LeadsError(errors.UNKNOWN_STORE, code="invalid", fields={"store": [str(errors.UNKNOWN_STORE)]})
+    model_interest = model_interest.strip()[:100]
+    series = series_match(text=model_interest, brand=brand)
     for attempt in range(2):
         try:
             with transaction.atomic():
                 lead, created = _merge_or_create(
                     mobile=mobile, channel=channel, store=store, member=member, name=name.strip()[:64],
-                    model_interest=model_interest.strip()[:100], brand=brand, note=note.strip(), actor=actor, qr_code=qr_code,
+                    model_interest=model_interest, series=series, brand=brand, note=note.strip(), actor=actor,
+                    qr_code=qr_code,
                 )
             break
         except IntegrityError:  # a concurrent request created the open lead first: merge into it
@@ -98,18 +102,18 @@ def lead_ingest(
     return lead, created
 
 
-def _merge_or_create(*, mobile, channel, store, member, name, model_interest, brand, note, actor, qr_code):
+def _merge_or_create(*, mobile, channel, store, member, name, model_interest, series, brand, note, actor, qr_code):
     lead = Lead.objects.select_for_update().filter(mobile=mobile, is_open=True).first()
     created = lead is None
     if created:
         lead = Lead.objects.create(
             store=store, member=member, mobile=mobile, name=name or (member.name if member else ""),
-            channel=channel, model_interest=model_interest, brand=brand, note=note,
+            channel=channel, model_interest=model_interest, series=series, brand=brand, note=note,
         )
         LeadEvent.objects.create(lead=lead, kind=EventKind.CREATED, actor=actor, data={"channel": channel.code})
     else:
         changed = []
-        for field, value in (("name", name), ("model_interest", model_interest), ("brand", brand)):
+        for field, value in (("name", name), ("model_interest", model_interest), ("series", series), ("brand", brand)):
             if value and not getattr(lead, field):
                 setattr(lead, field, value)
                 changed.append(field)
