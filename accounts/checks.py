@@ -11,6 +11,12 @@ development stand-ins.  README "Deploying" lists what to set.
 - ``dealerops.E003`` a backend setting names a class that cannot be imported.
 - ``dealerops.E004`` a production backend's credentials (its
   ``required_settings``) are not set: every message or call would fail.
+- ``dealerops.E005`` DEBUG is off, a proxy is in front (``SECURE_PROXY_SSL_HEADER``
+  is set: README deploys gunicorn behind nginx) and ``ALLAUTH_TRUSTED_PROXY_COUNT``
+  is 0 (or DRF's ``NUM_PROXIES`` disagrees with it): every request would come
+  from the proxy's address, so each per-IP limit (failed passwords, SMS code
+  requests, password resets) would be one bucket for the whole group and the
+  per-IP-and-account login throttle would lock an account for everybody.
 - ``dealerops.W001`` DEBUG is off on SQLite (production runs on PostgreSQL).
 - ``dealerops.W002`` DEBUG is off without ``REDIS_URL``: rate limits, sign-in
   throttles and the cache would be per process.
@@ -104,6 +110,30 @@ def backends_check(app_configs=None, **kwargs) -> list[Error]:
                 id="dealerops.E004",
             ))
     return errors
+
+
+@register(Tags.security, deploy=True)
+def proxy_check(app_configs=None, **kwargs) -> list[Error]:
+    if settings.DEBUG or not getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        return []
+    count = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0) or 0
+    if not count:
+        return [Error(
+            "A proxy is in front (SECURE_PROXY_SSL_HEADER is set) but TRUSTED_PROXY_COUNT is 0: every request "
+            "comes from the proxy's address, so each per-IP rate limit is one bucket for everybody.",
+            hint="Set TRUSTED_PROXY_COUNT to the number of proxies of yours that append to X-Forwarded-For "
+                 "(1 for nginx in front of gunicorn, README Deploying).",
+            id="dealerops.E005",
+        )]
+    drf = (getattr(settings, "REST_FRAMEWORK", {}) or {}).get("NUM_PROXIES")
+    if drf != count:
+        return [Error(
+            f"REST_FRAMEWORK['NUM_PROXIES'] is {drf!r} but ALLAUTH_TRUSTED_PROXY_COUNT is {count}: the API's "
+            "throttles and the sign-in limits would see different client addresses.",
+            hint="Leave NUM_PROXIES as config/settings.py sets it (from TRUSTED_PROXY_COUNT).",
+            id="dealerops.E005",
+        )]
+    return []
 
 
 @register(Tags.security, deploy=True)

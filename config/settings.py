@@ -237,6 +237,17 @@ if env_bool("SECURE", default=not DEBUG and bool(os.environ.get("SECRET_KEY"))):
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+# The client's address (rate limits per IP, login throttles, audit rows): behind
+# our proxy (gunicorn on 127.0.0.1 behind nginx) REMOTE_ADDR is the proxy's, so
+# every per-IP limit would be one bucket for everybody.  TRUSTED_PROXY_COUNT is
+# how many proxies of ours append to X-Forwarded-For (nginx:
+# ``proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for``); the client
+# is the entry that many places from the right, so what a client writes into
+# the header itself is never read.  0 (the default, no proxy) ignores the
+# header.  allauth (``get_client_ip``, which accounts.audit.client_ip calls) and
+# DRF's throttles (NUM_PROXIES below) read the same count; ``check --deploy``
+# refuses 0 once SECURE_PROXY_SSL_HEADER says a proxy is in front (dealerops.E005).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Everything is served from our own origin (no CDN). Inline scripts are not
 # allowed; inline styles are, for Django admin and Swagger UI.
 CONTENT_SECURITY_POLICY = os.environ.get(
@@ -275,6 +286,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.api.exceptions.exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.api.negotiation.LenientContentNegotiation",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "wechat_login": "20/min"},
+    # The throttles' client address, as allauth's (ALLAUTH_TRUSTED_PROXY_COUNT);
+    # DRF's default (None) would key on the whole X-Forwarded-For a client sends.
+    "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
