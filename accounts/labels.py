@@ -200,6 +200,7 @@ def register() -> None:
             "accounts.user.password_reset_code_sent": gettext_lazy("发送重置密码验证码"),
             "accounts.owner.abandoned_purged": gettext_lazy("清理未验证的车主账号"),
             "accounts.login.failure_burst": gettext_lazy("登录失败告警"),
+            "accounts.password_reset.burst": gettext_lazy("重置密码告警"),
             "accounts.reveal.limit_reached": gettext_lazy("查看手机号次数超限"),
         },
         fields={
@@ -219,9 +220,19 @@ def register() -> None:
             "name": gettext_lazy("名称"),
             "code": gettext_lazy("编码"),
             "day": gettext_lazy("日期"),
+            "accounts.password_reset.burst:kind": gettext_lazy("类型"),
+            "accounts.password_reset.burst:identifiers": gettext_lazy("账号数"),
+            "accounts.password_reset.burst:account": gettext_lazy("账号"),
+            "accounts.password_reset.burst:user": gettext_lazy("员工"),
+            "accounts.password_reset.burst:codes": gettext_lazy("今日验证码条数"),
+            "alert_key": gettext_lazy("告警编号"),
         },
         values={
             "accounts.member.notifications:source": dict(ConsentSource.choices),
+            "accounts.password_reset.burst:kind": {
+                "ip": gettext_lazy("同一地址为多个账号申请"), "codes": gettext_lazy("验证码多次输错"),
+                "daily_cap": gettext_lazy("当日验证码短信达上限"),
+            },
             "role": roles,
             "member": object_ref,
             "member_id": object_ref,

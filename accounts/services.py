@@ -263,7 +263,9 @@ def hq_alert(
 LOGIN_FAILURE_BURST = "accounts.login.failure_burst"
 
 
-def _count(key: str, timeout: int) -> int:
+def cache_count(key: str, timeout: int) -> int:
+    """Add one to the counter ``key`` (created for ``timeout`` seconds) and
+    return it; atomic where the cache is (Redis, the local memory cache)."""
     cache.add(key, 0, timeout)
     try:
         return cache.incr(key)
@@ -285,7 +287,7 @@ def login_failure_record(*, account: str, ip_address: str) -> None:
     slot = int(time.time() // window)
     account_id = hashlib.sha256(account.encode()).hexdigest()[:24]
     shown = mask_mobile(account) if account.isdigit() else account
-    failures = _count(f"login-burst:account:{account_id}:{slot}", window)
+    failures = cache_count(f"login-burst:account:{account_id}:{slot}", window)
     if failures == settings.LOGIN_BURST_ACCOUNT_FAILURES:
         hq_alert(
             action=LOGIN_FAILURE_BURST, key=f"login-burst:account:{account_id}:{slot}",
@@ -294,7 +296,7 @@ def login_failure_record(*, account: str, ip_address: str) -> None:
             data={"kind": "account", "account": shown, "failures": failures}, ip_address=ip_address,
         )
     if cache.add(f"login-burst:pair:{ip_address}:{account_id}:{slot}", 1, window):
-        accounts = _count(f"login-burst:ip:{ip_address}:{slot}", window)
+        accounts = cache_count(f"login-burst:ip:{ip_address}:{slot}", window)
         if accounts == settings.LOGIN_BURST_IP_ACCOUNTS:
             hq_alert(
                 action=LOGIN_FAILURE_BURST, key=f"login-burst:ip:{ip_address}:{slot}",

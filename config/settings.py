@@ -179,10 +179,17 @@ ACCOUNT_RATE_LIMITS = {
     # written an owner account: it is switched off.
     "login_code_request": "5/m/ip,3/m/key",
     "request_login_code": "",
-    # Staff password reset by SMS code: per IP, and per username/mobile typed.
+    # Staff password reset by SMS code: per IP, and per username or mobile
+    # (the mobile normalised: every way of typing it is one key).
     "staff_password_reset": "10/m/ip,3/10m/key",
+    # Its code page: per IP, and per username/mobile (fewer than the 3 codes x
+    # 5 tries the request limit and MAX_ATTEMPTS would allow).
+    "staff_password_reset_code": "10/m/ip,10/10m/key",
 }
 STAFF_PASSWORD_RESET_MINUTES = 10  # how long a reset code is valid
+# Reset codes one staff account gets by SMS per day, however it is named; the
+# request reaching the cap alerts HQ.
+STAFF_PASSWORD_RESET_SMS_PER_DAY = int(os.environ.get("STAFF_PASSWORD_RESET_SMS_PER_DAY", "5"))
 # Owner accounts opened by a code request and never verified (no verified
 # phone, no member, never signed in) are removed after this many hours.
 OWNER_ABANDONED_AFTER_HOURS = int(os.environ.get("OWNER_ABANDONED_AFTER_HOURS", "24"))
