@@ -236,6 +236,9 @@ def user_reveal_phone(*, user: User, actor: User, ip_address: str | None = None)
 
 # --- Alerts to HQ ---------------------------------------------------------------------------------
 
+# How long hq_alert's cache gate holds a key (the keys name their own window).
+HQ_ALERT_GATE_SECONDS = 24 * 3600
+
 
 def hq_alert(
     *, action: str, key: str, text: str, actor: User | None = None, data: dict | None = None,
@@ -244,17 +247,29 @@ def hq_alert(
     """Tell HQ about something suspicious: one audit row (``action``) and a
     WeCom message to every active HQ operator, once per ``key`` (the key
     names the subject and its time window).  Returns False when this key was
-    already alerted."""
+    already alerted.
+
+    Bursts call this from many requests at once: the gate is ``cache.add``
+    (atomic, shared by every process through Redis), so of concurrent callers
+    exactly one writes; the audit log remains the record once the gate's
+    entry has expired."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     if AuditLog.objects.filter(action=action, data__alert_key=key).exists():
         return False
-    with transaction.atomic():
-        audit_record(actor=actor, action=action, data={**(data or {}), "alert_key": key}, ip_address=ip_address)
-        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-        for operator in User.objects.filter(role=Role.HQ, is_active=True).order_by("pk"):
-            message_enqueue(
-                channel=Channel.WECOM, recipient=operator.username, user=operator, template="hq_security_alert",
-                body=text, payload={"action": action}, dedup_key=f"hq-alert:{digest}:{operator.pk}",
-            )
+    gate = f"hq-alert:{hashlib.sha256(action.encode()).hexdigest()[:12]}:{digest}"
+    if not cache.add(gate, 1, HQ_ALERT_GATE_SECONDS):
+        return False
+    try:
+        with transaction.atomic():
+            audit_record(actor=actor, action=action, data={**(data or {}), "alert_key": key}, ip_address=ip_address)
+            for operator in User.objects.filter(role=Role.HQ, is_active=True).order_by("pk"):
+                message_enqueue(
+                    channel=Channel.WECOM, recipient=operator.username, user=operator, template="hq_security_alert",
+                    body=text, payload={"action": action}, dedup_key=f"hq-alert:{digest}:{operator.pk}",
+                )
+    except Exception:
+        cache.delete(gate)  # nothing was written: the next caller alerts
+        raise
     return True
 
 
