@@ -191,6 +191,7 @@ def register() -> None:
             "accounts.member.exported": gettext_lazy("导出会员"),
             "accounts.api_client.created": gettext_lazy("创建接口凭证"),
             "accounts.api_client.revoked": gettext_lazy("吊销接口凭证"),
+            "accounts.api_client.renamed": gettext_lazy("修改接口凭证名称"),
             "accounts.vehicle.added": gettext_lazy("添加车辆"),
             "accounts.vehicle.removed": gettext_lazy("移除车辆"),
             "accounts.user.role_changed": gettext_lazy("修改员工角色"),
