@@ -76,7 +76,8 @@ class MembershipSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(CouponTemplate)
 class CouponTemplateAdmin(admin.ModelAdmin):
-    list_display = ["name", "scope", "store", "kind", "value", "stock", "per_member_limit", "points_price", "is_active"]
+    list_display = ["name", "scope", "store", "kind", "value", "approval_value", "stock", "per_member_limit",
+                    "points_price", "is_active"]
     list_filter = ["scope", "kind", "is_active", "store"]
     search_fields = ["name"]
     filter_horizontal = ["accepted_stores"]
