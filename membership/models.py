@@ -386,6 +386,14 @@ class TransactionKind(models.TextChoices):
 
 
 VISIT_KINDS = frozenset(TransactionKind.values)  # every transaction is a store visit
+# The kinds that are money the member spent: only these carry an amount (the
+# others' ceiling is 0) and only these make growth value (cards.growth_transactions).
+# A test drive or a check-in is a visit; a coupon redemption is recorded with
+# amount 0 by coupon_redeem (what the coupon took off is no spend).
+SPEND_KINDS = frozenset({
+    TransactionKind.SERVICE, TransactionKind.PARTS, TransactionKind.INSURANCE, TransactionKind.CAR_PURCHASE,
+    TransactionKind.MALL,
+})
 
 
 class TransactionStatus(models.TextChoices):
@@ -400,7 +408,8 @@ DEFAULT_REVIEW_THRESHOLD = 50_000
 
 class TransactionLimit(models.Model):
     """HQ's amount limits for one kind of transaction (kinds without a row use
-    the defaults): a document above ``ceiling`` is refused; one above
+    the defaults; a kind outside ``SPEND_KINDS`` defaults to a ceiling of 0):
+    a document above ``ceiling`` is refused; one above
     ``review_threshold`` is recorded but held until a store manager or HQ
     approves it, and earns nothing (points, growth, tier, RFM) before."""
 

@@ -1,8 +1,9 @@
 """membership services: cards (开卡) and tiers (upgrade now, downgrade with notice).
 
 Growth value (成长值) rule: 1 point per whole yuan of the member's counted
-transactions (every kind, at every store; a spend held for review counts
-only once approved) that occurred in the last
+spend (``SPEND_KINDS``: service, parts, insurance, car purchase, mall — not a
+test drive, a check-in or a coupon redemption, which are visits; at every
+store; a spend held for review counts only once approved) that occurred in the last
 ``MembershipSettings.growth_window_days`` days.  A member's tier is the
 highest tier whose ``threshold`` the growth value reaches; upgrades apply at
 once (``tier_upgrade_check``), downgrades only in the periodic
@@ -25,6 +26,7 @@ from accounts.outbox.services import message_enqueue, messages_enqueue_bulk, pus
 from membership import exceptions as errors
 from membership.exceptions import MembershipError
 from membership.models import (
+    SPEND_KINDS,
     CardPlan,
     CareAction,
     CareKind,
@@ -50,6 +52,13 @@ def _window_start(now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(days=MembershipSettings.current().growth_window_days)
 
 
+def growth_transactions():
+    """The transactions growth value is made of: counted spend.  The one
+    place that says so, for ``growth_totals_for`` (one member or many) and
+    ``tiers_reevaluate``."""
+    return Transaction.objects.filter(status=TransactionStatus.COUNTED, kind__in=sorted(SPEND_KINDS))
+
+
 def growth_value_for(*, member: Member, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     return int(growth_totals_for(member_ids=[member.pk], now=now).get(member.pk) or 0)
@@ -69,8 +78,7 @@ def growth_totals_for(*, member_ids, now: dt.datetime) -> dict:
     member id → the Decimal sum of their transactions in the window."""
     start, end = growth_window(now)
     return dict(
-        Transaction.objects.filter(member_id__in=member_ids, status=TransactionStatus.COUNTED,
-                                   occurred_at__gt=start, occurred_at__lte=end)
+        growth_transactions().filter(member_id__in=member_ids, occurred_at__gt=start, occurred_at__lte=end)
         .order_by().values("member_id").annotate(total=Sum("amount")).values_list("member_id", "total")
     )
 
@@ -338,8 +346,7 @@ def tiers_reevaluate(*, today: dt.date) -> dict:
     as_of = day_start + dt.timedelta(days=1)
     window_start = as_of - dt.timedelta(days=MembershipSettings.current().growth_window_days)
     spent = (
-        Transaction.objects.filter(member=OuterRef("member_id"), status=TransactionStatus.COUNTED,
-                                   occurred_at__gte=window_start, occurred_at__lt=as_of)
+        growth_transactions().filter(member=OuterRef("member_id"), occurred_at__gte=window_start, occurred_at__lt=as_of)
         .order_by().values("member").annotate(total=Sum("amount")).values("total")
     )
     MembershipCard.objects.update(
