@@ -22,12 +22,15 @@ def register_step_kind(kind: str, handler: Callable[..., None]) -> None:
     STEP_KINDS[kind] = handler
 
 
-def _send_message(*, lead: Lead, step: NurtureStep) -> None:
+def _send_message(*, lead: Lead, step: NurtureStep, secrets: dict[str, str] | None = None) -> None:
+    """The step's message to the lead.  ``secrets``: values the body carries
+    that nobody reading the outbox may see (a step kind's coupon code), stored
+    masked and sent as they are (``message_enqueue``)."""
     body = step.body.format_map({"name": lead.name or "您", "model": lead.model_interest or "心仪车型", "store": lead.store.name})
     message_enqueue(
         channel=step.channel, recipient=lead.mobile, member=lead.member, store=lead.store, template="nurture",
         body=body, is_marketing=True, payload={"lead_id": lead.pk, "step": step.position},
-        dedup_key=f"nurture:{lead.pk}:{step.position}",
+        dedup_key=f"nurture:{lead.pk}:{step.position}", secrets=secrets,
     )
 
 

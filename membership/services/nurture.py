@@ -1,11 +1,14 @@
 """Coupons join the leads' nurture sequence: the ``coupon`` step kind.
 
 A ``coupon`` nurture step gives the lead's member the best active group
-cash-off coupon (highest value) and sends the step's message with its code.
+cash-off coupon (highest value) and sends the step's message with its code,
+which the outbox stores masked (the code alone redeems the coupon).
 A lead with no member (no account yet) gets the message alone.  Registered in
 ``MembershipConfig.ready()`` (leads sits below membership and never imports it)."""
 
 from __future__ import annotations
+
+from django.utils.translation import gettext
 
 from accounts.exceptions import ApplicationError
 from leads.models import Lead, NurtureStep
@@ -31,7 +34,12 @@ def nurture_coupon_step(*, lead: Lead, step: NurtureStep) -> None:
                                   dedup_key=f"nurture:{lead.pk}:{step.position}")
         except ApplicationError:  # sold out or limit reached: the message still goes
             coupon = None
+    secrets = None
     if coupon is not None and coupon.status == CouponStatus.ISSUED:
         step = NurtureStep(position=step.position, channel=step.channel, kind=step.kind,
-                           body=f"{step.body} 您的专属券码：{coupon.code}（{template.name}）")
-    _send_message(lead=lead, step=step)
+                           body=gettext("%(body)s 您的专属券码：%(code)s（%(name)s）")
+                           % {"body": step.body, "code": coupon.code, "name": template.name})
+        # The code redeems the coupon (coupon_redeem needs nothing else): a
+        # bearer credential, masked wherever a person reads the outbox.
+        secrets = {"coupon_code": coupon.code}
+    _send_message(lead=lead, step=step, secrets=secrets)
