@@ -21,6 +21,13 @@ development stand-ins.  README "Deploying" lists what to set.
 - ``dealerops.W002`` DEBUG is off without ``REDIS_URL``: rate limits, sign-in
   throttles and the cache would be per process.
 
+Always (not only ``--deploy``):
+
+- ``dealerops.E006`` ``Q_CLUSTER["retry"]`` is not longer than the longest
+  task timeout (the cluster's ``timeout``, and every timeout in
+  ``TASK_TIMEOUTS``): django-q2 hands an unacknowledged task to another
+  worker after ``retry`` seconds, so a task still running would run twice.
+
 The settings checked are registries: an app above ``accounts`` with its own
 outside service (payments, later) adds its backend setting and webhook secret
 with ``register_backend_setting`` / ``register_webhook_secret`` from its
@@ -32,6 +39,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.utils.module_loading import import_string
+
+from accounts import import_jobs
 
 MIN_WEBHOOK_SECRET_LENGTH = 32
 DEVELOPMENT_PREFIXES = ("dev-", "django-insecure", "change-me")
@@ -50,6 +59,11 @@ WEBHOOK_SECRET_SETTINGS: list[str] = [
     "TELEPHONY_WEBHOOK_SECRET",
     "SMS_WEBHOOK_SECRET",
 ]
+
+
+# Tasks queued with a timeout of their own (``async_task(..., timeout=…)``):
+# name → seconds.  An app with such a task registers it here.
+TASK_TIMEOUTS: dict[str, int] = {"accounts.import_jobs": import_jobs.TASK_TIMEOUT}
 
 
 def register_backend_setting(name: str) -> None:
@@ -155,3 +169,19 @@ def services_check(app_configs=None, **kwargs) -> list[Warning]:
             id="dealerops.W002",
         ))
     return warnings
+
+
+@register()
+def queue_retry_check(app_configs=None, **kwargs) -> list[Error]:
+    cluster = getattr(settings, "Q_CLUSTER", {}) or {}
+    retry = cluster.get("retry", 60)
+    timeouts = {"Q_CLUSTER['timeout']": cluster.get("timeout") or 0, **TASK_TIMEOUTS}
+    name, longest = max(timeouts.items(), key=lambda item: item[1])
+    if retry > longest:
+        return []
+    return [Error(
+        f"Q_CLUSTER['retry'] is {retry} s, not longer than the longest task timeout ({name}: {longest} s): "
+        "django-q2 would hand a task that is still running to a second worker.",
+        hint="Set Q_CLUSTER['retry'] above every task timeout (config/settings.py).",
+        id="dealerops.E006",
+    )]

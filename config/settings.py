@@ -333,7 +333,11 @@ Q_CLUSTER = {
     "name": "dealerops",
     "workers": int(os.environ.get("Q_WORKERS", "2")),
     "timeout": 120,
-    "retry": 180,
+    # A task not acknowledged within ``retry`` seconds is handed to a worker
+    # again: it must be longer than the longest a task may run (a task's own
+    # timeout, e.g. the import job's check pass: accounts.import_jobs.TASK_TIMEOUT,
+    # 15 minutes), or a long task runs twice.  Checked by dealerops.E006.
+    "retry": 20 * 60,
     "max_attempts": 1,
     "queue_limit": 50,
     "bulk": 10,

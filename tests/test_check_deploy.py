@@ -219,3 +219,13 @@ def test_a_backend_setting_registered_by_a_higher_app_is_checked_too(settings, m
     assert [e.id for e in deploy_checks.backends_check() if "PAYMENT_BACKEND" in e.msg] == ["dealerops.E002"]
     settings.DEBUG = True  # development may simulate it
     assert [e.id for e in deploy_checks.backends_check() if "PAYMENT_BACKEND" in e.msg] == []
+
+
+def test_the_queue_redelivers_no_task_that_may_still_run(settings):
+    """django-q2 hands a task nobody acknowledged within Q_CLUSTER's retry to
+    another worker: with retry (180 s) under the import job's timeout (15 min)
+    a long import ran twice."""
+    assert settings.Q_CLUSTER["retry"] > deploy_checks.TASK_TIMEOUTS["accounts.import_jobs"]
+    assert deploy_checks.queue_retry_check() == []
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "retry": 180}
+    assert [error.id for error in deploy_checks.queue_retry_check()] == ["dealerops.E006"]
