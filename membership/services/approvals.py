@@ -175,6 +175,9 @@ def _template_for(*, approval: ApprovalRequest, actor: User) -> CouponTemplate:
 
 
 def _perform_points_adjust(*, approval: ApprovalRequest, actor: User) -> dict:
+    # No scope check here: points_adjust re-checks that the member is in the
+    # approver's stores (points_adjust_check, 404 otherwise), which
+    # coupon_issue does not — hence _perform_coupon_issue's own check.
     entry: PointsEntry = points_adjust(member=approval.member, points=int(approval.payload["points"]),
                                        reason=approval.reason, actor=actor, idempotency_key=f"approval:{approval.pk}")
     return {"points_entry": entry.pk, "points": entry.points, "balance_after": entry.balance_after}

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from accounts.exceptions import ApplicationError
 from accounts.models import AuditLog, Channel, OutboxMessage, Role
 from membership import exceptions as errors
 from membership.exceptions import ApprovalRequired, MembershipError
@@ -393,3 +394,24 @@ def test_a_campaign_counts_with_the_days_issues(manager_a, make_member, store_a,
     # 60 issued today + 2 × 30 = 120 ≥ 100
     done = coupon_campaign_or_submit(template=taxi_coupon, audience=audience, name="二", actor=manager_a, reason="再发")
     assert done.approval is not None and done.approval.level == ApprovalLevel.HQ
+
+
+@pytest.mark.parametrize("kind", ["points", "coupon"])
+def test_a_member_who_moved_to_another_store_is_out_of_the_approvers_reach(
+        kind, consultant_a, manager_a, card_a, member_a, store_b, car_coupon):
+    """Approving performs the action as the approver: a member who left the
+    approver's stores since the request is refused (404), nothing is done."""
+    if kind == "points":
+        request = points_adjust_or_submit(member=member_a, points=5000, reason="补录", actor=consultant_a,
+                                          idempotency_key="adjust:moved").approval
+    else:
+        request = coupon_issue_or_submit(template=car_coupon, member=member_a, actor=consultant_a,
+                                         reason="置换").approval
+    member_a.store = store_b
+    member_a.save(update_fields=["store"])
+    with pytest.raises(ApplicationError) as exc:
+        approval_decide(approval=ApprovalRequest.objects.get(pk=request.pk), actor=manager_a, approve=True)
+    assert exc.value.status_code == 404
+    request.refresh_from_db()
+    assert request.status == ApprovalStatus.PENDING
+    assert not PointsEntry.objects.exists() and not Coupon.objects.exists()
