@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Floor
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.audit import audit_record, audit_records_bulk
 from accounts.models import Member, NotificationTopic
@@ -268,7 +269,8 @@ def _upgrade_notice(member: Member, tier: Tier, growth: int) -> dict:
     return {
         "channel": channel, "recipient": recipient, "member": member, "template": "membership.tier_upgraded",
         "dedup_key": f"tier-up:{member.pk}:{tier.pk}", "topic": NotificationTopic.MEMBERSHIP,
-        "body": f"恭喜您升级为{tier.name}，成长值 {growth}。", "payload": {"tier": tier.code, "growth_value": growth},
+        "body": gettext("恭喜您升级为%(tier)s，成长值 %(growth)s。") % {"tier": tier.name, "growth": growth},
+        "payload": {"tier": tier.code, "growth_value": growth},
     }
 
 
@@ -386,7 +388,8 @@ def tiers_reevaluate(*, today: dt.date) -> dict:
                 "channel": channel, "recipient": recipient, "member": members[member_id],
                 "template": "membership.downgrade_notice", "is_marketing": False,
                 "topic": NotificationTopic.MEMBERSHIP,
-                "body": f"您的{tier_name}成长值未达标，{DOWNGRADE_GRACE_DAYS} 天内仍未达标将降低一级。",
+                "body": gettext("您的%(tier)s成长值未达标，%(days)s 天内仍未达标将降低一级。")
+                % {"tier": tier_name, "days": DOWNGRADE_GRACE_DAYS},
                 "payload": {"card": card_id, "date": key}, "dedup_key": f"downgrade-notice:{card_id}:{key}",
             })
         messages_enqueue_bulk(messages=messages)
