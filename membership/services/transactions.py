@@ -137,6 +137,33 @@ def transaction_limits() -> dict[str, tuple[Decimal, Decimal | None]]:
     return {kind: rows.get(kind) or default_transaction_limit(kind) for kind in TransactionKind.values}
 
 
+def _limit_values(limit: TransactionLimit | None) -> dict | None:
+    if limit is None:
+        return None
+    review = limit.review_threshold
+    return {"ceiling": f"{Decimal(limit.ceiling):.2f}", "review_threshold": None if review is None else f"{Decimal(review):.2f}"}
+
+
+def transaction_limit_set(*, kind: str, ceiling, review_threshold, actor: User) -> TransactionLimit:
+    """HQ sets one kind's ceiling and review threshold (Django admin): money
+    limits, so the change is audited with what was there before (``None``
+    when the kind had no row and used the defaults).  The same values again
+    write nothing."""
+    kind = clean_kind(kind)
+    with transaction.atomic():
+        limit = TransactionLimit.objects.select_for_update().filter(kind=kind).first()
+        before = _limit_values(limit)
+        limit = limit or TransactionLimit(kind=kind)
+        limit.ceiling, limit.review_threshold = ceiling, review_threshold
+        limit.full_clean()
+        after = _limit_values(limit)
+        if after != before:
+            limit.save()
+            audit_record(actor=actor, action="membership.transaction_limit.changed", obj=limit,
+                         data={"kind": kind, "before": before, "after": after})
+    return limit
+
+
 @dataclasses.dataclass(frozen=True)
 class PolicyContext:
     """What ``transaction_policy`` reads about the actor and the limits, read
