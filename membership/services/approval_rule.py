@@ -23,6 +23,7 @@ counts as the store employee's threshold.  For coupons the value compared is
 the day's: what the actor already issued on their own authority today
 (``already``, from ``coupons``) plus this issue, so a threshold cannot be
 split over many clicks.
+
 Services raise ``ApprovalRequired`` (403 ``needs_manager`` / ``needs_hq``);
 the portal turns that into an ``ApprovalRequest`` (``approvals``), which the
 approver performs through the same service as themselves.
