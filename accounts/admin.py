@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
@@ -73,19 +74,33 @@ class UserAdminForm(MaskedMobileFormMixin, UserChangeForm):
     masked_field = "phone"
 
 
-def _reveal_numbers(modeladmin, request, queryset, reveal) -> None:
+def _shown_once(modeladmin, request, *, title, intro, value_label, rows) -> TemplateResponse:
+    """A page that shows secrets (full numbers, temporary passwords) once, in
+    this response only: not in a message, which the default message storage
+    keeps in a signed but readable cookie; not cached.  Errors and notes
+    already given to ``message_user`` are shown on it too."""
+    context = {**modeladmin.admin_site.each_context(request), "opts": modeladmin.opts, "title": title,
+               "intro": intro, "value_label": value_label, "rows": rows}
+    response = TemplateResponse(request, "admin/accounts/shown_once.html", context)
+    add_never_cache_headers(response)
+    return response
+
+
+def _reveal_numbers(modeladmin, request, queryset, reveal) -> TemplateResponse | None:
     """Shared body of the admin "reveal" actions: each number through the
-    audited service (with its hourly allowance), shown once as a message."""
+    audited service (with its hourly allowance), shown once on a page."""
     shown = []
     try:
         for obj in queryset[:REVEAL_BATCH]:
-            shown.append(f"{obj}: {reveal(obj)}")
+            shown.append((str(obj), reveal(obj)))
     except AccountsError as exc:
         modeladmin.message_user(request, exc.message, messages.ERROR)
-    if shown:
-        modeladmin.message_user(request, "；".join(shown), messages.WARNING)
     if queryset.count() > REVEAL_BATCH:
         modeladmin.message_user(request, _("一次最多显示 %(n)d 个号码。") % {"n": REVEAL_BATCH}, messages.INFO)
+    if not shown:
+        return None
+    return _shown_once(modeladmin, request, title=_("完整手机号"), value_label=_("手机号"), rows=shown,
+                       intro=_("以下完整号码只在此页显示一次，已记入审计日志。"))
 
 
 @admin.register(User)
@@ -111,19 +126,23 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description=_("显示完整手机号（记入审计日志）"))
     def reveal_phones(self, request, queryset):
-        _reveal_numbers(self, request, queryset.exclude(phone=None), lambda user: services.user_reveal_phone(
+        return _reveal_numbers(self, request, queryset.exclude(phone=None), lambda user: services.user_reveal_phone(
             user=user, actor=request.user, ip_address=client_ip(request)))
 
     @admin.action(description=_("重置密码（生成临时密码，下次登录须修改）"))
     def reset_passwords(self, request, queryset):
+        shown = []
         for user in queryset[:REVEAL_BATCH]:
             try:
                 temporary = services.staff_password_reset(user=user, actor=request.user, ip_address=client_ip(request))
             except ApplicationError as exc:
                 self.message_user(request, f"{user}: {exc.message}", messages.ERROR)
             else:
-                self.message_user(request, _("%(user)s 的临时密码：%(password)s（只显示这一次）") % {
-                    "user": user, "password": temporary}, messages.WARNING)
+                shown.append((str(user), temporary))
+        if not shown:
+            return None
+        return _shown_once(self, request, title=_("临时密码"), value_label=_("临时密码"), rows=shown,
+                           intro=_("以下临时密码只在此页显示一次，请当面或电话告知本人；本人登录后须立即修改。"))
 
     def save_model(self, request, obj, form, change):
         # Role changes are audited through the one service that changes roles.
@@ -170,7 +189,7 @@ class MemberAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("显示完整手机号（记入审计日志）"))
     def reveal_mobiles(self, request, queryset):
-        _reveal_numbers(self, request, queryset, lambda member: services.member_reveal_mobile(
+        return _reveal_numbers(self, request, queryset, lambda member: services.member_reveal_mobile(
             member=member, actor=request.user, ip_address=client_ip(request)))
 
 
@@ -287,7 +306,7 @@ class ApiClientAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            ApiClient.objects.filter(pk=obj.pk).update(name=obj.name)
+            client_services.api_client_rename(client=obj, name=form.cleaned_data["name"], actor=request.user)
             return
         client, token = client_services.api_client_create(
             name=obj.name, store=form.cleaned_data.get("store"), actor=request.user

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.adapter import get_adapter
+from django.core.exceptions import PermissionDenied
 from django.db import models
 
 from accounts.models import AuditLog
@@ -45,6 +47,14 @@ def audit_records_bulk(records: list[dict[str, Any]]) -> int:
 
 
 def client_ip(request) -> str | None:
+    """The client's address, exactly as allauth's rate limits see it (its
+    ``get_client_ip``: behind ``ALLAUTH_TRUSTED_PROXY_COUNT`` proxies of ours,
+    the entry of X-Forwarded-For they added; else REMOTE_ADDR), so audit rows,
+    our own per-IP limits, allauth's and DRF's throttles name the same
+    address.  None when there is no usable address."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:  # allauth: "Unable to determine client IP address"
+        return None

@@ -11,9 +11,22 @@ development stand-ins.  README "Deploying" lists what to set.
 - ``dealerops.E003`` a backend setting names a class that cannot be imported.
 - ``dealerops.E004`` a production backend's credentials (its
   ``required_settings``) are not set: every message or call would fail.
+- ``dealerops.E005`` DEBUG is off, a proxy is in front (``SECURE_PROXY_SSL_HEADER``
+  is set: README deploys gunicorn behind nginx) and ``ALLAUTH_TRUSTED_PROXY_COUNT``
+  is 0 (or DRF's ``NUM_PROXIES`` disagrees with it): every request would come
+  from the proxy's address, so each per-IP limit (failed passwords, SMS code
+  requests, password resets) would be one bucket for the whole group and the
+  per-IP-and-account login throttle would lock an account for everybody.
 - ``dealerops.W001`` DEBUG is off on SQLite (production runs on PostgreSQL).
 - ``dealerops.W002`` DEBUG is off without ``REDIS_URL``: rate limits, sign-in
   throttles and the cache would be per process.
+
+Always (not only ``--deploy``):
+
+- ``dealerops.E006`` ``Q_CLUSTER["retry"]`` is not longer than the longest
+  task timeout (the cluster's ``timeout``, and every timeout in
+  ``TASK_TIMEOUTS``): django-q2 hands an unacknowledged task to another
+  worker after ``retry`` seconds, so a task still running would run twice.
 
 The settings checked are registries: an app above ``accounts`` with its own
 outside service (payments, later) adds its backend setting and webhook secret
@@ -26,6 +39,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.utils.module_loading import import_string
+
+from accounts import import_jobs
 
 MIN_WEBHOOK_SECRET_LENGTH = 32
 DEVELOPMENT_PREFIXES = ("dev-", "django-insecure", "change-me")
@@ -44,6 +59,11 @@ WEBHOOK_SECRET_SETTINGS: list[str] = [
     "TELEPHONY_WEBHOOK_SECRET",
     "SMS_WEBHOOK_SECRET",
 ]
+
+
+# Tasks queued with a timeout of their own (``async_task(..., timeout=…)``):
+# name → seconds.  An app with such a task registers it here.
+TASK_TIMEOUTS: dict[str, int] = {"accounts.import_jobs": import_jobs.TASK_TIMEOUT}
 
 
 def register_backend_setting(name: str) -> None:
@@ -107,6 +127,30 @@ def backends_check(app_configs=None, **kwargs) -> list[Error]:
 
 
 @register(Tags.security, deploy=True)
+def proxy_check(app_configs=None, **kwargs) -> list[Error]:
+    if settings.DEBUG or not getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        return []
+    count = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0) or 0
+    if not count:
+        return [Error(
+            "A proxy is in front (SECURE_PROXY_SSL_HEADER is set) but TRUSTED_PROXY_COUNT is 0: every request "
+            "comes from the proxy's address, so each per-IP rate limit is one bucket for everybody.",
+            hint="Set TRUSTED_PROXY_COUNT to the number of proxies of yours that append to X-Forwarded-For "
+                 "(1 for nginx in front of gunicorn, README Deploying).",
+            id="dealerops.E005",
+        )]
+    drf = (getattr(settings, "REST_FRAMEWORK", {}) or {}).get("NUM_PROXIES")
+    if drf != count:
+        return [Error(
+            f"REST_FRAMEWORK['NUM_PROXIES'] is {drf!r} but ALLAUTH_TRUSTED_PROXY_COUNT is {count}: the API's "
+            "throttles and the sign-in limits would see different client addresses.",
+            hint="Leave NUM_PROXIES as config/settings.py sets it (from TRUSTED_PROXY_COUNT).",
+            id="dealerops.E005",
+        )]
+    return []
+
+
+@register(Tags.security, deploy=True)
 def services_check(app_configs=None, **kwargs) -> list[Warning]:
     if settings.DEBUG:
         return []
@@ -125,3 +169,19 @@ def services_check(app_configs=None, **kwargs) -> list[Warning]:
             id="dealerops.W002",
         ))
     return warnings
+
+
+@register()
+def queue_retry_check(app_configs=None, **kwargs) -> list[Error]:
+    cluster = getattr(settings, "Q_CLUSTER", {}) or {}
+    retry = cluster.get("retry", 60)
+    timeouts = {"Q_CLUSTER['timeout']": cluster.get("timeout") or 0, **TASK_TIMEOUTS}
+    name, longest = max(timeouts.items(), key=lambda item: item[1])
+    if retry > longest:
+        return []
+    return [Error(
+        f"Q_CLUSTER['retry'] is {retry} s, not longer than the longest task timeout ({name}: {longest} s): "
+        "django-q2 would hand a task that is still running to a second worker.",
+        hint="Set Q_CLUSTER['retry'] above every task timeout (config/settings.py).",
+        id="dealerops.E006",
+    )]

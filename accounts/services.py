@@ -237,6 +237,9 @@ def user_reveal_phone(*, user: User, actor: User, ip_address: str | None = None)
 
 # --- Alerts to HQ ---------------------------------------------------------------------------------
 
+# How long hq_alert's cache gate holds a key (the keys name their own window).
+HQ_ALERT_GATE_SECONDS = 24 * 3600
+
 
 def hq_alert(
     *, action: str, key: str, text: str, actor: User | None = None, data: dict | None = None,
@@ -245,17 +248,29 @@ def hq_alert(
     """Tell HQ about something suspicious: one audit row (``action``) and a
     WeCom message to every active HQ operator, once per ``key`` (the key
     names the subject and its time window).  Returns False when this key was
-    already alerted."""
+    already alerted.
+
+    Bursts call this from many requests at once: the gate is ``cache.add``
+    (atomic, shared by every process through Redis), so of concurrent callers
+    exactly one writes; the audit log remains the record once the gate's
+    entry has expired."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     if AuditLog.objects.filter(action=action, data__alert_key=key).exists():
         return False
-    with transaction.atomic():
-        audit_record(actor=actor, action=action, data={**(data or {}), "alert_key": key}, ip_address=ip_address)
-        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-        for operator in User.objects.filter(role=Role.HQ, is_active=True).order_by("pk"):
-            message_enqueue(
-                channel=Channel.WECOM, recipient=operator.username, user=operator, template="hq_security_alert",
-                body=text, payload={"action": action}, dedup_key=f"hq-alert:{digest}:{operator.pk}",
-            )
+    gate = f"hq-alert:{hashlib.sha256(action.encode()).hexdigest()[:12]}:{digest}"
+    if not cache.add(gate, 1, HQ_ALERT_GATE_SECONDS):
+        return False
+    try:
+        with transaction.atomic():
+            audit_record(actor=actor, action=action, data={**(data or {}), "alert_key": key}, ip_address=ip_address)
+            for operator in User.objects.filter(role=Role.HQ, is_active=True).order_by("pk"):
+                message_enqueue(
+                    channel=Channel.WECOM, recipient=operator.username, user=operator, template="hq_security_alert",
+                    body=text, payload={"action": action}, dedup_key=f"hq-alert:{digest}:{operator.pk}",
+                )
+    except Exception:
+        cache.delete(gate)  # nothing was written: the next caller alerts
+        raise
     return True
 
 
@@ -264,7 +279,9 @@ def hq_alert(
 LOGIN_FAILURE_BURST = "accounts.login.failure_burst"
 
 
-def _count(key: str, timeout: int) -> int:
+def cache_count(key: str, timeout: int) -> int:
+    """Add one to the counter ``key`` (created for ``timeout`` seconds) and
+    return it; atomic where the cache is (Redis, the local memory cache)."""
     cache.add(key, 0, timeout)
     try:
         return cache.incr(key)
@@ -286,7 +303,7 @@ def login_failure_record(*, account: str, ip_address: str) -> None:
     slot = int(time.time() // window)
     account_id = hashlib.sha256(account.encode()).hexdigest()[:24]
     shown = mask_mobile(account) if account.isdigit() else account
-    failures = _count(f"login-burst:account:{account_id}:{slot}", window)
+    failures = cache_count(f"login-burst:account:{account_id}:{slot}", window)
     if failures == settings.LOGIN_BURST_ACCOUNT_FAILURES:
         hq_alert(
             action=LOGIN_FAILURE_BURST, key=f"login-burst:account:{account_id}:{slot}",
@@ -295,7 +312,7 @@ def login_failure_record(*, account: str, ip_address: str) -> None:
             data={"kind": "account", "account": shown, "failures": failures}, ip_address=ip_address,
         )
     if cache.add(f"login-burst:pair:{ip_address}:{account_id}:{slot}", 1, window):
-        accounts = _count(f"login-burst:ip:{ip_address}:{slot}", window)
+        accounts = cache_count(f"login-burst:ip:{ip_address}:{slot}", window)
         if accounts == settings.LOGIN_BURST_IP_ACCOUNTS:
             hq_alert(
                 action=LOGIN_FAILURE_BURST, key=f"login-burst:ip:{ip_address}:{slot}",

@@ -179,10 +179,17 @@ ACCOUNT_RATE_LIMITS = {
     # written an owner account: it is switched off.
     "login_code_request": "5/m/ip,3/m/key",
     "request_login_code": "",
-    # Staff password reset by SMS code: per IP, and per username/mobile typed.
+    # Staff password reset by SMS code: per IP, and per username or mobile
+    # (the mobile normalised: every way of typing it is one key).
     "staff_password_reset": "10/m/ip,3/10m/key",
+    # Its code page: per IP, and per username/mobile (fewer than the 3 codes x
+    # 5 tries the request limit and MAX_ATTEMPTS would allow).
+    "staff_password_reset_code": "10/m/ip,10/10m/key",
 }
 STAFF_PASSWORD_RESET_MINUTES = 10  # how long a reset code is valid
+# Reset codes one staff account gets by SMS per day, however it is named; the
+# request reaching the cap alerts HQ.
+STAFF_PASSWORD_RESET_SMS_PER_DAY = int(os.environ.get("STAFF_PASSWORD_RESET_SMS_PER_DAY", "5"))
 # Owner accounts opened by a code request and never verified (no verified
 # phone, no member, never signed in) are removed after this many hours.
 OWNER_ABANDONED_AFTER_HOURS = int(os.environ.get("OWNER_ABANDONED_AFTER_HOURS", "24"))
@@ -237,6 +244,17 @@ if env_bool("SECURE", default=not DEBUG and bool(os.environ.get("SECRET_KEY"))):
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+# The client's address (rate limits per IP, login throttles, audit rows): behind
+# our proxy (gunicorn on 127.0.0.1 behind nginx) REMOTE_ADDR is the proxy's, so
+# every per-IP limit would be one bucket for everybody.  TRUSTED_PROXY_COUNT is
+# how many proxies of ours append to X-Forwarded-For (nginx:
+# ``proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for``); the client
+# is the entry that many places from the right, so what a client writes into
+# the header itself is never read.  0 (the default, no proxy) ignores the
+# header.  allauth (``get_client_ip``, which accounts.audit.client_ip calls) and
+# DRF's throttles (NUM_PROXIES below) read the same count; ``check --deploy``
+# refuses 0 once SECURE_PROXY_SSL_HEADER says a proxy is in front (dealerops.E005).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Everything is served from our own origin (no CDN). Inline scripts are not
 # allowed; inline styles are, for Django admin and Swagger UI.
 CONTENT_SECURITY_POLICY = os.environ.get(
@@ -275,6 +293,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.api.exceptions.exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.api.negotiation.LenientContentNegotiation",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "wechat_login": "20/min"},
+    # The throttles' client address, as allauth's (ALLAUTH_TRUSTED_PROXY_COUNT);
+    # DRF's default (None) would key on the whole X-Forwarded-For a client sends.
+    "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -312,7 +333,11 @@ Q_CLUSTER = {
     "name": "dealerops",
     "workers": int(os.environ.get("Q_WORKERS", "2")),
     "timeout": 120,
-    "retry": 180,
+    # A task not acknowledged within ``retry`` seconds is handed to a worker
+    # again: it must be longer than the longest a task may run (a task's own
+    # timeout, e.g. the import job's check pass: accounts.import_jobs.TASK_TIMEOUT,
+    # 15 minutes), or a long task runs twice.  Checked by dealerops.E006.
+    "retry": 20 * 60,
     "max_attempts": 1,
     "queue_limit": 50,
     "bulk": 10,

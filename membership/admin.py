@@ -25,6 +25,7 @@ from membership.models import (
     TransactionLimit,
 )
 from membership.services import coupons as coupon_services
+from membership.services import transactions as txn_services
 
 
 @admin.register(Tier)
@@ -76,7 +77,8 @@ class MembershipSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(CouponTemplate)
 class CouponTemplateAdmin(admin.ModelAdmin):
-    list_display = ["name", "scope", "store", "kind", "value", "stock", "per_member_limit", "points_price", "is_active"]
+    list_display = ["name", "scope", "store", "kind", "value", "approval_value", "stock", "per_member_limit",
+                    "points_price", "is_active"]
     list_filter = ["scope", "kind", "is_active", "store"]
     search_fields = ["name"]
     filter_horizontal = ["accepted_stores"]
@@ -107,10 +109,23 @@ class TransactionAdmin(ReadOnlyAdmin):
 
 @admin.register(TransactionLimit)
 class TransactionLimitAdmin(admin.ModelAdmin):
-    """HQ's ceilings and review thresholds per kind (transaction_policy)."""
+    """HQ's ceilings and review thresholds per kind (transaction_policy),
+    changed through ``transaction_limit_set`` (audited).  A row is not
+    deleted (that would silently bring back the defaults): change its values."""
 
     list_display = ["kind", "ceiling", "review_threshold"]
     list_editable = ["ceiling", "review_threshold"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["kind"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = txn_services.transaction_limit_set(kind=obj.kind, ceiling=obj.ceiling,
+                                                   review_threshold=obj.review_threshold, actor=request.user)
+        obj.pk, obj._state.adding = saved.pk, False
 
 
 @admin.register(ApprovalRequest)

@@ -34,6 +34,7 @@ COUPON_TEMPLATE_VALIDITY = _("请填写固定有效期（起止日期）或领�
 COUPON_TEMPLATE_DATES = _("有效期止不能早于有效期起。")
 COUPON_MERCHANT_NEEDS_STORE = _("商家券必须指定发券门店。")
 COUPON_DISCOUNT_NEEDS_PERCENT = _("折扣券请填写 1-99 的折扣。")
+COUPON_NEEDS_APPROVAL_VALUE = _("折扣券和零面值券请填写审批估值（一张券最多能优惠的金额）。")
 COUPON_MERCHANT_AT_OTHER_STORE = _("该商家券只能在发券门店核销。")
 CARD_NOT_OPEN = _("您还没有开通会员卡。")
 

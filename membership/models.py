@@ -196,11 +196,11 @@ class MembershipSettings(SingletonMixin, models.Model):
     )
     staff_coupon_limit = models.DecimalField(
         _("门店员工发券审批线（元）"), max_digits=12, decimal_places=2, default=500,
-        help_text=_("门店员工一次发券的面值合计达到此数需店总或集团审批"),
+        help_text=_("门店员工当天自行发券的审批估值（面值，或券模板的审批估值）合计达到此数需店总或集团审批"),
     )
     manager_coupon_limit = models.DecimalField(
         _("店总发券审批线（元）"), max_digits=12, decimal_places=2, default=20000,
-        help_text=_("店总一次发券（含活动发券）的面值合计达到此数需集团审批"),
+        help_text=_("店总当天自行发券（含活动发券）的审批估值合计达到此数需集团审批"),
     )
     growth_window_days = models.PositiveSmallIntegerField(_("成长值统计窗口（天）"), default=365)
     rfm_window_days = models.PositiveSmallIntegerField(_("RFM 窗口（天）"), default=365)
@@ -294,6 +294,11 @@ class CouponTemplate(models.Model):
     kind = models.CharField(_("券种"), max_length=16, choices=CouponKind.choices)
     value = models.DecimalField(_("面值（元）"), max_digits=10, decimal_places=2, default=0)
     discount_percent = models.PositiveSmallIntegerField(_("折扣（%）"), null=True, blank=True)
+    approval_value = models.DecimalField(
+        _("审批估值（元）"), max_digits=10, decimal_places=2, null=True, blank=True,
+        help_text=_("一张券最多能优惠的金额，发券审批按它与面值中较大者计算。折扣券和零面值券（集团券）必填；"
+                    "留空的折扣券、零面值券按门店员工发券审批线计。"),
+    )
     valid_from = models.DateField(_("有效期起"), null=True, blank=True)
     valid_to = models.DateField(_("有效期止"), null=True, blank=True)
     valid_days = models.PositiveSmallIntegerField(_("领取后有效天数"), null=True, blank=True)
@@ -308,6 +313,8 @@ class CouponTemplate(models.Model):
         verbose_name_plural = _("券模板")
         constraints = [
             models.CheckConstraint(name="coupon_value_not_negative", condition=Q(value__gte=0)),
+            models.CheckConstraint(name="coupon_approval_value_not_negative",
+                                   condition=Q(approval_value__gte=0) | Q(approval_value__isnull=True)),
             models.CheckConstraint(name="coupon_stock_not_negative", condition=Q(stock__gte=0) | Q(stock__isnull=True)),
             models.CheckConstraint(
                 name="merchant_coupon_has_store", condition=~Q(scope="merchant") | Q(store__isnull=False)
@@ -379,6 +386,14 @@ class TransactionKind(models.TextChoices):
 
 
 VISIT_KINDS = frozenset(TransactionKind.values)  # every transaction is a store visit
+# The kinds that are money the member spent: only these carry an amount (the
+# others' ceiling is 0) and only these make growth value (cards.growth_transactions).
+# A test drive or a check-in is a visit; a coupon redemption is recorded with
+# amount 0 by coupon_redeem (what the coupon took off is no spend).
+SPEND_KINDS = frozenset({
+    TransactionKind.SERVICE, TransactionKind.PARTS, TransactionKind.INSURANCE, TransactionKind.CAR_PURCHASE,
+    TransactionKind.MALL,
+})
 
 
 class TransactionStatus(models.TextChoices):
@@ -393,7 +408,8 @@ DEFAULT_REVIEW_THRESHOLD = 50_000
 
 class TransactionLimit(models.Model):
     """HQ's amount limits for one kind of transaction (kinds without a row use
-    the defaults): a document above ``ceiling`` is refused; one above
+    the defaults; a kind outside ``SPEND_KINDS`` defaults to a ceiling of 0):
+    a document above ``ceiling`` is refused; one above
     ``review_threshold`` is recorded but held until a store manager or HQ
     approves it, and earns nothing (points, growth, tier, RFM) before."""
 

@@ -37,6 +37,7 @@ PRODUCTION = {
     # Nothing connects to these during the checks: port 9 answers nothing.
     "DATABASE_URL": "postgres://dealerops:secret@127.0.0.1:9/dealerops",
     "REDIS_URL": "redis://127.0.0.1:9/0",
+    "TRUSTED_PROXY_COUNT": "1",  # nginx in front of gunicorn
     "TELEPHONY_WEBHOOK_SECRET": secrets.token_urlsafe(48),
     "SMS_WEBHOOK_SECRET": secrets.token_urlsafe(48),
     "SMS_BACKEND": "accounts.outbox.backends.AliyunSmsBackend",
@@ -69,6 +70,7 @@ UNSAFE_DEFAULTS = {
     "TELEPHONY_BACKEND": "dealerops.E002",
     "DATABASE_URL": "dealerops.W001",
     "REDIS_URL": "dealerops.W002",
+    "TRUSTED_PROXY_COUNT": "dealerops.E005",
 }
 # Set wrong: the variable, its value and the id that refuses it.
 WRONG_VALUES = {
@@ -98,6 +100,8 @@ CASES = {
     "debug_on": {"DEBUG": "1"},
     "secret_key_missing": {"SECRET_KEY": None, "SECURE": "1"},
     "https_off": {"SECURE": "0"},
+    # No proxy in front (no SECURE_PROXY_SSL_HEADER): X-Forwarded-For is rightly ignored.
+    "no_proxy": {"SECURE": "0", "TRUSTED_PROXY_COUNT": None},
     **{f"without_{name}": {name: None} for name in UNSAFE_DEFAULTS},
     **{case: {name: value} for case, (name, value, _) in WRONG_VALUES.items()},
 }
@@ -184,6 +188,11 @@ def test_https_off_fails_the_deploy_check(checks):
     assert "security.W018" not in output
 
 
+def test_no_proxy_count_is_needed_without_a_proxy(checks):
+    assert "dealerops.E005" not in _ids(checks["no_proxy"]), _output(checks["no_proxy"])
+    assert "dealerops.E005" in _ids(checks["without_TRUSTED_PROXY_COUNT"])
+
+
 @pytest.mark.parametrize("name", UNSAFE_DEFAULTS)
 def test_each_development_default_fails_the_deploy_check(checks, name):
     result = checks[f"without_{name}"]
@@ -210,3 +219,13 @@ def test_a_backend_setting_registered_by_a_higher_app_is_checked_too(settings, m
     assert [e.id for e in deploy_checks.backends_check() if "PAYMENT_BACKEND" in e.msg] == ["dealerops.E002"]
     settings.DEBUG = True  # development may simulate it
     assert [e.id for e in deploy_checks.backends_check() if "PAYMENT_BACKEND" in e.msg] == []
+
+
+def test_the_queue_redelivers_no_task_that_may_still_run(settings):
+    """django-q2 hands a task nobody acknowledged within Q_CLUSTER's retry to
+    another worker: with retry (180 s) under the import job's timeout (15 min)
+    a long import ran twice."""
+    assert settings.Q_CLUSTER["retry"] > deploy_checks.TASK_TIMEOUTS["accounts.import_jobs"]
+    assert deploy_checks.queue_retry_check() == []
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "retry": 180}
+    assert [error.id for error in deploy_checks.queue_retry_check()] == ["dealerops.E006"]

@@ -55,6 +55,21 @@ def api_client_create(*, name: str, store: Store | None, actor) -> tuple[ApiClie
     return client, token
 
 
+def api_client_rename(*, client: ApiClient, name: str, actor) -> ApiClient:
+    """A new name for the credential (and its user, the audit actor that
+    carries it), audited with the old one.  The same name changes nothing."""
+    name = (name or "").strip()[:64]
+    with transaction.atomic():
+        before = ApiClient.objects.select_for_update().values_list("name", flat=True).get(pk=client.pk)
+        if name != before:
+            ApiClient.objects.filter(pk=client.pk).update(name=name)
+            User.objects.filter(pk=client.user_id).update(last_name=name)
+            audit_record(actor=actor, action="accounts.api_client.renamed", obj=client, store=client.store,
+                         data={"before": before, "after": name})
+    client.refresh_from_db()
+    return client
+
+
 def api_client_revoke(*, client: ApiClient, actor) -> ApiClient:
     """Revoke for good: the token stops working and the user is deactivated."""
     with transaction.atomic():

@@ -42,7 +42,8 @@ class PasswordResetRequestView(View):
         form = PasswordResetRequestForm(request.POST)
         if form.is_valid():
             identifier = form.cleaned_data["identifier"].strip()
-            if ratelimit.consume(request, action="staff_password_reset", key=identifier.lower()):
+            password_reset.reset_request_noticed(identifier=identifier, ip_address=client_ip(request))
+            if ratelimit.consume(request, action="staff_password_reset", key=password_reset.reset_limit_key(identifier)):
                 request.session[SESSION_KEY] = password_reset.reset_request(identifier=identifier)
                 return redirect("staff_password_reset_code")
             form.add_error(None, TOO_MANY_REQUESTS)
@@ -72,6 +73,11 @@ class PasswordResetCodeView(View):
         form = PasswordResetCodeForm(request.POST)
         if not form.is_valid():
             return self._render(request, form, status=400)
+        key = password_reset.reset_limit_key(state["identifier"])
+        if not ratelimit.consume(request, action=password_reset.CODE_LIMIT, key=key):
+            password_reset.reset_code_refused(state=state, ip_address=client_ip(request))
+            form.add_error(None, TOO_MANY_REQUESTS)
+            return self._render(request, form, status=429)
         user = password_reset.reset_verify(state=state, code=form.cleaned_data["code"])
         if user is not None:
             state["user_id"] = user.pk

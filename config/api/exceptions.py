@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from pathlib import Path
 
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -17,9 +20,23 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from accounts.exceptions import ApplicationError
 from config.api.parsers import json_too_deep_message
 
-DETAIL_INVALID = "提交的数据有误，请检查标注的字段。"
-DETAIL_TOO_LARGE = "提交的数据过大。"
-DETAIL_BAD_REQUEST = "请求无效。"
+# Marked for makemessages (gettext_noop), translated where they are used.
+DETAIL_INVALID = gettext_noop("提交的数据有误，请检查标注的字段。")
+DETAIL_TOO_LARGE = gettext_noop("提交的数据过大。")
+DETAIL_BAD_REQUEST = gettext_noop("请求无效。")
+# Where Python's JSON parser lives: a RecursionError raised in there is input
+# nested too deep, anywhere else it is a bug.
+_JSON_PACKAGE = Path(json.__file__).resolve().parent
+
+
+def _raised_parsing_json(exc: BaseException) -> bool:
+    """The innermost frame of ``exc`` is in the ``json`` package: a JSON text
+    (a body, or a ``JSONField(binary=True)`` value) nested deeper than the
+    parser's stack, which the body limits could not see."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and Path(tb.tb_frame.f_code.co_filename).resolve().parent == _JSON_PACKAGE
 
 
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -67,12 +84,10 @@ def exception_handler(exc, context):
         if isinstance(exc, RequestDataTooBig):
             return Response(error_body("request_too_large", _(DETAIL_TOO_LARGE)), status=413)
         return Response(error_body("bad_request", _(DETAIL_BAD_REQUEST)), status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, RecursionError):
-        # Input nested deeper than a recursive parser copes with, which the
-        # body limits could not see (JSON text inside a form field, say):
-        # bad input, not a server error.  Logged with its traceback in case
-        # it is a real bug.
-        logging.getLogger(__name__).error("RecursionError in an API view", exc_info=exc)
+    if isinstance(exc, RecursionError) and _raised_parsing_json(exc):
+        # JSON nested deeper than the parser copes with, which the body limits
+        # could not see (JSON text inside a form field, say): bad input.  Any
+        # other RecursionError is a bug: None below, Django logs it, 500.
         return Response(error_body("json_too_deep", json_too_deep_message()), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

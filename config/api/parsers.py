@@ -21,11 +21,17 @@ import re
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from rest_framework import parsers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.utils import json
 
-JSON_TOO_DEEP = "提交的 JSON 嵌套层数过多（最多 %(limit)s 层）。"
+# Marked for makemessages (gettext_noop), translated when used: the limit is
+# filled in after translating.
+JSON_TOO_DEEP = gettext_noop("提交的 JSON 嵌套层数过多（最多 %(limit)s 层）。")
+# A body that is not JSON (or not in its declared encoding).  The parser's own
+# English text says nothing a caller needs and was never translated.
+JSON_INVALID = gettext_lazy("请求体不是有效的 JSON。")
 
 # A JSON string: the quotes and everything between them, escapes included.
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -80,12 +86,12 @@ class JSONParser(parsers.JSONParser):
         try:
             text = raw.decode(encoding)
         except UnicodeDecodeError as exc:
-            raise ParseError(f"JSON parse error - {exc}") from exc
+            raise ParseError(JSON_INVALID) from exc
         if json_depth_exceeds(text, settings.JSON_MAX_DEPTH):
             raise JSONTooDeep()
         try:
             return json.loads(text, parse_constant=json.strict_constant if self.strict else None)
         except ValueError as exc:
-            raise ParseError(f"JSON parse error - {exc}") from exc
+            raise ParseError(JSON_INVALID) from exc
         except RecursionError as exc:  # only if the stack was already deep
             raise JSONTooDeep() from exc

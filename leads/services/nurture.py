@@ -22,16 +22,21 @@ def register_step_kind(kind: str, handler: Callable[..., None]) -> None:
     STEP_KINDS[kind] = handler
 
 
-def nurture_message_send(*, lead: Lead, step: NurtureStep, body: str | None = None) -> None:
+def nurture_message_send(
+    *, lead: Lead, step: NurtureStep, body: str | None = None, secrets: dict[str, str] | None = None
+) -> None:
     """Send ``step``'s message to ``lead`` through the outbox (marketing: consent
     and quiet hours apply; once per lead and step).  ``body`` replaces the
     step's text (a higher app's step kind adds to it, e.g. a coupon code);
-    ``{name}``, ``{model}`` and ``{store}`` are filled in either way."""
+    ``{name}``, ``{model}`` and ``{store}`` are filled in either way.
+    ``secrets``: values the body carries that nobody reading the outbox may
+    see (a step kind's coupon code), stored masked and sent as they are
+    (``message_enqueue``)."""
     body = (step.body if body is None else body).format_map({"name": lead.name or "您", "model": lead.model_interest or "心仪车型", "store": lead.store.name})
     message_enqueue(
         channel=step.channel, recipient=lead.mobile, member=lead.member, store=lead.store, template="nurture",
         body=body, is_marketing=True, payload={"lead_id": lead.pk, "step": step.position},
-        dedup_key=f"nurture:{lead.pk}:{step.position}",
+        dedup_key=f"nurture:{lead.pk}:{step.position}", secrets=secrets,
     )
 
 

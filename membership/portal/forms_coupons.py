@@ -10,9 +10,10 @@ from accounts.scoping import stores_for
 from membership.models import CouponTemplate
 from membership.selectors.coupons import coupon_template_list
 
-TEMPLATE_FIELDS = ["name", "scope", "store", "kind", "value", "discount_percent", "valid_from", "valid_to",
-                   "valid_days", "stock", "per_member_limit", "accepted_stores", "points_price", "is_active"]
-STORE_STAFF_HIDDEN = ("scope", "store", "accepted_stores")
+TEMPLATE_FIELDS = ["name", "scope", "store", "kind", "value", "discount_percent", "approval_value", "valid_from",
+                   "valid_to", "valid_days", "stock", "per_member_limit", "accepted_stores", "points_price", "is_active"]
+# HQ's alone: where a template is valid, and what it weighs under the approval rule.
+STORE_STAFF_HIDDEN = ("scope", "store", "accepted_stores", "approval_value")
 
 
 class CouponTemplateForm(forms.ModelForm):

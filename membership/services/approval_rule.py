@@ -14,6 +14,16 @@ measure            store employee (consultant, DCC,   store manager
 A value *at or above* the actor's threshold is not done: it needs a store
 manager of the store (or HQ) — level ``manager`` — or, at or above the
 manager's threshold, HQ — level ``hq``.  HQ and admins have no threshold.
+
+A coupon's value (``coupon_approval_value``) is its face value, or the
+approval value HQ set on its template when that is larger: a percentage
+coupon has no face value (a 50 %-off car coupon is worth far more than
+0 yuan), neither has a cake.  Such a template without an approval value
+counts as the store employee's threshold.  For coupons the value compared is
+the day's: what the actor already issued on their own authority today
+(``already``, from ``coupons``) plus this issue, so a threshold cannot be
+split over many clicks.
+
 Services raise ``ApprovalRequired`` (403 ``needs_manager`` / ``needs_hq``);
 the portal turns that into an ``ApprovalRequest`` (``approvals``), which the
 approver performs through the same service as themselves.
@@ -26,7 +36,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from accounts.models import GROUP_ROLES, STAFF_ROLES, Role
-from membership.models import ApprovalLevel, MembershipSettings
+from membership.models import ApprovalLevel, CouponKind, MembershipSettings
 
 POINTS = "points"
 COUPON_VALUE = "coupon_value"
@@ -45,13 +55,32 @@ def has_no_limit(actor) -> bool:
     return actor is None or _is_group(actor)
 
 
-def approval_level_needed(*, actor, measure: str, value, settings: MembershipSettings | None = None) -> str | None:
-    """``None`` when ``actor`` may do it; else the ``ApprovalLevel`` needed."""
+def coupon_has_no_worth_of_its_own(template) -> bool:
+    """A percentage coupon, or one without a face value: HQ values it."""
+    return template.kind == CouponKind.DISCOUNT or not template.value
+
+
+def coupon_approval_value(template, settings: MembershipSettings | None = None) -> Decimal:
+    """What one coupon of ``template`` weighs under the rule (``coupon_value``)."""
+    value = Decimal(template.value or 0)
+    if template.approval_value is not None:
+        return max(value, Decimal(template.approval_value))
+    if coupon_has_no_worth_of_its_own(template):
+        settings = settings or MembershipSettings.current()
+        return max(value, Decimal(settings.staff_coupon_limit))
+    return value
+
+
+def approval_level_needed(
+    *, actor, measure: str, value, already=0, settings: MembershipSettings | None = None
+) -> str | None:
+    """``None`` when ``actor`` may do it; else the ``ApprovalLevel`` needed.
+    ``already``: what the actor did today that counts with ``value``."""
     if has_no_limit(actor):
         return None
     settings = settings or MembershipSettings.current()
     staff_field, manager_field = _THRESHOLDS[measure]
-    amount = abs(Decimal(value))
+    amount = abs(Decimal(value)) + abs(Decimal(already))
     if amount >= Decimal(getattr(settings, manager_field)):
         return ApprovalLevel.HQ
     if actor.role == Role.MANAGER:

@@ -47,7 +47,7 @@ from membership.models import (
 from membership.selectors.coupons import coupon_template_list
 from membership.selectors.profiles import audience_list
 from membership.services.approval_rule import approver_may
-from membership.services.coupons import coupon_campaign_issue, coupon_issue
+from membership.services.coupons import APPROVAL_KEY_PREFIX, coupon_campaign_issue, coupon_issue
 from membership.services.points import points_adjust
 
 @dataclasses.dataclass
@@ -123,7 +123,7 @@ def coupon_issue_or_submit(
     try:
         return Submitted(result=coupon_issue(template=template, member=member, source=CouponSource.STAFF, actor=actor))
     except ApprovalRequired as exc:
-        summary = gettext("发券：%(name)s（面值 %(value)s 元）") % {"name": template.name, "value": template.value}
+        summary = gettext("发券：%(name)s（审批估值 %(value)s 元）") % {"name": template.name, "value": exc.value}
         return Submitted(approval=approval_submit(
             actor=actor, kind=ApprovalKind.COUPON_ISSUE, level=exc.level, store=member.store, member=member,
             value=exc.value, summary=summary, payload={"template": template.pk}, reason=reason, dedup_key=dedup_key,
@@ -175,6 +175,9 @@ def _template_for(*, approval: ApprovalRequest, actor: User) -> CouponTemplate:
 
 
 def _perform_points_adjust(*, approval: ApprovalRequest, actor: User) -> dict:
+    # No scope check here: points_adjust re-checks that the member is in the
+    # approver's stores (points_adjust_check, 404 otherwise), which
+    # coupon_issue does not — hence _perform_coupon_issue's own check.
     entry: PointsEntry = points_adjust(member=approval.member, points=int(approval.payload["points"]),
                                        reason=approval.reason, actor=actor, idempotency_key=f"approval:{approval.pk}")
     return {"points_entry": entry.pk, "points": entry.points, "balance_after": entry.balance_after}
@@ -184,7 +187,7 @@ def _perform_coupon_issue(*, approval: ApprovalRequest, actor: User) -> dict:
     if not stores_for(actor).filter(pk=approval.member.store_id).exists():  # the member moved to another store
         raise NotFoundError(errors.POINTS_MEMBER_NOT_FOUND)
     coupon = coupon_issue(template=_template_for(approval=approval, actor=actor), member=approval.member,
-                          source=CouponSource.STAFF, actor=actor, dedup_key=f"approval:{approval.pk}")
+                          source=CouponSource.STAFF, actor=actor, dedup_key=f"{APPROVAL_KEY_PREFIX}{approval.pk}")
     return {"coupon": coupon.pk}
 
 

@@ -1,8 +1,9 @@
 """membership services: cards (开卡) and tiers (upgrade now, downgrade with notice).
 
 Growth value (成长值) rule: 1 point per whole yuan of the member's counted
-transactions (every kind, at every store; a spend held for review counts
-only once approved) that occurred in the last
+spend (``SPEND_KINDS``: service, parts, insurance, car purchase, mall — not a
+test drive, a check-in or a coupon redemption, which are visits; at every
+store; a spend held for review counts only once approved) that occurred in the last
 ``MembershipSettings.growth_window_days`` days.  A member's tier is the
 highest tier whose ``threshold`` the growth value reaches; upgrades apply at
 once (``tier_upgrade_check``), downgrades only in the periodic
@@ -18,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Floor
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.audit import audit_record, audit_records_bulk
 from accounts.models import Member, NotificationTopic
@@ -25,6 +27,7 @@ from accounts.outbox.services import message_enqueue, messages_enqueue_bulk, pus
 from membership import exceptions as errors
 from membership.exceptions import MembershipError
 from membership.models import (
+    SPEND_KINDS,
     CardPlan,
     CareAction,
     CareKind,
@@ -50,6 +53,13 @@ def _window_start(now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(days=MembershipSettings.current().growth_window_days)
 
 
+def growth_transactions():
+    """The transactions growth value is made of: counted spend.  The one
+    place that says so, for ``growth_totals_for`` (one member or many) and
+    ``tiers_reevaluate``."""
+    return Transaction.objects.filter(status=TransactionStatus.COUNTED, kind__in=sorted(SPEND_KINDS))
+
+
 def growth_value_for(*, member: Member, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     return int(growth_totals_for(member_ids=[member.pk], now=now).get(member.pk) or 0)
@@ -69,8 +79,7 @@ def growth_totals_for(*, member_ids, now: dt.datetime) -> dict:
     member id → the Decimal sum of their transactions in the window."""
     start, end = growth_window(now)
     return dict(
-        Transaction.objects.filter(member_id__in=member_ids, status=TransactionStatus.COUNTED,
-                                   occurred_at__gt=start, occurred_at__lte=end)
+        growth_transactions().filter(member_id__in=member_ids, occurred_at__gt=start, occurred_at__lte=end)
         .order_by().values("member_id").annotate(total=Sum("amount")).values_list("member_id", "total")
     )
 
@@ -260,7 +269,8 @@ def _upgrade_notice(member: Member, tier: Tier, growth: int) -> dict:
     return {
         "channel": channel, "recipient": recipient, "member": member, "template": "membership.tier_upgraded",
         "dedup_key": f"tier-up:{member.pk}:{tier.pk}", "topic": NotificationTopic.MEMBERSHIP,
-        "body": f"恭喜您升级为{tier.name}，成长值 {growth}。", "payload": {"tier": tier.code, "growth_value": growth},
+        "body": gettext("恭喜您升级为%(tier)s，成长值 %(growth)s。") % {"tier": tier.name, "growth": growth},
+        "payload": {"tier": tier.code, "growth_value": growth},
     }
 
 
@@ -338,8 +348,7 @@ def tiers_reevaluate(*, today: dt.date) -> dict:
     as_of = day_start + dt.timedelta(days=1)
     window_start = as_of - dt.timedelta(days=MembershipSettings.current().growth_window_days)
     spent = (
-        Transaction.objects.filter(member=OuterRef("member_id"), status=TransactionStatus.COUNTED,
-                                   occurred_at__gte=window_start, occurred_at__lt=as_of)
+        growth_transactions().filter(member=OuterRef("member_id"), occurred_at__gte=window_start, occurred_at__lt=as_of)
         .order_by().values("member").annotate(total=Sum("amount")).values("total")
     )
     MembershipCard.objects.update(
@@ -379,7 +388,8 @@ def tiers_reevaluate(*, today: dt.date) -> dict:
                 "channel": channel, "recipient": recipient, "member": members[member_id],
                 "template": "membership.downgrade_notice", "is_marketing": False,
                 "topic": NotificationTopic.MEMBERSHIP,
-                "body": f"您的{tier_name}成长值未达标，{DOWNGRADE_GRACE_DAYS} 天内仍未达标将降低一级。",
+                "body": gettext("您的%(tier)s成长值未达标，%(days)s 天内仍未达标将降低一级。")
+                % {"tier": tier_name, "days": DOWNGRADE_GRACE_DAYS},
                 "payload": {"card": card_id, "date": key}, "dedup_key": f"downgrade-notice:{card_id}:{key}",
             })
         messages_enqueue_bulk(messages=messages)

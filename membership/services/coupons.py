@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.batches import pk_batches
 from accounts.dates import day_end, day_start
-from accounts.models import GROUP_ROLES, STORE_ROLES, Member, Store
+from accounts.models import GROUP_ROLES, STORE_ROLES, Member, Store, User
 from accounts.scoping import stores_for
 from membership import exceptions as errors
 from membership.exceptions import ApprovalRequired, MembershipError
@@ -36,7 +36,16 @@ from membership.models import (
 )
 from membership.services import approval_rule
 from membership.services import points as points_services
-from membership.services.approval_rule import approval_level_needed, has_no_limit
+from membership.services.approval_rule import (
+    approval_level_needed,
+    coupon_approval_value,
+    coupon_has_no_worth_of_its_own,
+    has_no_limit,
+)
+
+# The dedup key prefix of a coupon issued by performing an approved request
+# (``approvals``): it was approved, it does not count in the approver's day.
+APPROVAL_KEY_PREFIX = "approval:"
 
 # --- helpers -----------------------------------------------------------------------------------
 
@@ -76,14 +85,21 @@ def coupon_template_validate(*, template: CouponTemplate) -> None:
     if template.kind == CouponKind.DISCOUNT and not (template.discount_percent and 0 < template.discount_percent < 100):
         raise MembershipError(errors.COUPON_DISCOUNT_NEEDS_PERCENT, code="coupon_discount_percent",
                               fields={"discount_percent": [str(errors.COUPON_DISCOUNT_NEEDS_PERCENT)]})
+    if (template.scope == CouponScope.PLATFORM and coupon_has_no_worth_of_its_own(template)
+            and not template.approval_value):
+        raise MembershipError(errors.COUPON_NEEDS_APPROVAL_VALUE, code="coupon_approval_value",
+                              fields={"approval_value": [str(errors.COUPON_NEEDS_APPROVAL_VALUE)]})
 
 
 def coupon_template_create(*, actor, accepted_stores=(), **fields) -> CouponTemplate:
     """HQ creates platform or merchant templates; store staff create merchant
-    templates of their own store only (scope and store are forced)."""
+    templates of their own store only (scope and store are forced, and the
+    approval value is HQ's to set: without it a percentage or zero-value
+    coupon counts as the store employee's approval threshold)."""
     if _is_store_staff(actor):
         fields["scope"] = CouponScope.MERCHANT
         fields["store"] = actor.store
+        fields["approval_value"] = None
         accepted_stores = [actor.store]
     elif not _is_group(actor):
         raise MembershipError(errors.COUPON_MERCHANT_OTHER_STORE, code="not_allowed", status_code=403)
@@ -128,14 +144,31 @@ def _refuse_template(*, template: CouponTemplate, actor, now: dt.datetime) -> No
                                   status_code=403)
 
 
-def coupon_issue_check(*, template: CouponTemplate, actor, count: int = 1) -> None:
+def coupon_value_issued_today(*, actor, now: dt.datetime | None = None) -> Decimal:
+    """The approval value (``coupon_approval_value``) of the coupons ``actor``
+    issued on their own authority today (local day), one by one or by
+    campaign: not those issued by performing an approved request."""
+    now = now or timezone.now()
+    counts = (
+        Coupon.objects.filter(issued_by=actor, issued_at__gte=day_start(timezone.localdate(now)),
+                              source__in=[CouponSource.STAFF, CouponSource.CAMPAIGN])
+        .exclude(dedup_key__startswith=APPROVAL_KEY_PREFIX)
+        .order_by().values("template").annotate(n=Count("pk")).values_list("template", "n")
+    )
+    counts = dict(counts)
+    templates = CouponTemplate.objects.in_bulk(list(counts))
+    return sum((coupon_approval_value(templates[pk]) * n for pk, n in counts.items()), Decimal(0))
+
+
+def coupon_issue_check(*, template: CouponTemplate, actor, count: int = 1, already=Decimal(0)) -> None:
     """Staff issuing ``count`` coupons of ``template`` follow the approval
-    rule (``approval_rule``, measure ``coupon_value`` = face value × count):
-    at or above the actor's threshold ``ApprovalRequired`` (403
-    ``needs_manager`` / ``needs_hq``).  Group-wide (platform) coupons count
-    like any other.  The system (``actor=None``) has no limit."""
-    value = Decimal(template.value) * count
-    level = approval_level_needed(actor=actor, measure=approval_rule.COUPON_VALUE, value=value)
+    rule (``approval_rule``, measure ``coupon_value`` = the template's approval
+    value × count, plus ``already``: what the actor issued today): at or above
+    the actor's threshold ``ApprovalRequired`` (403 ``needs_manager`` /
+    ``needs_hq``).  Group-wide (platform) coupons count like any other.  The
+    system (``actor=None``) has no limit."""
+    value = coupon_approval_value(template) * count
+    level = approval_level_needed(actor=actor, measure=approval_rule.COUPON_VALUE, value=value, already=already)
     if level is not None:
         message = errors.APPROVAL_NEEDS_MANAGER if level == ApprovalLevel.MANAGER else errors.APPROVAL_NEEDS_HQ
         raise ApprovalRequired(message, level=level, measure=approval_rule.COUPON_VALUE, value=value)
@@ -154,10 +187,11 @@ def coupon_issue(
 
     Idempotent on ``dedup_key`` (a repeat returns the first coupon).  Refused:
     inactive template, past its ``valid_to``, merchant coupon issued by staff of
-    another store, above the staff actor's approval threshold
-    (``coupon_issue_check``), per-member limit reached, out of stock.
-    ``actor=None`` is the system (card packs, tier rights, birthday care,
-    win-back)."""
+    another store, above the staff actor's approval threshold together with
+    what they issued today (``coupon_issue_check``; a coupon performed from an
+    approved request, ``dedup_key`` ``approval:…``, is checked on its own),
+    per-member limit reached, out of stock.  ``actor=None`` is the system
+    (card packs, tier rights, birthday care, win-back)."""
     if dedup_key:
         existing = Coupon.objects.filter(dedup_key=dedup_key).first()
         if existing is not None:
@@ -165,8 +199,14 @@ def coupon_issue(
     now = now or timezone.now()
     _refuse_template(template=template, actor=actor, now=now)
     coupon_issue_check(template=template, actor=actor)
+    counts_today = not has_no_limit(actor) and not (dedup_key or "").startswith(APPROVAL_KEY_PREFIX)
     try:
         with transaction.atomic():
+            if counts_today:
+                # One actor's issues one after the other, so the day's total is exact.
+                User.objects.select_for_update(of=("self",)).filter(pk=actor.pk).first()
+                coupon_issue_check(template=template, actor=actor,
+                                   already=coupon_value_issued_today(actor=actor, now=now))
             # Serialise issues to one member (PostgreSQL row lock; SQLite's
             # IMMEDIATE transactions already serialise writers) so the
             # per-member limit cannot be passed by two concurrent requests.
@@ -321,14 +361,16 @@ def coupon_campaign_issue(*, template: CouponTemplate, members_queryset, name: s
     issues nothing twice (``skipped``); stock and per-member-limit refusals
     are counted (``refused``), not fatal.  Template-level refusals (inactive,
     ended, another store's merchant coupon) stop the campaign before anything
-    is issued, and so does a total face value (template value × audience)
-    at or above the actor's approval threshold (``coupon_issue_check``).
-    One audit row per run."""
+    is issued, and so does a total value (approval value × audience, plus
+    what the actor issued today) at or above the actor's approval threshold
+    (``coupon_issue_check``).  One audit row per run."""
     name = (name or "").strip()
     counts = {"issued": 0, "skipped": 0, "refused": 0}
-    _refuse_template(template=template, actor=actor, now=timezone.now())
+    now = timezone.now()
+    _refuse_template(template=template, actor=actor, now=now)
     if not has_no_limit(actor):
-        coupon_issue_check(template=template, actor=actor, count=members_queryset.count())
+        coupon_issue_check(template=template, actor=actor, count=members_queryset.count(),
+                           already=coupon_value_issued_today(actor=actor, now=now))
     for chunk in pk_batches(members_queryset, CAMPAIGN_BATCH):
         done = coupons_issue_bulk(template=template, members=chunk, source=CouponSource.CAMPAIGN, actor=actor,
                                   dedup_key_of=lambda m: f"campaign:{template.pk}:{m.pk}:{name}")

@@ -1,13 +1,16 @@
 """Coupons join the leads' nurture sequence: the ``coupon`` step kind.
 
 A ``coupon`` nurture step gives the lead's member the best active group
-cash-off coupon (highest value) and sends the step's message with its code.
+cash-off coupon (highest value) and sends the step's message with its code,
+which the outbox stores masked (the code alone redeems the coupon).
 A lead with no member (no account yet) gets the message alone.  Registered in
 ``MembershipConfig.ready()`` (leads sits below membership and never imports it)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext
 
 from accounts.exceptions import ApplicationError
 from leads.services.nurture import nurture_message_send
@@ -35,7 +38,11 @@ def nurture_coupon_step(*, lead: Lead, step: NurtureStep) -> None:
                                   dedup_key=f"nurture:{lead.pk}:{step.position}")
         except ApplicationError:  # sold out or limit reached: the message still goes
             coupon = None
-    body = None
+    body = secrets = None
     if coupon is not None and coupon.status == CouponStatus.ISSUED:
-        body = f"{step.body} 您的专属券码：{coupon.code}（{template.name}）"
-    nurture_message_send(lead=lead, step=step, body=body)
+        body = gettext("%(body)s 您的专属券码：%(code)s（%(name)s）") % {
+            "body": step.body, "code": coupon.code, "name": template.name}
+        # The code redeems the coupon (coupon_redeem needs nothing else): a
+        # bearer credential, masked wherever a person reads the outbox.
+        secrets = {"coupon_code": coupon.code}
+    nurture_message_send(lead=lead, step=step, body=body, secrets=secrets)

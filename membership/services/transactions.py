@@ -46,6 +46,7 @@ from membership.exceptions import MembershipError
 from membership.models import (
     DEFAULT_REVIEW_THRESHOLD,
     DEFAULT_TRANSACTION_CEILING,
+    SPEND_KINDS,
     ApprovalLevel,
     MembershipCard,
     Transaction,
@@ -120,12 +121,47 @@ def clean_reference(value: str) -> str:
 # --- the rule: who records what, where, and what is held ---------------------------------------
 
 
+def default_transaction_limit(kind: str) -> tuple[Decimal, Decimal | None]:
+    """A kind without a ``TransactionLimit`` row: spend up to the default
+    ceiling, held above the default review threshold; a visit kind (test
+    drive, check-in, coupon redemption) carries no money: ceiling 0."""
+    if kind in SPEND_KINDS:
+        return Decimal(DEFAULT_TRANSACTION_CEILING), Decimal(DEFAULT_REVIEW_THRESHOLD)
+    return Decimal(0), None
+
+
 def transaction_limits() -> dict[str, tuple[Decimal, Decimal | None]]:
     """``{kind: (ceiling, review threshold or None)}`` for every kind (HQ's
     ``TransactionLimit`` rows, the defaults for kinds without one)."""
     rows = {limit.kind: (limit.ceiling, limit.review_threshold) for limit in TransactionLimit.objects.all()}
-    default = (Decimal(DEFAULT_TRANSACTION_CEILING), Decimal(DEFAULT_REVIEW_THRESHOLD))
-    return {kind: rows.get(kind, default) for kind in TransactionKind.values}
+    return {kind: rows.get(kind) or default_transaction_limit(kind) for kind in TransactionKind.values}
+
+
+def _limit_values(limit: TransactionLimit | None) -> dict | None:
+    if limit is None:
+        return None
+    review = limit.review_threshold
+    return {"ceiling": f"{Decimal(limit.ceiling):.2f}", "review_threshold": None if review is None else f"{Decimal(review):.2f}"}
+
+
+def transaction_limit_set(*, kind: str, ceiling, review_threshold, actor: User) -> TransactionLimit:
+    """HQ sets one kind's ceiling and review threshold (Django admin): money
+    limits, so the change is audited with what was there before (``None``
+    when the kind had no row and used the defaults).  The same values again
+    write nothing."""
+    kind = clean_kind(kind)
+    with transaction.atomic():
+        limit = TransactionLimit.objects.select_for_update().filter(kind=kind).first()
+        before = _limit_values(limit)
+        limit = limit or TransactionLimit(kind=kind)
+        limit.ceiling, limit.review_threshold = ceiling, review_threshold
+        limit.full_clean()
+        after = _limit_values(limit)
+        if after != before:
+            limit.save()
+            audit_record(actor=actor, action="membership.transaction_limit.changed", obj=limit,
+                         data={"kind": kind, "before": before, "after": after})
+    return limit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,7 +198,7 @@ def transaction_policy(
         raise MembershipError(NOT_A_RECORDER, code="permission_denied", status_code=403)
     if not store.is_active or (context.store_ids is not None and store.pk not in context.store_ids):
         raise MembershipError(STORE_NOT_ALLOWED, code="invalid", fields={"store_code": [str(STORE_NOT_ALLOWED)]})
-    ceiling, review = context.limits.get(kind, (Decimal(DEFAULT_TRANSACTION_CEILING), Decimal(DEFAULT_REVIEW_THRESHOLD)))
+    ceiling, review = context.limits.get(kind) or default_transaction_limit(kind)
     if amount > ceiling:
         message = AMOUNT_OVER_CEILING % {"ceiling": f"{ceiling:,.2f}"}
         raise MembershipError(message, code="amount_over_ceiling", fields={"amount": [str(message)]})

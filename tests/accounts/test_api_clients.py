@@ -67,3 +67,17 @@ def test_admin_revokes_a_credential(client, admin_user, integration_a, member_a)
 def test_credentials_cannot_be_deleted(client, admin_user, integration_a):
     client.force_login(admin_user)
     assert client.get(reverse("admin:accounts_apiclient_delete", args=[integration_a.pk])).status_code == 403
+
+
+def test_admin_renames_a_credential_through_the_audited_service(client, admin_user, integration_a):
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:accounts_apiclient_change", args=[integration_a.pk]), {"name": "S01 DMS 新"})
+    assert response.status_code == 302
+    integration_a.refresh_from_db()
+    assert integration_a.name == "S01 DMS 新"
+    assert integration_a.user.last_name == "S01 DMS 新"  # the audit actor's name follows
+    row = AuditLog.objects.get(action="accounts.api_client.renamed")
+    assert (row.actor, row.data) == (admin_user, {"before": "S01 DMS", "after": "S01 DMS 新"})
+    # Saving the same name again writes nothing.
+    client.post(reverse("admin:accounts_apiclient_change", args=[integration_a.pk]), {"name": "S01 DMS 新"})
+    assert AuditLog.objects.filter(action="accounts.api_client.renamed").count() == 1

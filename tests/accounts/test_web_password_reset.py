@@ -18,6 +18,7 @@ from django.utils.module_loading import import_string
 from rest_framework.test import APIClient
 
 from accounts.auth import password_reset
+from accounts.auth.views import SESSION_KEY
 from accounts.models import AuditLog, Channel, OutboxMessage, OutboxStatus, Role, User
 
 pytestmark = pytest.mark.django_db
@@ -308,9 +309,110 @@ def test_admin_action_gives_temporary_passwords(client, admin_user, consultant_a
     response = client.post(reverse("admin:accounts_user_changelist"),
                            {"action": "reset_passwords", "_selected_action": [consultant_a.pk, owner_a.pk]}, follow=True)
     body = response.content.decode()
-    match = re.search(r"的临时密码：(\w+)（只显示这一次）", body)
+    match = re.search(r'data-testid="shown-value"[^>]*>(\w+)<', body)
     assert match, body
     consultant_a.refresh_from_db()
     assert consultant_a.check_password(match.group(1)) and consultant_a.must_change_password
     owner_a.refresh_from_db()
     assert not owner_a.has_usable_password() and not owner_a.must_change_password  # owners have no password
+
+
+# --- brute force (review of issue 10) -------------------------------------------------------------
+
+MOBILE_SPELLINGS = ["13700007777", "137 0000 7777", "+86 137-0000-7777", "+8613700007777", "8613700007777",
+                    "0086 137 0000 7777", "137-0000-7777", "１３７００００７７７７"]
+
+
+def test_every_spelling_of_a_mobile_shares_one_allowance(sms, staff_with_phone):
+    """The limit counted the text as typed: eight spellings of one number from
+    one address sent eight codes to one account."""
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    answers = [request_code(sms, client, spelling).status_code for spelling in MOBILE_SPELLINGS]
+    assert answers == [302, 302, 302] + [429] * 5
+    assert len(sms.codes) == 3
+
+
+def test_usernames_are_counted_case_folded(sms, staff_with_phone):
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    answers = [request_code(sms, client, name).status_code for name in ("s01_dcc", "S01_DCC", "S01_dcc", "s01_DCC")]
+    assert answers == [302, 302, 302, 429]
+
+
+def _snapshot(client) -> dict:
+    return dict(client.session[SESSION_KEY])
+
+
+def _restore(client, state: dict) -> None:
+    session = client.session
+    session[SESSION_KEY] = dict(state)
+    session.save()
+
+
+def test_parallel_wrong_codes_share_the_five_tries(sms, staff_with_phone):
+    """The tries were counted in the session: requests sent together each
+    loaded the same count and saved it plus one, so an attacker had as many
+    guesses as requests.  Replaying the session as it was before each post is
+    what parallel requests do; the count now lives on the server."""
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    request_code(sms, client, "s01_dcc")
+    code = sms.codes[0][1]
+    wrong = "000000" if code != "000000" else "111111"
+    before = _snapshot(client)
+    for _ in range(password_reset.MAX_ATTEMPTS + 3):
+        _restore(client, before)
+        client.post(reverse("staff_password_reset_code"), {"code": wrong})
+    _restore(client, before)
+    response = client.post(reverse("staff_password_reset_code"), {"code": code})
+    assert response["Location"] == reverse("staff_password_reset")  # no tries left: the right code is too late
+    assert client.get(reverse("staff_password_reset_set"))["Location"] == reverse("staff_password_reset")
+    staff_with_phone.refresh_from_db()
+    assert staff_with_phone.check_password(PASSWORD)
+
+
+def test_code_page_is_rate_limited_per_identifier(sms, staff_with_phone, hq):
+    """Ten tries per identifier every ten minutes, from any address: the
+    third code's session gets none, and HQ hears of it once."""
+    wrong = "999999"
+    answers = []
+    for n in range(3):
+        client = Client(REMOTE_ADDR=f"10.0.{n}.1")
+        assert request_code(sms, client, "s01_dcc").status_code == 302
+        for _ in range(password_reset.MAX_ATTEMPTS):
+            answers.append(client.post(reverse("staff_password_reset_code"), {"code": wrong}).status_code)
+    assert answers == ([400] * 4 + [302]) * 2 + [429] * 5
+    alerts = AuditLog.objects.filter(action=password_reset.RESET_BURST)
+    assert alerts.count() == 1 and alerts.get().data["kind"] == "codes"
+    assert OutboxMessage.objects.filter(channel=Channel.WECOM, recipient=hq.username).count() == 1
+
+
+def test_reset_codes_per_account_and_day_are_capped(settings, sms, staff_with_phone, hq):
+    """The request limits count what was typed; the username and the mobile
+    are two names of one account, so the task caps what the account gets."""
+    settings.STAFF_PASSWORD_RESET_SMS_PER_DAY = 2
+    for n, identifier in enumerate(["s01_dcc", STAFF_MOBILE, "S01_DCC", "137 0000 7777"]):
+        assert request_code(sms, Client(REMOTE_ADDR=f"10.0.{n}.1"), identifier).status_code == 302  # the same answer
+    assert len(sms.codes) == 2
+    assert OutboxMessage.objects.filter(template=password_reset.SMS_TEMPLATE).count() == 2
+    alert = AuditLog.objects.get(action=password_reset.RESET_BURST)  # once, however often it is reached
+    assert alert.data["kind"] == "daily_cap" and alert.data["user"] == "s01_dcc"
+    assert OutboxMessage.objects.filter(channel=Channel.WECOM, recipient=hq.username).count() == 1
+
+
+def test_one_address_asking_for_many_accounts_alerts_hq(settings, sms, hq):
+    settings.LOGIN_BURST_IP_ACCOUNTS = 3
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    for identifier in ("nobody1", "nobody2", "NOBODY2", "nobody3", "nobody4"):
+        request_code(sms, client, identifier)
+    alert = AuditLog.objects.get(action=password_reset.RESET_BURST)
+    assert alert.data["kind"] == "ip" and alert.ip_address == "203.0.113.9"
+
+
+def test_superusers_get_no_reset_code(sms, make_staff, store_a, client):
+    make_staff(Role.ADMIN, None, username="root", is_superuser=True, is_staff=True, phone="13700008888",
+               phone_verified=True)
+    for identifier in ("root", "13700008888"):
+        assert request_code(sms, Client(), identifier).status_code == 302  # the same answer as anyone's
+    assert sms.codes == []
+    # The page says how a superuser resets, naming no account.
+    page = client.get(reverse("staff_password_reset")).content.decode()
+    assert "manage.py changepassword" in page

@@ -20,7 +20,7 @@ from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
 from accounts.telephony import SIGNATURE_HEADER, TIMESTAMP_HEADER, webhook_sign
-from config.api.parsers import JSON_TOO_DEEP, json_depth_exceeds
+from config.api.parsers import JSON_INVALID, JSON_TOO_DEEP, json_depth_exceeds
 from tests.accounts.test_api_errors import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -233,3 +233,29 @@ def test_depth_measure_matches_the_real_depth(value, limit):
 )
 def test_depth_measure_on_edge_cases(text, deep):
     assert json_depth_exceeds(text, LIMIT) is deep
+
+
+def test_a_recursion_error_of_the_code_is_a_500_not_a_400():
+    """Only the JSON parser's RecursionError is bad input; one from the view's
+    own code is a bug that must not hide as a 400 ``json_too_deep``."""
+
+    class View(APIView):
+        permission_classes = []
+
+        def post(self, request):
+            def walk(n):
+                return walk(n + 1)
+
+            return Response({"n": walk(0)})
+
+    request = APIRequestFactory().post("/api/v1/test/", {"a": 1}, format="json")
+    with pytest.raises(RecursionError):  # re-raised to Django: logged, a 500
+        View.as_view()(request)
+
+
+def test_a_body_that_is_not_json_is_refused_in_chinese(api):
+    response = api.post(WECHAT, '{"code": ', content_type="application/json")
+    body = assert_error(response, 400, "parse_error")
+    assert body["detail"] == str(JSON_INVALID)
+    response = api.post(WECHAT, b'{"code": "\xff"}', content_type="application/json")
+    assert assert_error(response, 400, "parse_error")["detail"] == str(JSON_INVALID)

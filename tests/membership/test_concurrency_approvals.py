@@ -14,8 +14,12 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
+from membership.exceptions import ApprovalRequired
 from membership.models import (
     ApprovalStatus,
+    Coupon,
+    CouponKind,
+    CouponTemplate,
     EarningRule,
     EarningRuleKind,
     MembershipCard,
@@ -24,6 +28,7 @@ from membership.models import (
     TransactionStatus,
 )
 from membership.services.approvals import approval_decide, points_adjust_or_submit
+from membership.services.coupons import coupon_issue
 from membership.services.transactions import transaction_record, transaction_review
 from tests.concurrency import run_together
 
@@ -57,3 +62,16 @@ def test_concurrent_reviews_of_a_held_spend_earn_once(manager_a, hq, make_staff,
     assert Transaction.objects.get(pk=txn.pk).status == TransactionStatus.COUNTED
     assert PointsEntry.objects.filter(member=member_a).count() == 1
     assert MembershipCard.objects.get(member=member_a).points_balance == 80000
+
+
+def test_concurrent_issues_by_one_employee_share_the_days_threshold(consultant_a, make_member, store_a):
+    """Six 300-yuan coupons to six members at once: the day's threshold (500)
+    lets the first through, the others need a manager."""
+    coupon = CouponTemplate.objects.create(name="保养券", kind=CouponKind.MAINTENANCE, value=Decimal("300"),
+                                           valid_days=30)
+    members = [make_member(store_a, name=f"客户{n}") for n in range(THREADS)]
+    results = run_together(lambda i: coupon_issue(template=coupon, member=members[i], source="staff",
+                                                  actor=consultant_a), THREADS)
+    assert sorted(type(r).__name__ for r in results) == ["ApprovalRequired"] * (THREADS - 1) + ["Coupon"], results
+    assert all(r.level == "manager" for r in results if isinstance(r, ApprovalRequired))
+    assert Coupon.objects.count() == 1

@@ -95,3 +95,17 @@ def test_member_360_lists_only_the_leads_and_calls_of_the_viewers_stores(client,
     client.force_login(hq)
     body = client.get(url).content.decode()
     assert reverse("portal:leads:lead-detail", args=[theirs.pk]) in body and "对方门店的通话" in body
+
+
+def test_member_360_shows_whether_each_visit_counts(client, rich_member, store_a, consultant_a):
+    """A held or rejected spend is on the list too: its status says it does not count (yet)."""
+    now = timezone.now()
+    for reference, status in (("RO-HELD", "held"), ("RO-REJECTED", "rejected")):
+        Transaction.objects.create(member=rich_member, store=store_a, occurred_at=now - dt.timedelta(days=1),
+                                   kind="service", amount=Decimal("80000"), reference=reference, status=status)
+    client.force_login(consultant_a)
+    body = client.get(reverse("portal:membership:member-360", args=[rich_member.pk])).content.decode()
+    section = body.split('data-testid="m360-visits"', 1)[1].split('data-testid="m360-leads"', 1)[0]
+    rows = {reference: row for row in section.split("<tr")[1:]
+            for reference in ("RO-360", "RO-HELD", "RO-REJECTED") if reference in row}
+    assert "已入账" in rows["RO-360"] and "待审核" in rows["RO-HELD"] and "已驳回" in rows["RO-REJECTED"]

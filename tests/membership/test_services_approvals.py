@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from accounts.exceptions import ApplicationError
 from accounts.models import AuditLog, Channel, OutboxMessage, Role
 from membership import exceptions as errors
 from membership.exceptions import ApprovalRequired, MembershipError
@@ -33,7 +34,7 @@ from membership.services.approvals import (
     coupon_issue_or_submit,
     points_adjust_or_submit,
 )
-from membership.services.coupons import coupon_issue
+from membership.services.coupons import coupon_issue, coupon_template_create, coupon_value_issued_today
 
 pytestmark = pytest.mark.django_db
 
@@ -279,3 +280,138 @@ def test_the_points_page_shows_the_limits(client, consultant_a, card_a, member_a
     client.force_login(consultant_a)
     page = client.get(reverse("portal:membership:points-adjust", args=[member_a.pk]))
     assert "1000" in page.content.decode() and "20000" in page.content.decode()
+
+
+# --- what a coupon weighs: percentage and zero-value coupons, and the day's total ---------------
+
+
+@pytest.fixture
+def half_off_car(db):
+    """The review's coupon: 50 % off a car, platform-wide, face value 0."""
+    return CouponTemplate.objects.create(name="购车五折券", scope=CouponScope.PLATFORM, kind=CouponKind.DISCOUNT,
+                                         discount_percent=50, valid_days=30, per_member_limit=5)
+
+
+def test_a_percentage_coupon_is_not_free_to_issue(consultant_a, manager_a, hq, member_a, half_off_car):
+    """Valued at its face value (0), any role issued it without approval."""
+    with pytest.raises(ApprovalRequired) as exc:  # no value set by HQ yet: the store employee's threshold
+        coupon_issue(template=half_off_car, member=member_a, source="staff", actor=consultant_a)
+    assert exc.value.level == ApprovalLevel.MANAGER and exc.value.value == Decimal("500")
+    assert coupon_issue(template=half_off_car, member=member_a, source="staff", actor=manager_a)
+    # HQ values it at what it can take off a car: now the manager needs HQ too.
+    half_off_car.approval_value = Decimal("80000")
+    half_off_car.save()
+    for actor in (consultant_a, manager_a):
+        with pytest.raises(ApprovalRequired) as exc:
+            coupon_issue(template=half_off_car, member=member_a, source="staff", actor=actor)
+        assert exc.value.level == ApprovalLevel.HQ
+    assert coupon_issue(template=half_off_car, member=member_a, source="staff", actor=hq)
+
+
+def test_a_zero_value_gift_coupon_needs_a_manager_for_store_employees(consultant_a, member_a):
+    cake = CouponTemplate.objects.create(name="生日蛋糕券", kind=CouponKind.BIRTHDAY_CAKE, value=0, valid_days=30,
+                                         per_member_limit=2)
+    with pytest.raises(ApprovalRequired):
+        coupon_issue(template=cake, member=member_a, source="staff", actor=consultant_a)
+    cake.approval_value = Decimal("168")  # HQ: a cake is worth 168 yuan
+    cake.save()
+    assert coupon_issue(template=cake, member=member_a, source="staff", actor=consultant_a)
+    assert coupon_issue(template=cake, member=member_a, source="birthday")  # the system has no limit
+
+
+def test_the_face_value_counts_when_larger_than_the_approval_value(consultant_a, member_a, car_coupon):
+    car_coupon.approval_value = Decimal("1")
+    car_coupon.save()
+    with pytest.raises(ApprovalRequired):
+        coupon_issue(template=car_coupon, member=member_a, source="staff", actor=consultant_a)
+
+
+def test_hq_must_value_a_platform_percentage_or_zero_value_template(hq, manager_a, store_a):
+    for fields in ({"kind": CouponKind.DISCOUNT, "discount_percent": 50}, {"kind": CouponKind.BIRTHDAY_CAKE}):
+        with pytest.raises(MembershipError) as exc:
+            coupon_template_create(actor=hq, name="x", valid_days=3, **fields)
+        assert exc.value.fields == {"approval_value": [str(errors.COUPON_NEEDS_APPROVAL_VALUE)]}
+        assert coupon_template_create(actor=hq, name="x", valid_days=3, approval_value=Decimal("300"), **fields)
+    # A store manager's merchant template cannot value itself: HQ's field, the threshold meanwhile.
+    template = coupon_template_create(actor=manager_a, name="店庆五折", kind=CouponKind.DISCOUNT, discount_percent=50,
+                                      valid_days=3, approval_value=Decimal("0.01"))
+    assert template.approval_value is None
+    assert approval_rule.coupon_approval_value(template) == Decimal("500")
+
+
+def test_the_template_form_offers_the_approval_value_to_hq_only(client, hq, manager_a):
+    url = reverse("portal:membership:coupon-template-list")
+    client.force_login(hq)
+    assert "approval_value" in client.get(url).context["form"].fields
+    client.force_login(manager_a)
+    assert "approval_value" not in client.get(url).context["form"].fields
+
+
+def test_a_threshold_cannot_be_split_over_many_clicks(consultant_a, manager_a, make_member, store_a):
+    """Each 300-yuan coupon is under the 500-yuan threshold; the day's second is not."""
+    coupon = CouponTemplate.objects.create(name="保养券", kind=CouponKind.MAINTENANCE, value=Decimal("300"),
+                                           valid_days=30)
+    members = [make_member(store_a, name=f"客户{n}") for n in range(3)]
+    assert coupon_issue(template=coupon, member=members[0], source="staff", actor=consultant_a)
+    with pytest.raises(ApprovalRequired) as exc:
+        coupon_issue(template=coupon, member=members[1], source="staff", actor=consultant_a)
+    assert exc.value.level == ApprovalLevel.MANAGER and exc.value.value == Decimal("300")
+    assert Coupon.objects.count() == 1
+    # In the portal it becomes a request; approved, it is issued and does not count in anyone's day.
+    request = coupon_issue_or_submit(template=coupon, member=members[1], actor=consultant_a, reason="老客户").approval
+    assert request.level == ApprovalLevel.MANAGER
+    approval_decide(approval=request, actor=manager_a, approve=True)
+    assert Coupon.objects.count() == 2
+    assert coupon_value_issued_today(actor=consultant_a) == Decimal("300")
+    assert coupon_value_issued_today(actor=manager_a) == Decimal("0")
+    # Other store employees have their own day.
+    other = type(consultant_a).objects.create(username="s01_consultant9", role=Role.CONSULTANT, store=store_a)
+    assert coupon_issue(template=coupon, member=members[2], source="staff", actor=other)
+
+
+def test_an_approver_performs_requests_whatever_they_issued_themselves(consultant_a, manager_a, make_member, store_a,
+                                                                        car_coupon, membership_settings):
+    membership_settings.manager_coupon_limit = Decimal("5000")
+    membership_settings.save()
+    members = [make_member(store_a, name=f"客户{n}") for n in range(3)]
+    for member in members[:2]:  # the manager's own 4,000 today
+        coupon_issue(template=car_coupon, member=member, source="staff", actor=manager_a)
+    with pytest.raises(ApprovalRequired) as exc:  # a third of their own: 6,000 ≥ 5,000
+        coupon_issue(template=car_coupon, member=members[2], source="staff", actor=manager_a)
+    assert exc.value.level == ApprovalLevel.HQ
+    request = coupon_issue_or_submit(template=car_coupon, member=members[2], actor=consultant_a, reason="置换").approval
+    approval_decide(approval=request, actor=manager_a, approve=True)  # the consultant's request, approved
+    assert Coupon.objects.filter(member=members[2]).exists()
+
+
+def test_a_campaign_counts_with_the_days_issues(manager_a, make_member, store_a, member_a, taxi_coupon,
+                                                membership_settings):
+    membership_settings.manager_coupon_limit = Decimal("100")
+    membership_settings.save()
+    make_member(store_a, name="陈静")
+    audience = {"tags": [], "lifecycle": "", "rfm_segment": "", "store": None}
+    assert coupon_campaign_or_submit(template=taxi_coupon, audience=audience, name="一", actor=manager_a).result
+    # 60 issued today + 2 × 30 = 120 ≥ 100
+    done = coupon_campaign_or_submit(template=taxi_coupon, audience=audience, name="二", actor=manager_a, reason="再发")
+    assert done.approval is not None and done.approval.level == ApprovalLevel.HQ
+
+
+@pytest.mark.parametrize("kind", ["points", "coupon"])
+def test_a_member_who_moved_to_another_store_is_out_of_the_approvers_reach(
+        kind, consultant_a, manager_a, card_a, member_a, store_b, car_coupon):
+    """Approving performs the action as the approver: a member who left the
+    approver's stores since the request is refused (404), nothing is done."""
+    if kind == "points":
+        request = points_adjust_or_submit(member=member_a, points=5000, reason="补录", actor=consultant_a,
+                                          idempotency_key="adjust:moved").approval
+    else:
+        request = coupon_issue_or_submit(template=car_coupon, member=member_a, actor=consultant_a,
+                                         reason="置换").approval
+    member_a.store = store_b
+    member_a.save(update_fields=["store"])
+    with pytest.raises(ApplicationError) as exc:
+        approval_decide(approval=ApprovalRequest.objects.get(pk=request.pk), actor=manager_a, approve=True)
+    assert exc.value.status_code == 404
+    request.refresh_from_db()
+    assert request.status == ApprovalStatus.PENDING
+    assert not PointsEntry.objects.exists() and not Coupon.objects.exists()

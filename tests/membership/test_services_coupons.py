@@ -61,7 +61,7 @@ class TestTemplates:
                  valid_from=dt.date(2030, 2, 1), valid_to=dt.date(2030, 1, 1))
         _refused(errors.COUPON_DISCOUNT_NEEDS_PERCENT, svc.coupon_template_create, actor=hq, name="x",
                  kind="discount", valid_days=3)
-        assert svc.coupon_template_create(actor=hq, name="x", kind="cash_off", valid_days=3).scope == "platform"
+        assert svc.coupon_template_create(actor=hq, name="x", kind="cash_off", value=50, valid_days=3).scope == "platform"
 
     def test_store_manager_creates_merchant_templates_of_own_store_only(self, manager_a, store_a, store_b):
         template = svc.coupon_template_create(actor=manager_a, name="店庆", kind="cash_off", valid_days=3,

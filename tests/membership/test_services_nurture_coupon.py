@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from accounts.models import OutboxMessage
+from accounts.models import OutboxMessage, OutboxStatus
+from accounts.outbox import message_deliver
 from leads.models import NurtureStep
 from leads.services import lead_ingest, nurture_run_due
 from leads.services.nurture import STEP_KINDS
@@ -25,7 +26,9 @@ def test_coupon_step_kind_is_registered_by_membership():
     assert "coupon" in STEP_KINDS
 
 
-def test_coupon_step_issues_the_best_cash_off_coupon_once_and_sends_its_code(member_a, store_a, cash_off):
+def test_coupon_step_issues_the_best_cash_off_coupon_once_and_sends_its_code(settings, member_a, store_a, cash_off,
+                                                                            delivered):
+    settings.MARKETING_QUIET_START = settings.MARKETING_QUIET_END = "00:00"  # no quiet hours today
     member_a.marketing_consent = True
     member_a.consent_at = timezone.now()
     member_a.save()
@@ -38,4 +41,12 @@ def test_coupon_step_issues_the_best_cash_off_coupon_once_and_sends_its_code(mem
     coupon = Coupon.objects.get(member=member_a)
     assert coupon.template == cash_off and coupon.source == CouponSource.NURTURE
     message = OutboxMessage.objects.get(template="nurture")
-    assert coupon.code in message.body and message.is_marketing
+    assert message.is_marketing
+    # The code alone redeems the coupon: whoever reads the outbox (HQ, admin)
+    # sees it masked; only the SMS carries it.
+    assert coupon.code not in message.body and coupon.code not in str(message.payload)
+    assert "您的专属券码：******" in message.body and message.sealed
+    assert message_deliver(message_id=message.pk) == OutboxStatus.SENT
+    assert delivered[-1].recipient == member_a.mobile and coupon.code in delivered[-1].body
+    message.refresh_from_db()
+    assert not message.sealed and coupon.code not in message.body
