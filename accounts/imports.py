@@ -219,7 +219,7 @@ class _SheetScan:
                 raise ImportFileError(TOO_MANY_CELLS)
         elif local == "row":
             number = attrs.get("r", "")
-            self.line = int(number) if number.isdigit() else self.line + 1
+            self.line = int(number) if number.isascii() and number.isdigit() else self.line + 1
             if self.line > self.limits.max_lines:
                 raise self.limits.too_many_rows()
             self._has_value = False

@@ -134,7 +134,7 @@ def audit_object_label(object_type: str) -> str:
 
 def object_ref(value) -> str | None:
     """An object's id in audit data, as people write it: ``#42``."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not (str(value).isascii() and str(value).isdigit()):
         return None
     return f"#{value}"
 

@@ -197,12 +197,12 @@ def _parse_model(row: CatalogueRow) -> None:
             row.errors.append(str(errors.MODEL_FIELD_REQUIRED) % {"field": COLUMN_LABELS[column]})
     if v["year"]:
         year = v["year"].removesuffix("款").removesuffix("年").strip()
-        row.year = int(year) if year.isdigit() and 1980 <= int(year) <= 2100 else None
+        row.year = int(year) if year.isascii() and year.isdigit() and 1980 <= int(year) <= 2100 else None
         if row.year is None:
             row.errors.append(str(errors.YEAR_INVALID))
     if v["seats"]:
         seats = v["seats"].removesuffix("座").strip()
-        row.seats = int(seats) if seats.isdigit() and 1 <= int(seats) <= 9 else None
+        row.seats = int(seats) if seats.isascii() and seats.isdigit() and 1 <= int(seats) <= 9 else None
         if row.seats is None:
             row.errors.append(str(errors.SEATS_INVALID))
     if v["body_type"]:

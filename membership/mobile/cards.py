@@ -55,7 +55,7 @@ class CardView(OwnerMixin, View):
     def post(self, request):
         plan = None
         plan_id = request.POST.get("plan", "")
-        if plan_id.isdigit():
+        if plan_id.isascii() and plan_id.isdigit():
             plan = card_plan_list_for_member(member=self.member).filter(pk=int(plan_id)).first()
         referral_code = request.POST.get("referral_code", "")[:32]
         try:

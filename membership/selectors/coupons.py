@@ -75,8 +75,8 @@ def member_find_for_staff(*, actor, value: str) -> Member | None:
     another store's)."""
     value = (value or "").strip()
     members = scope(Member.objects.select_related("store"), actor)
-    if value.isdigit() and len(value) == 11:
+    if value.isascii() and value.isdigit() and len(value) == 11:
         return members.filter(mobile=value).first()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return members.filter(pk=int(value)).first()
     return None

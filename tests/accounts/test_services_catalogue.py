@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from accounts.catalogue import exceptions as errors
@@ -135,6 +135,8 @@ def test_row_errors_say_what_is_wrong(change, message):
 
 
 @given(st.dictionaries(st.sampled_from(COLUMNS), st.text(max_size=30)))
+@example({"model": "x", "year": "²"})  # a digit to str.isdigit(), not to int()
+@example({"model": "x", "seats": "５²"})
 def test_any_row_is_parsed_or_refused_in_words(values):
     """Whatever a spreadsheet holds, reading a row never raises: it is
     parsed, or it lists its errors as text."""

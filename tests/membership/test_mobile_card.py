@@ -55,3 +55,8 @@ def test_home_links_to_card_and_coupons(client, owner_a):
     client.force_login(owner_a)
     html = client.get(reverse("mobile:home")).content.decode()
     assert reverse("mobile:membership:card") in html and reverse("mobile:membership:coupons") in html
+
+
+def test_a_plan_id_of_digit_like_signs_is_ignored(client, owner_a, member_a, plan):
+    client.force_login(owner_a)
+    assert client.post(reverse("mobile:membership:card"), {"plan": "²"}).status_code == 303  # no 500

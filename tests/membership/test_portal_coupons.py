@@ -80,3 +80,11 @@ def test_store_b_does_not_see_store_a_merchant_templates(client, consultant_b, s
     CouponTemplate.objects.create(name="A 店专享", scope="merchant", store=store_a, kind="cash_off", valid_days=3)
     client.force_login(consultant_b)
     assert "A 店专享" not in client.get(reverse("portal:membership:coupon-template-list")).content.decode()
+
+
+@pytest.mark.parametrize("value", ["²", "１²３"])
+def test_issue_to_a_member_typed_with_digit_like_signs_is_a_field_error(client, consultant_a, template, value):
+    # str.isdigit() says yes to superscripts, int() says no: never a 500.
+    client.force_login(consultant_a)
+    response = client.post(reverse("portal:membership:coupon-issue"), {"template": template.pk, "member": value})
+    assert response.status_code == 200 and "member" in response.context["form"].errors
