@@ -6,6 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from accounts.catalogue.services import catalogue_seed
+from accounts.models import Brand, CarModel, CarSeries, ConsentSource, Gender, Member, Role, Store, User, Vehicle
 from accounts.validators import VIN_ALPHABET, vin_check_digit
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -96,9 +103,6 @@ DEMO_OWNERS = [
 def seed_group(*, stdout=None) -> dict:
     """The vehicle catalogue, brands, stores and staff: idempotent
     (get_or_create by natural keys).  The stores' brands are the group's."""
-    from accounts.catalogue.services import catalogue_seed
-    from accounts.models import Brand, Role, Store, User
-
     catalogue_seed()
     brands = {code: Brand.objects.get_or_create(code=code, defaults={"name": name})[0] for code, name in BRANDS}
     Brand.objects.filter(code__in=list(brands), is_group_brand=False).update(is_group_brand=True)
@@ -112,8 +116,6 @@ def seed_group(*, stdout=None) -> dict:
 
     rng = random.Random(20261123)
     # Hash the shared demo password once: ~100 PBKDF2 rounds would take half a minute.
-    from django.contrib.auth.hashers import make_password
-
     password = make_password(DEMO_PASSWORD)
 
     def staff(username, role, store=None, **extra):
@@ -139,8 +141,6 @@ def seed_group(*, stdout=None) -> dict:
 def catalogue_models() -> dict[tuple[str, str], list]:
     """The catalogue's models of ``SERIES``, by (brand code, series name)
     (a series missing from the catalogue: its cars get no model)."""
-    from accounts.models import CarModel
-
     models: dict[tuple[str, str], list] = {}
     for model in CarModel.objects.filter(series__brand__code__in=list(SERIES)).select_related("series__brand").order_by(
         "series_id", "-year", "guide_price", "pk"
@@ -152,8 +152,6 @@ def catalogue_models() -> dict[tuple[str, str], list]:
 def _member_rows(start: int, count: int, stores, brands, now, rng, models=None):
     """Members and their vehicles for indexes start..start+count-1 (unsaved);
     each car is a model of the catalogue (``models``: ``catalogue_models``)."""
-    from accounts.models import ConsentSource, Gender, Member
-
     store_meta = {s[0]: s for s in STORES}
     members, vehicles = [], []
     for index in range(start, start + count):
@@ -199,11 +197,6 @@ def seed_members(*, count: int, batch_size: int = 5000, progress: bool = False) 
 
     Idempotent: members whose mobile already exists are skipped (by index
     range: a re-run continues where the last one stopped)."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from accounts.models import Brand, Member, Store, Vehicle
-
     stores = list(Store.objects.order_by("code"))
     brands = {b.code: b for b in Brand.objects.all()}
     models = catalogue_models()
@@ -222,8 +215,6 @@ def seed_members(*, count: int, batch_size: int = 5000, progress: bool = False) 
     now = timezone.now()
     bar = None
     if progress:
-        from tqdm import tqdm
-
         bar = tqdm(total=count, initial=start, unit="members", smoothing=0.1)
     created = 0
     for batch_start in range(start, count, batch_size):
@@ -245,8 +236,6 @@ def seed_members(*, count: int, batch_size: int = 5000, progress: bool = False) 
 def seed_demo_owners() -> None:
     """The owners whose mobiles the README lists, each with one car (the
     newest, cheapest model of its catalogue series)."""
-    from accounts.models import CarSeries, Member, Store, Vehicle
-
     for store_code, name, mobile, plate, brand_code, series_name in DEMO_OWNERS:
         store = Store.objects.get(code=store_code)
         member, created = Member.objects.get_or_create(

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from accounts import exceptions as errors
 from accounts.models import IdempotencyKey
-from config.api.exceptions import error_body
+from accounts.api.exceptions import error_body
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 MAX_KEY_LENGTH = 128

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.exceptions import PASSWORD_CHANGE_REQUIRED
-from config.api.exceptions import DETAIL_TOO_LARGE, error_body
-from config.api.parsers import json_depth_exceeds, json_too_deep_message
+from accounts.api.exceptions import DETAIL_TOO_LARGE, error_body
+from accounts.api.parsers import json_depth_exceeds, json_too_deep_message
 
 # allauth's headless API (config/urls.py): its views parse request.body as JSON
 # whatever the Content-Type says.
@@ -34,7 +34,7 @@ class ContentSecurityPolicyMiddleware:
 class RequestBodyLimitsMiddleware:
     """Every JSON body is measured before any view reads it: larger than
     ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes is a 413, nested deeper than
-    ``JSON_MAX_DEPTH`` levels a 400 (``config/api/parsers.py``), so no view
+    ``JSON_MAX_DEPTH`` levels a 400 (``accounts/api/parsers.py``), so no view
     ever meets a body that makes ``json.loads`` recurse into a 500.
 
     A JSON body is one sent with a JSON media type, and any body sent to

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from accounts.models import STAFF_ROLES, AuditLog, Member, OutboxMessage, Store, User, Vehicle
+from accounts.models import STAFF_ROLES, AuditLog, Member, OutboxMessage, Role, Store, User, Vehicle
 from accounts.scoping import scope, scoped_get, stores_for
 from accounts.validators import normalize_plate
 
@@ -41,6 +41,14 @@ def member_list(*, actor: User, query: str = "", store_id: int | None = None) ->
         matching = Member.objects.filter(condition).values("pk")
         members = members.filter(pk__in=matching)
     return members.order_by("-joined_at", "-id")
+
+
+def owner_member(*, user: User) -> Member | None:
+    """The member a signed-in owner is (with their store), or None: the one
+    owner → member look-up of the API and the mini-site."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.role != Role.OWNER:
+        return None
+    return Member.objects.filter(user=user).select_related("store").first()
 
 
 def member_get(*, actor: User, pk) -> Member:

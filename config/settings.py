@@ -268,7 +268,7 @@ CONTENT_SECURITY_POLICY = os.environ.get(
 # A body larger than this many bytes (uploaded files do not count) is refused:
 # 413 from the API and the headless sign-in, 400 from a portal form.  JSON
 # nested deeper than JSON_MAX_DEPTH levels is a 400.  Both in the API's error
-# shape (allauth's under /_allauth/): config/api/parsers.py and
+# shape (allauth's under /_allauth/): accounts/api/parsers.py and
 # accounts.middleware.RequestBodyLimitsMiddleware.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2_621_440)))  # 2.5 MiB
 JSON_MAX_DEPTH = int(os.environ.get("JSON_MAX_DEPTH", "64"))
@@ -276,7 +276,7 @@ JSON_MAX_DEPTH = int(os.environ.get("JSON_MAX_DEPTH", "64"))
 # --- REST API --------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
-        "config.api.parsers.JSONParser",
+        "accounts.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -286,12 +286,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.DefaultPagination",
+    "DEFAULT_PAGINATION_CLASS": "accounts.api.pagination.DefaultPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exceptions.exception_handler",
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.api.negotiation.LenientContentNegotiation",
+    "EXCEPTION_HANDLER": "accounts.api.exceptions.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "accounts.api.negotiation.LenientContentNegotiation",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "wechat_login": "20/min"},
     # The throttles' client address, as allauth's (ALLAUTH_TRUSTED_PROXY_COUNT);
     # DRF's default (None) would key on the whole X-Forwarded-For a client sends.
@@ -301,7 +301,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.api.schema.add_common_error_responses",
+        "accounts.api.schema.add_common_error_responses",
     ],
     "TITLE": "DealerOps API",
     "DESCRIPTION": "车商运营平台 API: the owners' mini-program and staff integrations.",

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from config.api.docs import ApiDocsView, ApiSchemaView
+from accounts.api.docs import ApiDocsView, ApiSchemaView
 
 # Each app's surfaces mount under one namespace per surface:
 # api:<app>:<name>, portal:<app>:<name>, mobile:<app>:<name> (accounts' own names sit at the top).
@@ -15,7 +15,7 @@ api_v1 = [
 ]
 api = [
     path("v1/", include(api_v1)),
-    # Staff only outside DEBUG (config/api/docs.py).
+    # Staff only outside DEBUG (accounts/api/docs.py).
     path("schema/", ApiSchemaView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(), name="docs"),
 ]
@@ -42,10 +42,10 @@ urlpatterns = [
     path("m/", include((mobile, "mobile"))),
 ]
 
-handler400 = "config.api.handlers.bad_request"
-handler403 = "config.api.handlers.permission_denied"
-handler404 = "config.api.handlers.not_found"
-handler500 = "config.api.handlers.server_error"
+handler400 = "accounts.error_views.bad_request"
+handler403 = "accounts.error_views.permission_denied"
+handler404 = "accounts.error_views.not_found"
+handler500 = "accounts.error_views.server_error"
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

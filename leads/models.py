@@ -4,6 +4,7 @@ competitors, nurture sequences and reactivation batches."""
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from django.conf import settings
@@ -152,8 +153,6 @@ class Competitor(models.Model):
 
     @property
     def alias_list(self) -> list[str]:
-        import re
-
         names = [self.model, f"{self.brand}{self.model}" if self.model else self.brand]
         names += [a.strip() for a in re.split(r"[,，、;；\n]+", self.aliases or "") if a.strip()]
         return [n for n in dict.fromkeys(names) if n]

@@ -74,7 +74,7 @@ MATRIX = [
     ("api:accounts:wechat-bind",                           "POST",   {**API_OWNER, "owner": 400}, {"ticket": "forged"}),
     # --- provider webhooks -------------------------------------------------------------------
     ("api:accounts:sms-reply-webhook",                     "POST",   WEBHOOK_UNSIGNED, {"id": "r1", "mobile": "13812345678", "content": "R"}),
-    # --- OpenAPI schema and docs: staff only outside DEBUG (config/api/docs.py) ---------------
+    # --- OpenAPI schema and docs: staff only outside DEBUG (accounts/api/docs.py) ---------------
     ("api:schema",                                         "GET",    API_STAFF),
     ("api:docs",                                           "GET",    {**PORTAL_PAGE, "integration": 403}),
 ]

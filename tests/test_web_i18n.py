@@ -114,8 +114,8 @@ XGETTEXT_KEYWORDS = ["gettext_noop", "gettext_lazy", "ngettext_lazy:1,2", "pgett
 
 
 @pytest.mark.parametrize(("source", "msgids"), [
-    ("config/api/parsers.py", ["提交的 JSON 嵌套层数过多（最多 %(limit)s 层）。", "请求体不是有效的 JSON。"]),
-    ("config/api/exceptions.py", ["提交的数据有误，请检查标注的字段。", "提交的数据过大。", "请求无效。"]),
+    ("accounts/api/parsers.py", ["提交的 JSON 嵌套层数过多（最多 %(limit)s 层）。", "请求体不是有效的 JSON。"]),
+    ("accounts/api/exceptions.py", ["提交的数据有误，请检查标注的字段。", "提交的数据过大。", "请求无效。"]),
     ("membership/services/cards.py", ["恭喜您升级为%(tier)s，成长值 %(growth)s。",
                                       "您的%(tier)s成长值未达标，%(days)s 天内仍未达标将降低一级。"]),
 ])

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.api import serializers as s
+from accounts.api.base import ERRORS, IDEMPOTENCY_HEADER, THROTTLED, OwnerApiMixin, StaffApiMixin
 from accounts.audit import client_ip
 from accounts.auth import services as auth_services
 from accounts.catalogue import selectors as catalogue_selectors
@@ -24,19 +25,7 @@ from accounts.catalogue.exceptions import BRAND_REQUIRED, SERIES_REQUIRED, UNKNO
 from accounts.idempotency import idempotent
 from accounts.models import STAFF_ROLES, Brand, ConsentSource, Member, Role, Store, Vehicle
 from accounts.scoping import stores_for
-from config.api.permissions import RolePermission, request_member
-
-ERRORS = {
-    400: OpenApiResponse(s.ErrorSerializer, description="invalid input"),
-    401: OpenApiResponse(s.ErrorSerializer, description="not signed in"),
-    403: OpenApiResponse(s.ErrorSerializer, description="not allowed"),
-    404: OpenApiResponse(s.ErrorSerializer, description="not found (or another store's)"),
-}
-THROTTLED = {429: OpenApiResponse(s.ErrorSerializer, description="too many requests: retry after the Retry-After header's seconds")}
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-    description="repeat a write safely: the first response is replayed",
-)
+from accounts.api.permissions import RolePermission
 
 VEHICLE_EXAMPLE = OpenApiExample(
     "a new car",
@@ -46,15 +35,6 @@ VEHICLE_EXAMPLE = OpenApiExample(
 
 
 # --- Owner (mini-program) -------------------------------------------------------------
-
-
-class OwnerApiMixin:
-    permission_classes = [RolePermission]
-    owner_only = True
-
-    @property
-    def member(self) -> Member:
-        return request_member(self.request)
 
 
 @extend_schema(tags=["owner"], responses={200: s.MeSerializer, **ERRORS})
@@ -126,10 +106,6 @@ class MyVehicleViewSet(
 
 
 # --- Staff (scoped) ------------------------------------------------------------------------
-
-
-class StaffApiMixin:
-    permission_classes = [RolePermission]
 
 
 @extend_schema(tags=["staff"], responses={200: s.StoreSerializer, **ERRORS})

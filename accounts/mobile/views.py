@@ -10,6 +10,7 @@ from django.views.generic import FormView, TemplateView, View
 
 from accounts import hooks, selectors, services
 from accounts.exceptions import ApplicationError
+from accounts.forms import form_errors_from
 from accounts.mobile.forms import NotificationForm, ProfileForm, VehicleForm
 from accounts.models import ConsentSource, Member, Role
 
@@ -24,7 +25,7 @@ class OwnerMixin(LoginRequiredMixin):
         if request.user.is_authenticated:
             if request.user.role != Role.OWNER:
                 return redirect("portal:dashboard")
-            self.member = Member.objects.filter(user=request.user).select_related("store").first()
+            self.member = selectors.owner_member(user=request.user)
             if self.member is None:
                 self.member = services.member_ensure_for_owner(user=request.user)
         return super().dispatch(request, *args, **kwargs)
@@ -117,11 +118,7 @@ class VehicleListView(OwnerMixin, FormView):
         try:
             services.vehicle_add(member=self.member, actor=self.request.user, **form.cleaned_data)
         except ApplicationError as exc:
-            for field, errors in exc.fields.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-            if not exc.fields:
-                form.add_error(None, exc.message)
+            form_errors_from(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("车辆已添加。"))
         return redirect("mobile:vehicles")

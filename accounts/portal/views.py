@@ -12,6 +12,7 @@ from django.views.generic import ListView, TemplateView, View
 from accounts import selectors, services
 from accounts.audit import client_ip
 from accounts.exceptions import AccountsError, ApplicationError
+from accounts.forms import form_errors_from
 from accounts.labels import audit_actions
 from accounts.models import GROUP_ROLES, OutboxStatus, Role
 from accounts.portal.forms import VehicleForm
@@ -73,11 +74,7 @@ class MemberVehicleAddView(MemberDetailView):
             try:
                 services.vehicle_add(member=member, actor=request.user, **form.cleaned_data)
             except ApplicationError as exc:
-                for field, errors in exc.fields.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
-                if not exc.fields:
-                    form.add_error(None, exc.message)
+                form_errors_from(form, exc)
             else:
                 messages.success(request, _("车辆已添加。"))
                 return SeeOther(reverse("portal:member-detail", args=[member.pk]))

@@ -13,11 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
-from accounts.api.views import ERRORS, IDEMPOTENCY_HEADER
+from accounts.api.base import ERRORS, IDEMPOTENCY_HEADER
 from accounts.idempotency import idempotent
 from accounts.models import Role, Store, User
 from accounts.scoping import stores_for
-from config.api.permissions import RolePermission, request_member
+from accounts.api.permissions import RolePermission, request_member
 from leads import exceptions as errors
 from leads import selectors, services
 from leads.api import serializers as s

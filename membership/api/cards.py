@@ -7,7 +7,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.views import ERRORS, IDEMPOTENCY_HEADER, OwnerApiMixin
+from accounts.api.base import ERRORS, IDEMPOTENCY_HEADER, OwnerApiMixin
 from accounts.exceptions import NotFoundError
 from accounts.idempotency import idempotent
 from membership import exceptions as errors

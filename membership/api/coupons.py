@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import serializers as account_serializers
-from accounts.api.views import ERRORS, IDEMPOTENCY_HEADER, OwnerApiMixin, StaffApiMixin
+from accounts.api.base import ERRORS, IDEMPOTENCY_HEADER, OwnerApiMixin, StaffApiMixin
 from accounts.idempotency import idempotent
 from membership.api.serializers_cards import CouponRedeemSerializer, CouponSerializer, RedeemedCouponSerializer
 from membership.models import Coupon

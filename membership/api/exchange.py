@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import serializers as account_serializers
-from accounts.api.views import ERRORS, IDEMPOTENCY_HEADER, OwnerApiMixin
+from accounts.api.base import ERRORS, IDEMPOTENCY_HEADER, OwnerApiMixin
 from accounts.idempotency import HEADER, idempotent
 from membership.api.serializers_cards import CouponSerializer
 from membership.models import CouponTemplate

@@ -14,8 +14,8 @@ from rest_framework.views import APIView
 from accounts.api.serializers import ErrorSerializer
 from accounts.idempotency import idempotent
 from accounts.models import Member
-from config.api.pagination import DefaultPagination
-from config.api.permissions import RolePermission, request_member
+from accounts.api.pagination import DefaultPagination
+from accounts.api.permissions import RolePermission, request_member
 from membership.api import serializers_points as s
 from membership.models import MembershipCard
 from membership.selectors import points as selectors

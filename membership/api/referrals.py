@@ -8,8 +8,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.views import ERRORS, OwnerApiMixin
-from config.api.pagination import DefaultPagination
+from accounts.api.base import ERRORS, OwnerApiMixin
+from accounts.api.pagination import DefaultPagination
 from membership.api.serializers_referrals import MyReferralsSerializer
 from membership.selectors import referrals as selectors
 

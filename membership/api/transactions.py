@@ -15,7 +15,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from accounts import selectors as account_selectors
-from accounts.api.views import ERRORS, IDEMPOTENCY_HEADER, StaffApiMixin
+from accounts.api.base import ERRORS, IDEMPOTENCY_HEADER, StaffApiMixin
 from accounts.idempotency import idempotent
 from accounts.models import STAFF_ROLES
 from accounts.scoping import store_ids_for

@@ -1,5 +1,5 @@
 """The OpenAPI schema and the Swagger UI docs page are for staff outside
-DEBUG (config/api/docs.py); the page runs under the site's CSP, which allows
+DEBUG (accounts/api/docs.py); the page runs under the site's CSP, which allows
 no inline script.  The browser test (tests/browser/test_api_docs.py) shows
 the operations rendering in Chromium."""
 

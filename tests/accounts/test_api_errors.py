@@ -1,6 +1,6 @@
 """Every 4xx answer of the API has one JSON shape:
 ``{"code": str, "detail": str, "fields": {field: [message, ...]}}``
-(config/api/exceptions.py).  Each case below also pins the status and code a
+(accounts/api/exceptions.py).  Each case below also pins the status and code a
 mini-program or integration would branch on."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from accounts.demo import vin_for
 from accounts.exceptions import AccountsError, ApplicationError, ConflictError, NotFoundError
 from accounts.models import Vehicle
 from accounts.validators import PLATE_INVALID, VIN_INVALID_CHECK
-from config.api.exceptions import DETAIL_INVALID
+from accounts.api.exceptions import DETAIL_INVALID
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 
 from accounts.catalogue import exceptions as errors
 from accounts.models import CarModel, Vehicle
-from config.api.exceptions import DETAIL_INVALID
+from accounts.api.exceptions import DETAIL_INVALID
 
 from tests.accounts.test_api_errors import assert_error
 

@@ -1,4 +1,4 @@
-"""Error pages (config/api/handlers.py): 400/403/404/500 in the layout of the
+"""Error pages (accounts/error_views.py): 400/403/404/500 in the layout of the
 surface a request was for — the portal's (menu for signed-in staff), the
 mini-site's, or a neutral one — in the user's language, with a way back and
 nothing of the exception; the API keeps its JSON error shape.  The 500 page
@@ -22,7 +22,7 @@ from accounts.api.views import StoreViewSet
 from accounts.mobile.views import HomeView
 from accounts.models import Role
 from accounts.portal.views import DashboardView
-from config.api import handlers
+from accounts import error_views as handlers
 from leads.models import Channel, ChannelQRCode, Lead
 from tests.accounts.test_api_errors import assert_error
 

@@ -20,7 +20,7 @@ from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
 from accounts.telephony import SIGNATURE_HEADER, TIMESTAMP_HEADER, webhook_sign
-from config.api.parsers import JSON_INVALID, JSON_TOO_DEEP, json_depth_exceeds
+from accounts.api.parsers import JSON_INVALID, JSON_TOO_DEEP, json_depth_exceeds
 from tests.accounts.test_api_errors import assert_error
 
 pytestmark = pytest.mark.django_db

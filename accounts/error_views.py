@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import PermissionDenied as DrfPermissionDenied
 
 from accounts.models import Role
-from config.api.exceptions import error_body
+from accounts.api.exceptions import error_body
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.exceptions import ApplicationError
-from config.api.parsers import json_too_deep_message
+from accounts.api.parsers import json_too_deep_message
 
 # Marked for makemessages (gettext_noop), translated where they are used.
 DETAIL_INVALID = gettext_noop("提交的数据有误，请检查标注的字段。")

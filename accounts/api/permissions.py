@@ -11,6 +11,7 @@ from __future__ import annotations
 from rest_framework.permissions import BasePermission
 
 from accounts.models import STAFF_ROLES, ApiClient, Role
+from accounts.selectors import owner_member
 
 
 class RolePermission(BasePermission):
@@ -27,16 +28,10 @@ class RolePermission(BasePermission):
 
 
 def _member_of(request):
-    user = request.user
-    if user.role != Role.OWNER:
-        return None
-    from accounts.models import Member
-
-    member = getattr(request, "_dealerops_member", None)
-    if member is None:
-        member = Member.objects.filter(user=user).select_related("store").first()
-        request._dealerops_member = member
-    return member
+    """The signed-in owner's member, looked up once per request."""
+    if not hasattr(request, "_dealerops_member"):
+        request._dealerops_member = owner_member(user=request.user)
+    return request._dealerops_member
 
 
 def request_member(request):

@@ -22,7 +22,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 
-from config.api.permissions import RolePermission
+from accounts.api.permissions import RolePermission
 
 
 class ApiDocsPermission(RolePermission):
