@@ -20,6 +20,7 @@ from django.db.models.functions import Cast, Coalesce, Floor
 from django.utils import timezone
 
 from accounts.audit import audit_record, audit_records_bulk
+from accounts.bulk import AnyOf
 from accounts.models import Member, NotificationTopic
 from accounts.outbox.services import message_enqueue, messages_enqueue_bulk, push_target
 from membership import exceptions as errors
@@ -297,8 +298,8 @@ def tier_upgrades_apply(*, upgrades: list[TierUpgrade]) -> int:
     moved: set[int] = set()
     for (from_pk, to_pk), card_pks in moves.items():
         still = list(MembershipCard.objects.select_for_update(of=("self",))
-                     .filter(pk__in=card_pks, tier_id=from_pk).order_by("pk").values_list("pk", flat=True))
-        MembershipCard.objects.filter(pk__in=still).update(tier_id=to_pk, downgrade_notice_at=None)
+                     .filter(AnyOf(F("pk"), card_pks), tier_id=from_pk).order_by("pk").values_list("pk", flat=True))
+        MembershipCard.objects.filter(AnyOf(F("pk"), still)).update(tier_id=to_pk, downgrade_notice_at=None)
         moved.update(still)
     done = [upgrade for upgrade in upgrades if upgrade.card.pk in moved]
     if not done:
