@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 
+from accounts.bulk import insert_objects
 from accounts.models import AuditLog
 
 
@@ -41,7 +42,7 @@ def _entry(*, actor, action: str, obj=None, store=None, store_id=None, data=None
 def audit_records_bulk(records: list[dict[str, Any]]) -> int:
     """Many audit rows in one statement (bulk jobs): each dict holds
     ``audit_record``'s arguments (``store_id`` may stand for ``store``)."""
-    return len(AuditLog.objects.bulk_create([_entry(**record) for record in records], batch_size=1000))
+    return insert_objects([_entry(**record) for record in records])
 
 
 def client_ip(request) -> str | None:

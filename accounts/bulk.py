@@ -10,6 +10,8 @@ tuples, with a fixed number of statements:
 - ``insert_rows``: ``COPY ... FROM STDIN`` on PostgreSQL (psycopg's C copy),
   one ``executemany`` INSERT elsewhere (SQLite); no model instances, no
   ``RETURNING`` (look the rows up by a unique key when their ids matter);
+  ``insert_objects`` writes unsaved instances the same way (``bulk_create``
+  whose ids nobody reads);
 - ``update_by_pk``: each row's column set to (or moved by) its own value: on
   PostgreSQL one ``UPDATE ... FROM unnest(ids, values)``, elsewhere
   ``CASE "id" WHEN %s THEN %s ... END`` per ``BATCH`` rows; optionally
@@ -38,17 +40,39 @@ BATCH = 500
 _AS_IS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField",
           "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField", "CharField", "TextField",
           "SlugField", "EmailField", "URLField", "BooleanField"}
+_TEXT = {"CharField", "TextField", "SlugField", "EmailField", "URLField"}
 _AS_IS_POSTGRESQL = _AS_IS | {"DecimalField", "DateTimeField", "DateField"}
 
 
 class AnyOf(In):
     """``IN (...)`` over a long list: on PostgreSQL one array parameter,
-    ``"column" = ANY(%s)`` (psycopg quotes one array instead of splitting a
-    query with thousands of placeholders); elsewhere Django's ``IN``."""
+    ``"column" = ANY(%s::type[])`` (psycopg quotes one array instead of
+    splitting a query with thousands of placeholders); elsewhere Django's
+    ``IN``.  The array has the column's type (``bigint``; ``text`` for
+    strings, never a length that would cut a value): the equality is then
+    the type's own, which PostgreSQL hashes for long lists as it does for
+    ``IN``; a cross-type one (bigint = ANY(integer[])) would be compared
+    element by element."""
 
     def as_postgresql(self, compiler, conn):
         lhs, lhs_params = self.process_lhs(compiler, conn)
-        return f"{lhs} = ANY(%s)", [*lhs_params, list(self.rhs)]
+        field = self.lhs.output_field
+        text = field.get_internal_type() in _TEXT
+        cast = "text" if text else field.cast_db_type(conn)
+        return f"{lhs} = ANY(%s::{cast}[])", [*lhs_params, pg_array(list(self.rhs), text=text)]
+
+
+def pg_array(values: list, *, text: bool = False):
+    """A list as one PostgreSQL array parameter: integers (or, with ``text``,
+    strings) as the array's literal text, which psycopg passes as one string
+    (its list dumper quotes element by element in Python: five times slower
+    for thousands of values); anything else as the list.  The
+    query casts the parameter (``%s::bigint[]``)."""
+    if text and all(isinstance(value, str) for value in values):
+        return "{" + ",".join('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values) + "}"
+    if not text and all(type(value) is int for value in values):
+        return "{" + ",".join(map(str, values)) + "}"
+    return values
 
 
 def _converter(field):
@@ -78,13 +102,16 @@ def _defaults(model, given: set):
     return filled
 
 
-def insert_rows(model, *, fields: Sequence[str], rows: Iterable[Sequence]) -> int:
+def insert_rows(model, *, fields: Sequence[str], rows: Iterable[Sequence], ignore_conflicts: bool = False) -> int:
     """Insert ``rows`` (tuples in the order of ``fields``: field names or
     attnames, ``member_id``) into ``model``'s table; every other field gets
     its default (a callable default is called per row), an auto primary key
     and ``db_default`` fields the database's.  No signals, no ``save()``, no
-    ids back.  Call inside a transaction; a unique or check violation raises
-    ``IntegrityError`` as ``bulk_create`` does.  Returns the number of rows."""
+    ids back.  A unique or check violation raises ``IntegrityError`` as
+    ``bulk_create`` does; with ``ignore_conflicts`` a row that conflicts is
+    left out (``ON CONFLICT DO NOTHING``; then one INSERT over arrays instead
+    of COPY on PostgreSQL).  Call inside a transaction.  Returns the number of
+    rows given."""
     meta = model._meta
     given = [meta.get_field(name) for name in fields]
     extra = _defaults(model, set(fields))
@@ -92,35 +119,76 @@ def insert_rows(model, *, fields: Sequence[str], rows: Iterable[Sequence]) -> in
     per_row = [(field, call) for field, _value, call in extra if call is not None]
     # each row is written as: its values, the constant defaults, the per-row defaults
     targets = [*given, *(field for field, _value in constants), *(field for field, _call in per_row)]
-    columns = [field.column for field in targets]
-    convert = [(i, fn) for i, fn in enumerate(_converter(field) for field in targets) if fn is not None]
     constant = tuple(value for _field, value in constants)
     calls = [call for _field, call in per_row]
+    if calls:
+        full = ((*row, *constant, *(call() for call in calls)) for row in rows)
+    elif constant:
+        full = ((*row, *constant) for row in rows)
+    else:
+        full = rows
+    return _write(model, targets, full, ignore_conflicts=ignore_conflicts)
 
-    def full_rows():
+
+def insert_objects(objs: Sequence, *, ignore_conflicts: bool = False) -> int:
+    """``Model.objects.bulk_create(objs)`` for unsaved instances of one model
+    whose ids nobody needs afterwards (audit rows, messages, coupons): their
+    field values written by ``insert_rows``'s writer; auto primary keys and
+    fields left to their ``db_default`` are the database's, the instances
+    keep ``pk=None``."""
+    if not objs:
+        return 0
+    model = type(objs[0])
+    first = objs[0]
+    targets = [field for field in model._meta.concrete_fields
+               if not (field.primary_key and getattr(first, field.attname) is None)
+               and not hasattr(getattr(first, field.attname), "resolve_expression")]  # DatabaseDefault
+    stamped = [field for field in targets if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)]
+    for obj in objs:
+        for field in stamped:
+            field.pre_save(obj, add=True)
+    attnames = [field.attname for field in targets]
+    rows = ([getattr(obj, name) for name in attnames] for obj in objs)
+    return _write(model, targets, rows, ignore_conflicts=ignore_conflicts)
+
+
+def _write(model, targets: list, rows: Iterable[Sequence], *, ignore_conflicts: bool) -> int:
+    convert = [(i, fn) for i, fn in enumerate(_converter(field) for field in targets) if fn is not None]
+
+    def converted():
         for row in rows:
-            values = (*row, *constant, *(call() for call in calls)) if calls else (*row, *constant)
             if convert:
-                values = list(values)
+                row = list(row)
                 for i, fn in convert:
-                    if values[i] is not None:
-                        values[i] = fn(values[i])
-            yield values
+                    if row[i] is not None:
+                        row[i] = fn(row[i])
+            yield row
 
     quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    names = ", ".join(quote(column) for column in columns)
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(field.column) for field in targets)
     count = 0
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and not ignore_conflicts:
             with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for values in full_rows():
+                for values in converted():
                     copy.write_row(values)
                     count += 1
+        elif connection.vendor == "postgresql":
+            columns = [[] for _field in targets]
+            for values in converted():
+                for column, value in zip(columns, values):
+                    column.append(value)
+                count += 1
+            if count:
+                arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in targets)
+                cursor.execute(f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING",
+                               columns)
         else:
+            verb = "INSERT OR IGNORE" if ignore_conflicts else "INSERT"
+            sql = f"{verb} INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(targets))})"
             batch = []
-            sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
-            for values in full_rows():
+            for values in converted():
                 batch.append(values)
                 if len(batch) == 10 * BATCH:
                     cursor.executemany(sql, batch)
@@ -149,7 +217,7 @@ def update_by_pk(model, *, column: str, values: dict[int, int], add: bool = Fals
             cursor.execute(
                 f"UPDATE {table} SET {field} = {target} FROM unnest(%s::bigint[], %s::bigint[]) AS v(pk, value) "
                 f"WHERE {table}.{pk} = v.pk" + (f" RETURNING {table}.{pk}, {table}.{field}" if returning else ""),
-                [[key for key, _value in items], [value for _key, value in items]])
+                [pg_array([key for key, _value in items]), pg_array([value for _key, value in items])])
             if returning:
                 updated.update(cursor.fetchall())
             count = len(updated) if returning else cursor.rowcount

@@ -145,6 +145,7 @@ def _check_rows(*, records: list[dict], actor: User) -> tuple[list[TransactionIm
     policy = txn_services.transaction_policy_context(actor=actor)
     default_store = actor.store if actor.store_id and not actor.is_group_wide else None
     tz = timezone.get_current_timezone()
+    now = timezone.now()
     held_notice = str(HELD)
     kinds: dict[str, tuple[str, str]] = {}  # a file has a handful of kinds: each is checked once
     rows: list[TransactionImportRow] = []
@@ -193,7 +194,7 @@ def _check_rows(*, records: list[dict], actor: User) -> tuple[list[TransactionIm
             row.errors.append(str(txn_services.OCCURRED_AT_INVALID))
         else:
             try:
-                row.occurred_at = txn_services.clean_occurred_at(occurred_at)
+                row.occurred_at = txn_services.clean_occurred_at(occurred_at, now=now)
             except MembershipError as exc:
                 row.errors.append(str(exc.message))
         try:
@@ -217,7 +218,7 @@ def _check_references(first: dict[str, TransactionImportRow], *, actor: User) ->
     """A reference already recorded is skipped ("already imported"), or an
     error when it is another store's (the actor may not see it)."""
     allowed = store_ids_for(actor)
-    existing = Transaction.objects.filter(AnyOf(F("reference"), list(first))).values_list("reference", "store_id")
+    existing = Transaction.objects.filter(AnyOf(F("reference"), list(first))).order_by().values_list("reference", "store_id")
     already = str(ALREADY_IMPORTED)
     for reference, store_id in existing:
         row = first[reference]
@@ -236,7 +237,7 @@ def rows_validate(*, records: list[dict], actor: User) -> TransactionImportPrevi
     rows, first = _check_rows(records=records, actor=actor)
     _check_references(first, actor=actor)
     new_mobiles = {row.mobile for row in rows if row.ok and not row.skip and row.mobile}
-    known = set(Member.objects.filter(AnyOf(F("mobile"), list(new_mobiles))).values_list("mobile", flat=True))
+    known = set(Member.objects.filter(AnyOf(F("mobile"), list(new_mobiles))).order_by().values_list("mobile", flat=True))
     announced = set()
     new_member = str(NEW_MEMBER)
     for row in rows:

@@ -70,7 +70,7 @@ def growth_totals_for(*, member_ids, now: dt.datetime) -> dict:
     member id → the Decimal sum of their transactions in the window."""
     start, end = growth_window(now)
     return dict(
-        Transaction.objects.filter(member_id__in=member_ids, status=TransactionStatus.COUNTED,
+        Transaction.objects.filter(AnyOf(F("member_id"), list(member_ids)), status=TransactionStatus.COUNTED,
                                    occurred_at__gt=start, occurred_at__lte=end)
         .order_by().values("member_id").annotate(total=Sum("amount")).values_list("member_id", "total")
     )
@@ -281,8 +281,8 @@ def tier_upgrades_apply(*, upgrades: list[TierUpgrade]) -> int:
     job, where a chunk can lift hundreds of members).  ``upgrades`` are in the
     order they happened; a card may take several steps.  Each card moves from
     its first step's ``from_tier`` to its last step's ``to_tier`` (the cards
-    still at ``from_tier`` are locked in pk order, then moved by one UPDATE
-    per pair of tiers; a card moved meanwhile is left alone and gets
+    are locked in one pk-ordered query; those still at ``from_tier`` move, by
+    one UPDATE per new tier; a card moved meanwhile is left alone and gets
     nothing); for the steps of the cards that moved, in a fixed number of
     statements: the audit rows, the new tier's coupon pack (``coupons_issue_bulk`` per tier and template, with the
     dedup keys ``_issue_pack`` uses; a refused template or member is skipped)
@@ -292,15 +292,18 @@ def tier_upgrades_apply(*, upgrades: list[TierUpgrade]) -> int:
     steps: dict[int, list[TierUpgrade]] = {}
     for upgrade in upgrades:
         steps.setdefault(upgrade.card.pk, []).append(upgrade)
-    moves: dict[tuple[int, int], list[int]] = {}  # (first from, last to) → cards
+    if not steps:
+        return 0
+    now_at = dict(MembershipCard.objects.select_for_update(of=("self",)).filter(AnyOf(F("pk"), list(steps)))
+                  .order_by("pk").values_list("pk", "tier_id"))
+    moves: dict[int, list[int]] = {}  # last to → the cards still at their first step's from tier
     for card_pk, card_steps in steps.items():
-        moves.setdefault((card_steps[0].from_tier.pk, card_steps[-1].to_tier.pk), []).append(card_pk)
+        if now_at.get(card_pk) == card_steps[0].from_tier.pk:
+            moves.setdefault(card_steps[-1].to_tier.pk, []).append(card_pk)
     moved: set[int] = set()
-    for (from_pk, to_pk), card_pks in moves.items():
-        still = list(MembershipCard.objects.select_for_update(of=("self",))
-                     .filter(AnyOf(F("pk"), card_pks), tier_id=from_pk).order_by("pk").values_list("pk", flat=True))
-        MembershipCard.objects.filter(AnyOf(F("pk"), still)).update(tier_id=to_pk, downgrade_notice_at=None)
-        moved.update(still)
+    for to_pk, card_pks in moves.items():
+        MembershipCard.objects.filter(AnyOf(F("pk"), card_pks)).update(tier_id=to_pk, downgrade_notice_at=None)
+        moved.update(card_pks)
     done = [upgrade for upgrade in upgrades if upgrade.card.pk in moved]
     if not done:
         return 0

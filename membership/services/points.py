@@ -386,7 +386,7 @@ def points_earn_bulk(*, earns: list[dict]) -> int:
     member_ids = sorted({earn["member_id"] for earn in todo})
     used = set(PointsEntry.objects.filter(AnyOf(F("member_id"), member_ids),
                                           AnyOf(F("idempotency_key"), list({key for _m, key in seen})))
-               .values_list("member_id", "idempotency_key"))
+               .order_by().values_list("member_id", "idempotency_key"))
     todo = [earn for earn in todo if (earn["member_id"], earn["idempotency_key"]) not in used]
     if not todo:
         return 0

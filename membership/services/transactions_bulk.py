@@ -72,7 +72,7 @@ def _needs_row_path(row, *, actor: User) -> bool:
 
 def _members_for(rows, *, actor: User, source: str, result: BulkResult) -> dict[str, int]:
     """Mobile → member id; an unknown mobile becomes a member of its first row's store."""
-    members = dict(Member.objects.filter(AnyOf(F("mobile"), list({row.mobile for row in rows})))
+    members = dict(Member.objects.filter(AnyOf(F("mobile"), list({row.mobile for row in rows}))).order_by()
                    .values_list("mobile", "pk"))
     new: dict[str, int] = {}  # mobile → store id, in file order
     for row in rows:
@@ -81,7 +81,7 @@ def _members_for(rows, *, actor: User, source: str, result: BulkResult) -> dict[
     if new:
         insert_rows(Member, fields=("mobile", "store_id", "source_channel", "marketing_consent"),
                     rows=[(mobile, store_id, source[:32], False) for mobile, store_id in new.items()])
-        created = dict(Member.objects.filter(AnyOf(F("mobile"), list(new))).values_list("mobile", "pk"))
+        created = dict(Member.objects.filter(AnyOf(F("mobile"), list(new))).order_by().values_list("mobile", "pk"))
         if actor is not None:
             audit_record(actor=actor, action="accounts.member.created_bulk",
                          data={"members": len(created), "pks": [min(created.values()), max(created.values())],
@@ -96,6 +96,7 @@ class _Card:
     pk: int
     tier_id: int
     card_no: str
+    growth_value: int
 
 
 @dataclass
@@ -172,9 +173,9 @@ def transactions_record_bulk(*, rows: Sequence, actor: User, source: str = "impo
     by_member: dict[int, list] = defaultdict(list)
     for row in todo:
         by_member[members[row.mobile]].append(row)
-    cards = {member_id: _Card(pk, tier_id, card_no) for member_id, pk, tier_id, card_no in
+    cards = {member_id: _Card(pk, tier_id, card_no, growth) for member_id, pk, tier_id, card_no, growth in
              MembershipCard.objects.select_for_update(of=("self",)).filter(AnyOf(F("member_id"), list(by_member)))
-             .order_by("pk").values_list("member_id", "pk", "tier_id", "card_no")}
+             .order_by("pk").values_list("member_id", "pk", "tier_id", "card_no", "growth_value")}
     replay = _replay(by_member, cards, now)
     exact = {members[row.mobile] for row in todo if _needs_row_path(row, actor=actor)}
 
@@ -189,7 +190,8 @@ def transactions_record_bulk(*, rows: Sequence, actor: User, source: str = "impo
     upgrades = [upgrade for upgrade in replay.upgrades if upgrade[0] not in exact]
     if upgrades:
         card_services.tier_upgrades_apply(upgrades=_tier_upgrades(upgrades))
-    growth = {cards[member_id].pk: value for member_id, value in replay.growth.items() if member_id not in exact}
+    growth = {cards[member_id].pk: value for member_id, value in replay.growth.items()
+              if member_id not in exact and value != cards[member_id].growth_value}
     update_by_pk(MembershipCard, column="growth_value", values=growth)
 
     for row in todo:  # file order
