@@ -27,10 +27,12 @@ its own ``get_db_prep_save``, as ``bulk_create`` would.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from django.db import connection
-from django.db.models import NOT_PROVIDED
+from django.db.models import NOT_PROVIDED, F
 from django.db.models.lookups import In
 from django.utils import timezone
 
@@ -76,11 +78,25 @@ def pg_array(values: list, *, text: bool = False):
 
 
 def _converter(field):
+    """How a value of ``field`` goes to the driver: None when as it is, else a
+    function (the field's ``get_db_prep_save``; on SQLite a datetime and a
+    Decimal take the backend's adapter directly, as that method ends up
+    doing, without its checks per value)."""
     as_is = _AS_IS_POSTGRESQL if connection.vendor == "postgresql" else _AS_IS
     target = field.target_field if field.is_relation else field
-    if target.get_internal_type() in as_is:
+    kind = target.get_internal_type()
+    if kind in as_is:
         return None
-    return lambda value: target.get_db_prep_save(value, connection)
+
+    def prep(value):
+        return target.get_db_prep_save(value, connection)
+
+    if kind == "DateTimeField":
+        adapt = connection.ops.adapt_datetimefield_value
+        return lambda value: adapt(value) if type(value) is dt.datetime else prep(value)
+    if kind == "DecimalField":
+        return lambda value: value if type(value) is Decimal else prep(value)
+    return prep
 
 
 def _defaults(model, given: set):
@@ -198,6 +214,38 @@ def _write(model, targets: list, rows: Iterable[Sequence], *, ignore_conflicts: 
                 cursor.executemany(sql, batch)
                 count += len(batch)
     return count
+
+
+def existing_pairs(model, *, fields: tuple[str, str], pairs: Iterable[tuple]) -> set[tuple]:
+    """Which of ``pairs`` (values of two columns, such as ``("member_id",
+    "idempotency_key")``) rows of ``model`` hold.  On PostgreSQL one query
+    with each column's values as an array (the first column's index finds
+    the rows, the second list is hashed); elsewhere ``(a = %s AND b = %s) OR
+    ...`` per ``BATCH`` pairs, which SQLite looks up pair by pair in a
+    two-column index (two ``IN`` lists it looks up as their cross product,
+    800 members × 800 keys; a row-value ``IN (VALUES ...)`` it scans).
+    ``fields`` are names of concrete columns of the model."""
+    pairs = set(pairs)
+    if not pairs:
+        return set()
+    first, second = fields
+    if connection.vendor == "postgresql":
+        found = model.objects.filter(AnyOf(F(first), list({a for a, _b in pairs})),
+                                     AnyOf(F(second), list({b for _a, b in pairs})))
+        return set(found.order_by().values_list(first, second)) & pairs
+    meta = model._meta
+    quote = connection.ops.quote_name
+    a, b = (quote(meta.get_field(name).column) for name in fields)
+    items = list(pairs)
+    found = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), BATCH):
+            batch = items[start:start + BATCH]
+            where = " OR ".join([f"({a} = %s AND {b} = %s)"] * len(batch))
+            cursor.execute(f"SELECT {a}, {b} FROM {quote(meta.db_table)} WHERE {where}",
+                           [value for pair in batch for value in pair])
+            found.update(cursor.fetchall())
+    return found & pairs
 
 
 def update_by_pk(model, *, column: str, values: dict[int, int], add: bool = False,

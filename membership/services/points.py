@@ -32,7 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.bulk import AnyOf, insert_rows, update_by_pk
+from accounts.bulk import AnyOf, existing_pairs, insert_rows, update_by_pk
 from accounts.exceptions import NotFoundError
 from accounts.models import STAFF_ROLES, Channel, Member, NotificationTopic
 from accounts.outbox.services import message_enqueue
@@ -384,9 +384,7 @@ def points_earn_bulk(*, earns: list[dict]) -> int:
     if not todo:
         return 0
     member_ids = sorted({earn["member_id"] for earn in todo})
-    used = set(PointsEntry.objects.filter(AnyOf(F("member_id"), member_ids),
-                                          AnyOf(F("idempotency_key"), list({key for _m, key in seen})))
-               .order_by().values_list("member_id", "idempotency_key"))
+    used = existing_pairs(PointsEntry, fields=("member_id", "idempotency_key"), pairs=seen)
     todo = [earn for earn in todo if (earn["member_id"], earn["idempotency_key"]) not in used]
     if not todo:
         return 0
