@@ -107,8 +107,8 @@ def _ledger() -> dict:
 
     return {
         "members": sorted(Member.objects.values_list("mobile", "store__code", "source_channel", "marketing_consent")),
-        "transactions": sorted((t.reference, mobile[t.member_id], t.store.code, t.kind, t.amount, t.occurred_at, t.source)
-                               for t in Transaction.objects.select_related("store")),
+        "transactions": sorted((t.reference, mobile[t.member_id], t.store.code, t.kind, t.amount, t.occurred_at, t.source,
+                                t.status, t.recorded_by_id) for t in Transaction.objects.select_related("store")),
         "cards": sorted((mobile[c.member_id], c.tier.code, c.points_balance, c.growth_value)
                         for c in MembershipCard.objects.select_related("tier")),
         "entries": sorted((mobile[e.member_id], e.kind, e.points, e.remaining, e.balance_after, e.reason, e.source_type,
