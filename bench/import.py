@@ -142,6 +142,25 @@ def child_upload(path: str) -> None:
     print(json.dumps({"job": created.job.pk, "total": created.total}))
 
 
+def _db_cpu() -> tuple[int, float] | None:
+    """(pid, CPU seconds) of this process's PostgreSQL backend when the server
+    runs on this machine (its /proc entry is readable), else None: the work
+    the database does for the job, apart from the load of the machine."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def child_job(job_id: int) -> None:
     """The worker's part, in one process as the worker runs it: the first run
     checks every row (here with ``IMPORT_SLICE_SECONDS=0`` it then hands over,
@@ -160,9 +179,11 @@ def child_job(job_id: int) -> None:
     phases = {}
 
     def measure(name, work):
-        wall, cpu = time.monotonic(), time.process_time()
+        wall, cpu, db = time.monotonic(), time.process_time(), _db_cpu()
         result = work()
+        after = _db_cpu()
         phases[name] = {"seconds": time.monotonic() - wall, "cpu": time.process_time() - cpu,
+                        "db_cpu": after[1] - db[1] if db and after and db[0] == after[0] else None,
                         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
         return result
 
@@ -224,8 +245,10 @@ def _child(args: list[str], env: dict) -> tuple[float, float, int, dict]:
     return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024, json.loads(out.strip().splitlines()[-1])
 
 
-def _rate(rows: int, seconds: float, cpu: float) -> str:
-    return f"{seconds:6.1f}s = {rows / seconds:7,.0f} rows/s (worker CPU {cpu:5.1f}s: {rows / cpu:7,.0f} rows/CPU-s)"
+def _rate(rows: int, seconds: float, cpu: float, db_cpu: float | None = None) -> str:
+    database = f", database CPU {db_cpu:4.1f}s" if db_cpu is not None else ""
+    return (f"{seconds:6.1f}s = {rows / seconds:7,.0f} rows/s (worker CPU {cpu:5.1f}s: {rows / cpu:7,.0f} rows/CPU-s"
+            f"{database})")
 
 
 def bench(label: str, database_url: str, args, tmp: str) -> None:
@@ -243,13 +266,17 @@ def bench(label: str, database_url: str, args, tmp: str) -> None:
           f"200, store): {seconds:.1f}s (CPU {cpu:.1f}s)  peak RSS {peak:,} MiB", flush=True)
     _seconds, _cpu, _peak, answer = _child(["--child", "job", "--job", str(job)], env)
     validate, commit = answer["phases"]["validate"], answer["phases"]["commit"]
+    both_db = (validate["db_cpu"] + commit["db_cpu"]
+               if validate["db_cpu"] is not None and commit["db_cpu"] is not None else None)
     print(f"{label:<11} parse + validate {answer['validated']:,} rows: "
-          f"{_rate(answer['validated'], validate['seconds'], validate['cpu'])}  peak RSS {validate['peak_mib']:,} MiB",
-          flush=True)
-    print(f"{label:<11} commit {answer['processed']:,} rows: {_rate(answer['processed'], commit['seconds'], commit['cpu'])}"
+          f"{_rate(answer['validated'], validate['seconds'], validate['cpu'], validate['db_cpu'])}"
+          f"  peak RSS {validate['peak_mib']:,} MiB", flush=True)
+    print(f"{label:<11} commit {answer['processed']:,} rows: "
+          f"{_rate(answer['processed'], commit['seconds'], commit['cpu'], commit['db_cpu'])}"
           f"  peak RSS {commit['peak_mib']:,} MiB  ({answer['runs']} task run{'s' if answer['runs'] > 1 else ''}) "
           f"{answer['status']} {answer['counts']} {answer['message']}", flush=True)
-    print(f"{label:<11} the job (parse + validate + commit): {_rate(total, validate['seconds'] + commit['seconds'], validate['cpu'] + commit['cpu'])}"
+    print(f"{label:<11} the job (parse + validate + commit): "
+          f"{_rate(total, validate['seconds'] + commit['seconds'], validate['cpu'] + commit['cpu'], both_db)}"
           f"  load average {os.getloadavg()[0]:.1f}", flush=True)
     if args.baseline:
         path = os.path.join(tmp, "baseline.csv")
