@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from accounts.audit import audit_record
 from accounts.import_jobs import ImportKind
 from accounts.imports import ImportPreview, ImportRow, ImportSheet
-from accounts.bulk import AnyOf
+from accounts.bulk import KeysIn
 from accounts.models import Member, Store, User
 from accounts.scoping import store_ids_for
 from accounts.validators import normalize_mobile
@@ -218,7 +218,7 @@ def _check_references(first: dict[str, TransactionImportRow], *, actor: User) ->
     """A reference already recorded is skipped ("already imported"), or an
     error when it is another store's (the actor may not see it)."""
     allowed = store_ids_for(actor)
-    existing = Transaction.objects.filter(AnyOf(F("reference"), list(first))).order_by().values_list("reference", "store_id")
+    existing = Transaction.objects.filter(KeysIn(F("reference"), list(first))).order_by().values_list("reference", "store_id")
     already = str(ALREADY_IMPORTED)
     for reference, store_id in existing:
         row = first[reference]
@@ -237,7 +237,7 @@ def rows_validate(*, records: list[dict], actor: User) -> TransactionImportPrevi
     rows, first = _check_rows(records=records, actor=actor)
     _check_references(first, actor=actor)
     new_mobiles = {row.mobile for row in rows if row.ok and not row.skip and row.mobile}
-    known = set(Member.objects.filter(AnyOf(F("mobile"), list(new_mobiles))).order_by().values_list("mobile", flat=True))
+    known = set(Member.objects.filter(KeysIn(F("mobile"), list(new_mobiles))).order_by().values_list("mobile", flat=True))
     announced = set()
     new_member = str(NEW_MEMBER)
     for row in rows:

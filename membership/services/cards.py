@@ -20,7 +20,7 @@ from django.db.models.functions import Cast, Coalesce, Floor
 from django.utils import timezone
 
 from accounts.audit import audit_record, audit_records_bulk
-from accounts.bulk import AnyOf
+from accounts.bulk import AnyOf, KeysIn
 from accounts.models import Member, NotificationTopic
 from accounts.outbox.services import message_enqueue, messages_enqueue_bulk, push_target
 from membership import exceptions as errors
@@ -294,7 +294,7 @@ def tier_upgrades_apply(*, upgrades: list[TierUpgrade]) -> int:
         steps.setdefault(upgrade.card.pk, []).append(upgrade)
     if not steps:
         return 0
-    now_at = dict(MembershipCard.objects.select_for_update(of=("self",)).filter(AnyOf(F("pk"), list(steps)))
+    now_at = dict(MembershipCard.objects.select_for_update(of=("self",)).filter(KeysIn(F("pk"), list(steps)))
                   .order_by("pk").values_list("pk", "tier_id"))
     moves: dict[int, list[int]] = {}  # last to → the cards still at their first step's from tier
     for card_pk, card_steps in steps.items():
@@ -302,7 +302,7 @@ def tier_upgrades_apply(*, upgrades: list[TierUpgrade]) -> int:
             moves.setdefault(card_steps[-1].to_tier.pk, []).append(card_pk)
     moved: set[int] = set()
     for to_pk, card_pks in moves.items():
-        MembershipCard.objects.filter(AnyOf(F("pk"), card_pks)).update(tier_id=to_pk, downgrade_notice_at=None)
+        MembershipCard.objects.filter(KeysIn(F("pk"), card_pks)).update(tier_id=to_pk, downgrade_notice_at=None)
         moved.update(card_pks)
     done = [upgrade for upgrade in upgrades if upgrade.card.pk in moved]
     if not done:

@@ -32,7 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.bulk import AnyOf, existing_pairs, insert_rows, update_by_pk
+from accounts.bulk import KeysIn, existing_pairs, insert_rows, update_by_pk
 from accounts.exceptions import NotFoundError
 from accounts.models import STAFF_ROLES, Channel, Member, NotificationTopic
 from accounts.outbox.services import message_enqueue
@@ -388,7 +388,7 @@ def points_earn_bulk(*, earns: list[dict]) -> int:
     todo = [earn for earn in todo if (earn["member_id"], earn["idempotency_key"]) not in used]
     if not todo:
         return 0
-    cards = dict(MembershipCard.objects.select_for_update(of=("self",)).filter(AnyOf(F("member_id"), member_ids))
+    cards = dict(MembershipCard.objects.select_for_update(of=("self",)).filter(KeysIn(F("member_id"), member_ids))
                  .order_by("pk").values_list("member_id", "pk"))
     totals: dict[int, int] = defaultdict(int)
     for earn in todo:

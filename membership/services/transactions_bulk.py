@@ -43,7 +43,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.bulk import AnyOf, insert_rows, update_by_pk
+from accounts.bulk import KeysIn, insert_rows, update_by_pk
 from accounts.models import Member, User
 from membership.models import EarningRule, MembershipCard, Tier, Transaction
 from membership.services import cards as card_services
@@ -72,7 +72,7 @@ def _needs_row_path(row, *, actor: User) -> bool:
 
 def _members_for(rows, *, actor: User, source: str, result: BulkResult) -> dict[str, int]:
     """Mobile → member id; an unknown mobile becomes a member of its first row's store."""
-    members = dict(Member.objects.filter(AnyOf(F("mobile"), list({row.mobile for row in rows}))).order_by()
+    members = dict(Member.objects.filter(KeysIn(F("mobile"), list({row.mobile for row in rows}))).order_by()
                    .values_list("mobile", "pk"))
     new: dict[str, int] = {}  # mobile → store id, in file order
     for row in rows:
@@ -81,7 +81,7 @@ def _members_for(rows, *, actor: User, source: str, result: BulkResult) -> dict[
     if new:
         insert_rows(Member, fields=("mobile", "store_id", "source_channel", "marketing_consent"),
                     rows=[(mobile, store_id, source[:32], False) for mobile, store_id in new.items()])
-        created = dict(Member.objects.filter(AnyOf(F("mobile"), list(new))).order_by().values_list("mobile", "pk"))
+        created = dict(Member.objects.filter(KeysIn(F("mobile"), list(new))).order_by().values_list("mobile", "pk"))
         if actor is not None:
             audit_record(actor=actor, action="accounts.member.created_bulk",
                          data={"members": len(created), "pks": [min(created.values()), max(created.values())],
@@ -174,7 +174,7 @@ def transactions_record_bulk(*, rows: Sequence, actor: User, source: str = "impo
     for row in todo:
         by_member[members[row.mobile]].append(row)
     cards = {member_id: _Card(pk, tier_id, card_no, growth) for member_id, pk, tier_id, card_no, growth in
-             MembershipCard.objects.select_for_update(of=("self",)).filter(AnyOf(F("member_id"), list(by_member)))
+             MembershipCard.objects.select_for_update(of=("self",)).filter(KeysIn(F("member_id"), list(by_member)))
              .order_by("pk").values_list("member_id", "pk", "tier_id", "card_no", "growth_value")}
     replay = _replay(by_member, cards, now)
     exact = {members[row.mobile] for row in todo if _needs_row_path(row, actor=actor)}

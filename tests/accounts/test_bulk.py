@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.audit import audit_records_bulk
-from accounts.bulk import AnyOf, existing_pairs, insert_objects, insert_rows, update_by_pk
+from accounts.bulk import AnyOf, KeysIn, existing_pairs, insert_objects, insert_rows, update_by_pk
 from accounts.models import AuditLog, Channel, Member, OutboxMessage
 from membership.models import EntryKind, MembershipCard, PointsEntry, Tier, Transaction
 
@@ -95,19 +95,21 @@ def test_update_by_pk_sets_or_adds_each_rows_own_value(cards):
     assert [balances[card.pk] for card in cards] == [0, 15, 21, 30, 40]
 
 
-def test_any_of_finds_what_in_finds(cards, make_member, store_b):
+@pytest.mark.parametrize("lookup", [AnyOf, KeysIn])
+def test_any_of_and_keys_in_find_what_in_finds(lookup, cards, make_member, store_b):
     awkward = [make_member(store_b, mobile=f"1390000{n:04d}", name=text, with_vehicle=False)
                for n, text in enumerate(AWKWARD)]
     names = [*AWKWARD[:5], "nobody", "a"]
-    assert (sorted(Member.objects.filter(AnyOf(F("name"), names)).values_list("pk", flat=True))
+    assert (sorted(Member.objects.filter(lookup(F("name"), names)).values_list("pk", flat=True))
             == sorted(Member.objects.filter(name__in=names).values_list("pk", flat=True))
             == sorted(m.pk for m in awkward[:5]))
     pks = [cards[0].pk, cards[3].pk, 10 ** 9]
-    assert sorted(MembershipCard.objects.filter(AnyOf(F("pk"), pks)).values_list("pk", flat=True)) == [
+    assert sorted(MembershipCard.objects.filter(lookup(F("pk"), pks)).values_list("pk", flat=True)) == [
         cards[0].pk, cards[3].pk]
-    assert sorted(MembershipCard.objects.filter(AnyOf(F("member_id"), [cards[1].member_id])).values_list(
-        "pk", flat=True)) == [cards[1].pk]
-    assert not MembershipCard.objects.filter(AnyOf(F("pk"), [])).exists()
+    assert sorted(MembershipCard.objects.filter(lookup(F("member_id"), [cards[1].member_id]), growth_value=0)
+                  .values_list("pk", flat=True)) == [cards[1].pk]
+    assert not MembershipCard.objects.filter(lookup(F("pk"), [])).exists()
+    assert MembershipCard.objects.filter(lookup(F("pk"), pks)).update(growth_value=3) == 2
 
 
 def test_existing_pairs_finds_the_pairs_not_their_cross_product(cards):
