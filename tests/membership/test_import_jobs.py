@@ -5,6 +5,7 @@ the chunks before it."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from collections import Counter
@@ -137,6 +138,12 @@ def _per_row(raw: bytes, actor) -> None:
                                audit=False)
 
 
+def chunk_rows(monkeypatch, rows: int) -> None:
+    """Check and commit ``rows`` rows per chunk."""
+    monkeypatch.setattr(import_jobs, "CHUNK_ROWS", rows)
+    monkeypatch.setitem(import_jobs._KINDS, KIND, dataclasses.replace(imports.IMPORT_KIND, commit_rows=rows))
+
+
 def run_job(raw: bytes, actor, name: str = "dms.csv") -> ImportJob:
     created = import_jobs.import_job_create(kind=KIND, actor=actor, fileobj=io.BytesIO(raw), name=name, size=len(raw))
     assert created.job is not None, [row.errors for row in created.preview.rows]
@@ -145,9 +152,10 @@ def run_job(raw: bytes, actor, name: str = "dms.csv") -> ImportJob:
     return ImportJob.objects.get(pk=created.job.pk)
 
 
-@pytest.mark.parametrize("chunk", [3, 2000])
+@pytest.mark.parametrize("chunk", [3, None])  # None: the job's own chunks (the whole file in one)
 def test_bulk_import_equals_per_row(world, hq, monkeypatch, chunk):
-    monkeypatch.setattr(import_jobs, "CHUNK_ROWS", chunk)
+    if chunk:
+        chunk_rows(monkeypatch, chunk)
     raw = _file(FILE_ROWS)
     with transaction.atomic():
         _per_row(raw, hq)
@@ -218,7 +226,7 @@ def test_running_the_same_file_again_adds_nothing(world, hq):
 
 def test_a_bad_row_past_the_preview_fails_the_job_and_imports_nothing(world, hq, monkeypatch):
     monkeypatch.setattr(import_jobs, "PREVIEW_ROWS", 2)
-    monkeypatch.setattr(import_jobs, "CHUNK_ROWS", 2)
+    chunk_rows(monkeypatch, 2)
     rows = list(FILE_ROWS[:6])
     rows[4] = f"13800000003,S99,{_day(2)},service,abc,RO-5"  # line 6: unknown store, bad amount
     job = run_job(_file(rows), hq)
@@ -233,7 +241,7 @@ def test_a_bad_row_past_the_preview_fails_the_job_and_imports_nothing(world, hq,
 
 def test_a_reference_repeated_in_a_later_chunk_with_other_values_is_an_error(world, hq, monkeypatch):
     monkeypatch.setattr(import_jobs, "PREVIEW_ROWS", 1)
-    monkeypatch.setattr(import_jobs, "CHUNK_ROWS", 2)
+    chunk_rows(monkeypatch, 2)
     rows = [FILE_ROWS[0], FILE_ROWS[2], FILE_ROWS[4], f"13800000002,S01,{_day(3)},service,999,RO-1"]
     job = run_job(_file(rows), hq)
     assert job.status == ImportJobStatus.FAILED
@@ -245,7 +253,7 @@ def test_a_reference_repeated_in_a_later_chunk_with_other_values_is_an_error(wor
 
 
 def test_a_chunk_refused_at_commit_keeps_the_chunks_before_it(world, hq, store_b, monkeypatch, settings, client):
-    monkeypatch.setattr(import_jobs, "CHUNK_ROWS", 2)
+    chunk_rows(monkeypatch, 2)
     raw = _file(FILE_ROWS[:6])  # chunks: lines 2-3, 4-5, 6-7 (6 and 7 at S02)
     created = import_jobs.import_job_create(kind=KIND, actor=hq, fileobj=io.BytesIO(raw), name="dms.csv",
                                             size=len(raw))
