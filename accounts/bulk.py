@@ -188,16 +188,18 @@ def insert_objects(objs: Sequence, *, ignore_conflicts: bool = False) -> int:
 
 
 def _write(model, targets: list, rows: Iterable[Sequence], *, ignore_conflicts: bool) -> int:
+    """Write ``rows`` (values in the order of the fields ``targets``)."""
     convert = [(i, fn) for i, fn in enumerate(_converter(field) for field in targets) if fn is not None]
 
     def converted():
         for row in rows:
-            if convert:
-                row = list(row)
-                for i, fn in convert:
-                    if row[i] is not None:
-                        row[i] = fn(row[i])
+            row = list(row)
+            for i, fn in convert:
+                if row[i] is not None:
+                    row[i] = fn(row[i])
             yield row
+
+    values_of = converted() if convert else rows
 
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
@@ -206,12 +208,12 @@ def _write(model, targets: list, rows: Iterable[Sequence], *, ignore_conflicts: 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and not ignore_conflicts:
             with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for values in converted():
+                for values in values_of:
                     copy.write_row(values)
                     count += 1
         elif connection.vendor == "postgresql":
             columns = [[] for _field in targets]
-            for values in converted():
+            for values in values_of:
                 for column, value in zip(columns, values):
                     column.append(value)
                 count += 1
@@ -223,7 +225,7 @@ def _write(model, targets: list, rows: Iterable[Sequence], *, ignore_conflicts: 
             verb = "INSERT OR IGNORE" if ignore_conflicts else "INSERT"
             sql = f"{verb} INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(targets))})"
             batch = []
-            for values in converted():
+            for values in values_of:
                 batch.append(values)
                 if len(batch) == 10 * BATCH:
                     cursor.executemany(sql, batch)

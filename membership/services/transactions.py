@@ -101,8 +101,9 @@ def clean_amount(value) -> Decimal:
 
 
 def clean_occurred_at(value: dt.datetime, *, now: dt.datetime | None = None) -> dt.datetime:
-    """``value`` (aware), unless it is later than ``now`` (default: the clock;
-    an import checks its rows against one reading) allows."""
+    """``value`` as an aware datetime; a time later than ``now`` (default: the
+    clock; an import reads it once for all its rows) plus the drift the
+    dealer systems are allowed is refused."""
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     if value > (now or timezone.now()) + FUTURE_TOLERANCE:

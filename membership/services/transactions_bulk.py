@@ -4,12 +4,13 @@
 fixed number of statements, and leaves the database as calling
 ``transaction_record`` once per row, in file order, would:
 
-- members: looked up by mobile in one query; an unknown mobile becomes a
-  member of its first row's store (consent unknown, as ``transaction_record``
-  does), all in one insert;
-- transactions: one insert (the caller's check has skipped references that
-  are already there; a concurrent writer taking a reference meanwhile makes
-  the insert fail, and the import job retries the chunk, which then skips it);
+- members: looked up by mobile in one query (ids, not instances); an unknown
+  mobile becomes a member of its first row's store (consent unknown, as
+  ``transaction_record`` does), all in one insert, then their ids looked up;
+- transactions: one insert, recorded by the importing user (the caller's
+  check has skipped references that are already there; a concurrent writer
+  taking a reference meanwhile makes the insert fail, and the import job
+  retries the chunk, which then skips it);
 - points, growth and tiers of members with a card, replayed per member over
   their rows of the chunk in file order, as ``transaction_record`` runs them
   after each row: the spend's earn (``points.spend_points``: the active rule ×
@@ -19,7 +20,10 @@ fixed number of statements, and leaves the database as calling
   and an upgrade when it reaches a higher tier (the rows after it earn at the
   new multiplier).  Written with ``points.points_earn_bulk``,
   ``cards.tier_upgrades_apply`` (the audit row, coupon pack and notice of
-  each upgrade) and one UPDATE of the growth values (``accounts.bulk``).
+  each upgrade) and one UPDATE of the growth values that changed.
+- The rows are carried as plain values (ids, tuples): model instances are
+  built only for what a service needs (the members and cards of the
+  upgrades); the inserts go through ``accounts.bulk`` (COPY on PostgreSQL).
 - Audit: where the one-by-one path writes a row per new member, per earn and
   per tier-pack coupon, a chunk writes one row for each of those kinds of
   write (counts and pk ranges, as every bulk service does); the upgrades keep
