@@ -291,6 +291,7 @@ def update_by_pk(model, *, column: str, values: dict[int, int], add: bool = Fals
                 updated.update(cursor.fetchall())
             count = len(updated) if returning else cursor.rowcount
         else:
+            returns = returning and connection.features.can_return_columns_from_insert  # SQLite 3.35+
             for start in range(0, len(items), BATCH):
                 batch = items[start:start + BATCH]
                 cases = " ".join(["WHEN %s THEN %s"] * len(batch))
@@ -298,8 +299,12 @@ def update_by_pk(model, *, column: str, values: dict[int, int], add: bool = Fals
                 target = f"{field} + CASE {pk} {cases} END" if add else f"CASE {pk} {cases} END"
                 params = [p for item in batch for p in item] + [key for key, _value in batch]
                 cursor.execute(f"UPDATE {table} SET {field} = {target} WHERE {pk} IN ({marks})"
-                               + (f" RETURNING {pk}, {field}" if returning else ""), params)
-                if returning:
+                               + (f" RETURNING {pk}, {field}" if returns else ""), params)
+                if returns:
+                    updated.update(cursor.fetchall())
+                elif returning:
+                    cursor.execute(f"SELECT {pk}, {field} FROM {table} WHERE {pk} IN ({marks})",
+                                   [key for key, _value in batch])
                     updated.update(cursor.fetchall())
                 else:
                     count += cursor.rowcount
