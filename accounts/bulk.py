@@ -124,7 +124,7 @@ def _defaults(model, given: set):
     now = timezone.now()
     filled = []
     for field in model._meta.concrete_fields:
-        if field.attname in given or field.name in given or field.auto_created and field.primary_key:
+        if field.attname in given or field.name in given or (field.primary_key and field.db_returning):
             continue
         if getattr(field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED:
             continue
