@@ -41,7 +41,7 @@ writer used COPY and plain values, 39 to 55 s (worker CPU 29 to 33 s) and
 51 to 66 s.  What is left is mostly per row: the database's foreign-key
 checks at each commit (2 s), the transactions' nine indexes (1 s), the
 cards' locks and updates (1.5 s); in the worker, checking every row twice
-(the commit checks its chunk again: 1.5 s, half of it reading the file) and
+(the commit reads and checks its chunk again: 1.5 s) and
 the 11,000 tier upgrades' audit rows, coupons and notices (2 s).
 """
 
