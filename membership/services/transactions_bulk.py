@@ -151,7 +151,8 @@ def _replay(by_member: dict[int, list], cards: dict[int, _Card], now) -> _Replay
 
 def _tier_upgrades(upgrades: list[tuple]) -> list:
     """The replay's upgrades as ``cards.TierUpgrade`` (the members they notify read in one query)."""
-    members = Member.objects.in_bulk({member_id for member_id, *_rest in upgrades})
+    members = {member.pk: member for member in
+               Member.objects.filter(KeysIn(F("pk"), list({member_id for member_id, *_rest in upgrades}))).order_by()}
     return [card_services.TierUpgrade(member=members[member_id],
                                       card=MembershipCard(pk=card.pk, member_id=member_id, card_no=card.card_no,
                                                           tier_id=card.tier_id),
