@@ -34,15 +34,16 @@ machine runs — and peak resident memory):
 Prints figures; asserts nothing.  Target: 5,000 rows/s or more on PostgreSQL
 for validate + commit.
 
-On the 2-core development machine, shared with other work (load 2.5 to 11),
-the job took 17 to 19.5 s on PostgreSQL (5,100 to 5,800 rows/s: worker CPU
-10.5 s, database backend 7.5 s) and 16 to 19.5 s on SQLite; before the
-writer used COPY and plain values, 39 to 55 s (worker CPU 29 to 33 s) and
-51 to 66 s.  What is left is mostly per row: the database's foreign-key
-checks at each commit (2 s), the transactions' nine indexes (1 s), the
-cards' locks and updates (1.5 s); in the worker, checking every row twice
-(the commit reads and checks its chunk again: 1.5 s) and
-the 11,000 tier upgrades' audit rows, coupons and notices (2 s).
+On the 2-core development machine, shared with other work, the job took 17
+to 20 s on PostgreSQL (5,000 to 5,900 rows/s: worker CPU 10.5 to 12 s, its
+database backend 7 to 8.5 s; the CPU times themselves vary by a sixth from
+run to run) and 16.5 to 18.5 s on SQLite; before the writer used COPY and
+plain values, 39 to 55 s (worker CPU 29 to 33 s) and 51 s.  What is left is
+mostly per row: the database's foreign-key checks at each commit (2 s), the
+transactions' nine indexes (1 s), the cards' locks and updates (1.5 s); in
+the worker, checking every row twice (the commit reads and checks its chunk
+again: 1.5 s) and the 11,000 tier upgrades' audit rows, coupons and notices
+(2 s).
 """
 
 from __future__ import annotations
