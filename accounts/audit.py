@@ -8,6 +8,7 @@ from allauth.account.adapter import get_adapter
 from django.core.exceptions import PermissionDenied
 from django.db import models
 
+from accounts.bulk import insert_objects
 from accounts.models import AuditLog
 
 
@@ -43,7 +44,7 @@ def _entry(*, actor, action: str, obj=None, store=None, store_id=None, data=None
 def audit_records_bulk(records: list[dict[str, Any]]) -> int:
     """Many audit rows in one statement (bulk jobs): each dict holds
     ``audit_record``'s arguments (``store_id`` may stand for ``store``)."""
-    return len(AuditLog.objects.bulk_create([_entry(**record) for record in records], batch_size=1000))
+    return insert_objects([_entry(**record) for record in records])
 
 
 def client_ip(request) -> str | None:

@@ -15,11 +15,12 @@ The flow
      (``claimed_by``/``lease_until``, compare-and-set): a second delivery of
      the task finds the lease held, or the job finished, and does nothing.
      ``VALIDATING``: every row of the file is checked by the kind, chunk by
-     chunk, reading only.  One row with an error and the job ends ``FAILED``
-     with nothing imported; the page lists the rows and their errors (the
-     first ``MAX_STORED_ERRORS``).  ``RUNNING``: the file is read again and
-     committed ``CHUNK_ROWS`` rows per transaction through the kind's commit,
-     which checks its chunk again (scope or data may have changed since) and
+     chunk (``CHUNK_ROWS``), reading only.  One row with an error and the
+     job ends ``FAILED`` with nothing imported; the page lists the rows and
+     their errors (the first ``MAX_STORED_ERRORS``).  ``RUNNING``: the file
+     is read again and committed through the kind's commit, the kind's
+     ``commit_rows`` rows per transaction (``CHUNK_ROWS`` by default), which
+     checks its chunk again (scope or data may have changed since) and
      writes with bulk statements.  The same transaction moves
      ``resume_line`` and the counters, under the lease, so progress on the
      page is what is committed.
@@ -106,6 +107,10 @@ class ImportKind:
     are the counts the job page shows, with their labels; ``page`` is the URL
     name of the import page; ``audit_action`` the audit row of a finished job;
     ``retry_hint`` tells the user what to upload after a job stopped half-way.
+    ``commit_rows`` is the number of rows per commit transaction (0:
+    ``CHUNK_ROWS``, as the checking pass reads them): a kind that writes with
+    bulk statements commits more at once, one that writes row by row keeps
+    its transactions short.
     """
 
     code: str
@@ -117,6 +122,7 @@ class ImportKind:
     audit_action: str
     counters: tuple[tuple[str, str], ...] = ()
     retry_hint: str = ""  # after a job stopped half-way: how to import the rest (``%(line)s``: the last line in)
+    commit_rows: int = 0  # rows per commit transaction; 0: CHUNK_ROWS
 
 
 _KINDS: dict[str, ImportKind] = {}
@@ -366,7 +372,7 @@ def _commit(job: ImportJob, spec: ImportKind, actor: User, fileobj, token: str, 
     resume = job.resume_line
     with contextlib.closing(spec.sheet.read(fileobj, name=job.file_name)) as records:
         pending = (record for record in records if record["line"] > resume)
-        for index, chunk in enumerate(_chunks(pending, CHUNK_ROWS)):
+        for index, chunk in enumerate(_chunks(pending, spec.commit_rows or CHUNK_ROWS)):
             if index and time.monotonic() >= deadline:
                 return _hand_over(job, token)
             try:

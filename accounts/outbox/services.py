@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_q import tasks as django_q_tasks
 
+from accounts.bulk import insert_objects
 from accounts.models import (
     CHANNEL_PREFERENCE_FIELDS,
     TOPIC_PREFERENCE_FIELDS,
@@ -152,7 +153,7 @@ def messages_enqueue_bulk(*, messages: list[dict]) -> int:
             is_marketing=is_marketing, status=status, next_attempt_at=next_attempt_at,
             suppressed_reason=reason, **content,
         ))
-    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    insert_objects(rows, ignore_conflicts=True)
     return len(rows)
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.audit import audit_record, audit_records_bulk
+from accounts.bulk import AnyOf, KeysIn
 from accounts.models import Member, NotificationTopic
 from accounts.outbox.services import message_enqueue, messages_enqueue_bulk, push_target
 from membership import exceptions as errors
@@ -79,7 +80,7 @@ def growth_totals_for(*, member_ids, now: dt.datetime) -> dict:
     member id → the Decimal sum of their transactions in the window."""
     start, end = growth_window(now)
     return dict(
-        growth_transactions().filter(member_id__in=member_ids, occurred_at__gt=start, occurred_at__lte=end)
+        growth_transactions().filter(AnyOf(F("member_id"), list(member_ids)), occurred_at__gt=start, occurred_at__lte=end)
         .order_by().values("member_id").annotate(total=Sum("amount")).values_list("member_id", "total")
     )
 
@@ -290,8 +291,8 @@ def tier_upgrades_apply(*, upgrades: list[TierUpgrade]) -> int:
     job, where a chunk can lift hundreds of members).  ``upgrades`` are in the
     order they happened; a card may take several steps.  Each card moves from
     its first step's ``from_tier`` to its last step's ``to_tier`` (the cards
-    still at ``from_tier`` are locked in pk order, then moved by one UPDATE
-    per pair of tiers; a card moved meanwhile is left alone and gets
+    are locked in one pk-ordered query; those still at ``from_tier`` move, by
+    one UPDATE per new tier; a card moved meanwhile is left alone and gets
     nothing); for the steps of the cards that moved, in a fixed number of
     statements: the audit rows, the new tier's coupon pack (``coupons_issue_bulk`` per tier and template, with the
     dedup keys ``_issue_pack`` uses; a refused template or member is skipped)
@@ -301,15 +302,18 @@ def tier_upgrades_apply(*, upgrades: list[TierUpgrade]) -> int:
     steps: dict[int, list[TierUpgrade]] = {}
     for upgrade in upgrades:
         steps.setdefault(upgrade.card.pk, []).append(upgrade)
-    moves: dict[tuple[int, int], list[int]] = {}  # (first from, last to) → cards
+    if not steps:
+        return 0
+    now_at = dict(MembershipCard.objects.select_for_update(of=("self",)).filter(KeysIn(F("pk"), list(steps)))
+                  .order_by("pk").values_list("pk", "tier_id"))
+    moves: dict[int, list[int]] = {}  # last to → the cards still at their first step's from tier
     for card_pk, card_steps in steps.items():
-        moves.setdefault((card_steps[0].from_tier.pk, card_steps[-1].to_tier.pk), []).append(card_pk)
+        if now_at.get(card_pk) == card_steps[0].from_tier.pk:
+            moves.setdefault(card_steps[-1].to_tier.pk, []).append(card_pk)
     moved: set[int] = set()
-    for (from_pk, to_pk), card_pks in moves.items():
-        still = list(MembershipCard.objects.select_for_update(of=("self",))
-                     .filter(pk__in=card_pks, tier_id=from_pk).order_by("pk").values_list("pk", flat=True))
-        MembershipCard.objects.filter(pk__in=still).update(tier_id=to_pk, downgrade_notice_at=None)
-        moved.update(still)
+    for to_pk, card_pks in moves.items():
+        MembershipCard.objects.filter(KeysIn(F("pk"), card_pks)).update(tier_id=to_pk, downgrade_notice_at=None)
+        moved.update(card_pks)
     done = [upgrade for upgrade in upgrades if upgrade.card.pk in moved]
     if not done:
         return 0

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.batches import pk_batches
+from accounts.bulk import insert_objects
 from accounts.dates import day_end, day_start
 from accounts.models import GROUP_ROLES, STORE_ROLES, Member, Store, User
 from accounts.scoping import stores_for
@@ -309,11 +310,8 @@ def coupons_issue_bulk(
         if eligible:
             valid_until = coupon_valid_until(template=template, issued_at=now)
             issued_by = actor if getattr(actor, "pk", None) else None
-            Coupon.objects.bulk_create(
-                [Coupon(template=template, member=m, source=source, issued_at=now, valid_until=valid_until,
-                        issued_by=issued_by, dedup_key=keys[m.pk]) for m in eligible],
-                batch_size=500,
-            )
+            insert_objects([Coupon(template=template, member=m, source=source, issued_at=now, valid_until=valid_until,
+                                   issued_by=issued_by, dedup_key=keys[m.pk]) for m in eligible])
             result.issued = {m.pk for m in eligible}
             audit_record(actor=actor, action="membership.coupon.issued_bulk", obj=template,
                          store=template.store,

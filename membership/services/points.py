@@ -31,9 +31,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.bulk import update_by_pk
-from accounts.dates import add_months
-from accounts.dates import day_start as _start_of_day
+from accounts.bulk import KeysIn, existing_pairs, insert_rows, update_by_pk
+from accounts.dates import add_months, day_start
 from accounts.exceptions import NotFoundError
 from accounts.models import STAFF_ROLES, Channel, Member, NotificationTopic
 from accounts.outbox.services import message_enqueue
@@ -349,62 +348,61 @@ def points_earn_for_spend(
                        source_id=reference, idempotency_key=key, actor=actor, store=store)
 
 
-def points_earn_bulk(*, earns: list[dict]) -> list[PointsEntry]:
+def points_earn_bulk(*, earns: list[dict]) -> int:
     """``points_earn`` for many members in a fixed number of statements (the
-    DMS import job).  Each earn is a dict of ``points_earn``'s arguments:
-    ``member`` (with a card), ``points``, ``reason``, ``source_type``,
-    ``source_id``, ``idempotency_key``, ``store``.  The result is the ledger
-    calling ``points_earn`` for each in order gives: one lot per earn
-    (``remaining`` = points, the default expiry), ``balance_after`` counting
-    up from the cached balance, the cards' balances moved by their total.  The
-    entries are their own record: one audit row per call (counts and the
-    member pk range, as ``coupons_issue_bulk`` writes), not one per entry.
-    A key already used by the member (or earlier in the
-    list) is skipped.  Call inside a transaction: the cards are locked in pk
-    order, then moved by one UPDATE (``CASE`` per card, ``accounts.bulk``)."""
+    DMS import job).  Each earn is a dict of ``points_earn``'s arguments, by
+    id: ``member_id`` (a member with a card), ``points``, ``reason``,
+    ``source_type``, ``source_id``, ``idempotency_key``, ``store_id``.  The
+    result is the ledger calling ``points_earn`` for each in order gives: one
+    lot per earn (``remaining`` = points, the default expiry),
+    ``balance_after`` counting up from the cached balance, the cards'
+    balances moved by their total.  The entries are their own record: one
+    audit row per call (counts and the member pk range, as
+    ``coupons_issue_bulk`` writes), not one per entry.  A key already used by
+    the member (or earlier in the list) is skipped.  Call inside a
+    transaction: the cards are locked in pk order, then moved by one UPDATE
+    (``accounts.bulk.update_by_pk``) that returns their new balances; the
+    entries are written by ``accounts.bulk.insert_rows``.  Returns the
+    number of entries written."""
     todo, seen = [], set()
     for earn in earns:
         points = _check_positive(earn["points"])
         key = _check_key(earn["idempotency_key"])
-        if (earn["member"].pk, key) not in seen:
-            seen.add((earn["member"].pk, key))
+        if (earn["member_id"], key) not in seen:
+            seen.add((earn["member_id"], key))
             todo.append({**earn, "points": points, "idempotency_key": key})
     if not todo:
-        return []
-    member_ids = sorted({earn["member"].pk for earn in todo})
-    used = set(PointsEntry.objects.filter(member_id__in=member_ids, idempotency_key__in={k for _m, k in seen})
-               .values_list("member_id", "idempotency_key"))
-    todo = [earn for earn in todo if (earn["member"].pk, earn["idempotency_key"]) not in used]
+        return 0
+    member_ids = sorted({earn["member_id"] for earn in todo})
+    used = existing_pairs(PointsEntry, fields=("member_id", "idempotency_key"), pairs=seen)
+    todo = [earn for earn in todo if (earn["member_id"], earn["idempotency_key"]) not in used]
     if not todo:
-        return []
-    cards = dict(MembershipCard.objects.select_for_update(of=("self",)).filter(member_id__in=member_ids)
+        return 0
+    cards = dict(MembershipCard.objects.select_for_update(of=("self",)).filter(KeysIn(F("member_id"), member_ids))
                  .order_by("pk").values_list("member_id", "pk"))
     totals: dict[int, int] = defaultdict(int)
     for earn in todo:
-        if earn["member"].pk not in cards:
+        if earn["member_id"] not in cards:
             raise errors.PointsError(errors.POINTS_CARD_REQUIRED, code="card_required")
-        totals[cards[earn["member"].pk]] += earn["points"]
-    update_by_pk(MembershipCard, column="points_balance", values=totals, add=True)
-    running = {card_pk: balance - totals[card_pk] for card_pk, balance in
-               MembershipCard.objects.filter(pk__in=list(totals)).values_list("pk", "points_balance")}
+        totals[cards[earn["member_id"]]] += earn["points"]
+    balances = update_by_pk(MembershipCard, column="points_balance", values=totals, add=True, returning=True)
+    running = {card_pk: balances[card_pk] - total for card_pk, total in totals.items()}
     expires_at = default_expiry()
-    entries = []
+    rows = []
     for earn in todo:
-        card_pk = cards[earn["member"].pk]
+        card_pk = cards[earn["member_id"]]
         running[card_pk] += earn["points"]
-        store = earn.get("store")
-        entries.append(PointsEntry(
-            member_id=earn["member"].pk, kind=EntryKind.EARN, points=earn["points"], remaining=earn["points"],
-            expires_at=expires_at, balance_after=running[card_pk], reason=earn["reason"][:200],
-            source_type=earn.get("source_type", ""), source_id=str(earn.get("source_id", ""))[:64],
-            store_id=store.pk if store is not None else None, actor_id=None, idempotency_key=earn["idempotency_key"],
-        ))
-    PointsEntry.objects.bulk_create(entries, batch_size=1000)
+        rows.append((earn["member_id"], EntryKind.EARN.value, earn["points"], earn["points"], expires_at,
+                     running[card_pk], earn["reason"][:200], earn.get("source_type", ""),
+                     str(earn.get("source_id", ""))[:64], earn.get("store_id"), None, earn["idempotency_key"]))
+    insert_rows(PointsEntry, fields=("member_id", "kind", "points", "remaining", "expires_at", "balance_after",
+                                     "reason", "source_type", "source_id", "store_id", "actor_id",
+                                     "idempotency_key"), rows=rows)
     audit_record(actor=None, action="membership.points.earned_bulk", data={
-        "entries": len(entries), "points": sum(entry.points for entry in entries),
-        "members": [member_ids[0], member_ids[-1]], "source_types": sorted({entry.source_type for entry in entries}),
+        "entries": len(rows), "points": sum(totals.values()),
+        "members": [member_ids[0], member_ids[-1]], "source_types": sorted({row[7] for row in rows}),
     })
-    return entries
+    return len(rows)
 
 
 # --- spend and refund --------------------------------------------------------------------------
@@ -585,7 +583,7 @@ def points_expire_due(*, today: dt.date) -> dict:
     """Expire every lot with ``expires_at`` before the start of ``today``: one
     ``expire`` entry per member (key ``expire:<date>``), lots zeroed, balances
     lowered.  Batches of members, each in one transaction; safe to run twice."""
-    cutoff = _start_of_day(today)
+    cutoff = day_start(today)
     key = f"expire:{today.isoformat()}"
     due = PointsEntry.objects.filter(remaining__gt=0, expires_at__lt=cutoff)
     members_done, points_done, last_id = 0, 0, 0
@@ -649,8 +647,8 @@ def points_expiry_reminders(*, today: dt.date) -> int:
     SMS and an in-app notice (a service notice, not marketing), once per
     member and month of expiry.  Returns the number of members reminded."""
     days = MembershipSettings.current().expiry_reminder_days
-    start = _start_of_day(today)
-    end = _start_of_day(today + dt.timedelta(days=days + 1))
+    start = day_start(today)
+    end = day_start(today + dt.timedelta(days=days + 1))
     rows = (
         PointsEntry.objects.filter(remaining__gt=0, expires_at__gte=start, expires_at__lt=end)
         .values("member_id", "expires_at")

@@ -101,10 +101,13 @@ def clean_amount(value) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
-def clean_occurred_at(value: dt.datetime) -> dt.datetime:
+def clean_occurred_at(value: dt.datetime, *, now: dt.datetime | None = None) -> dt.datetime:
+    """``value`` as an aware datetime; a time later than ``now`` (default: the
+    clock; an import reads it once for all its rows) plus the drift the
+    dealer systems are allowed is refused."""
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
-    if value > timezone.now() + FUTURE_TOLERANCE:
+    if value > (now or timezone.now()) + FUTURE_TOLERANCE:
         raise MembershipError(OCCURRED_AT_FUTURE, code="invalid", fields={"occurred_at": [str(OCCURRED_AT_FUTURE)]})
     return value
 

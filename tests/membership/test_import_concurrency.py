@@ -22,6 +22,7 @@ from membership import exceptions as errors
 from membership.models import EarningRule, EarningRuleKind, MembershipCard, PointsEntry, Transaction
 from membership.services import points as points_services
 from tests.concurrency import run_together
+from tests.membership.test_import_jobs import chunk_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,7 +44,7 @@ def _day() -> str:
 
 
 def test_a_job_delivered_to_four_workers_at_once_is_run_once(card_a, member_a, store_a, hq, rule, monkeypatch):
-    monkeypatch.setattr(import_jobs, "CHUNK_ROWS", 5)
+    chunk_rows(monkeypatch, 5)
     rows = [f"1390000{n:04d},S01,{_day()},service,10,RO-{n}" for n in range(20)]
     rows += [f"{member_a.mobile},S01,{_day()},service,100,RO-A{n}" for n in range(5)]
     job = _queued(hq, rows)
@@ -58,7 +59,7 @@ def test_a_job_delivered_to_four_workers_at_once_is_run_once(card_a, member_a, s
 
 def test_an_import_and_spends_at_the_same_time_keep_the_ledger_whole(card_a, member_a, store_a, hq, rule,
                                                                      monkeypatch):
-    monkeypatch.setattr(import_jobs, "CHUNK_ROWS", 2)
+    chunk_rows(monkeypatch, 2)
     points_services.points_earn(member=member_a, points=300, reason="seed", idempotency_key="seed")
     job = _queued(hq, [f"{member_a.mobile},S01,{_day()},service,50,RO-{n}" for n in range(10)])
 

@@ -5,6 +5,7 @@ the chunks before it."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from collections import Counter
@@ -107,8 +108,8 @@ def _ledger() -> dict:
 
     return {
         "members": sorted(Member.objects.values_list("mobile", "store__code", "source_channel", "marketing_consent")),
-        "transactions": sorted((t.reference, mobile[t.member_id], t.store.code, t.kind, t.amount, t.occurred_at, t.source)
-                               for t in Transaction.objects.select_related("store")),
+        "transactions": sorted((t.reference, mobile[t.member_id], t.store.code, t.kind, t.amount, t.occurred_at, t.source,
+                                t.status, t.recorded_by_id) for t in Transaction.objects.select_related("store")),
         "cards": sorted((mobile[c.member_id], c.tier.code, c.points_balance, c.growth_value)
                         for c in MembershipCard.objects.select_related("tier")),
         "entries": sorted((mobile[e.member_id], e.kind, e.points, e.remaining, e.balance_after, e.reason, e.source_type,
@@ -137,6 +138,12 @@ def _per_row(raw: bytes, actor) -> None:
                                audit=False)
 
 
+def chunk_rows(monkeypatch, rows: int) -> None:
+    """Check and commit ``rows`` rows per chunk."""
+    monkeypatch.setattr(import_jobs, "CHUNK_ROWS", rows)
+    monkeypatch.setitem(import_jobs._KINDS, KIND, dataclasses.replace(imports.IMPORT_KIND, commit_rows=rows))
+
+
 def run_job(raw: bytes, actor, name: str = "dms.csv") -> ImportJob:
     created = import_jobs.import_job_create(kind=KIND, actor=actor, fileobj=io.BytesIO(raw), name=name, size=len(raw))
     assert created.job is not None, [row.errors for row in created.preview.rows]
@@ -145,9 +152,10 @@ def run_job(raw: bytes, actor, name: str = "dms.csv") -> ImportJob:
     return ImportJob.objects.get(pk=created.job.pk)
 
 
-@pytest.mark.parametrize("chunk", [3, 2000])
+@pytest.mark.parametrize("chunk", [3, None])  # None: the job's own chunks (the whole file in one)
 def test_bulk_import_equals_per_row(world, hq, monkeypatch, chunk):
-    monkeypatch.setattr(import_jobs, "CHUNK_ROWS", chunk)
+    if chunk:
+        chunk_rows(monkeypatch, chunk)
     raw = _file(FILE_ROWS)
     with transaction.atomic():
         _per_row(raw, hq)
@@ -175,6 +183,23 @@ def test_bulk_import_equals_per_row(world, hq, monkeypatch, chunk):
         "钻石礼包", "银卡礼包"]
     assert job.counts == {"created": 12, "skipped": 2, "new_members": 1}
     assert job.processed_rows == job.total_rows == 14 and job.resume_line == 15
+
+
+def test_only_spend_makes_growth_in_bulk_as_row_by_row(world, hq):
+    """Growth is counted spend only (cards.growth_transactions): a visit kind
+    HQ allowed to carry an amount adds nothing in either path."""
+    from membership.models import TransactionLimit
+
+    TransactionLimit.objects.filter(kind="test_drive").update(ceiling=Decimal("100000"), review_threshold=None)
+    raw = _file([f"13800000001,S01,{_day(2)},test_drive,5000,TD-1", f"13800000001,S01,{_day(1)},service,10,RO-9"])
+    with transaction.atomic():
+        _per_row(raw, hq)
+        expected = _ledger()
+        transaction.set_rollback(True)
+    assert run_job(raw, hq).status == ImportJobStatus.DONE
+    assert _ledger() == expected
+    near = MembershipCard.objects.get(member=world["near"])
+    assert near.growth_value == 910 and near.tier.code == "normal"  # 900 before + 10 of spend; the drive adds nothing
 
 
 def test_an_upgrade_inside_the_chunk_changes_the_multiplier_of_the_rows_after_it(world, hq):
@@ -218,7 +243,7 @@ def test_running_the_same_file_again_adds_nothing(world, hq):
 
 def test_a_bad_row_past_the_preview_fails_the_job_and_imports_nothing(world, hq, monkeypatch):
     monkeypatch.setattr(import_jobs, "PREVIEW_ROWS", 2)
-    monkeypatch.setattr(import_jobs, "CHUNK_ROWS", 2)
+    chunk_rows(monkeypatch, 2)
     rows = list(FILE_ROWS[:6])
     rows[4] = f"13800000003,S99,{_day(2)},service,abc,RO-5"  # line 6: unknown store, bad amount
     job = run_job(_file(rows), hq)
@@ -233,7 +258,7 @@ def test_a_bad_row_past_the_preview_fails_the_job_and_imports_nothing(world, hq,
 
 def test_a_reference_repeated_in_a_later_chunk_with_other_values_is_an_error(world, hq, monkeypatch):
     monkeypatch.setattr(import_jobs, "PREVIEW_ROWS", 1)
-    monkeypatch.setattr(import_jobs, "CHUNK_ROWS", 2)
+    chunk_rows(monkeypatch, 2)
     rows = [FILE_ROWS[0], FILE_ROWS[2], FILE_ROWS[4], f"13800000002,S01,{_day(3)},service,999,RO-1"]
     job = run_job(_file(rows), hq)
     assert job.status == ImportJobStatus.FAILED
@@ -245,7 +270,7 @@ def test_a_reference_repeated_in_a_later_chunk_with_other_values_is_an_error(wor
 
 
 def test_a_chunk_refused_at_commit_keeps_the_chunks_before_it(world, hq, store_b, monkeypatch, settings, client):
-    monkeypatch.setattr(import_jobs, "CHUNK_ROWS", 2)
+    chunk_rows(monkeypatch, 2)
     raw = _file(FILE_ROWS[:6])  # chunks: lines 2-3, 4-5, 6-7 (6 and 7 at S02)
     created = import_jobs.import_job_create(kind=KIND, actor=hq, fileobj=io.BytesIO(raw), name="dms.csv",
                                             size=len(raw))
