@@ -7,7 +7,7 @@ snapshot) and rows added behind the last key are still reached."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.db.models import QuerySet
 
@@ -21,3 +21,15 @@ def pk_batches(queryset: QuerySet, size: int) -> Iterator[list]:
             return
         yield chunk
         last = chunk[-1].pk
+
+
+def chunked(items: Iterable, size: int) -> Iterator[list]:
+    """``items`` (any iterable, read once) in lists of ``size``, the last one shorter."""
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

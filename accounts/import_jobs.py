@@ -51,7 +51,7 @@ import tempfile
 import time
 import uuid
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -60,8 +60,10 @@ from django.db.models import DateTimeField, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
+from django_q import tasks as django_q_tasks  # the module: tests replace its async_task
 
 from accounts.audit import audit_record
+from accounts.batches import chunked
 from accounts.exceptions import ApplicationError, NotFoundError
 from accounts.imports import PREVIEW_EXPIRED, READ_BLOCK, ImportFileError, ImportPreview, ImportSheet, import_limits
 from accounts.models import ImportJob, ImportJobStatus, User
@@ -205,10 +207,8 @@ def import_job_confirm(*, actor: User, job_id) -> ImportJob:
 
 
 def _enqueue(job_id: int) -> None:
-    from django_q.tasks import async_task
-
     try:
-        async_task("accounts.tasks.import_job_run", job_id, task_name=f"import-job-{job_id}-{uuid.uuid4().hex[:8]}",
+        django_q_tasks.async_task("accounts.tasks.import_job_run", job_id, task_name=f"import-job-{job_id}-{uuid.uuid4().hex[:8]}",
                    timeout=TASK_TIMEOUT)
     except Exception:  # broker down: the resume sweep queues the job
         logger.exception("could not queue import job %s; the resume sweep will", job_id)
@@ -268,15 +268,6 @@ def _stored_file(job_id: int) -> Iterator:
         yield fileobj
 
 
-def _chunks(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
-    chunk = []
-    for record in records:
-        chunk.append(record)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _stopped(job: ImportJob, spec: ImportKind | None, reason) -> str:
@@ -332,7 +323,7 @@ def _validate(job: ImportJob, spec: ImportKind, actor: User, fileobj, token: str
     errors: list[dict] = []
     error_rows = total = 0
     with contextlib.closing(spec.sheet.read(fileobj, name=job.file_name)) as records:
-        for chunk in _chunks(records, CHUNK_ROWS):
+        for chunk in chunked(records, CHUNK_ROWS):
             preview = spec.validate(records=chunk, actor=actor, state=state)
             for row in preview.rows:
                 if not row.ok:
@@ -372,7 +363,7 @@ def _commit(job: ImportJob, spec: ImportKind, actor: User, fileobj, token: str, 
     resume = job.resume_line
     with contextlib.closing(spec.sheet.read(fileobj, name=job.file_name)) as records:
         pending = (record for record in records if record["line"] > resume)
-        for index, chunk in enumerate(_chunks(pending, spec.commit_rows or CHUNK_ROWS)):
+        for index, chunk in enumerate(chunked(pending, spec.commit_rows or CHUNK_ROWS)):
             if index and time.monotonic() >= deadline:
                 return _hand_over(job, token)
             try:

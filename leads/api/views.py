@@ -18,7 +18,6 @@ from accounts.idempotency import idempotent
 from accounts.models import Role, Store, User
 from accounts.scoping import stores_for
 from accounts.api.permissions import RolePermission, request_member
-from leads import exceptions as errors
 from leads import selectors, services
 from leads.api import serializers as s
 from leads.models import Channel, EventKind, FollowUpTask, Lead, Stage, TaskStatus, hot_q

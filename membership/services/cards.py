@@ -16,12 +16,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, F, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Floor
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.audit import audit_record, audit_records_bulk
+from accounts.batches import chunked
 from accounts.bulk import AnyOf, KeysIn
 from accounts.models import Member, NotificationTopic
 from accounts.outbox.services import message_enqueue, messages_enqueue_bulk, push_target
@@ -43,6 +44,8 @@ from membership.models import (
     new_card_no,
 )
 from membership.services import coupons as coupon_services
+from membership.services import points as points_services
+from membership.services import referrals as referral_services
 
 DOWNGRADE_GRACE_DAYS = 30
 
@@ -109,8 +112,6 @@ def card_numbers_new(count: int) -> list[str]:
 
 def card_plans_for(*, member: Member):
     """Active plans open to ``member``: the owning store's first, then group-wide."""
-    from django.db.models import Q
-
     return CardPlan.objects.filter(Q(store=member.store_id) | Q(store__isnull=True), is_active=True).order_by(
         F("store").asc(nulls_last=True), "pk"
     )
@@ -145,8 +146,6 @@ def card_open(*, member: Member, plan: CardPlan | None = None, actor=None, refer
     400 on ``referral_code`` and no card opens), then recorded and paid to the
     referrer in the card's transaction.  A member who already has a card gets
     it back and no referral is made."""
-    from membership.services import referrals as referral_services
-
     existing = MembershipCard.objects.filter(member=member).first()
     if existing is not None:
         return existing
@@ -197,8 +196,6 @@ def card_open(*, member: Member, plan: CardPlan | None = None, actor=None, refer
 
 
 def _welcome(*, card: MembershipCard, plan: CardPlan, member: Member, actor) -> None:
-    from membership.services import points as points_services
-
     if plan.welcome_points:
         points_services.points_earn(
             member=member,
@@ -379,7 +376,7 @@ def tiers_reevaluate(*, today: dt.date) -> dict:
         "pk", "member_id", "tier__name"
     ).order_by("pk").iterator(chunk_size=2000)
     key = today.isoformat()
-    for batch in _batches(rows, 2000):
+    for batch in chunked(rows, 2000):
         CareAction.objects.bulk_create(
             [CareAction(member_id=m, kind=CareKind.DOWNGRADE_NOTICE, key=key) for _, m, *_rest in batch],
             ignore_conflicts=True,
@@ -400,12 +397,3 @@ def tiers_reevaluate(*, today: dt.date) -> dict:
     return {"recovered": recovered, "downgraded": downgraded, "noticed": noticed}
 
 
-def _batches(iterable, size: int):
-    batch = []
-    for item in iterable:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

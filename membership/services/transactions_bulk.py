@@ -32,7 +32,7 @@ fixed number of statements, and leaves the database as calling
   has every row of its member in the chunk recorded through
   ``transaction_record``, in file order.
 
-tests/membership/test_import_jobs.py proves the equality on the same file
+tests/membership/test_services_import_jobs.py proves the equality on the same file
 (``test_bulk_import_equals_per_row``).
 """
 

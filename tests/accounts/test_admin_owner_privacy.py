@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.admin import MemberAdminForm
-from accounts.models import AuditLog, Channel, ConsentSource, Member, OutboxMessage, Role, SmsReply, User
+from accounts.models import AuditLog, Channel, ConsentSource, OutboxMessage, Role, SmsReply, User
 from accounts.outbox import message_enqueue
 
 pytestmark = pytest.mark.django_db

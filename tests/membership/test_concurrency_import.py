@@ -22,7 +22,7 @@ from membership import exceptions as errors
 from membership.models import EarningRule, EarningRuleKind, MembershipCard, PointsEntry, Transaction
 from membership.services import points as points_services
 from tests.concurrency import run_together
-from tests.membership.test_import_jobs import chunk_rows
+from tests.membership.test_services_import_jobs import chunk_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
