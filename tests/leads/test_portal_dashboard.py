@@ -99,6 +99,14 @@ class TestConsultantDay:
         assert 'data-testid="metric-leads_contacted">2 / 8<' in html
         assert 'aria-valuenow="25"' in html
 
+    def test_the_day_masks_mobiles(self, client, make_lead, consultant_a, scoring):
+        _assign(make_lead(mobile="13712345678"), consultant_a)
+        _hot(make_lead(mobile="13787654321"), consultant_a, NOW - dt.timedelta(hours=1))
+        client.force_login(consultant_a)
+        html = client.get(DASHBOARD).content.decode()
+        assert "137****5678" in html and "137****4321" in html
+        assert "13712345678" not in html and "13787654321" not in html
+
     def test_a_dcc_agent_gets_a_day_too(self, client, make_staff, store_a):
         client.force_login(make_staff(Role.DCC, store_a))
         assert 'data-testid="my-day"' in client.get(DASHBOARD).content.decode()
