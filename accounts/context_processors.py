@@ -17,6 +17,7 @@ NAV = [
         ("portal:leads:reactivation-list", _("战败激活"), "arrow-repeat"),
         ("portal:leads:qr-list", _("渠道二维码"), "qr-code"),
         ("portal:leads:report", _("线索报表"), "bar-chart"),
+        ("portal:leads:targets", _("目标设定"), "bullseye"),
         ("portal:leads:lead-import", _("批量导入线索"), "upload"),
     ]),
     (_("会员"), "people", [

@@ -41,6 +41,23 @@ def mobile_home_panels(*, request, member) -> list[str]:
     return [html for panel in _HOME_PANELS if (html := panel(request=request, member=member))]
 
 
+# --- the portal home ---------------------------------------------------------------------------
+# Higher apps add panels to the portal dashboard (/portal/): ``panel(*, request)`` returns
+# rendered HTML ("" to show nothing), in registration order.  Store staff who get a panel see
+# the panels instead of the store counts (their day, not counts); group-wide users keep the
+# group overview above the panels.  Registered in ``AppConfig.ready()``.
+_DASHBOARD_PANELS: list[Callable[..., str]] = []
+
+
+def register_dashboard_panel(panel: Callable[..., str]) -> None:
+    if panel not in _DASHBOARD_PANELS:
+        _DASHBOARD_PANELS.append(panel)
+
+
+def dashboard_panels(*, request) -> list[str]:
+    return [html for panel in _DASHBOARD_PANELS if (html := panel(request=request))]
+
+
 # --- demo data ---------------------------------------------------------------------------------
 # ``seed_demo`` runs each higher app's step after accounts' stores, staff and members exist, in
 # registration order (INSTALLED_APPS order).  A step is the dotted path of a function taking

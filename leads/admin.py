@@ -20,6 +20,7 @@ from leads.models import (
     ChannelCost,
     ChannelQRCode,
     Competitor,
+    ConsultantTarget,
     FollowUpTask,
     Lead,
     LeadEvent,
@@ -387,3 +388,13 @@ class LearnedScoreModelAdmin(ReadOnlyAdmin):
 
     list_display = ["trained_on", "trained_at", "won", "lost"]
     date_hierarchy = "trained_on"
+
+
+@admin.register(ConsultantTarget)
+class ConsultantTargetAdmin(ReadOnlyAdmin):
+    """Set by store managers on the portal's targets page (audited there); looked at here."""
+
+    list_display = ["month", "store", "user", "leads_contacted", "visits", "test_drives", "orders", "updated_by", "updated_at"]
+    list_filter = ["month", "store"]
+    search_fields = ["user__last_name", "user__first_name", "user__username"]
+    list_select_related = ["store", "user", "updated_by"]

@@ -7,13 +7,15 @@ class LeadsConfig(AppConfig):
     verbose_name = _("线索与回访")
 
     def ready(self):
-        from accounts.hooks import register_demo_step
+        from accounts.hooks import register_dashboard_panel, register_demo_step
         from accounts.import_jobs import register_import_kind
         from accounts.schedules import register_schedule
         from leads import labels
+        from leads.portal.dashboard import dashboard_panel
         from leads.services.imports import IMPORT_KIND
 
         labels.register()
+        register_dashboard_panel(dashboard_panel)
         register_import_kind(IMPORT_KIND)
         register_schedule("leads-rescore-open", "leads.tasks.rescore_open", "H")
         register_schedule("leads-nurture-due", "leads.tasks.nurture_due", "I", 15)

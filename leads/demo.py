@@ -1,6 +1,6 @@
 """The leads step of ``seed_demo``: channels with monthly costs, the scoring
-configuration, a nurture sequence, competitors, and ~40 believable leads per
-store with 60 days of history (behaviour, stage changes, first calls, tasks,
+configuration, a nurture sequence, competitors, this month's consultant
+targets, and ~40 believable leads per store with 60 days of history (behaviour, stage changes, first calls, tasks,
 calls), so the funnel, timeliness and CPL reports and the task lists have
 something to show.
 
@@ -36,6 +36,7 @@ from leads.models import (
     ChannelCost,
     ChannelKind,
     Competitor,
+    ConsultantTarget,
     DefeatReason,
     EventKind,
     FollowUpTask,
@@ -48,6 +49,7 @@ from leads.models import (
     TaskKind,
     TaskStatus,
 )
+from leads.selectors.dashboard import month_start, team_members
 from leads.services.calls import competitors_seed
 from leads.services.learning import learned_score_train
 from leads.services.scoring import lead_route_hot, lead_score_compute
@@ -180,8 +182,30 @@ def seed_leads(*, rng: random.Random | None = None, stdout=None, per_store: int 
         created += _seed_store(store, index, channels, competitors, now, per_store)
     if created:
         learned_score_train()
+    targets = seed_targets(stores, timezone.localdate())
     if stdout is not None:
-        stdout.write(f"Leads: {created} created, {len(channels)} channels, {costs} channel cost rows.")
+        stdout.write(f"Leads: {created} created, {len(channels)} channels, {costs} channel cost rows, "
+                     f"{targets} consultant targets.")
+    return created
+
+
+def seed_targets(stores, today: dt.date) -> int:
+    """This month's targets for each store's consultants and DCC agents (set
+    as by the manager; a consultant who already has one keeps it)."""
+    month, created = month_start(today), 0
+    for store in stores:
+        manager = User.objects.filter(store=store, role=Role.MANAGER, is_active=True).order_by("id").first()
+        for user in team_members(store_id=store.pk):
+            rng = random.Random(f"target-{user.username}-{month}")
+            dcc = user.role == Role.DCC
+            _target, made = ConsultantTarget.objects.get_or_create(user=user, month=month, defaults={
+                "store": store, "updated_by": manager,
+                "leads_contacted": rng.randint(40, 70) if dcc else rng.randint(15, 30),
+                "visits": rng.randint(8, 15) if dcc else rng.randint(6, 12),
+                "test_drives": 0 if dcc else rng.randint(4, 8),
+                "orders": 0 if dcc else rng.randint(2, 5),
+            })
+            created += made
     return created
 
 

@@ -32,3 +32,7 @@ CALL_UNKNOWN = _("未知的通话。")
 CALL_NOT_ENDED = _("通话尚未结束，挂断后才能确认通话报告。")
 CALL_REPORT_CONFIRMED = _("该通话报告已确认。")
 CALL_TASK_DUE_PAST = _("下次跟进时间必须晚于现在。")
+
+# Consultant targets (leads.services.targets)
+TARGET_USER_NOT_IN_STORE = _("只能为本店在职的销售顾问或 DCC 设定目标。")
+TARGET_NEGATIVE = _("目标必须是不小于 0 的整数。")

@@ -6,8 +6,20 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.labels import object_ref, register_audit_labels, register_source_labels
-from leads.models import CallStatus, Channel, DefeatReason, EventKind, ReactivationMode, ScoringConfig, Stage, TaskStatus
+from accounts.labels import object_ref, person_name, register_audit_labels, register_source_labels
+from accounts.models import User
+from leads.models import (
+    TARGET_METRICS,
+    CallStatus,
+    Channel,
+    ConsultantTarget,
+    DefeatReason,
+    EventKind,
+    ReactivationMode,
+    ScoringConfig,
+    Stage,
+    TaskStatus,
+)
 from leads.portal.forms_reports import DIMENSION_CHOICES
 
 
@@ -16,6 +28,13 @@ def channel_name(code) -> str | None:
     if not isinstance(code, str) or not code:
         return None
     return Channel.objects.filter(code=code).values_list("name", flat=True).first()
+
+
+def staff_name(pk) -> str | None:
+    """A staff member's name by their id (the consultant of a target)."""
+    if isinstance(pk, bool) or not isinstance(pk, int):
+        return None
+    return person_name(User.objects.filter(pk=pk).first()) or None
 
 
 def register() -> None:
@@ -37,6 +56,7 @@ def register() -> None:
             "leads.reactivation.launched": _("发起战败激活"),
             "leads.scoring_config.changed": _("修改线索评分设置"),
             "leads.report.exported": _("导出线索报表"),
+            "leads.target.set": _("设定顾问月度目标"),
         },
         fields={
             **scoring, **weights,
@@ -64,6 +84,10 @@ def register() -> None:
             "date_from": _("开始日期"),
             "date_to": _("结束日期"),
             "dimension": _("维度"),
+            "leads.target.set:month": _("月份"),
+            "leads.target.set:user": _("顾问"),
+            **{f"leads.target.set:{metric}": ConsultantTarget._meta.get_field(metric).verbose_name
+               for metric in TARGET_METRICS},
         },
         values={
             "channel": channel_name,
@@ -79,5 +103,6 @@ def register() -> None:
             "next_task": object_ref,
             "leads.report.exported:dimension": dict(DIMENSION_CHOICES),
             "leads.reactivation.launched:reason": {**dict(DefeatReason.choices), **stages},
+            "leads.target.set:user": staff_name,
         },
     )

@@ -564,3 +564,40 @@ class LearnedScoreModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trained_on} ({self.won}/{self.lost})"
+
+
+class ConsultantTarget(models.Model):
+    """A consultant's (or DCC agent's) targets for one month, set by the store
+    manager (HQ: any store) on the targets page; the dashboards set them
+    against ``leads.selectors.dashboard.consultant_month_numbers``."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", verbose_name=_("门店"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lead_targets", verbose_name=_("顾问"),
+    )
+    month = models.DateField(_("月份"), help_text=_("当月第一天"))
+    leads_contacted = models.PositiveIntegerField(_("联系线索数"), default=0)
+    visits = models.PositiveIntegerField(_("到店数"), default=0)
+    test_drives = models.PositiveIntegerField(_("试驾数"), default=0)
+    orders = models.PositiveIntegerField(_("订单数"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("设定人"),
+    )
+
+    class Meta:
+        ordering = ["-month", "store", "user"]
+        verbose_name = _("顾问月度目标")
+        verbose_name_plural = _("顾问月度目标")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "month"], name="consultant_target_once_a_month"),
+        ]
+        indexes = [models.Index(fields=["store", "month"], name="consultant_target_store_month")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.month:%Y-%m}"
+
+
+# The month figures a target sets, in the order pages show them.
+TARGET_METRICS = ("leads_contacted", "visits", "test_drives", "orders")

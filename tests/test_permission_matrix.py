@@ -256,16 +256,18 @@ class TestScopedLists:
         assert {m.pk for m in client.get(reverse("portal:member-list")).context["members"]} == self.a_members | self.b_members
 
     def test_dashboard_counts(self, client, consultant_a, consultant_b, manager_a, hq):
+        # store A: 2 members with a vehicle each; staff consultant_a and manager_a.
+        assert selectors.dashboard_counts(actor=consultant_a) == {
+            "stores": 1, "members": 2, "vehicles": 2, "consenting": 0, "staff": 2}
+        assert {m.pk for m in selectors.member_list(actor=consultant_a)[:8]} == self.a_members
+        assert [s.code for s in selectors.store_list(actor=consultant_a)] == ["S01"]
+        assert selectors.outbox_counts(actor=consultant_a) == {}
+        assert selectors.dashboard_counts(actor=consultant_b) == {
+            "stores": 1, "members": 1, "vehicles": 1, "consenting": 0, "staff": 1}
+        # A consultant's home is their day (the leads panel), not the store counts.
         client.force_login(consultant_a)
         response = client.get(reverse("portal:dashboard"))
-        # store A: 2 members with a vehicle each; staff consultant_a and manager_a.
-        assert response.context["counts"] == {"stores": 1, "members": 2, "vehicles": 2, "consenting": 0, "staff": 2}
-        assert {m.pk for m in response.context["recent_members"]} == self.a_members
-        assert [s.code for s in response.context["stores"]] == ["S01"]
-        assert response.context["outbox_counts"] == {}
-        client.force_login(consultant_b)
-        counts = client.get(reverse("portal:dashboard")).context["counts"]
-        assert counts == {"stores": 1, "members": 1, "vehicles": 1, "consenting": 0, "staff": 1}
+        assert not response.context["show_overview"] and "counts" not in response.context
         client.force_login(hq)
         counts = client.get(reverse("portal:dashboard")).context["counts"]
         # every store; staff: consultant_a, consultant_b, manager_a and hq itself.

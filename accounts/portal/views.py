@@ -9,7 +9,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView, TemplateView, View
 
-from accounts import selectors, services
+from accounts import hooks, selectors, services
 from accounts.audit import client_ip
 from accounts.exceptions import AccountsError, ApplicationError
 from accounts.forms import form_errors_from
@@ -20,11 +20,19 @@ from accounts.portal.mixins import PortalMixin, SeeOther
 
 
 class DashboardView(PortalMixin, TemplateView):
+    """The portal home: the panels higher apps register (``hooks.dashboard_panels``:
+    a consultant's day, a manager's team) and, for group-wide users or staff
+    without a panel, the overview counts."""
+
     template_name = "portal/dashboard.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        context["panels"] = panels = hooks.dashboard_panels(request=self.request)
+        context["show_overview"] = show = user.is_group_wide or not panels
+        if not show:
+            return context
         context["counts"] = selectors.dashboard_counts(actor=user)
         context["stores"] = selectors.store_list(actor=user)[:20]
         context["recent_members"] = selectors.member_list(actor=user)[:8]

@@ -1,9 +1,9 @@
 """/portal/leads/: lead pages, import, QR codes and the follow-up task list;
-the call screen (智能小易); reports and reactivation."""
+the call screen (智能小易); consultant targets; reports and reactivation."""
 
 from django.urls import path
 
-from leads.portal import calls, reports, views
+from leads.portal import calls, dashboard, reports, views
 
 urlpatterns = [
     # leads, import, QR codes and tasks
@@ -23,6 +23,8 @@ urlpatterns = [
     path("calls/<int:pk>/live/", calls.CallLiveView.as_view(), name="call-live"),
     path("calls/<int:pk>/hangup/", calls.CallHangupView.as_view(), name="call-hangup"),
     path("calls/<int:pk>/report/", calls.CallReportView.as_view(), name="call-report"),
+    # targets (the dashboard panel itself lives on the portal home)
+    path("targets/", dashboard.TargetsView.as_view(), name="targets"),
     # reports and reactivation
     path("reports/", reports.ReportView.as_view(), name="report"),
     path("reports/export.csv", reports.ReportExportView.as_view(), name="report-export"),

@@ -29,9 +29,11 @@ def test_portal_member_list_masks_mobiles(client, request, member_a, member_b, r
     assert member_b.mobile not in body
 
 
-@pytest.mark.parametrize("role", ["consultant_a", "hq"])
-def test_dashboard_masks_mobiles(client, request, member_a, role):
-    client.force_login(request.getfixturevalue(role))
+@pytest.mark.parametrize("role", [Role.INSURANCE, Role.HQ])
+def test_dashboard_masks_mobiles(client, make_staff, store_a, member_a, role):
+    """The overview's recent members (HQ, and store staff without a day of
+    their own); a consultant's day masks its leads (tests/leads/test_portal_dashboard.py)."""
+    client.force_login(make_staff(role, store_a if role == Role.INSURANCE else None))
     body = client.get(reverse("portal:dashboard")).content.decode()
     assert MASKED in body
     assert FULL not in body

@@ -1,0 +1,312 @@
+"""Leads selectors: the portal dashboards — the consultant's day (我的一天) and
+the store manager's view of each consultant.
+
+Every section is a function ``(actor, now) -> data`` (``None``: nothing to
+show for this actor); the portal lists them in ``leads.portal.dashboard``, so a
+new section is one function here (or in its own selector module) and one
+template include there.  Per-consultant figures of the manager's table are
+one grouped query each, whatever the number of leads or consultants.
+
+Definitions (the dashboards and the tests hold to these):
+
+- **Overdue / today's tasks**: the actor's open tasks in ``task_bucket_q``'s
+  ``overdue`` and ``today`` buckets.
+- **New leads** (新分配未联系): open leads assigned to the consultant that
+  are still in stage ``new`` (never contacted), latest assignment first;
+  *fresh* ones were assigned in the last 24 hours.
+- **Hot leads not yet called** (高意向未首呼): open hot leads (``hot_q``)
+  that were routed hot (have a ``first_call`` task) and were not called yet —
+  their first_call task is not done and no call to the lead was started since
+  it was created (the timeliness report's rule).  The deadline is the task's
+  ``created_at + ScoringConfig.sla_hours``; an **SLA breach** is one whose
+  deadline has passed.
+- **Month numbers**: see ``consultant_month_numbers``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.dates import add_months, day_start
+from accounts.models import Role, Store, User
+from accounts.scoping import stores_for
+from leads.models import (
+    TARGET_METRICS,
+    Call,
+    ConsultantTarget,
+    EventKind,
+    FollowUpTask,
+    Lead,
+    LeadEvent,
+    ScoringConfig,
+    Stage,
+    TaskKind,
+    TaskStatus,
+    hot_q,
+)
+from leads.selectors.leads import task_bucket_q, task_list
+
+__all__ = [
+    "DAY_ROLES",
+    "METRIC_LABELS",
+    "TEAM_ROLES",
+    "consultant_month_numbers",
+    "consultant_targets",
+    "dashboard_hot_uncalled",
+    "dashboard_month",
+    "dashboard_new_leads",
+    "dashboard_store_sla_breaches",
+    "dashboard_tasks",
+    "dashboard_team",
+    "dashboard_team_store",
+    "leads_hot_uncalled",
+    "month_start",
+    "team_members",
+]
+
+# Who has a day of their own on the dashboard, and who is on a store's team
+# (rows of the manager's table and of the targets grid).
+DAY_ROLES = frozenset({Role.CONSULTANT, Role.DCC})
+TEAM_ROLES = (Role.CONSULTANT, Role.DCC)
+# How many items a dashboard list shows (the count says how many there are).
+LIST_LIMIT = 20
+FRESH = dt.timedelta(hours=24)
+
+METRIC_LABELS = {
+    "leads_contacted": _("联系线索"),
+    "visits": _("到店"),
+    "test_drives": _("试驾"),
+    "orders": _("订单"),
+}
+
+# A stage change that counts towards each month figure.  A walk-in goes
+# new → visited without a separate contact: it counts as contacted too.
+METRIC_STAGE_Q = {
+    "leads_contacted": Q(to_stage=Stage.CONTACTED) | Q(from_stage=Stage.NEW, to_stage=Stage.VISITED),
+    "visits": Q(to_stage=Stage.VISITED),
+    "test_drives": Q(to_stage=Stage.TEST_DRIVEN),
+    "orders": Q(to_stage=Stage.ORDERED),
+}
+
+
+def month_start(day: dt.date) -> dt.date:
+    """The first day of ``day``'s month (what ``ConsultantTarget.month`` holds)."""
+    return day.replace(day=1)
+
+
+def _month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    month = month_start(month)
+    return day_start(month), day_start(add_months(month, 1))
+
+
+def team_members(*, store_id: int) -> QuerySet[User]:
+    """The store's active consultants and DCC agents, consultants first."""
+    return User.objects.filter(store_id=store_id, is_active=True, role__in=TEAM_ROLES).order_by(
+        Case(When(role=Role.CONSULTANT, then=0), default=1), "last_name", "first_name", "username",
+    )
+
+
+# --- month numbers and targets --------------------------------------------------------------------
+
+
+def consultant_month_numbers(*, store_id: int, month: dt.date, user_ids) -> dict[int, dict[str, int]]:
+    """``{user_id: {metric: n}}`` for each of ``user_ids`` (every metric of
+    ``TARGET_METRICS``, 0 when none), in one grouped query.
+
+    A metric counts the store's distinct leads that a ``stage_changed`` event
+    in the local calendar month took to its stage (``METRIC_STAGE_Q``: leads
+    contacted — to contacted, or a walk-in straight from new to visited —,
+    visits, test drives, orders).  The event counts for its **actor** when the
+    actor is one of ``user_ids`` (the consultant's own work stays theirs after
+    a reassignment); otherwise — a job, a manager or the owner moved the lead —
+    for the lead's **current owner** (whoever sells the car gets the order)."""
+    user_ids = [int(pk) for pk in user_ids]
+    numbers = {pk: dict.fromkeys(TARGET_METRICS, 0) for pk in user_ids}
+    if not user_ids:
+        return numbers
+    start, end = _month_bounds(month)
+    credited = Case(When(actor_id__in=user_ids, then=F("actor_id")), default=F("lead__assigned_to_id"))
+    rows = (
+        LeadEvent.objects.filter(
+            kind=EventKind.STAGE_CHANGED, occurred_at__gte=start, occurred_at__lt=end, lead__store_id=store_id,
+        )
+        .filter(Q(actor_id__in=user_ids) | Q(lead__assigned_to_id__in=user_ids))
+        .annotate(credited=credited)
+        .filter(credited__in=user_ids)
+        .values("credited")
+        .annotate(**{metric: Count("lead_id", distinct=True, filter=q) for metric, q in METRIC_STAGE_Q.items()})
+        .order_by()
+    )
+    for row in rows:
+        numbers[row["credited"]] = {metric: row[metric] for metric in TARGET_METRICS}
+    return numbers
+
+
+def consultant_targets(*, store_id: int, month: dt.date, user_ids) -> dict[int, ConsultantTarget]:
+    """``{user_id: target}`` of the store's targets for ``month`` (users without one are left out)."""
+    return {
+        target.user_id: target
+        for target in ConsultantTarget.objects.filter(store_id=store_id, month=month_start(month), user_id__in=list(user_ids))
+    }
+
+
+def _progress(numbers: dict[str, int], target: ConsultantTarget | None) -> list[dict]:
+    rows = []
+    for metric in TARGET_METRICS:
+        done, goal = numbers.get(metric, 0), getattr(target, metric, 0) if target else 0
+        rows.append({
+            "metric": metric, "label": METRIC_LABELS[metric], "done": done, "target": goal,
+            "percent": min(100, round(done * 100 / goal)) if goal else None,
+        })
+    return rows
+
+
+def _month_progress(*, store_id: int, month: dt.date, user_ids) -> dict[int, list[dict]]:
+    numbers = consultant_month_numbers(store_id=store_id, month=month, user_ids=user_ids)
+    targets = consultant_targets(store_id=store_id, month=month, user_ids=user_ids)
+    return {pk: _progress(numbers[pk], targets.get(pk)) for pk in numbers}
+
+
+# --- hot leads not called within the SLA ------------------------------------------------------------
+
+
+def leads_hot_uncalled(leads: QuerySet[Lead]) -> QuerySet[Lead]:
+    """``leads`` narrowed to the hot ones not called yet (module doc),
+    annotated with ``hot_at`` (their first_call task's creation) and
+    ``first_call_id``."""
+    first_call = FollowUpTask.objects.filter(lead=OuterRef("pk"), kind=TaskKind.FIRST_CALL).order_by("created_at", "id")
+    return (
+        leads.filter(hot_q())
+        .annotate(hot_at=Subquery(first_call.values("created_at")[:1]), first_call_id=Subquery(first_call.values("pk")[:1]))
+        .filter(hot_at__isnull=False)
+        .exclude(Exists(FollowUpTask.objects.filter(lead=OuterRef("pk"), kind=TaskKind.FIRST_CALL, status=TaskStatus.DONE)))
+        .exclude(Exists(Call.objects.filter(lead=OuterRef("pk"), started_at__gte=OuterRef("hot_at"))))
+    )
+
+
+def _sla() -> dt.timedelta:
+    return dt.timedelta(hours=ScoringConfig.current().sla_hours)
+
+
+def _with_deadlines(leads, sla: dt.timedelta, now: dt.datetime) -> list[Lead]:
+    leads = list(leads)
+    for lead in leads:
+        lead.deadline = lead.hot_at + sla
+        lead.breached = lead.deadline < now
+    return leads
+
+
+# --- the consultant's day: sections -----------------------------------------------------------------
+
+
+def dashboard_tasks(actor: User, now: dt.datetime) -> dict:
+    """The actor's overdue and today's open tasks: counts (one query) and the
+    first ``LIST_LIMIT`` of each, soonest due first."""
+    mine = FollowUpTask.objects.filter(assignee=actor, status=TaskStatus.OPEN)
+    counts = mine.aggregate(
+        overdue=Count("pk", filter=task_bucket_q("overdue", now)), today=Count("pk", filter=task_bucket_q("today", now)),
+    )
+    buckets = {}
+    for bucket in ("overdue", "today"):
+        tasks = list(task_list(actor=actor, assignee=actor, bucket=bucket, now=now)[:LIST_LIMIT]) if counts[bucket] else []
+        for task in tasks:
+            task.can_close = True  # the actor's own tasks
+        buckets[bucket] = {"count": counts[bucket], "tasks": tasks}
+    return buckets
+
+
+def dashboard_new_leads(actor: User, now: dt.datetime) -> dict:
+    """Open leads assigned to the actor that are not contacted yet, latest assignment first."""
+    leads = Lead.objects.filter(assigned_to=actor, is_open=True, stage=Stage.NEW)
+    counts = leads.aggregate(total=Count("pk"), fresh=Count("pk", filter=Q(assigned_at__gte=now - FRESH)))
+    items = list(leads.select_related("channel").order_by(F("assigned_at").desc(nulls_last=True), "-id")[:LIST_LIMIT]) \
+        if counts["total"] else []
+    for lead in items:
+        lead.fresh = bool(lead.assigned_at and lead.assigned_at >= now - FRESH)
+    return {"count": counts["total"], "fresh": counts["fresh"], "leads": items}
+
+
+def dashboard_hot_uncalled(actor: User, now: dt.datetime) -> dict:
+    """The actor's hot leads not called yet, the nearest deadline first; breaches flagged."""
+    sla = _sla()
+    leads = leads_hot_uncalled(Lead.objects.filter(assigned_to=actor))
+    items = _with_deadlines(leads.order_by("hot_at", "id")[:LIST_LIMIT], sla, now)
+    return {
+        "count": leads.count() if len(items) == LIST_LIMIT else len(items),
+        "breached": sum(lead.breached for lead in items) if len(items) < LIST_LIMIT
+        else leads.filter(hot_at__lt=now - sla).count(),
+        "leads": items, "sla_hours": int(sla.total_seconds() // 3600),
+    }
+
+
+def dashboard_month(actor: User, now: dt.datetime) -> dict | None:
+    """This month's numbers of the actor against their targets."""
+    if not actor.store_id:
+        return None
+    month = month_start(timezone.localdate(now))
+    progress = _month_progress(store_id=actor.store_id, month=month, user_ids=[actor.pk])[actor.pk]
+    return {"month": month, "metrics": progress, "has_target": any(row["target"] for row in progress)}
+
+
+# --- the manager's view ----------------------------------------------------------------------------
+
+
+def dashboard_team_store(*, actor: User, store: Store | int) -> Store:
+    """The store the manager's view is about: one of the actor's stores (else 404)."""
+    try:
+        return stores_for(actor).get(pk=getattr(store, "pk", store))
+    except (Store.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+@dataclass
+class TeamRow:
+    user: User
+    open_leads: int = 0
+    new_uncontacted: int = 0
+    overdue: int = 0
+    today: int = 0
+    sla_breaches: int = 0
+    month: list | None = None
+
+
+def dashboard_team(*, actor: User, store: Store | int, now: dt.datetime) -> dict:
+    """Per consultant (and DCC agent) of the store: open leads, not-contacted
+    new leads, overdue and today's tasks, SLA breaches, this month's numbers
+    against targets.  One grouped query per figure (about eight in all)."""
+    store = dashboard_team_store(actor=actor, store=store)
+    members = list(team_members(store_id=store.pk))
+    ids = [user.pk for user in members]
+    rows = {user.pk: TeamRow(user=user) for user in members}
+    month = month_start(timezone.localdate(now))
+    if ids:
+        leads = Lead.objects.filter(store=store, assigned_to_id__in=ids)
+        for row in (leads.filter(is_open=True).values("assigned_to_id")
+                    .annotate(n=Count("pk"), new=Count("pk", filter=Q(stage=Stage.NEW))).order_by()):
+            rows[row["assigned_to_id"]].open_leads, rows[row["assigned_to_id"]].new_uncontacted = row["n"], row["new"]
+        for row in (FollowUpTask.objects.filter(store=store, status=TaskStatus.OPEN, assignee_id__in=ids)
+                    .values("assignee_id").annotate(overdue=Count("pk", filter=task_bucket_q("overdue", now)),
+                                                    today=Count("pk", filter=task_bucket_q("today", now))).order_by()):
+            rows[row["assignee_id"]].overdue, rows[row["assignee_id"]].today = row["overdue"], row["today"]
+        for row in (leads_hot_uncalled(leads).filter(hot_at__lt=now - _sla())
+                    .values("assigned_to_id").annotate(n=Count("pk")).order_by()):
+            rows[row["assigned_to_id"]].sla_breaches = row["n"]
+        for pk, progress in _month_progress(store_id=store.pk, month=month, user_ids=ids).items():
+            rows[pk].month = progress
+    return {"store": store, "month": month, "rows": list(rows.values()), "metric_labels": [METRIC_LABELS[m] for m in TARGET_METRICS]}
+
+
+def dashboard_store_sla_breaches(*, actor: User, store: Store | int, now: dt.datetime) -> dict:
+    """The store's hot leads whose first call is past the SLA, the oldest breach first."""
+    store = dashboard_team_store(actor=actor, store=store)
+    sla = _sla()
+    leads = leads_hot_uncalled(Lead.objects.filter(store=store)).filter(hot_at__lt=now - sla)
+    items = _with_deadlines(leads.select_related("assigned_to").order_by("hot_at", "id")[:LIST_LIMIT], sla, now)
+    count = leads.count() if len(items) == LIST_LIMIT else len(items)
+    return {"count": count, "leads": items, "sla_hours": int(sla.total_seconds() // 3600)}
