@@ -45,3 +45,4 @@ POOL_RELEASE_CLOSED = _("已关闭的线索不能释放到公海；战败或沉�
 POOL_RELEASE_REASON = _("请填写释放原因。")
 POOL_REVIEW_ROLE = _("只有店总或集团可以确认线索进入公海。")
 POOL_REVIEW_NONE = _("没有待确认的线索。")
+POOL_RULE_ROLE = _("只有店总或集团可以修改公海规则。")

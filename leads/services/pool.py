@@ -340,3 +340,28 @@ def _claim_refused(*, lead: Lead, actor: User, owner: int | None) -> Lead:
     if PoolEntry.objects.filter(lead_id=lead.pk).exclude(claimed_by=None).exists():
         raise LeadsError(errors.POOL_ALREADY_CLAIMED, code="already_claimed", status_code=409)
     raise LeadsError(errors.POOL_NOT_IN_POOL, code="not_in_pool")
+
+
+# --- the rule -------------------------------------------------------------------------------------
+
+RULE_FIELDS = ("first_contact_hours", "follow_up_days", "daily_claim_cap", "reclaim_cooldown_days")
+
+
+@transaction.atomic
+def pool_rule_save(*, actor: User, rule: PoolRule, **values: int) -> PoolRule:
+    """The store manager (HQ: any store) sets the store's pool rule; fetch
+    ``rule`` with ``selectors.pool.pool_rule_get`` (scoped).  Audited with
+    what changed."""
+    if not (actor.is_superuser or actor.role in REVIEW_ROLES):
+        raise LeadsError(errors.POOL_RULE_ROLE, code="forbidden", status_code=403)
+    current, _created = PoolRule.objects.select_for_update().get_or_create(store_id=rule.store_id)
+    changes = {}
+    for field in RULE_FIELDS:
+        if field in values and getattr(current, field) != values[field]:
+            changes[field] = [getattr(current, field), values[field]]
+            setattr(current, field, values[field])
+    current.updated_by = actor if getattr(actor, "pk", None) else None
+    current.save()
+    if changes:
+        audit_record(actor=actor, action="leads.pool.rule_changed", obj=current, store=current.store, data=changes)
+    return current
