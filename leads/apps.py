@@ -20,3 +20,4 @@ class LeadsConfig(AppConfig):
         register_schedule("leads-learned-score", "leads.tasks.learned_score_retrain", "D")
         register_schedule("leads-pool-take-back", "leads.tasks.pool_sweep", "H")
         register_demo_step("leads.demo.seed_leads")
+        register_demo_step("leads.demo.seed_pool")

@@ -102,21 +102,23 @@ def overdue_q(*, now: dt.datetime, first_contact_hours: int, follow_up_days: int
 
 
 def pool_take_back(*, now: dt.datetime | None = None, store_ids: Iterable[int] | None = None,
-                   batch_size: int = BATCH_SIZE) -> int:
+                   lead_ids: Iterable[int] | None = None, batch_size: int = BATCH_SIZE) -> int:
     """Scheduled hourly: every open lead not followed up within its store's
     limits goes to the pool (module docstring).  Set-based: per rule group,
     batches of ``batch_size`` lead ids in id order, each in one transaction
     (the candidates locked, then a fixed number of statements).  Each former
     owner gets one message summarising the count at the end of the sweep (a
     sweep that dies half-way has pooled its committed batches without their
-    message).  Returns how many leads it took back; safe to run twice."""
+    message).  ``lead_ids`` limits the sweep to those leads (the demo data).
+    Returns how many leads it took back; safe to run twice."""
     now = now or timezone.now()
+    only = Q(pk__in=list(lead_ids)) if lead_ids is not None else Q()
     owners: Counter = Counter()
     total = 0
     for stores, hours, days in _rule_groups(store_ids):
         first, follow = overdue_q(now=now, first_contact_hours=hours, follow_up_days=days)
         candidates = (
-            Lead.objects.filter(stores, is_open=True, in_pool=False, assigned_to__isnull=False,
+            Lead.objects.filter(stores, only, is_open=True, in_pool=False, assigned_to__isnull=False,
                                 stage__in=TAKE_BACK_STAGES)
             .filter(first | follow)
             .annotate(why=Case(When(first, then=Value(PoolReason.FIRST_CONTACT_OVERDUE.value)),
