@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record, audit_records_bulk
+from accounts.batches import chunked
 from accounts.bulk import AnyOf, insert_objects
 from accounts.dates import day_start
 from accounts.models import GROUP_ROLES, Channel as MessageChannel
@@ -105,8 +106,9 @@ def pool_take_back(*, now: dt.datetime | None = None, store_ids: Iterable[int] |
                    lead_ids: Iterable[int] | None = None, batch_size: int = BATCH_SIZE) -> int:
     """Scheduled hourly: every open lead not followed up within its store's
     limits goes to the pool (module docstring).  Set-based: per rule group,
-    batches of ``batch_size`` lead ids in id order, each in one transaction
-    (the candidates locked, then a fixed number of statements).  Each former
+    one query reads the candidates' ids; batches of ``batch_size`` of them,
+    each in one transaction, lock their rows by primary key (the conditions
+    checked again) and pool them with a fixed number of statements.  Each former
     owner gets one message summarising the count at the end of the sweep (a
     sweep that dies half-way has pooled its committed batches without their
     message).  ``lead_ids`` limits the sweep to those leads (the demo data).
@@ -124,17 +126,18 @@ def pool_take_back(*, now: dt.datetime | None = None, store_ids: Iterable[int] |
             .annotate(why=Case(When(first, then=Value(PoolReason.FIRST_CONTACT_OVERDUE.value)),
                                default=Value(PoolReason.FOLLOW_UP_OVERDUE.value)))
         )
-        after = 0
-        while True:
+        # One read finds the candidates (one scan of the open leads); each
+        # batch then locks its ids through the primary key, the conditions
+        # checked again (a contact recorded meanwhile keeps its lead).
+        ids = list(candidates.order_by("pk").values_list("pk", flat=True))
+        for chunk in chunked(ids, batch_size):
             with transaction.atomic():
                 rows = list(
-                    candidates.filter(pk__gt=after).select_for_update(of=("self",)).order_by("pk")
-                    .values_list("pk", "store_id", "assigned_to_id", "why")[:batch_size]
+                    candidates.filter(AnyOf(F("pk"), chunk)).select_for_update(of=("self",)).order_by("pk")
+                    .values_list("pk", "store_id", "assigned_to_id", "why")
                 )
-                if not rows:
-                    break
-                _pool_rows(rows, now=now, actor=None, action="leads.pool.taken_back")
-            after = rows[-1][0]
+                if rows:
+                    _pool_rows(rows, now=now, actor=None, action="leads.pool.taken_back")
             total += len(rows)
             owners.update(owner for _pk, _store, owner, _why in rows)
     _notify_taken_back(owners=owners, now=now)
