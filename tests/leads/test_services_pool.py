@@ -24,6 +24,7 @@ from leads.models import (
     TaskKind,
     TaskStatus,
 )
+from leads import tasks
 from leads.services.followup import task_create
 from leads.services.pool import pool_claim, pool_confirm, pool_reject, pool_release, pool_take_back
 from leads.services.scoring import lead_assign
@@ -77,6 +78,12 @@ def test_take_back_follow_up_overdue(make_lead, consultant_a):
     assert pool_take_back(now=NOW) == 1
     lead.refresh_from_db()
     assert lead.in_pool and lead.pool_reason == PoolReason.FOLLOW_UP_OVERDUE
+
+
+def test_the_hourly_task_runs_the_sweep(make_lead, consultant_a):
+    lead = _assigned(make_lead, consultant_a, assigned_hours_ago=48)
+    assert tasks.pool_sweep() == 1 and tasks.pool_sweep() == 0
+    assert Lead.objects.get(pk=lead.pk).in_pool
 
 
 def test_nothing_taken_back_within_limits(make_lead, consultant_a):
