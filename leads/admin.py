@@ -27,6 +27,8 @@ from leads.models import (
     LeadSource,
     LearnedScoreModel,
     NurtureStep,
+    PoolEntry,
+    PoolRule,
     ReactivationBatch,
     ReactivationItem,
     ScoringConfig,
@@ -153,7 +155,7 @@ class LeadAdmin(admin.ModelAdmin):
     list_display = [
         "__str__", "store", "channel", "stage", "score", "learned_score", "is_hot", "assigned_to", "created_at",
     ]
-    list_filter = ["stage", "is_hot", "is_open", "store", "channel", "defeat_reason"]
+    list_filter = ["stage", "is_hot", "is_open", "in_pool", "store", "channel", "defeat_reason"]
     search_fields = ["name", "=mobile", "model_interest", "member__name"]
     list_select_related = ["store", "channel", "assigned_to"]
     date_hierarchy = "created_at"
@@ -163,6 +165,7 @@ class LeadAdmin(admin.ModelAdmin):
         "stage", "is_open", "assigned_to", "assigned_at", "score", "score_reasons", "learned_score", "scored_at",
         "is_hot", "nurture_step", "next_nurture_at", "not_now_at", "contact_attempts", "last_contacted_at",
         "defeat_reason", "defeat_competitor", "created_at", "closed_at",
+        "in_pool", "pooled_at", "pool_reason", "pool_review",
     ]
     # Only the profile is edited here; the funnel goes through the services.
     readonly_fields = [f for f in fields if f not in {"name", "brand", "model_interest", "note"}]
@@ -398,3 +401,21 @@ class ConsultantTargetAdmin(ReadOnlyAdmin):
     list_filter = ["month", "store"]
     search_fields = ["user__last_name", "user__first_name", "user__username"]
     list_select_related = ["store", "user", "updated_by"]
+# --- The public pool (公海): rules are edited in the portal (pool_rule_save, audited) ---------------
+
+
+@admin.register(PoolRule)
+class PoolRuleAdmin(ReadOnlyAdmin):
+    list_display = ["store", "first_contact_hours", "follow_up_days", "daily_claim_cap", "reclaim_cooldown_days",
+                    "updated_at", "updated_by"]
+    search_fields = ["store__name", "store__code"]
+    list_select_related = ["store", "updated_by"]
+
+
+@admin.register(PoolEntry)
+class PoolEntryAdmin(ReadOnlyAdmin):
+    list_display = ["pooled_at", "lead", "store", "reason", "previous_owner", "confirmed_by", "claimed_by", "claimed_at"]
+    list_filter = ["reason", "store"]
+    search_fields = ["lead__name", "=lead__mobile"]
+    list_select_related = ["lead", "store", "previous_owner", "confirmed_by", "claimed_by"]
+    date_hierarchy = "pooled_at"

@@ -44,6 +44,9 @@ from leads.models import (
     LeadEvent,
     LeadSource,
     NurtureStep,
+    PoolEntry,
+    PoolReview,
+    PoolRule,
     ScoringConfig,
     Stage,
     TaskKind,
@@ -52,6 +55,7 @@ from leads.models import (
 from leads.selectors.dashboard import month_start, team_members
 from leads.services.calls import competitors_seed
 from leads.services.learning import learned_score_train
+from leads.services.pool import TAKE_BACK_STAGES, overdue_q, pool_confirm, pool_take_back
 from leads.services.scoring import lead_route_hot, lead_score_compute
 from leads.services.stages import stage_can_change
 
@@ -365,3 +369,43 @@ def _seed_store(store, index, channels, competitors, now, per_store) -> int:
         for lead in to_route:
             lead_route_hot(lead=lead, config=config, now=now)
     return len(leads)
+
+
+# --- the public pool (公海) ---------------------------------------------------------------------------
+
+POOL_TAKE_BACK_PER_STORE = 6
+POOL_PENDING_DAYS = 21
+
+
+def seed_pool(*, rng: random.Random | None = None, stdout=None) -> int:
+    """seed_demo step (after the leads): a pool rule per store (the first
+    stores with a stricter rule of their own), and a pool with leads in it —
+    per store a few overdue leads taken back by ``pool_take_back``, and the
+    defeated and silent leads of the last three weeks waiting for the
+    manager, half of them confirmed by ``pool_confirm``.  Idempotent: a store
+    that already has pool history is left as it is."""
+    now = timezone.now()
+    pooled = 0
+    for index, store in enumerate(Store.objects.order_by("code")):
+        rule, _created = PoolRule.objects.get_or_create(
+            store=store, defaults={"first_contact_hours": 12, "follow_up_days": 5} if index % 4 == 1 else {},
+        )
+        if PoolEntry.objects.filter(store=store).exists():
+            continue
+        first, follow = overdue_q(now=now, first_contact_hours=rule.first_contact_hours, follow_up_days=rule.follow_up_days)
+        overdue = list(
+            Lead.objects.filter(store=store, is_open=True, in_pool=False, assigned_to__isnull=False,
+                                stage__in=TAKE_BACK_STAGES)
+            .filter(first | follow).order_by("pk").values_list("pk", flat=True)[:POOL_TAKE_BACK_PER_STORE]
+        )
+        pooled += pool_take_back(now=now, store_ids=[store.pk], lead_ids=overdue)
+        recent = Lead.objects.filter(store=store, is_open=False, in_pool=False, stage__in=(Stage.DEFEATED, Stage.SILENT),
+                                     closed_at__gte=now - dt.timedelta(days=POOL_PENDING_DAYS), pool_review="")
+        pending = list(recent.order_by("pk").values_list("pk", flat=True))
+        Lead.objects.filter(pk__in=pending).update(pool_review=PoolReview.PENDING)
+        manager = User.objects.filter(store=store, role=Role.MANAGER, is_active=True).order_by("pk").first()
+        if manager is not None and pending:
+            pooled += pool_confirm(actor=manager, lead_ids=pending[: len(pending) // 2], now=now)
+    if stdout is not None:
+        stdout.write(f"Pool: {pooled} leads in the stores' pools.")
+    return pooled

@@ -15,6 +15,8 @@ from leads.models import (
     ConsultantTarget,
     DefeatReason,
     EventKind,
+    PoolReason,
+    PoolRule,
     ReactivationMode,
     ScoringConfig,
     Stage,
@@ -42,6 +44,8 @@ def register() -> None:
     stages = dict(Stage.choices)
     scoring = {f"leads.scoring_config.changed:{f.name}": f.verbose_name for f in ScoringConfig._meta.fields}
     weights = {f"leads.scoring_config.changed:{code}": label for code, label in EventKind.choices}
+    pool_rule = {f"leads.pool.rule_changed:{f.name}": f.verbose_name for f in PoolRule._meta.fields}
+    pool_reasons = dict(PoolReason.choices)
     register_audit_labels(
         actions={
             "leads.lead.created": _("新建线索"),
@@ -57,9 +61,18 @@ def register() -> None:
             "leads.scoring_config.changed": _("修改线索评分设置"),
             "leads.report.exported": _("导出线索报表"),
             "leads.target.set": _("设定顾问月度目标"),
+            "leads.pool.taken_back": _("超时线索收回公海"),
+            "leads.pool.confirmed": _("确认线索进入公海"),
+            "leads.pool.rejected": _("线索不入公海"),
+            "leads.pool.released": _("释放线索到公海"),
+            "leads.pool.claimed": _("从公海领取线索"),
+            "leads.pool.rule_changed": _("修改公海规则"),
         },
         fields={
-            **scoring, **weights,
+            **scoring, **weights, **pool_rule, **pool_reasons,
+            "reasons": _("原因"),
+            "leads.pool.released:reason": _("入公海原因"),
+            "leads.pool.claimed:reason": _("入公海原因"),
             "channel": _("渠道"),
             "leads.lead.stage_changed:from": _("原阶段"),
             "leads.lead.stage_changed:to": _("新阶段"),
@@ -104,5 +117,7 @@ def register() -> None:
             "leads.report.exported:dimension": dict(DIMENSION_CHOICES),
             "leads.reactivation.launched:reason": {**dict(DefeatReason.choices), **stages},
             "leads.target.set:user": staff_name,
+            "leads.pool.released:reason": pool_reasons,
+            "leads.pool.claimed:reason": pool_reasons,
         },
     )

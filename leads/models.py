@@ -158,6 +158,25 @@ class Competitor(models.Model):
         return [n for n in dict.fromkeys(names) if n]
 
 
+class PoolReason(models.TextChoices):
+    """Why a lead is in the store's public pool (公海)."""
+
+    FIRST_CONTACT_OVERDUE = "first_contact_overdue", _("首次联系超时")
+    FOLLOW_UP_OVERDUE = "follow_up_overdue", _("跟进超时")
+    DEFEATED = "defeated", _("战败")
+    SILENT = "silent", _("沉默")
+    RELEASED = "released", _("主动释放")
+
+
+class PoolReview(models.TextChoices):
+    """A defeated or silent lead waits for the manager before it enters the pool."""
+
+    NONE = "", _("无需确认")
+    PENDING = "pending", _("待确认入公海")
+    CONFIRMED = "confirmed", _("已确认入公海")
+    REJECTED = "rejected", _("不入公海")
+
+
 class Lead(models.Model):
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="leads", verbose_name=_("门店"))
     member = models.ForeignKey(
@@ -197,6 +216,12 @@ class Lead(models.Model):
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    # The public pool (公海, leads.services.pool): a pooled lead has no owner;
+    # the store's consultants claim it.  Lists and counts use ``lead_pool``.
+    in_pool = models.BooleanField(_("在公海"), default=False)
+    pooled_at = models.DateTimeField(_("进入公海时间"), null=True, blank=True)
+    pool_reason = models.CharField(_("入公海原因"), max_length=24, choices=PoolReason.choices, blank=True)
+    pool_review = models.CharField(_("入公海确认"), max_length=16, choices=PoolReview.choices, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -210,6 +235,10 @@ class Lead(models.Model):
         indexes = [
             models.Index(fields=["store", "stage"], name="lead_store_stage"),
             models.Index(fields=["assigned_to", "is_open"], name="lead_assignee_open"),
+            # The pool of a store, oldest or newest first, and its counts per
+            # store (HQ overview): a partial index holds only pooled leads.
+            models.Index(fields=["store", "pooled_at"], condition=Q(in_pool=True), name="lead_pool"),
+            models.Index(fields=["store"], condition=Q(pool_review="pending"), name="lead_pool_pending"),
         ]
 
     def __str__(self) -> str:
@@ -265,6 +294,9 @@ class EventKind(models.TextChoices):
     NOT_NOW = "not_now", _("客户表示暂不考虑")
     CALL = "call", _("通话")
     NURTURE_SENT = "nurture_sent", _("培育消息")
+    POOLED = "pooled", _("进入公海")
+    POOL_CLAIMED = "pool_claimed", _("公海领取")
+    POOL_REJECTED = "pool_rejected", _("不入公海")
 
 
 BEHAVIOUR_EVENTS = frozenset({
@@ -601,3 +633,5 @@ class ConsultantTarget(models.Model):
 
 # The month figures a target sets, in the order pages show them.
 TARGET_METRICS = ("leads_contacted", "visits", "test_drives", "orders")
+# The public pool's rule and history (a module of their own; Django finds them here).
+from leads.models_pool import PoolEntry, PoolRule  # noqa: E402,F401

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from leads.models import ReactivationBatch
 from leads.services import learned_score_train, leads_rescore_open, nurture_run_due, reactivation_batch_dispatch
+from leads.services.pool import pool_take_back
 
 
 def rescore_open() -> int:
@@ -29,3 +30,9 @@ def reactivation_dispatch(batch_id: int) -> int:
     """Re-dispatch one reactivation batch (idempotent per batch and lead)."""
     batch = ReactivationBatch.objects.filter(pk=batch_id).first()
     return reactivation_batch_dispatch(batch=batch) if batch else 0
+
+
+def pool_sweep() -> int:
+    """Hourly: leads not followed up within their store's limits go back to
+    the pool (set-based, ``leads.services.pool``)."""
+    return pool_take_back()

@@ -21,6 +21,7 @@ from leads.models import (
     Lead,
     LeadEvent,
     LeadSource,
+    PoolReason,
     Stage,
     TaskStatus,
 )
@@ -207,3 +208,35 @@ class OwnerRequestResultSerializer(serializers.Serializer):
     store = StoreRefSerializer()
     model_interest = serializers.CharField()
     created = serializers.BooleanField(help_text="false when it joined an open lead")
+
+
+# --- the public pool (公海) ---------------------------------------------------------------
+
+POOL_AGE_KEYS = ["1d", "7d", "30d", "older"]
+
+
+class PoolLeadSerializer(LeadListSerializer):
+    pooled_at = serializers.DateTimeField(read_only=True)
+    pool_reason = serializers.ChoiceField(choices=PoolReason.choices, read_only=True)
+    series = SeriesRefSerializer(read_only=True, allow_null=True)
+
+    class Meta(LeadListSerializer.Meta):
+        fields = LeadListSerializer.Meta.fields + ["series", "pooled_at", "pool_reason"]
+
+
+class PoolQuerySerializer(serializers.Serializer):
+    """The pool list's filters (query parameters); a bad value is a 400."""
+
+    store = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1, help_text="group roles: one store")
+    series = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1, help_text="catalogue series id")
+    model = serializers.CharField(required=False, max_length=50, allow_blank=True, default="",
+                                  help_text="part of the model interest or the series name")
+    channel = serializers.CharField(required=False, max_length=32, help_text="channel code")
+    score_min = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
+    score_max = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
+    age = serializers.ChoiceField(choices=POOL_AGE_KEYS, required=False,
+                                  help_text="days in the pool: 1d (<1), 7d (1–7), 30d (7–30), older (>30)")
+
+
+class PoolReleaseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text="why the consultant gives the lead back")

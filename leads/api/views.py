@@ -190,6 +190,56 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         return Response(self._detail(lead))
 
+    # --- the public pool (公海) ---------------------------------------------------------
+
+    @extend_schema(
+        summary="The public pool (公海) of the caller's stores",
+        description="Pooled leads, newest in the pool first, paginated; filters as the portal's: "
+        "series, model, channel, score range, age in the pool.",
+        parameters=[s.PoolQuerySerializer],
+        responses={200: s.PoolLeadSerializer(many=True), **ERRORS},
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], url_path="pool", filterset_class=None)
+    def pool(self, request):
+        query = s.PoolQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        leads = selectors.pool_list(actor=request.user, **query.validated_data)
+        page = self.paginate_queryset(leads)
+        return self.get_paginated_response(s.PoolLeadSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Claim a lead from the pool (consultants and DCC agents of its store)",
+        description="The caller becomes the owner and gets a first-contact task. Idempotent: claiming "
+        "a lead one already holds answers 200 again. **409** ``already_claimed`` when another "
+        "consultant claimed it first (of two claims at once exactly one wins); **400** ``claim_cap`` "
+        "over the store's daily claim cap, ``claim_cooldown`` for a lead the caller released or lost "
+        "within the cooldown, ``not_in_pool``; **403** for other roles.",
+        request=None,
+        responses={200: s.LeadDetailSerializer, **ERRORS, 409: OpenApiResponse(ErrorSerializer, description="already claimed")},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], url_path="claim", filterset_class=None)
+    def claim(self, request, pk=None):
+        lead = services.pool_claim(lead=self.get_object(), actor=request.user)
+        return Response(self._detail(lead))
+
+    @extend_schema(
+        summary="Give one's own open lead back to the store's pool",
+        description="Only the owner; a repeated release answers 200 again. Defeated and silent leads "
+        "enter the pool through the manager's confirmation instead (400).",
+        request=s.PoolReleaseSerializer,
+        responses={200: s.LeadDetailSerializer, **ERRORS},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], url_path="release", filterset_class=None)
+    def release(self, request, pk=None):
+        lead = self.get_object()
+        serializer = s.PoolReleaseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lead = services.pool_release(lead=lead, actor=request.user, reason=serializer.validated_data["reason"])
+        return Response(self._detail(lead))
+
 
 @extend_schema(tags=["tasks"])
 class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

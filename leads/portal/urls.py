@@ -1,9 +1,10 @@
 """/portal/leads/: lead pages, import, QR codes and the follow-up task list;
+the public pool (公海);
 the call screen (智能小易); consultant targets; reports and reactivation."""
 
 from django.urls import path
 
-from leads.portal import calls, dashboard, reports, views
+from leads.portal import calls, dashboard, pool, reports, views
 
 urlpatterns = [
     # leads, import, QR codes and tasks
@@ -17,6 +18,13 @@ urlpatterns = [
     path("tasks/<int:pk>/close/", views.TaskCloseView.as_view(), name="task-close"),
     path("qr-codes/", views.QRCodeListView.as_view(), name="qr-list"),
     path("qr-codes/<int:pk>/image/", views.QRCodeImageView.as_view(), name="qr-image"),
+    # the public pool (公海)
+    path("pool/", pool.PoolListView.as_view(), name="pool-list"),
+    path("pool/pending/", pool.PoolPendingView.as_view(), name="pool-pending"),
+    path("pool/rule/", pool.PoolRuleView.as_view(), name="pool-rule"),
+    path("pool/overview/", pool.PoolOverviewView.as_view(), name="pool-overview"),
+    path("<int:pk>/claim/", pool.PoolClaimView.as_view(), name="pool-claim"),
+    path("<int:pk>/release/", pool.PoolReleaseView.as_view(), name="pool-release"),
     # the call screen
     path("calls/start/", calls.CallStartView.as_view(), name="call-start"),
     path("calls/<int:pk>/", calls.CallScreenView.as_view(), name="call-screen"),

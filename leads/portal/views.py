@@ -41,6 +41,7 @@ from leads.selectors.leads import (
 from leads.selectors.qrcodes import qr_code_get, qr_code_list
 from leads.services.followup import task_can_close, task_close
 from leads.services.imports import IMPORT_KIND as LEAD_IMPORT_KIND
+from leads.services.pool import CLAIM_ROLES
 from leads.services.ingest import lead_ingest
 from leads.services.qrcodes import qr_code_create
 from leads.services.stages import lead_mark_not_now, lead_stage_change
@@ -125,6 +126,7 @@ class LeadDetailView(PortalMixin, TemplateView):
                 for reason in (lead.score_reasons or []) if isinstance(reason, dict)
             ],
             stage_form=StageChangeForm(lead=lead),
+            can_claim_pool=self.request.user.role in CLAIM_ROLES,
             now=timezone.now(),
         )
         return context

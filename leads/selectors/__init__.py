@@ -2,8 +2,10 @@
 
 One module per topic, like services: ``leads`` (leads, events, tasks),
 ``calls`` (calls, transcripts, competitors), ``reports`` (funnel, timeliness,
-CPL/CPQL, defeats)."""
+CPL/CPQL, defeats), ``pool`` (the public pool: list, pending
+confirmations, rules, HQ overview)."""
 
 from leads.selectors.calls import *  # noqa: F401,F403
 from leads.selectors.leads import *  # noqa: F401,F403
+from leads.selectors.pool import *  # noqa: F401,F403
 from leads.selectors.reports import *  # noqa: F401,F403

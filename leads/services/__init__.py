@@ -7,6 +7,8 @@
 - ``followup``: task_create, tasks_create_bulk, member_tasks_create_bulk, task_can_close, task_close
   (the one task list; other apps create tasks here)
 - ``nurture``: nurture_run_due and the step-kind registry
+- ``pool``: the public pool (公海): pool_take_back (hourly, set-based), pool_confirm,
+  pool_reject, pool_release, pool_claim
 """
 
 from leads.services.followup import member_tasks_create_bulk, task_can_close, task_close, task_create, tasks_create_bulk
@@ -58,3 +60,8 @@ __all__ += [
     "learned_score_train", "reactivation_batch_dispatch", "reactivation_batch_result", "reactivation_launch",
     "reactivation_preview",
 ]
+
+# ``pool``: the public pool (公海)
+from leads.services.pool import pool_claim, pool_confirm, pool_reject, pool_release, pool_take_back  # noqa: E402
+
+__all__ += ["pool_claim", "pool_confirm", "pool_reject", "pool_release", "pool_take_back"]

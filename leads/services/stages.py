@@ -9,7 +9,17 @@ from accounts.audit import audit_record
 from accounts.models import User
 from leads import exceptions as errors
 from leads.exceptions import LeadsError
-from leads.models import CLOSED_STAGES, Competitor, DefeatReason, EventKind, Lead, LeadEvent, ScoringConfig, Stage
+from leads.models import (
+    CLOSED_STAGES,
+    Competitor,
+    DefeatReason,
+    EventKind,
+    Lead,
+    LeadEvent,
+    PoolReview,
+    ScoringConfig,
+    Stage,
+)
 
 # from-stage -> stages it may move to.  Anything else is an illegal jump.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -76,10 +86,15 @@ def lead_stage_change(
         if to_stage == Stage.CONTACTED:
             lead.last_contacted_at = now
             lead.contact_attempts = 0
-        if not was_open:  # reactivated: forget the old defeat
+        if not was_open:  # reactivated: forget the old defeat (and the pool review)
             lead.defeat_reason, lead.defeat_competitor = "", None
+            lead.pool_review = PoolReview.NONE
     else:
         lead.closed_at = now
+        # Defeated and silent leads go to the pool once the manager confirms
+        # (leads.services.pool.pool_confirm).
+        if to_stage in (Stage.DEFEATED, Stage.SILENT) and not lead.in_pool:
+            lead.pool_review = PoolReview.PENDING
     try:
         with transaction.atomic():
             lead.save()

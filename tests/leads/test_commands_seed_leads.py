@@ -10,7 +10,7 @@ from django.db.models import Count
 from accounts import demo
 from accounts.hooks import DEMO_STEPS as STEPS
 from accounts.models import Store
-from leads.demo import LEADS_PER_STORE, seed_leads
+from leads.demo import LEADS_PER_STORE, seed_leads, seed_pool
 from leads.models import (
     Call,
     Channel,
@@ -20,6 +20,9 @@ from leads.models import (
     LeadEvent,
     LearnedScoreModel,
     NurtureStep,
+    PoolEntry,
+    PoolReview,
+    PoolRule,
     ScoringConfig,
     Stage,
     TaskKind,
@@ -71,3 +74,18 @@ def test_seeded_history_obeys_the_funnel_rules(group):
         LeadEvent.objects.filter(kind="stage_changed").values_list("from_stage", "to_stage").distinct()
     ):
         assert stage_can_change(from_stage, to_stage), (from_stage, to_stage)
+
+
+def test_seed_pool_rules_and_a_pool_in_every_store_idempotent(group):
+    assert STEPS.index("leads.demo.seed_pool") > STEPS.index("leads.demo.seed_leads")
+    seed_leads(rng=random.Random(1))
+    pooled = seed_pool()
+    assert pooled > 0
+    assert PoolRule.objects.count() == Store.objects.count()
+    stores_with_pool = set(Lead.objects.filter(in_pool=True).values_list("store_id", flat=True))
+    assert stores_with_pool == set(Store.objects.values_list("pk", flat=True))
+    assert Lead.objects.filter(pool_review=PoolReview.PENDING).exists()  # some left for the managers
+    assert not Lead.objects.filter(in_pool=True, assigned_to__isnull=False).exists()
+    before = (PoolEntry.objects.count(), Lead.objects.filter(in_pool=True).count())
+    assert seed_pool() == 0
+    assert (PoolEntry.objects.count(), Lead.objects.filter(in_pool=True).count()) == before
