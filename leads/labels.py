@@ -7,7 +7,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from accounts.labels import object_ref, register_audit_labels, register_source_labels
-from leads.models import CallStatus, Channel, DefeatReason, EventKind, ReactivationMode, ScoringConfig, Stage, TaskStatus
+from leads.models import AppointmentKind, CarStatus, CallStatus, Channel, DefeatReason, EventKind, ReactivationMode, ScoringConfig, Stage, TaskStatus
+from leads.models_showroom import Intent
 from leads.portal.forms_reports import DIMENSION_CHOICES
 
 
@@ -37,6 +38,16 @@ def register() -> None:
             "leads.reactivation.launched": _("发起战败激活"),
             "leads.scoring_config.changed": _("修改线索评分设置"),
             "leads.report.exported": _("导出线索报表"),
+            "leads.appointment.booked": _("预约到店/试驾"),
+            "leads.appointment.moved": _("预约改期"),
+            "leads.appointment.cancelled": _("取消预约"),
+            "leads.appointment.checked_in": _("到店签到"),
+            "leads.appointment.walk_in": _("登记自然到店"),
+            "leads.appointment.completed": _("填写试驾反馈"),
+            "leads.appointment.no_show": _("标记未到店"),
+            "leads.test_drive_car.created": _("新增试驾车"),
+            "leads.test_drive_car.changed": _("修改试驾车"),
+            "leads.store_hours.changed": _("修改营业时间"),
         },
         fields={
             **scoring, **weights,
@@ -64,6 +75,15 @@ def register() -> None:
             "date_from": _("开始日期"),
             "date_to": _("结束日期"),
             "dimension": _("维度"),
+            "leads.appointment.booked:kind": _("类型"),
+            "leads.appointment.booked:starts_at": _("开始时间"),
+            "leads.appointment.moved:from": _("原时间"),
+            "leads.appointment.moved:to": _("新时间"),
+            "leads.appointment.completed:rating": _("评分"),
+            "leads.appointment.completed:intent": _("购买意向"),
+            "plate": _("车牌号"),
+            "is_active": _("启用"),
+            "hours": _("营业时间"),
         },
         values={
             "channel": channel_name,
@@ -79,5 +99,9 @@ def register() -> None:
             "next_task": object_ref,
             "leads.report.exported:dimension": dict(DIMENSION_CHOICES),
             "leads.reactivation.launched:reason": {**dict(DefeatReason.choices), **stages},
+            "leads.appointment.booked:kind": dict(AppointmentKind.choices),
+            "leads.appointment.completed:intent": dict(Intent.choices),
+            "leads.test_drive_car.created:status": dict(CarStatus.choices),
+            "leads.test_drive_car.changed:status": dict(CarStatus.choices),
         },
     )

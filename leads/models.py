@@ -564,3 +564,16 @@ class LearnedScoreModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trained_on} ({self.won}/{self.lost})"
+
+
+# Showroom appointments and test drives live in their own module; imported here
+# so Django sees them as models of the leads app.
+from leads.models_showroom import (  # noqa: E402, F401
+    Appointment,
+    AppointmentKind,
+    AppointmentSource,
+    AppointmentStatus,
+    CarStatus,
+    StoreHours,
+    TestDriveCar,
+)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from leads.models import ReactivationBatch
 from leads.services import learned_score_train, leads_rescore_open, nurture_run_due, reactivation_batch_dispatch
+from leads.services.showroom import showroom_sweep_run
 
 
 def rescore_open() -> int:
@@ -29,3 +30,10 @@ def reactivation_dispatch(batch_id: int) -> int:
     """Re-dispatch one reactivation batch (idempotent per batch and lead)."""
     batch = ReactivationBatch.objects.filter(pk=batch_id).first()
     return reactivation_batch_dispatch(batch=batch) if batch else 0
+
+
+def showroom_sweep() -> dict:
+    """Every 15 minutes: appointment reminders (the day before, two hours
+    before; each once) and no-shows (not checked in by the end of the slot
+    plus the grace)."""
+    return showroom_sweep_run()
