@@ -414,7 +414,7 @@ def _notify_customer(appointment: Appointment, which: str) -> None:
     if which == "confirm":
         body = gettext("您已成功预约%(store)s %(when)s 的%(what)s，地址：%(address)s。如需改期请联系您的顾问。") % values
     elif which == "day_before":
-        body = gettext("温馨提醒：您预约了明天 %(when)s 在%(store)s的%(what)s，地址：%(address)s，期待您的光临。") % values
+        body = gettext("温馨提醒：您预约了 %(when)s 在%(store)s的%(what)s，地址：%(address)s，期待您的光临。") % values
     else:
         body = gettext("温馨提醒：您预约的%(what)s将于 %(when)s 开始，%(store)s地址：%(address)s。") % values
     channel, recipient = _recipient(appointment)
