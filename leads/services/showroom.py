@@ -182,12 +182,11 @@ def appointment_book(
 
 @transaction.atomic
 def owner_test_drive_book(
-    *, member, actor: User, store: Store | str | None, series, starts_at: dt.datetime, model_interest: str,
-    note: str, behaviour_data: dict,
+    *, member, actor: User, store: Store | str | None, series, starts_at: dt.datetime, model_interest: str = "",
 ) -> tuple[Lead, bool, Appointment]:
     """An owner's test-drive request with a chosen slot: the lead (merged
-    like any request) and a real appointment, in one transaction (a taken
-    slot leaves nothing behind)."""
+    like any request, the behaviour recorded) and a real appointment, in one
+    transaction (a taken slot leaves nothing behind)."""
     series = series_resolve(series)
     if not store:
         store = member.store
@@ -195,10 +194,12 @@ def owner_test_drive_book(
         store = Store.objects.filter(code=store.strip().upper(), is_active=True).first()
         if store is None:
             raise _invalid("store", errors.UNKNOWN_STORE)
+    interest = (model_interest or "").strip() or series.name
     lead, created = lead_ingest(
-        mobile=member.mobile, channel="miniprogram", store=store, name=member.name,
-        model_interest=model_interest or series.name, note=note, actor=actor,
-        behaviour=EventKind.TEST_DRIVE_BOOKED, behaviour_data=behaviour_data,
+        mobile=member.mobile, channel="miniprogram", store=store, name=member.name, model_interest=interest,
+        note=gettext("小程序预约试驾：%(series)s，%(when)s") % {"series": series.name, "when": _stamp(starts_at)},
+        actor=actor, behaviour=EventKind.TEST_DRIVE_BOOKED,
+        behaviour_data={"model_interest": interest, "preferred_date": timezone.localdate(starts_at).isoformat()},
     )
     appointment = appointment_book(
         lead=lead, kind=AppointmentKind.TEST_DRIVE, starts_at=starts_at, actor=actor, source=AppointmentSource.OWNER,
