@@ -23,12 +23,15 @@ from leads.models import (
     AppointmentKind,
     AppointmentSource,
     AppointmentStatus,
+    EventKind,
     Lead,
+    LeadEvent,
     Stage,
     StoreHours,
     TestDriveCar,
 )
 from leads.models_showroom import TEST_DRIVE_MINUTES, VISIT_MINUTES, Intent
+from leads.services.stages import stage_can_change
 
 PLATE_BASE = 700_000
 APPOINTMENTS_PER_STORE = 12
@@ -120,4 +123,25 @@ def _seed_appointments(store: Store, fleet: list[TestDriveCar], rng: random.Rand
                 row.next_step_at = starts_at + dt.timedelta(days=2)
         rows.append(row)
     Appointment.objects.bulk_create(rows)
+    _advance_leads(rows)
     return len(rows)
+
+
+def _advance_leads(rows: list[Appointment]) -> None:
+    """The leads of completed appointments went through the funnel as the
+    reception desk moves them: visited, and test-driven after a drive (with
+    their stage events)."""
+    events = []
+    for row in rows:
+        if row.status != AppointmentStatus.COMPLETED:
+            continue
+        path = [Stage.VISITED] + ([Stage.TEST_DRIVEN] if row.kind == AppointmentKind.TEST_DRIVE else [])
+        stage = row.lead.stage
+        for step in path:
+            if not stage_can_change(stage, step):
+                break
+            events.append(LeadEvent(lead=row.lead, kind=EventKind.STAGE_CHANGED, from_stage=stage, to_stage=step,
+                                    occurred_at=row.checked_in_at, actor=row.consultant))
+            stage = step
+        Lead.objects.filter(pk=row.lead_id).update(stage=stage)
+    LeadEvent.objects.bulk_create(events)

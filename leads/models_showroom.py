@@ -55,7 +55,7 @@ class TestDriveCar(models.Model):
         verbose_name_plural = _("试驾车")
 
     def __str__(self) -> str:
-        return f"{self.series} {self.plate}"
+        return f"{self.series} {self.plate}" if self.series_id else self.plate
 
     def save(self, *args, **kwargs):
         if self.car_model_id and not self.series_id:
