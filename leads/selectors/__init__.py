@@ -2,7 +2,8 @@
 
 One module per topic, like services: ``leads`` (leads, events, tasks),
 ``calls`` (calls, transcripts, competitors), ``reports`` (funnel, timeliness,
-CPL/CPQL, defeats)."""
+CPL/CPQL, defeats); ``showroom`` (free test-drive slots, appointments, calendars,
+the fleet) is imported from ``leads.selectors.showroom``."""
 
 from leads.selectors.calls import *  # noqa: F401,F403
 from leads.selectors.leads import *  # noqa: F401,F403

@@ -7,6 +7,9 @@
 - ``followup``: task_create, tasks_create_bulk, member_tasks_create_bulk, task_can_close, task_close
   (the one task list; other apps create tasks here)
 - ``nurture``: nurture_run_due and the step-kind registry
+- ``showroom``: appointments and test drives (appointment_book, appointment_check_in,
+  walk_in_register, appointment_feedback, appointment_mark_no_show, showroom_sweep_run,
+  test_drive_car_save, store_hours_set); imported from ``leads.services.showroom``
 """
 
 from leads.services.followup import member_tasks_create_bulk, task_can_close, task_close, task_create, tasks_create_bulk

@@ -365,3 +365,24 @@ def test_store_hours_replace_the_week(store_a, manager_a, slot_day):
     with pytest.raises(LeadsError):
         svc.store_hours_set(store=store_a, actor=manager_a, week=[(0, dt.time(18, 0), dt.time(9, 0))])
     assert StoreHours.objects.filter(store=store_a).count() == 5
+
+
+# --- the schedule ---------------------------------------------------------------------------------------
+
+
+def test_the_sweep_is_scheduled_every_15_minutes_and_its_task_runs_the_service(make_car, make_lead, consultant_a):
+    from django_q.models import Schedule
+
+    from accounts.schedules import SCHEDULES, ensure_schedules
+    from leads.tasks import showroom_sweep
+
+    assert ("leads-showroom-sweep", "leads.tasks.showroom_sweep", "I", 15) in SCHEDULES
+    ensure_schedules()
+    assert Schedule.objects.get(name="leads-showroom-sweep").minutes == 15
+    lead = make_lead()
+    now = timezone.now()
+    Appointment.objects.create(store=lead.store, lead=lead, kind=AppointmentKind.VISIT, consultant=consultant_a,
+                               starts_at=now - dt.timedelta(hours=2), ends_at=now - dt.timedelta(hours=1, minutes=30),
+                               source=AppointmentSource.CONSULTANT)
+    assert showroom_sweep() == {"reminded": 0, "no_shows": 1}
+    assert showroom_sweep() == {"reminded": 0, "no_shows": 0}
