@@ -166,6 +166,8 @@ def series_resolve(value) -> CarSeries:
     if isinstance(value, CarSeries):
         return value
     text = str(value or "").strip()
+    if "\x00" in text:  # no database stores NUL: no series is named so
+        raise LeadsError(errors.UNKNOWN_SERIES, code="invalid", fields={"series": [str(errors.UNKNOWN_SERIES)]})
     if not text:
         raise LeadsError(errors.SERIES_REQUIRED, code="invalid", fields={"series": [str(errors.SERIES_REQUIRED)]})
     if text.isdigit():
@@ -185,7 +187,8 @@ def store_for_slots(*, actor: User, code: str) -> Store:
     stores = Store.objects.filter(is_active=True)
     if not actor.is_owner:
         stores = stores.filter(pk__in=stores_for(actor))
-    store = stores.filter(code=(code or "").strip().upper()).first()
+    code = (code or "").strip().upper()
+    store = stores.filter(code=code).first() if "\x00" not in code else None
     if store is None:
         raise Http404
     return store

@@ -119,3 +119,11 @@ def test_request_without_a_slot_still_works(api_as, owner_a, channels):
     assert response.status_code == 201 and set(response.json()) == {"store", "model_interest", "created"}
     assert not Appointment.objects.exists()
     assert_error(api_as(owner_a).post(TEST_DRIVE, {}, format="json"), 400, "model_interest")
+
+
+def test_nul_characters_are_bad_input_not_a_server_error(api_as, owner_a, store_a, slot_day):
+    client = api_as(owner_a)
+    assert_error(client.get(slots_url(), {"series": "朗\x00逸", "date": slot_day.isoformat()}), 400, "series")
+    assert_error(client.get(slots_url("S\x0001"), {"series": "朗逸", "date": slot_day.isoformat()}), 404)
+    assert_error(client.post(TEST_DRIVE, {"series": "朗\x00逸", "starts_at": "2030-05-06T10:00:00+08:00"}, format="json"),
+                 400)
