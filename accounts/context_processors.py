@@ -24,6 +24,11 @@ NAV = [
         ("portal:leads:targets", _("目标设定"), "bullseye"),
         ("portal:leads:lead-import", _("批量导入线索"), "upload"),
     ]),
+    (_("到店与试驾"), "car-front", [
+        ("portal:leads:reception", _("展厅接待"), "person-check"),
+        ("portal:leads:calendar", _("预约日历"), "calendar-week"),
+        ("portal:leads:fleet", _("试驾车队"), "car-front"),
+    ]),
     (_("会员"), "people", [
         ("portal:member-list", _("会员"), "people"),
         ("portal:membership:card-lookup", _("扫码查会员"), "qr-code-scan"),

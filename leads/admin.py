@@ -15,6 +15,7 @@ from leads import services
 from leads.exceptions import LeadsError
 from leads.models import (
     BEHAVIOUR_EVENTS,
+    Appointment,
     Call,
     Channel,
     ChannelCost,
@@ -32,12 +33,15 @@ from leads.models import (
     ReactivationBatch,
     ReactivationItem,
     ScoringConfig,
+    StoreHours,
     TalkingPoint,
     TaskStatus,
+    TestDriveCar,
     TranscriptSegment,
     WebhookReceipt,
     hot_q,
 )
+from leads.services import showroom as showroom_services
 from leads.services.nurture import STEP_KINDS
 from leads.services.qrcodes import qr_code_check, qr_code_create
 
@@ -401,6 +405,8 @@ class ConsultantTargetAdmin(ReadOnlyAdmin):
     list_filter = ["month", "store"]
     search_fields = ["user__last_name", "user__first_name", "user__username"]
     list_select_related = ["store", "user", "updated_by"]
+
+
 # --- The public pool (公海): rules are edited in the portal (pool_rule_save, audited) ---------------
 
 
@@ -419,3 +425,46 @@ class PoolEntryAdmin(ReadOnlyAdmin):
     search_fields = ["lead__name", "=lead__mobile"]
     list_select_related = ["lead", "store", "previous_owner", "confirmed_by", "claimed_by"]
     date_hierarchy = "pooled_at"
+
+
+# --- Showroom: fleet, hours and appointments (到店与试驾) -------------------------------------------------
+
+
+@admin.register(TestDriveCar)
+class TestDriveCarAdmin(admin.ModelAdmin):
+    """The fleet; saved through ``test_drive_car_save`` (plate rules, audit)."""
+
+    list_display = ["plate", "store", "series", "car_model", "status", "is_active"]
+    list_filter = ["status", "is_active", "store"]
+    search_fields = ["plate", "series__name", "car_model__name"]
+    list_select_related = ["store", "series", "car_model"]
+    fields = ["store", "car_model", "plate", "status", "is_active", "note"]
+    autocomplete_fields = ["store"]
+    raw_id_fields = ["car_model"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = showroom_services.test_drive_car_save(
+            actor=request.user, store=data["store"], car_model=data["car_model"], plate=data["plate"],
+            status=data["status"], is_active=data["is_active"], note=data["note"], car=obj if change else None,
+        )
+        obj.pk, obj.series_id, obj.plate = saved.pk, saved.series_id, saved.plate
+
+
+@admin.register(StoreHours)
+class StoreHoursAdmin(admin.ModelAdmin):
+    list_display = ["store", "weekday", "opens", "closes"]
+    list_filter = ["weekday", "store"]
+    search_fields = ["store__code", "store__name"]
+    autocomplete_fields = ["store"]
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(ReadOnlyAdmin):
+    """Appointments are booked, checked in and completed through the services (portal, API)."""
+
+    list_display = ["__str__", "store", "lead", "consultant", "car", "status", "source"]
+    list_filter = ["status", "kind", "source", "store"]
+    search_fields = ["lead__name", "=lead__mobile", "car__plate"]
+    list_select_related = ["store", "lead", "consultant", "car"]
+    date_hierarchy = "starts_at"

@@ -10,7 +10,9 @@ from accounts.labels import object_ref, person_name, register_audit_labels, regi
 from accounts.models import User
 from leads.models import (
     TARGET_METRICS,
+    AppointmentKind,
     CallStatus,
+    CarStatus,
     Channel,
     ConsultantTarget,
     DefeatReason,
@@ -22,6 +24,7 @@ from leads.models import (
     Stage,
     TaskStatus,
 )
+from leads.models_showroom import Intent
 from leads.portal.forms_reports import DIMENSION_CHOICES
 
 
@@ -67,6 +70,16 @@ def register() -> None:
             "leads.pool.released": _("释放线索到公海"),
             "leads.pool.claimed": _("从公海领取线索"),
             "leads.pool.rule_changed": _("修改公海规则"),
+            "leads.appointment.booked": _("预约到店/试驾"),
+            "leads.appointment.moved": _("预约改期"),
+            "leads.appointment.cancelled": _("取消预约"),
+            "leads.appointment.checked_in": _("到店签到"),
+            "leads.appointment.walk_in": _("登记自然到店"),
+            "leads.appointment.completed": _("填写试驾反馈"),
+            "leads.appointment.no_show": _("标记未到店"),
+            "leads.test_drive_car.created": _("新增试驾车"),
+            "leads.test_drive_car.changed": _("修改试驾车"),
+            "leads.store_hours.changed": _("修改营业时间"),
         },
         fields={
             **scoring, **weights, **pool_rule, **pool_reasons,
@@ -101,6 +114,15 @@ def register() -> None:
             "leads.target.set:user": _("顾问"),
             **{f"leads.target.set:{metric}": ConsultantTarget._meta.get_field(metric).verbose_name
                for metric in TARGET_METRICS},
+            "leads.appointment.booked:kind": _("类型"),
+            "leads.appointment.booked:starts_at": _("开始时间"),
+            "leads.appointment.moved:from": _("原时间"),
+            "leads.appointment.moved:to": _("新时间"),
+            "leads.appointment.completed:rating": _("评分"),
+            "leads.appointment.completed:intent": _("购买意向"),
+            "plate": _("车牌号"),
+            "is_active": _("启用"),
+            "hours": _("营业时间"),
         },
         values={
             "channel": channel_name,
@@ -119,5 +141,9 @@ def register() -> None:
             "leads.target.set:user": staff_name,
             "leads.pool.released:reason": pool_reasons,
             "leads.pool.claimed:reason": pool_reasons,
+            "leads.appointment.booked:kind": dict(AppointmentKind.choices),
+            "leads.appointment.completed:intent": dict(Intent.choices),
+            "leads.test_drive_car.created:status": dict(CarStatus.choices),
+            "leads.test_drive_car.changed:status": dict(CarStatus.choices),
         },
     )

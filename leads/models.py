@@ -633,5 +633,18 @@ class ConsultantTarget(models.Model):
 
 # The month figures a target sets, in the order pages show them.
 TARGET_METRICS = ("leads_contacted", "visits", "test_drives", "orders")
+
+
 # The public pool's rule and history (a module of their own; Django finds them here).
 from leads.models_pool import PoolEntry, PoolRule  # noqa: E402,F401
+# Showroom appointments and test drives live in their own module; imported here
+# so Django sees them as models of the leads app.
+from leads.models_showroom import (  # noqa: E402, F401
+    Appointment,
+    AppointmentKind,
+    AppointmentSource,
+    AppointmentStatus,
+    CarStatus,
+    StoreHours,
+    TestDriveCar,
+)

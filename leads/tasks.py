@@ -7,6 +7,7 @@ from __future__ import annotations
 from leads.models import ReactivationBatch
 from leads.services import learned_score_train, leads_rescore_open, nurture_run_due, reactivation_batch_dispatch
 from leads.services.pool import pool_take_back
+from leads.services.showroom import showroom_sweep_run
 
 
 def rescore_open() -> int:
@@ -36,3 +37,10 @@ def pool_sweep() -> int:
     """Hourly: leads not followed up within their store's limits go back to
     the pool (set-based, ``leads.services.pool``)."""
     return pool_take_back()
+
+
+def showroom_sweep() -> dict:
+    """Every 15 minutes: appointment reminders (the day before, two hours
+    before; each once) and no-shows (not checked in by the end of the slot
+    plus the grace)."""
+    return showroom_sweep_run()

@@ -15,6 +15,8 @@ from accounts.models import User
 from leads import exceptions as errors
 from leads.models import (
     BEHAVIOUR_EVENTS,
+    AppointmentKind,
+    AppointmentStatus,
     Channel,
     DefeatReason,
     FollowUpTask,
@@ -200,6 +202,35 @@ class OwnerPriceRequestSerializer(serializers.Serializer):
 
 class OwnerTestDriveRequestSerializer(OwnerPriceRequestSerializer):
     preferred_date = serializers.DateField(required=False, allow_null=True, default=None)
+    series = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="",
+        help_text="with starts_at: the series to drive, by id or code/name (GET /api/v1/catalogue/series/)",
+    )
+    starts_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None,
+        help_text="a free slot from GET /api/v1/stores/{code}/test-drive-slots/: books a real appointment "
+        "(409 when it was taken meanwhile)",
+    )
+    model_interest = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if attrs.get("starts_at") and not attrs.get("series", "").strip():
+            raise serializers.ValidationError({"series": [str(errors.SERIES_REQUIRED)]})
+        if not attrs.get("starts_at") and not attrs.get("model_interest", "").strip():
+            raise serializers.ValidationError({"model_interest": [str(self.fields["model_interest"].error_messages["required"])]})
+        return attrs
+
+
+class OwnerAppointmentSerializer(serializers.Serializer):
+    """A booked appointment as its owner sees it (no staff, no plate)."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=AppointmentKind.choices)
+    status = serializers.ChoiceField(choices=AppointmentStatus.choices)
+    store = StoreRefSerializer()
+    series = SeriesRefSerializer(allow_null=True)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
 
 
 class OwnerRequestResultSerializer(serializers.Serializer):
@@ -240,3 +271,25 @@ class PoolQuerySerializer(serializers.Serializer):
 
 class PoolReleaseSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, help_text="why the consultant gives the lead back")
+
+
+class OwnerTestDriveResultSerializer(OwnerRequestResultSerializer):
+    appointment = OwnerAppointmentSerializer(
+        allow_null=True, required=False, help_text="the booked appointment when a slot was chosen, else null"
+    )
+
+
+class SlotSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    free = serializers.IntegerField(help_text="how many cars of the series are free then")
+
+
+class TestDriveSlotsSerializer(serializers.Serializer):
+    store = StoreRefSerializer()
+    series = SeriesRefSerializer()
+    date = serializers.DateField()
+    slots = SlotSerializer(many=True)
+
+
+TestDriveSlotsSerializer.__test__ = False  # not a pytest test class

@@ -3,7 +3,7 @@ and the provider webhooks (signed, no session).
 
 Names (kept stable, other surfaces link to them): api:leads:lead-list,
 lead-detail, lead-events, lead-stage, task-list, task-close,
-test-drive-request, price-request, telephony-webhook."""
+test-drive-request, price-request, test-drive-slots, telephony-webhook."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
@@ -18,6 +18,7 @@ router.register("tasks", views.TaskViewSet, basename="task")
 urlpatterns = [
     path("me/test-drive-requests/", views.TestDriveRequestApi.as_view(), name="test-drive-request"),
     path("me/price-requests/", views.PriceRequestApi.as_view(), name="price-request"),
+    path("stores/<str:code>/test-drive-slots/", views.TestDriveSlotsApi.as_view(), name="test-drive-slots"),
     *router.urls,
     path("webhooks/telephony/", TelephonyWebhookApi.as_view(), name="telephony-webhook"),
 ]

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -20,6 +21,8 @@ from accounts.scoping import stores_for
 from accounts.api.permissions import RolePermission, request_member
 from leads import selectors, services
 from leads.api import serializers as s
+from leads.selectors import showroom as showroom_selectors
+from leads.services import showroom as showroom_services
 from leads.models import Channel, EventKind, FollowUpTask, Lead, Stage, TaskStatus, hot_q
 
 # Who works leads: store sales roles and the group (insurance and used-car
@@ -313,8 +316,22 @@ class _OwnerRequestApi(APIView):
 
 @extend_schema(tags=["owner"])
 class TestDriveRequestApi(_OwnerRequestApi):
+    """A test-drive request; with ``series`` and ``starts_at`` (a free slot of
+    ``GET /api/v1/stores/{code}/test-drive-slots/``) it books a real
+    appointment, confirmed to the owner; a slot taken meanwhile is a 409 and
+    leaves nothing behind."""
+
     serializer_class = s.OwnerTestDriveRequestSerializer
     behaviour = EventKind.TEST_DRIVE_BOOKED
+
+    def _book(self, request, data):
+        lead, created, appointment = showroom_services.owner_test_drive_book(
+            member=request_member(request), actor=request.user, store=data["store"] or None, series=data["series"],
+            starts_at=data["starts_at"], model_interest=data["model_interest"],
+        )
+        body = {"store": appointment.store, "model_interest": lead.model_interest, "created": created,
+                "appointment": appointment}
+        return Response(s.OwnerTestDriveResultSerializer(body).data, status=status.HTTP_201_CREATED)
 
     def _note(self, data) -> str:
         return f"小程序预约试驾：{data['model_interest']}" + (
@@ -329,10 +346,14 @@ class TestDriveRequestApi(_OwnerRequestApi):
         summary="Book a test drive",
         request=s.OwnerTestDriveRequestSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: s.OwnerRequestResultSerializer, **ERRORS, **IDEMPOTENCY_ERRORS},
+        responses={201: s.OwnerTestDriveResultSerializer, **ERRORS, **IDEMPOTENCY_ERRORS, **CONFLICT},
     )
     @idempotent
     def post(self, request):
+        serializer = self.serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if serializer.validated_data.get("starts_at"):
+            return self._book(request, serializer.validated_data)
         return self._ingest(request)
 
 
@@ -353,3 +374,28 @@ class PriceRequestApi(_OwnerRequestApi):
     @idempotent
     def post(self, request):
         return self._ingest(request)
+
+
+@extend_schema(tags=["owner"])
+class TestDriveSlotsApi(APIView):
+    """Free test-drive slots of one store, series and date: slots within the
+    store's hours in which a car of the series is free.  Owners may ask any
+    open store; staff their own stores (another store is a 404)."""
+
+    permission_classes = [RolePermission]
+    required_roles = LEAD_ROLES | {Role.OWNER}
+
+    @extend_schema(
+        summary="Free test-drive slots",
+        parameters=[
+            OpenApiParameter("series", str, required=True, description="series id, or code/name: vw-lavida, 朗逸"),
+            OpenApiParameter("date", OpenApiTypes.DATE, required=True, description="YYYY-MM-DD (store local date)"),
+        ],
+        responses={200: s.TestDriveSlotsSerializer, **ERRORS, 404: OpenApiResponse(ErrorSerializer, description="unknown store")},
+    )
+    def get(self, request, code):
+        store = showroom_selectors.store_for_slots(actor=request.user, code=code)
+        series = showroom_selectors.series_resolve(request.query_params.get("series", ""))
+        day = showroom_selectors.date_parse(request.query_params.get("date", ""))
+        slots = showroom_selectors.test_drive_slots(store=store, series=series, date=day)
+        return Response(s.TestDriveSlotsSerializer({"store": store, "series": series, "date": day, "slots": slots}).data)

@@ -1,10 +1,11 @@
 """/portal/leads/: lead pages, import, QR codes and the follow-up task list;
 the public pool (公海);
-the call screen (智能小易); consultant targets; reports and reactivation."""
+the call screen (智能小易); consultant targets; reports and reactivation; the showroom
+(reception, calendars, booking, fleet and hours)."""
 
 from django.urls import path
 
-from leads.portal import calls, dashboard, pool, reports, views
+from leads.portal import calls, dashboard, pool, reports, showroom, views
 
 urlpatterns = [
     # leads, import, QR codes and tasks
@@ -39,4 +40,16 @@ urlpatterns = [
     path("reactivation/", reports.ReactivationListView.as_view(), name="reactivation-list"),
     path("reactivation/new/", reports.ReactivationCreateView.as_view(), name="reactivation-create"),
     path("reactivation/<int:pk>/", reports.ReactivationDetailView.as_view(), name="reactivation-detail"),
+    # showroom appointments and test drives (到店与试驾)
+    path("<int:pk>/book/", showroom.LeadBookView.as_view(), name="lead-book"),
+    path("showroom/reception/", showroom.ReceptionView.as_view(), name="reception"),
+    path("showroom/walk-in/", showroom.WalkInView.as_view(), name="walk-in"),
+    path("showroom/calendar/", showroom.CalendarView.as_view(), name="calendar"),
+    path("showroom/appointments/<int:pk>/check-in/", showroom.CheckInView.as_view(), name="appointment-check-in"),
+    path("showroom/appointments/<int:pk>/no-show/", showroom.NoShowView.as_view(), name="appointment-no-show"),
+    path("showroom/appointments/<int:pk>/cancel/", showroom.CancelView.as_view(), name="appointment-cancel"),
+    path("showroom/appointments/<int:pk>/feedback/", showroom.FeedbackView.as_view(), name="appointment-feedback"),
+    path("showroom/fleet/", showroom.FleetView.as_view(), name="fleet"),
+    path("showroom/fleet/<int:pk>/", showroom.CarEditView.as_view(), name="fleet-car"),
+    path("showroom/hours/", showroom.HoursView.as_view(), name="hours"),
 ]

@@ -39,6 +39,7 @@ from leads.selectors.leads import (
     task_sees_all_in_scope,
 )
 from leads.selectors.qrcodes import qr_code_get, qr_code_list
+from leads.selectors.showroom import appointments_of_lead
 from leads.services.followup import task_can_close, task_close
 from leads.services.imports import IMPORT_KIND as LEAD_IMPORT_KIND
 from leads.services.pool import CLAIM_ROLES
@@ -127,6 +128,7 @@ class LeadDetailView(PortalMixin, TemplateView):
             ],
             stage_form=StageChangeForm(lead=lead),
             can_claim_pool=self.request.user.role in CLAIM_ROLES,
+            appointments=appointments_of_lead(lead)[:20],
             now=timezone.now(),
         )
         return context

@@ -9,6 +9,9 @@
 - ``nurture``: nurture_run_due and the step-kind registry
 - ``pool``: the public pool (公海): pool_take_back (hourly, set-based), pool_confirm,
   pool_reject, pool_release, pool_claim
+- ``showroom``: appointments and test drives (appointment_book, appointment_check_in,
+  walk_in_register, appointment_feedback, appointment_mark_no_show, showroom_sweep_run,
+  test_drive_car_save, store_hours_set); imported from ``leads.services.showroom``
 """
 
 from leads.services.followup import member_tasks_create_bulk, task_can_close, task_close, task_create, tasks_create_bulk

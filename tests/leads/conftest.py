@@ -45,3 +45,56 @@ def make_lead(channels, store_a):
         return lead
 
     return make
+
+
+# --- showroom: test-drive cars and a slot in the future ----------------------------------------
+
+
+@pytest.fixture
+def make_car(store_a, brand):
+    """A test-drive car of ``series_name`` (朗逸 by default) in ``store`` (store A)."""
+    from accounts.demo import plate_for
+    from accounts.models import CarModel
+    from leads.models import TestDriveCar
+
+    counter = iter(range(10_000))
+
+    def make(store=None, *, series_name="朗逸", **extra):
+        model = CarModel.objects.filter(series__brand=brand, series__name=series_name).order_by("id").first()
+        plate = extra.pop("plate", None) or plate_for(800_000 + next(counter), province="粤", letter="A")
+        return TestDriveCar.objects.create(store=store or store_a, car_model=model, series=model.series, plate=plate, **extra)
+
+    return make
+
+
+@pytest.fixture
+def lavida(brand):
+    from accounts.models import CarSeries
+
+    return CarSeries.objects.get(brand=brand, name="朗逸")
+
+
+@pytest.fixture
+def slot_day():
+    """A weekday three to four days ahead (default hours 09:00–18:00 apply)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    day = timezone.localdate() + dt.timedelta(days=3)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+@pytest.fixture
+def at(slot_day):
+    """``at(10)`` = the aware datetime of 10:00 on ``slot_day`` (``at(10, 30)``, ``at(9, day=other)``)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    def make(hour, minute=0, *, day=None):
+        return timezone.make_aware(dt.datetime.combine(day or slot_day, dt.time(hour, minute)))
+
+    return make

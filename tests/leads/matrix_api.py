@@ -51,5 +51,8 @@ MATRIX = [
     (("api:leads:task-close", {"pk": "task"}),       "POST", API_STAFF_STORE_OBJECT, {"outcome": "已加微信"}),
     ("api:leads:test-drive-request",                 "POST", {**API_OWNER, "owner": 201}, {**OWNER_REQUEST, "preferred_date": "2030-05-01"}),
     ("api:leads:price-request",                      "POST", {**API_OWNER, "owner": 201}, OWNER_REQUEST),
+    # Owners read any open store's slots; staff their own stores' (store B's consultant: 404).
+    (("api:leads:test-drive-slots", {"code": "store.code"}), "GET", {**API_STAFF_STORE_OBJECT, "owner": 200},
+     {"series": "朗逸", "date": "2030-05-06"}),
 ]
 # fmt: on

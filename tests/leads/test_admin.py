@@ -169,3 +169,18 @@ def test_admin_qr_code_refusals_show_on_the_form(client, admin_user, make_staff,
     assert not models.ChannelQRCode.objects.exists()
     assert client.post(reverse(QR_ADD), {"channel": channels["event"].pk, "store": store_a.pk}).status_code == 302
     assert models.ChannelQRCode.objects.get().created_by == manager
+
+
+def test_fleet_admin_saves_through_the_service(client, admin_user, store_a, brand):
+    from accounts.models import CarModel
+    from leads.models import TestDriveCar
+
+    model = CarModel.objects.filter(series__brand=brand).first()
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:leads_testdrivecar_add"), {
+        "store": store_a.pk, "car_model": model.pk, "plate": "粤A12345", "status": "available", "is_active": "on", "note": "",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    car = TestDriveCar.objects.get()
+    assert car.series == model.series
+    assert AuditLog.objects.filter(action="leads.test_drive_car.created", object_id=str(car.pk)).exists()
