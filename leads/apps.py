@@ -18,4 +18,5 @@ class LeadsConfig(AppConfig):
         register_schedule("leads-rescore-open", "leads.tasks.rescore_open", "H")
         register_schedule("leads-nurture-due", "leads.tasks.nurture_due", "I", 15)
         register_schedule("leads-learned-score", "leads.tasks.learned_score_retrain", "D")
+        register_schedule("leads-allocate-unassigned", "leads.tasks.allocate_unassigned", "I", 5)
         register_demo_step("leads.demo.seed_leads")

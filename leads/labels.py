@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from accounts.labels import object_ref, register_audit_labels, register_source_labels
-from leads.models import CallStatus, Channel, DefeatReason, EventKind, ReactivationMode, ScoringConfig, Stage, TaskStatus
+from leads.models import CallStatus, Channel, DefeatReason, DistributionMode, EventKind, ReactivationMode, ScoringConfig, Stage, TaskStatus
 from leads.portal.forms_reports import DIMENSION_CHOICES
 
 
@@ -37,6 +37,11 @@ def register() -> None:
             "leads.reactivation.launched": _("发起战败激活"),
             "leads.scoring_config.changed": _("修改线索评分设置"),
             "leads.report.exported": _("导出线索报表"),
+            "leads.lead.allocated": _("按规则分配线索"),
+            "leads.lead.assigned": _("分配线索"),
+            "leads.lead.qualified_handoff": _("DCC 邀约后转交顾问"),
+            "leads.staff.handed_over": _("离职交接"),
+            "leads.distribution_rule.changed": _("修改线索分配规则"),
         },
         fields={
             **scoring, **weights,
@@ -64,6 +69,16 @@ def register() -> None:
             "date_from": _("开始日期"),
             "date_to": _("结束日期"),
             "dimension": _("维度"),
+            "to": _("新跟进人"),
+            "from": _("原跟进人"),
+            "tasks": _("任务数"),
+            "members": _("会员数"),
+            "skills": _("顾问专长"),
+            "daily_cap": _("每人每日新线索上限"),
+            "first_contact_hours": _("首次联系时限（小时）"),
+            "use_skills": _("按品牌/车系专长分配"),
+            "online_to_dcc": _("线上线索先分给 DCC"),
+            "walkin_to_receiver": _("到店客户归接待顾问"),
         },
         values={
             "channel": channel_name,
@@ -73,7 +88,7 @@ def register() -> None:
             "stage_to": stages,
             "leads.task.closed:status": dict(TaskStatus.choices),
             "leads.call.filed:status": dict(CallStatus.choices),
-            "mode": dict(ReactivationMode.choices),
+            "mode": {**dict(ReactivationMode.choices), **dict(DistributionMode.choices)},
             "lead": object_ref,
             "call": object_ref,
             "next_task": object_ref,

@@ -210,6 +210,11 @@ class Lead(models.Model):
         indexes = [
             models.Index(fields=["store", "stage"], name="lead_store_stage"),
             models.Index(fields=["assigned_to", "is_open"], name="lead_assignee_open"),
+            # The allocation sweep's candidates (leads.services.allocation.allocation_candidates).
+            models.Index(fields=["store", "created_at", "id"], name="lead_unassigned_open",
+                         condition=Q(is_open=True, assigned_to__isnull=True)),
+            # Today's new leads per consultant (the daily cap).
+            models.Index(fields=["store", "assigned_at"], name="lead_store_assigned_at"),
         ]
 
     def __str__(self) -> str:
@@ -377,6 +382,7 @@ class TalkingPoint(models.Model):
 
 class TaskKind(models.TextChoices):
     FIRST_CALL = "first_call", _("高意向首呼")
+    FIRST_CONTACT = "first_contact", _("新线索首次联系")
     FOLLOW_UP = "follow_up", _("跟进")
     CALL_BACK = "call_back", _("时机回访")
     REACTIVATION = "reactivation", _("战败/沉默激活")
@@ -564,3 +570,7 @@ class LearnedScoreModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trained_on} ({self.won}/{self.lost})"
+
+
+# Allocation (分配规则, 顾问专长) lives in its own module, registered with the app here.
+from leads.models_allocation import ConsultantSkill, DistributionMode, DistributionRule  # noqa: E402,F401
