@@ -207,3 +207,19 @@ class OwnerRequestResultSerializer(serializers.Serializer):
     store = StoreRefSerializer()
     model_interest = serializers.CharField()
     created = serializers.BooleanField(help_text="false when it joined an open lead")
+
+
+class LeadAssignSerializer(serializers.Serializer):
+    to = serializers.IntegerField(help_text="the staff id of the new owner (an active consultant, DCC agent or manager of the lead's store)")
+    reason = serializers.CharField(max_length=200, help_text="why (kept in the lead's history and the audit log)")
+
+
+class LeadBulkAssignSerializer(LeadAssignSerializer):
+    leads = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=500,
+                                  help_text="lead ids, all of one store")
+
+
+class LeadBulkAssignResultSerializer(serializers.Serializer):
+    assigned = serializers.IntegerField(help_text="how many leads changed hands (those already owned by `to` are left alone)")
+    leads = serializers.ListField(child=serializers.IntegerField())
+    to = StaffRefSerializer()
