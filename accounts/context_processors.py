@@ -18,6 +18,8 @@ NAV = [
         ("portal:leads:qr-list", _("渠道二维码"), "qr-code"),
         ("portal:leads:report", _("线索报表"), "bar-chart"),
         ("portal:leads:lead-import", _("批量导入线索"), "upload"),
+        ("portal:leads:allocation-rule", _("分配规则"), "diagram-3"),
+        ("portal:leads:staff-handover", _("离职交接"), "person-x"),
     ]),
     (_("会员"), "people", [
         ("portal:member-list", _("会员"), "people"),

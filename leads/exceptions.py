@@ -42,3 +42,5 @@ HANDOVER_BAD_FROM = _("只能交接本店销售顾问、DCC 或店总的客户�
 HANDOVER_SAME_USER = _("交接人和接手人不能是同一人。")
 QUALIFIED_HANDOFF_REASON = _("DCC 邀约成功，转交销售顾问")
 ASSIGN_UNKNOWN_LEADS = _("部分线索不存在或不属于您可管理的门店。")
+SKILL_BAD_USER = _("只能为本店的销售顾问或 DCC 设置专长。")
+SKILL_NEEDS_BRAND_OR_SERIES = _("请选择品牌或车系。")

@@ -3,7 +3,7 @@ the call screen (智能小易); reports and reactivation."""
 
 from django.urls import path
 
-from leads.portal import calls, reports, views
+from leads.portal import allocation, calls, reports, views
 
 urlpatterns = [
     # leads, import, QR codes and tasks
@@ -13,6 +13,10 @@ urlpatterns = [
     path("<int:pk>/", views.LeadDetailView.as_view(), name="lead-detail"),
     path("<int:pk>/stage/", views.LeadStageView.as_view(), name="lead-stage"),
     path("<int:pk>/not-now/", views.LeadNotNowView.as_view(), name="lead-not-now"),
+    path("<int:pk>/assign/", allocation.LeadAssignView.as_view(), name="lead-assign"),
+    path("assign/", allocation.LeadAssignBulkView.as_view(), name="lead-assign-bulk"),
+    path("allocation/", allocation.DistributionRuleView.as_view(), name="allocation-rule"),
+    path("handover/", allocation.StaffHandoverView.as_view(), name="staff-handover"),
     path("tasks/", views.TaskListView.as_view(), name="task-list"),
     path("tasks/<int:pk>/close/", views.TaskCloseView.as_view(), name="task-close"),
     path("qr-codes/", views.QRCodeListView.as_view(), name="qr-list"),

@@ -324,12 +324,6 @@ def may_assign(actor: User) -> bool:
     return bool(actor.is_superuser or actor.is_group_wide or actor.role == Role.MANAGER)
 
 
-def assign_targets(*, store: Store | int) -> QuerySet[User]:
-    """Who may receive a store's leads by hand: its active lead-taking staff."""
-    return User.objects.filter(store_id=getattr(store, "pk", store), is_active=True, role__in=LEAD_TAKING_ROLES).order_by(
-        "role", "username")
-
-
 def _check_actor(actor: User, store_ids: set[int]) -> None:
     if not may_assign(actor):
         raise LeadsError(errors.ASSIGN_NOT_ALLOWED, code="forbidden", status_code=403)
@@ -515,3 +509,51 @@ def _notify_owner(*, owner: User, leads: list[Lead], reason: str, now: dt.dateti
         body=text, payload={"lead_ids": [lead.pk for lead in leads[:50]], "count": len(leads)},
         dedup_key=f"lead-assigned:{owner.pk}:{first.pk}:{len(leads)}:{now.isoformat()}",
     )
+
+
+# --- the rule editor ----------------------------------------------------------------------------
+
+RULE_FIELDS = ("mode", "use_skills", "online_to_dcc", "walkin_to_receiver", "daily_cap", "first_contact_hours")
+
+
+def _check_rule_editor(actor: User, store_id: int) -> None:
+    _check_actor(actor, {store_id})
+
+
+@transaction.atomic
+def distribution_rule_update(*, store: Store, actor: User, data: dict) -> DistributionRule:
+    """The store manager (or HQ) edits the store's rule; the next allocation uses it."""
+    _check_rule_editor(actor, store.pk)
+    rule = _rule_locked(store.pk)
+    changed = {}
+    for name in RULE_FIELDS:
+        if name in data and getattr(rule, name) != data[name]:
+            changed[name] = data[name]
+            setattr(rule, name, data[name])
+    if changed:
+        rule.updated_by, rule.updated_at = actor, timezone.now()
+        rule.save()
+        audit_records_bulk([{"actor": actor, "action": "leads.distribution_rule.changed", "obj": rule,
+                             "store_id": store.pk, "data": changed}])
+    return rule
+
+
+def consultant_skill_add(*, user: User, brand=None, series=None, actor: User) -> ConsultantSkill:
+    """A brand and/or series ``user`` is skilled in (one of the store's consultants or DCC agents)."""
+    if user.store_id is None or user.role not in ALLOCATED_ROLES:
+        raise LeadsError(errors.SKILL_BAD_USER, code="invalid", fields={"user": [str(errors.SKILL_BAD_USER)]})
+    _check_rule_editor(actor, user.store_id)
+    if brand is None and series is None:
+        raise LeadsError(errors.SKILL_NEEDS_BRAND_OR_SERIES, code="invalid",
+                         fields={"series": [str(errors.SKILL_NEEDS_BRAND_OR_SERIES)]})
+    skill, _ = ConsultantSkill.objects.get_or_create(user=user, brand=brand, series=series)
+    audit_records_bulk([{"actor": actor, "action": "leads.distribution_rule.changed", "obj": user,
+                         "store_id": user.store_id, "data": {"skills": f"+ {series or brand}"}}])
+    return skill
+
+
+def consultant_skill_remove(*, skill: ConsultantSkill, actor: User) -> None:
+    _check_rule_editor(actor, skill.user.store_id)
+    audit_records_bulk([{"actor": actor, "action": "leads.distribution_rule.changed", "obj": skill.user,
+                         "store_id": skill.user.store_id, "data": {"skills": f"- {skill.series or skill.brand}"}}])
+    skill.delete()
