@@ -9,9 +9,11 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from django_q import tasks as django_q_tasks
 
 from accounts.models import AuditLog, CarSeries, OutboxMessage, Role
 from leads import exceptions as errors
+from leads import tasks
 from leads.exceptions import LeadsError
 from leads.models import (
     ConsultantSkill,
@@ -35,14 +37,14 @@ from leads.services.allocation import (
     staff_handover,
 )
 from leads.services.followup import task_create
+from leads.services.scoring import lead_event_record
 from leads.services.stages import lead_stage_change
 
 
 @pytest.fixture
 def team(make_staff, store_a):
-    """Three on-duty consultants and a DCC agent of store A, by id."""
-    people = [make_staff(Role.CONSULTANT, store_a, username=f"s01_c{i}") for i in range(3)]
-    return people
+    """Three on-duty consultants of store A, by id."""
+    return [make_staff(Role.CONSULTANT, store_a, username=f"s01_c{i}") for i in range(3)]
 
 
 def _rule(store, **fields) -> DistributionRule:
@@ -72,23 +74,16 @@ def test_round_robin_skips_off_duty_and_inactive(team, make_lead, store_a):
     assert owners == {team[0].pk}
 
 
-def test_fewest_open_leads_first(team, make_lead, store_a):
+def test_fewest_open_leads_first(team, make_lead, store_a, manager_a):
     _rule(store_a, mode=DistributionMode.FEWEST_OPEN)
     for _ in range(2):
-        lead_reassign(lead=make_lead(), to=team[0], actor=_manager(store_a), reason="老客户")
-    lead_reassign(lead=make_lead(), to=team[1], actor=_manager(store_a), reason="老客户")
+        lead_reassign(lead=make_lead(), to=team[0], actor=manager_a, reason="老客户")
+    lead_reassign(lead=make_lead(), to=team[1], actor=manager_a, reason="老客户")
     owners = [lead_allocate(lead=make_lead()) for _ in range(3)]
     # 0 open → team[2]; then team[1] and team[2] tie at 1 (lower id first); then team[2] has fewer.
     assert owners == [team[2], team[1], team[2]]
     loads = {p.pk: Lead.objects.filter(assigned_to=p, is_open=True).count() for p in team}
     assert max(loads.values()) - min(loads.values()) <= 1
-
-
-def _manager(store):
-    from tests.factories import StaffFactory
-
-    manager = type(store).objects.get(pk=store.pk).staff.filter(role=Role.MANAGER).first()
-    return manager or StaffFactory(role=Role.MANAGER, store=store, username=f"mgr_{store.code}")
 
 
 def test_skill_by_series_then_by_brand(team, make_lead, store_a, brand):
@@ -187,8 +182,6 @@ def test_allocation_writes_event_audit_task_and_message_and_runs_once(team, make
 
 
 def test_hot_lead_routed_first_keeps_its_consultant(team, make_lead, store_a, scoring):
-    from leads.services.scoring import lead_event_record
-
     lead = make_lead()
     scoring.hot_threshold = 10
     scoring.save()
@@ -229,10 +222,6 @@ def test_sweep_limited_to_stores(team, make_staff, make_lead, store_a, store_b):
 
 
 def test_ingest_enqueues_allocation_after_commit(team, make_lead, django_capture_on_commit_callbacks, monkeypatch):
-    from django_q import tasks as django_q_tasks
-
-    from leads import tasks
-
     monkeypatch.setattr(django_q_tasks, "async_task", lambda func, lead_id, **kw: tasks.allocate_lead(lead_id))
     with django_capture_on_commit_callbacks(execute=True):
         lead = make_lead()
