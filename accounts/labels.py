@@ -51,6 +51,14 @@ def person_name(user) -> str:
     return full or (mask_mobile(mobile) if mobile else _("车主"))
 
 
+def staff_name(username) -> str | None:
+    """A staff username stored in audit or event data, as people read it (their name)."""
+    if not isinstance(username, str) or not username:
+        return None
+    user = apps.get_model("accounts", "User").objects.filter(username=username).first()
+    return person_name(user) if user is not None else None
+
+
 def actor_label(user) -> str:
     """The actor of an audit row or an event: "车主 李娜" for an owner, the
     staff member's name, "系统" for a job."""
@@ -244,5 +252,7 @@ def register() -> None:
             "role": roles,
             "member": object_ref,
             "member_id": object_ref,
+            "accounts.member.advisor_transferred:from": staff_name,
+            "accounts.member.advisor_transferred:to": staff_name,
         },
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.labels import object_ref, register_audit_labels, register_source_labels
+from accounts.labels import object_ref, register_audit_labels, register_source_labels, staff_name
 from leads.models import CallStatus, Channel, DefeatReason, DistributionMode, EventKind, ReactivationMode, ScoringConfig, Stage, TaskStatus
 from leads.portal.forms_reports import DIMENSION_CHOICES
 
@@ -91,6 +91,9 @@ def register() -> None:
             "mode": {**dict(ReactivationMode.choices), **dict(DistributionMode.choices)},
             "lead": object_ref,
             "call": object_ref,
+            **{f"{action}:{key}": staff_name for action in (
+                "leads.lead.allocated", "leads.lead.assigned", "leads.lead.qualified_handoff", "leads.staff.handed_over",
+            ) for key in ("to", "from")},
             "next_task": object_ref,
             "leads.report.exported:dimension": dict(DIMENSION_CHOICES),
             "leads.reactivation.launched:reason": {**dict(DefeatReason.choices), **stages},
