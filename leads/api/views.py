@@ -204,6 +204,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 
     @extend_schema(
+        operation_id="v1_leads_assign",
         summary="Assign or reassign the lead (managers and HQ)",
         description="The new owner (an active consultant, DCC agent or manager of the lead's store) is "
         "notified and gets the first-contact task; the old owner's open tasks on the lead move to them; "
@@ -224,6 +225,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(self._detail(lead))
 
     @extend_schema(
+        operation_id="v1_leads_assign_bulk",
         summary="Assign many leads of one store to one person (managers and HQ)",
         description="As ``/leads/{id}/assign/`` for each lead, in one transaction: one audit row "
         "and one ASSIGNED event per lead, one message to the new owner. Ids the caller cannot see "
