@@ -168,7 +168,7 @@ class LeadAssignBulkView(PortalMixin, View):
 
     def post(self, request):
         back = _next_or(request, reverse("portal:leads:lead-list"))
-        ids = [int(v) for v in request.POST.getlist("leads") if v.isdigit()]
+        ids = [int(v) for v in request.POST.getlist("leads") if v.isdigit() and len(v) <= 18]
         leads = list(lead_list(actor=request.user).filter(pk__in=ids).values_list("pk", "store_id"))
         store_ids = {store_id for _pk, store_id in leads}
         if not leads:
