@@ -23,6 +23,8 @@ NAV = [
         ("portal:leads:report", _("线索报表"), "bar-chart"),
         ("portal:leads:targets", _("目标设定"), "bullseye"),
         ("portal:leads:lead-import", _("批量导入线索"), "upload"),
+        ("portal:leads:allocation-rule", _("分配规则"), "diagram-3"),
+        ("portal:leads:staff-handover", _("离职交接"), "person-x"),
     ]),
     (_("到店与试驾"), "car-front", [
         ("portal:leads:reception", _("展厅接待"), "person-check"),

@@ -51,6 +51,14 @@ def person_name(user) -> str:
     return full or (mask_mobile(mobile) if mobile else _("车主"))
 
 
+def staff_name(username) -> str | None:
+    """A staff username stored in audit or event data, as people read it (their name)."""
+    if not isinstance(username, str) or not username:
+        return None
+    user = apps.get_model("accounts", "User").objects.filter(username=username).first()
+    return person_name(user) if user is not None else None
+
+
 def actor_label(user) -> str:
     """The actor of an audit row or an event: "车主 李娜" for an owner, the
     staff member's name, "系统" for a job."""
@@ -196,6 +204,8 @@ def register() -> None:
             "accounts.vehicle.removed": gettext_lazy("移除车辆"),
             "accounts.catalogue.imported": gettext_lazy("导入车型库"),
             "accounts.user.role_changed": gettext_lazy("修改员工角色"),
+            "accounts.user.off_duty": gettext_lazy("员工离岗"),
+            "accounts.member.advisor_transferred": gettext_lazy("转交专属顾问的会员"),
             "accounts.user.phone_revealed": gettext_lazy("查看员工完整手机号"),
             "accounts.user.password_reset": gettext_lazy("重置员工密码"),
             "accounts.user.password_reset_by_sms": gettext_lazy("短信验证码重置密码"),
@@ -228,6 +238,10 @@ def register() -> None:
             "accounts.password_reset.burst:user": gettext_lazy("员工"),
             "accounts.password_reset.burst:codes": gettext_lazy("今日验证码条数"),
             "alert_key": gettext_lazy("告警编号"),
+            "accounts.member.advisor_transferred:from": gettext_lazy("原专属顾问"),
+            "accounts.member.advisor_transferred:to": gettext_lazy("新专属顾问"),
+            "accounts.member.advisor_transferred:members": gettext_lazy("会员数"),
+            "deactivated": gettext_lazy("停用账号"),
         },
         values={
             "accounts.member.notifications:source": dict(ConsentSource.choices),
@@ -238,5 +252,7 @@ def register() -> None:
             "role": roles,
             "member": object_ref,
             "member_id": object_ref,
+            "accounts.member.advisor_transferred:from": staff_name,
+            "accounts.member.advisor_transferred:to": staff_name,
         },
     )

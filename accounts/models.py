@@ -202,6 +202,11 @@ class Member(models.Model):
     notify_membership = models.BooleanField(_("会员等级与权益通知"), default=True)
     wechat_openid = models.CharField(_("微信 openid"), max_length=64, unique=True, null=True, blank=True)
     joined_at = models.DateTimeField(_("入会时间"), default=timezone.now, db_index=True)
+    # 专属顾问: set when a lead of the member is first allocated; moved by a hand-over (离职交接).
+    advisor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="advised_members",
+        verbose_name=_("专属顾问"),
+    )
 
     class Meta:
         ordering = ["-joined_at", "-id"]

@@ -52,7 +52,7 @@ def owner_member(*, user: User) -> Member | None:
 
 
 def member_get(*, actor: User, pk) -> Member:
-    return scoped_get(Member.objects.select_related("store", "user"), actor, pk=pk)
+    return scoped_get(Member.objects.select_related("store", "user", "advisor"), actor, pk=pk)
 
 
 def vehicle_list_for_member(*, actor: User, member_id) -> QuerySet[Vehicle]:

@@ -517,6 +517,40 @@ def staff_set_role(*, user: User, role: str, store: Store | None, actor: User) -
     return user
 
 
+def members_advisor_assign(*, member_ids, advisor: User) -> int:
+    """Make ``advisor`` the 专属顾问 of those of ``member_ids`` that have none
+    yet (a lead of theirs was allocated); one statement.  Returns how many."""
+    ids = [pk for pk in member_ids if pk]
+    if not ids:
+        return 0
+    return Member.objects.filter(pk__in=ids, advisor__isnull=True).update(advisor=advisor)
+
+
+def members_advisor_transfer(*, from_user: User, to_user: User, actor: User | None) -> int:
+    """A hand-over (离职交接): every member whose 专属顾问 is ``from_user`` gets
+    ``to_user``, in one statement, with one audit row naming both.  The
+    caller (``leads.services.allocation.staff_handover``) checks who may."""
+    moved = Member.objects.filter(advisor=from_user).update(advisor=to_user)
+    if moved:
+        audit_record(actor=actor, action="accounts.member.advisor_transferred", obj=from_user, store=from_user.store,
+                     data={"from": from_user.username, "to": to_user.username, "members": moved})
+    return moved
+
+
+def staff_set_off_duty(*, user: User, actor: User | None, deactivate: bool = False) -> User:
+    """Take a staff member off duty (no new leads), and with ``deactivate``
+    also close their account (a departing employee, after the hand-over)."""
+    user.on_duty = False
+    fields = ["on_duty"]
+    if deactivate:
+        user.is_active = False
+        fields.append("is_active")
+    user.save(update_fields=fields)
+    audit_record(actor=actor, action="accounts.user.off_duty", obj=user, store=user.store,
+                 data={"deactivated": deactivate})
+    return user
+
+
 # Temporary passwords: no look-alike characters (0/O, 1/l/I), read out or typed from a phone.
 TEMPORARY_PASSWORD_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ"
 

@@ -41,6 +41,7 @@ from leads.models import (
     WebhookReceipt,
     hot_q,
 )
+from leads.models_allocation import ConsultantSkill, DistributionRule
 from leads.services import showroom as showroom_services
 from leads.services.nurture import STEP_KINDS
 from leads.services.qrcodes import qr_code_check, qr_code_create
@@ -468,3 +469,16 @@ class AppointmentAdmin(ReadOnlyAdmin):
     search_fields = ["lead__name", "=lead__mobile", "car__plate"]
     list_select_related = ["store", "lead", "consultant", "car"]
     date_hierarchy = "starts_at"
+
+
+# Allocation: edited in the portal (分配规则, with its audit rows); the admin only shows them.
+@admin.register(DistributionRule)
+class DistributionRuleAdmin(ReadOnlyAdmin):
+    list_display = ("store", "mode", "use_skills", "online_to_dcc", "walkin_to_receiver", "daily_cap", "first_contact_hours")
+    list_select_related = ("store",)
+
+
+@admin.register(ConsultantSkill)
+class ConsultantSkillAdmin(ReadOnlyAdmin):
+    list_display = ("user", "brand", "series")
+    list_select_related = ("user", "brand", "series")

@@ -22,6 +22,7 @@ class LeadsConfig(AppConfig):
         register_schedule("leads-learned-score", "leads.tasks.learned_score_retrain", "D")
         register_schedule("leads-pool-take-back", "leads.tasks.pool_sweep", "H")
         register_schedule("leads-showroom-sweep", "leads.tasks.showroom_sweep", "I", 15)
+        register_schedule("leads-allocate-unassigned", "leads.tasks.allocate_unassigned", "I", 5)
         register_demo_step("leads.demo.seed_leads")
         register_demo_step("leads.demo.seed_pool")
         register_demo_step("leads.demo_showroom.seed_showroom")

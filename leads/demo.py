@@ -12,8 +12,10 @@ and the whole seed must take seconds); every stage path is checked against
 ``stage_can_change`` so the history obeys the same funnel rules.  The live
 part goes through the services: scores and their reasons come from
 ``lead_score_compute``, leads that are hot now are routed by
-``lead_route_hot`` (assignment, SLA task, notification), and the learned
-score is trained at the end by ``learned_score_train``.
+``lead_route_hot`` (assignment, SLA task, notification), the learned
+score is trained at the end by ``learned_score_train``, and each store gets
+a distribution rule and a few consultant skills, by which every open lead
+still without an owner is then allocated (``allocation_sweep``).
 """
 
 from __future__ import annotations
@@ -36,8 +38,11 @@ from leads.models import (
     ChannelCost,
     ChannelKind,
     Competitor,
+    ConsultantSkill,
     ConsultantTarget,
     DefeatReason,
+    DistributionMode,
+    DistributionRule,
     EventKind,
     FollowUpTask,
     Lead,
@@ -53,6 +58,7 @@ from leads.models import (
     TaskStatus,
 )
 from leads.selectors.dashboard import month_start, team_members
+from leads.services.allocation import allocation_sweep
 from leads.services.calls import competitors_seed
 from leads.services.learning import learned_score_train
 from leads.services.pool import TAKE_BACK_STAGES, overdue_q, pool_confirm, pool_take_back
@@ -186,9 +192,13 @@ def seed_leads(*, rng: random.Random | None = None, stdout=None, per_store: int 
         created += _seed_store(store, index, channels, competitors, now, per_store)
     if created:
         learned_score_train()
+    rules, skills = seed_allocation(stores)
+    # Every open demo lead gets its owner by the store's rule (as the 5-minute sweep would).
+    allocated = allocation_sweep(store_ids=[store.pk for store in stores])
     targets = seed_targets(stores, timezone.localdate())
     if stdout is not None:
         stdout.write(f"Leads: {created} created, {len(channels)} channels, {costs} channel cost rows, "
+                     f"{rules} distribution rules, {skills} consultant skills, {allocated} leads allocated, "
                      f"{targets} consultant targets.")
     return created
 
@@ -211,6 +221,32 @@ def seed_targets(stores, today: dt.date) -> int:
             })
             created += made
     return created
+
+
+def seed_allocation(stores) -> tuple[int, int]:
+    """A distribution rule per store (alternating modes; online leads to the
+    DCC where the store has one) and a few skills: the first consultant knows
+    the store brand's first series, the second the brand.  Idempotent: an
+    existing rule (a manager may have edited it) and skill are kept."""
+    rules = skills = 0
+    for index, store in enumerate(stores):
+        has_dcc = User.objects.filter(store=store, role=Role.DCC, is_active=True).exists()
+        _rule, made = DistributionRule.objects.get_or_create(store=store, defaults={
+            "mode": DistributionMode.ROUND_ROBIN if index % 2 == 0 else DistributionMode.FEWEST_OPEN,
+            "use_skills": True, "online_to_dcc": has_dcc and index % 3 == 0, "daily_cap": 0 if index % 2 else 15,
+            "first_contact_hours": 4,
+        })
+        rules += made
+        brand = next(iter(store.brands.all()), None)
+        consultants = list(User.objects.filter(store=store, role=Role.CONSULTANT, is_active=True).order_by("id")[:2])
+        if brand is None or not consultants:
+            continue
+        series = CarSeries.objects.filter(brand=brand).order_by("id").first()
+        if series is not None:
+            skills += ConsultantSkill.objects.get_or_create(user=consultants[0], brand=None, series=series)[1]
+        if len(consultants) > 1:
+            skills += ConsultantSkill.objects.get_or_create(user=consultants[1], brand=brand, series=None)[1]
+    return rules, skills
 
 
 def _seed_store(store, index, channels, competitors, now, per_store) -> int:

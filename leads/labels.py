@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.labels import object_ref, person_name, register_audit_labels, register_source_labels
+from accounts.labels import object_ref, person_name, register_audit_labels, register_source_labels, staff_name
 from accounts.models import User
 from leads.models import (
     TARGET_METRICS,
@@ -16,6 +16,7 @@ from leads.models import (
     Channel,
     ConsultantTarget,
     DefeatReason,
+    DistributionMode,
     EventKind,
     PoolReason,
     PoolRule,
@@ -35,7 +36,7 @@ def channel_name(code) -> str | None:
     return Channel.objects.filter(code=code).values_list("name", flat=True).first()
 
 
-def staff_name(pk) -> str | None:
+def staff_name_by_id(pk) -> str | None:
     """A staff member's name by their id (the consultant of a target)."""
     if isinstance(pk, bool) or not isinstance(pk, int):
         return None
@@ -80,6 +81,11 @@ def register() -> None:
             "leads.test_drive_car.created": _("新增试驾车"),
             "leads.test_drive_car.changed": _("修改试驾车"),
             "leads.store_hours.changed": _("修改营业时间"),
+            "leads.lead.allocated": _("按规则分配线索"),
+            "leads.lead.assigned": _("分配线索"),
+            "leads.lead.qualified_handoff": _("DCC 邀约后转交顾问"),
+            "leads.staff.handed_over": _("离职交接"),
+            "leads.distribution_rule.changed": _("修改线索分配规则"),
         },
         fields={
             **scoring, **weights, **pool_rule, **pool_reasons,
@@ -123,6 +129,16 @@ def register() -> None:
             "plate": _("车牌号"),
             "is_active": _("启用"),
             "hours": _("营业时间"),
+            "to": _("新跟进人"),
+            "from": _("原跟进人"),
+            "tasks": _("任务数"),
+            "members": _("会员数"),
+            "skills": _("顾问专长"),
+            "daily_cap": _("每人每日新线索上限"),
+            "first_contact_hours": _("首次联系时限（小时）"),
+            "use_skills": _("按品牌/车系专长分配"),
+            "online_to_dcc": _("线上线索先分给 DCC"),
+            "walkin_to_receiver": _("到店客户归接待顾问"),
         },
         values={
             "channel": channel_name,
@@ -132,13 +148,16 @@ def register() -> None:
             "stage_to": stages,
             "leads.task.closed:status": dict(TaskStatus.choices),
             "leads.call.filed:status": dict(CallStatus.choices),
-            "mode": dict(ReactivationMode.choices),
+            "mode": {**dict(ReactivationMode.choices), **dict(DistributionMode.choices)},
             "lead": object_ref,
             "call": object_ref,
+            **{f"{action}:{key}": staff_name for action in (
+                "leads.lead.allocated", "leads.lead.assigned", "leads.lead.qualified_handoff", "leads.staff.handed_over",
+            ) for key in ("to", "from")},
             "next_task": object_ref,
             "leads.report.exported:dimension": dict(DIMENSION_CHOICES),
             "leads.reactivation.launched:reason": {**dict(DefeatReason.choices), **stages},
-            "leads.target.set:user": staff_name,
+            "leads.target.set:user": staff_name_by_id,
             "leads.pool.released:reason": pool_reasons,
             "leads.pool.claimed:reason": pool_reasons,
             "leads.appointment.booked:kind": dict(AppointmentKind.choices),

@@ -239,6 +239,11 @@ class Lead(models.Model):
             # store (HQ overview): a partial index holds only pooled leads.
             models.Index(fields=["store", "pooled_at"], condition=Q(in_pool=True), name="lead_pool"),
             models.Index(fields=["store"], condition=Q(pool_review="pending"), name="lead_pool_pending"),
+            # The allocation sweep's candidates (leads.services.allocation.allocation_candidates).
+            models.Index(fields=["store", "created_at", "id"], name="lead_unassigned_open",
+                         condition=Q(is_open=True, assigned_to__isnull=True, in_pool=False)),
+            # Today's new leads per consultant (the daily cap).
+            models.Index(fields=["store", "assigned_at"], name="lead_store_assigned_at"),
         ]
 
     def __str__(self) -> str:
@@ -409,6 +414,7 @@ class TalkingPoint(models.Model):
 
 class TaskKind(models.TextChoices):
     FIRST_CALL = "first_call", _("高意向首呼")
+    FIRST_CONTACT = "first_contact", _("新线索首次联系")
     FOLLOW_UP = "follow_up", _("跟进")
     CALL_BACK = "call_back", _("时机回访")
     REACTIVATION = "reactivation", _("战败/沉默激活")
@@ -648,3 +654,5 @@ from leads.models_showroom import (  # noqa: E402, F401
     StoreHours,
     TestDriveCar,
 )
+# Allocation (分配规则, 顾问专长) lives in its own module, registered with the app here.
+from leads.models_allocation import ConsultantSkill, DistributionMode, DistributionRule  # noqa: E402,F401

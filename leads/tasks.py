@@ -4,10 +4,11 @@ Scheduled from ``LeadsConfig.ready()`` (``accounts.schedules``); each is safe to
 
 from __future__ import annotations
 
-from leads.models import ReactivationBatch
+from leads.models import Lead, ReactivationBatch
 from leads.services import learned_score_train, leads_rescore_open, nurture_run_due, reactivation_batch_dispatch
 from leads.services.pool import pool_take_back
 from leads.services.showroom import showroom_sweep_run
+from leads.services.allocation import allocation_sweep, lead_allocate
 
 
 def rescore_open() -> int:
@@ -44,3 +45,17 @@ def showroom_sweep() -> dict:
     before; each once) and no-shows (not checked in by the end of the slot
     plus the grace)."""
     return showroom_sweep_run()
+
+
+def allocate_lead(lead_id: int) -> int | None:
+    """Right after a new lead commits: its owner by the store's rule (nothing
+    if it already has one).  Returns the owner's id."""
+    lead = Lead.objects.filter(pk=lead_id).first()
+    owner = lead_allocate(lead=lead) if lead else None
+    return owner.pk if owner else None
+
+
+def allocate_unassigned() -> int:
+    """Every 5 minutes: every open lead still without an owner (a lost task,
+    nobody on duty earlier, a rule changed) gets one if anyone can take it."""
+    return allocation_sweep()

@@ -149,13 +149,20 @@ class MemberListSerializer(serializers.ModelSerializer):
         return mask_mobile(member.mobile)
 
 
+class AdvisorRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+
+
 class MemberDetailSerializer(MemberListSerializer):
     vehicles = VehicleSerializer(many=True, read_only=True)
+    advisor = AdvisorRefSerializer(read_only=True, allow_null=True, help_text="专属顾问 (the member's consultant)")
 
     class Meta(MemberListSerializer.Meta):
         fields = MemberListSerializer.Meta.fields + [
             "birthday", "consent_at", "consent_source", "notify_sms", "notify_wechat", "notify_points", "notify_care",
-            "notify_membership", "vehicles",
+            "notify_membership", "vehicles", "advisor",
         ]
 
 

@@ -293,3 +293,23 @@ class TestDriveSlotsSerializer(serializers.Serializer):
 
 
 TestDriveSlotsSerializer.__test__ = False  # not a pytest test class
+
+
+# Database ids: positive and within a 64-bit integer (a bigger number is a 400, not a database error).
+MAX_ID = 2**63 - 1
+
+
+class LeadAssignSerializer(serializers.Serializer):
+    to = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="the staff id of the new owner (an active consultant, DCC agent or manager of the lead's store)")
+    reason = serializers.CharField(max_length=200, help_text="why (kept in the lead's history and the audit log)")
+
+
+class LeadBulkAssignSerializer(LeadAssignSerializer):
+    leads = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=500,
+                                  help_text="lead ids, all of one store")
+
+
+class LeadBulkAssignResultSerializer(serializers.Serializer):
+    assigned = serializers.IntegerField(help_text="how many leads changed hands (those already owned by `to` are left alone)")
+    leads = serializers.ListField(child=serializers.IntegerField())
+    to = StaffRefSerializer()

@@ -5,6 +5,7 @@ one selector or service, and render (CONVENTIONS.md section 1)."""
 from __future__ import annotations
 
 import django_filters
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,7 +20,10 @@ from accounts.idempotency import idempotent
 from accounts.models import Role, Store, User
 from accounts.scoping import stores_for
 from accounts.api.permissions import RolePermission, request_member
+from leads import exceptions as errors
 from leads import selectors, services
+from leads.exceptions import LeadsError
+from leads.services.allocation import may_assign
 from leads.api import serializers as s
 from leads.selectors import showroom as showroom_selectors
 from leads.services import showroom as showroom_services
@@ -50,7 +54,10 @@ class LeadFilter(django_filters.FilterSet):
     # Another store's id is as invalid as an unknown one (400, no hint it exists).
     store = django_filters.ModelChoiceFilter(queryset=_visible_stores)
     channel = django_filters.ModelChoiceFilter(queryset=Channel.objects.all(), to_field_name="code", label=_("渠道代码"))
-    assigned_to = django_filters.ModelChoiceFilter(queryset=_visible_staff)
+    assigned_to = django_filters.CharFilter(
+        method="filter_assigned_to", validators=[RegexValidator(r"^(me|none|[0-9]{1,18})$")],
+        label=_("me：分配给我；none：未分配；或员工 id"),
+    )
     is_hot = django_filters.BooleanFilter(method="filter_hot", label=_("进行中且评分达到高意向阈值"))
     is_open = django_filters.BooleanFilter()
 
@@ -60,6 +67,11 @@ class LeadFilter(django_filters.FilterSet):
 
     def filter_hot(self, queryset, name, value):
         return queryset.filter(hot_q()) if value else queryset.exclude(hot_q())
+
+    def filter_assigned_to(self, queryset, name, value):
+        if value == "none":
+            return queryset.filter(assigned_to__isnull=True)
+        return queryset.filter(assigned_to_id=self.request.user.pk if value == "me" else int(value))
 
 
 class TaskFilter(django_filters.FilterSet):
@@ -242,6 +254,62 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         serializer.is_valid(raise_exception=True)
         lead = services.pool_release(lead=lead, actor=request.user, reason=serializer.validated_data["reason"])
         return Response(self._detail(lead))
+
+
+    @extend_schema(
+        operation_id="v1_leads_assign",
+        summary="Assign or reassign the lead (managers and HQ)",
+        description="The new owner (an active consultant, DCC agent or manager of the lead's store) is "
+        "notified and gets the first-contact task; the old owner's open tasks on the lead move to them; "
+        "the reason is kept in the lead's history and the audit log. Consultants: 403; another "
+        "store's lead: 404; a staff id that may not own the lead or a missing reason: 400 on that field.",
+        request=s.LeadAssignSerializer,
+        responses={200: s.LeadDetailSerializer, **ERRORS},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], url_path="assign", filterset_class=None)
+    def assign(self, request, pk=None):
+        lead = self.get_object()
+        _assign_allowed(request.user)
+        serializer = s.LeadAssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        lead = services.lead_reassign(lead=lead, to=_staff(data["to"]), actor=request.user, reason=data["reason"])
+        return Response(self._detail(lead))
+
+    @extend_schema(
+        operation_id="v1_leads_assign_bulk",
+        summary="Assign many leads of one store to one person (managers and HQ)",
+        description="As ``/leads/{id}/assign/`` for each lead, in one transaction: one audit row "
+        "and one ASSIGNED event per lead, one message to the new owner. Ids the caller cannot see "
+        "(or of two stores) are a 400 on ``leads``; at most 500 at once.",
+        request=s.LeadBulkAssignSerializer,
+        responses={200: s.LeadBulkAssignResultSerializer, **ERRORS},
+        filters=False,
+    )
+    @action(detail=False, methods=["post"], url_path="assign", url_name="assign-bulk", filterset_class=None)
+    def assign_bulk(self, request):
+        _assign_allowed(request.user)
+        serializer = s.LeadBulkAssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        ids = sorted(set(data["leads"]))
+        visible = list(selectors.lead_list(actor=request.user).filter(pk__in=ids).values_list("pk", flat=True))
+        if len(visible) != len(ids):
+            raise LeadsError(errors.ASSIGN_UNKNOWN_LEADS, code="invalid", fields={"leads": [str(errors.ASSIGN_UNKNOWN_LEADS)]})
+        to = _staff(data["to"])
+        assigned = services.leads_assign_bulk(leads=ids, to=to, actor=request.user, reason=data["reason"])
+        return Response(s.LeadBulkAssignResultSerializer({"assigned": assigned, "leads": ids, "to": to}).data)
+
+
+def _assign_allowed(user) -> None:
+    if not may_assign(user):
+        raise LeadsError(errors.ASSIGN_NOT_ALLOWED, code="forbidden", status_code=403)
+
+
+def _staff(pk: int) -> User | None:
+    """The target by id; the service says whether they may own the lead (400 on ``to``)."""
+    return User.objects.filter(pk=pk).first()
 
 
 @extend_schema(tags=["tasks"])

@@ -38,6 +38,8 @@ class LeadFilterForm(forms.Form):
     )
     hot = forms.BooleanField(label=_("仅高意向"), required=False)
     mine = forms.BooleanField(label=_("分配给我"), required=False)
+    # "me", "none" (未分配) or a staff id; the list offers the people of the user's stores.
+    owner = forms.RegexField(label=_("跟进人"), regex=r"^(me|none|[0-9]{1,18})$", required=False)
     sort = forms.ChoiceField(label=_("排序"), required=False, choices=LEAD_SORTS)
 
     def __init__(self, *args, **kwargs):

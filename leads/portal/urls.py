@@ -5,7 +5,7 @@ the call screen (智能小易); consultant targets; reports and reactivation; th
 
 from django.urls import path
 
-from leads.portal import calls, dashboard, pool, reports, showroom, views
+from leads.portal import allocation, calls, dashboard, pool, reports, showroom, views
 
 urlpatterns = [
     # leads, import, QR codes and tasks
@@ -15,6 +15,10 @@ urlpatterns = [
     path("<int:pk>/", views.LeadDetailView.as_view(), name="lead-detail"),
     path("<int:pk>/stage/", views.LeadStageView.as_view(), name="lead-stage"),
     path("<int:pk>/not-now/", views.LeadNotNowView.as_view(), name="lead-not-now"),
+    path("<int:pk>/assign/", allocation.LeadAssignView.as_view(), name="lead-assign"),
+    path("assign/", allocation.LeadAssignBulkView.as_view(), name="lead-assign-bulk"),
+    path("allocation/", allocation.DistributionRuleView.as_view(), name="allocation-rule"),
+    path("handover/", allocation.StaffHandoverView.as_view(), name="staff-handover"),
     path("tasks/", views.TaskListView.as_view(), name="task-list"),
     path("tasks/<int:pk>/close/", views.TaskCloseView.as_view(), name="task-close"),
     path("qr-codes/", views.QRCodeListView.as_view(), name="qr-list"),

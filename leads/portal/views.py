@@ -29,6 +29,7 @@ from leads.portal.forms import (
     StageChangeForm,
     TaskCloseForm,
 )
+from leads.portal.forms_allocation import AssignForm
 from leads.selectors.leads import (
     lead_events,
     lead_get,
@@ -38,8 +39,10 @@ from leads.selectors.leads import (
     task_overdue_counts_by_assignee,
     task_sees_all_in_scope,
 )
+from leads.selectors.allocation import store_people
 from leads.selectors.qrcodes import qr_code_get, qr_code_list
 from leads.selectors.showroom import appointments_of_lead
+from leads.services.allocation import may_assign
 from leads.services.followup import task_can_close, task_close
 from leads.services.imports import IMPORT_KIND as LEAD_IMPORT_KIND
 from leads.services.pool import CLAIM_ROLES
@@ -73,12 +76,14 @@ class LeadListView(PortalMixin, ListView):
         self.filter_form = LeadFilterForm(self.request.GET)
         self.filter_form.is_valid()  # a bad value drops that filter only
         f = self.filter_form.cleaned_data
+        owner = f.get("owner") or ("me" if f.get("mine") else "")
         return lead_list(
             actor=self.request.user,
             stage=f.get("stage") or None,
             channel=f.get("channel"),
             is_hot=True if f.get("hot") else None,
-            assigned_to=self.request.user if f.get("mine") else None,
+            assigned_to=self.request.user if owner == "me" else (int(owner) if owner.isdigit() else None),
+            unassigned=owner == "none",
             query=f.get("q") or "",
             order=self.filter_form.sort_order,
         )
@@ -88,6 +93,11 @@ class LeadListView(PortalMixin, ListView):
         context["filter_form"] = self.filter_form
         context["sort_headers"] = _sort_headers(self.filter_form.sort_order)
         context["can_import"] = self.request.user.is_superuser or self.request.user.role in IMPORT_ROLES
+        people = list(store_people(stores=stores_for(self.request.user)).select_related("store")[:500])
+        context.update(
+            owner_choices=people, can_assign=may_assign(self.request.user),
+            owner=self.filter_form.cleaned_data.get("owner") or "", next_url=self.request.get_full_path(),
+        )
         return context
 
 
@@ -131,6 +141,9 @@ class LeadDetailView(PortalMixin, TemplateView):
             appointments=appointments_of_lead(lead)[:20],
             now=timezone.now(),
         )
+        if may_assign(self.request.user):
+            context["assign_form"] = AssignForm(people=store_people(store=lead.store_id),
+                                                initial={"to": lead.assigned_to_id})
         return context
 
 

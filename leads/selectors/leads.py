@@ -62,6 +62,7 @@ def lead_list(
     store: Store | int | None = None,
     channel: Channel | str | int | None = None,
     assigned_to: User | int | None = None,
+    unassigned: bool = False,
     is_hot: bool | None = None,
     is_open: bool | None = None,
     query: str = "",
@@ -82,6 +83,8 @@ def lead_list(
         leads = leads.filter(channel__code=channel) if isinstance(channel, str) else leads.filter(channel_id=_pk(channel))
     if assigned_to is not None:
         leads = leads.filter(assigned_to_id=_pk(assigned_to))
+    if unassigned:
+        leads = leads.filter(assigned_to__isnull=True)
     if is_hot is not None:
         leads = leads.filter(hot_q()) if is_hot else leads.exclude(hot_q())
     if is_open is not None:

@@ -4,6 +4,8 @@
 - ``stages``: lead_stage_change (the funnel rules), lead_contact_failed, lead_mark_not_now
 - ``scoring``: lead_event_record, lead_rescore (decay + reasons), lead_route_hot, lead_assign
 - ``rescoring``: leads_rescore_open (the hourly job, set-based, same formula)
+- ``allocation``: lead_allocate, allocation_sweep (the store's distribution rule), lead_reassign,
+  leads_assign_bulk, staff_handover (离职交接), lead_assign (hot routing's bare assignment)
 - ``followup``: task_create, tasks_create_bulk, member_tasks_create_bulk, task_can_close, task_close
   (the one task list; other apps create tasks here)
 - ``nurture``: nurture_run_due and the step-kind registry
@@ -14,12 +16,19 @@
   test_drive_car_save, store_hours_set); imported from ``leads.services.showroom``
 """
 
+from leads.services.allocation import (
+    allocation_sweep,
+    lead_allocate,
+    lead_assign,
+    lead_reassign,
+    leads_assign_bulk,
+    staff_handover,
+)
 from leads.services.followup import member_tasks_create_bulk, task_can_close, task_close, task_create, tasks_create_bulk
 from leads.services.ingest import channel_resolve, lead_ingest, store_resolve
 from leads.services.nurture import nurture_run_due, register_step_kind
 from leads.services.rescoring import leads_rescore_open
 from leads.services.scoring import (
-    lead_assign,
     lead_event_record,
     lead_rescore,
     lead_route_hot,
@@ -28,6 +37,7 @@ from leads.services.scoring import (
 from leads.services.stages import lead_contact_failed, lead_mark_not_now, lead_stage_change, stage_can_change
 
 __all__ = [
+    "allocation_sweep", "lead_allocate", "lead_reassign", "leads_assign_bulk", "staff_handover",
     "channel_resolve", "lead_assign", "lead_contact_failed", "lead_event_record", "lead_ingest", "lead_mark_not_now",
     "lead_rescore", "lead_route_hot", "lead_score_compute", "lead_stage_change", "leads_rescore_open",
     "member_tasks_create_bulk", "nurture_run_due", "register_step_kind", "stage_can_change", "store_resolve",

@@ -16,6 +16,7 @@ from accounts.validators import normalize_mobile
 from leads import exceptions as errors
 from leads.exceptions import LeadsError
 from leads.models import Channel, ChannelQRCode, EventKind, Lead, LeadEvent, LeadSource
+from leads.services.allocation import lead_allocation_enqueue
 from leads.services.scoring import lead_event_record, lead_rescore
 
 
@@ -99,6 +100,8 @@ def lead_ingest(
     if actor is not None and not actor.is_owner:
         audit_record(actor=actor, action="leads.lead.created" if created else "leads.lead.merged", obj=lead,
                      data={"channel": channel.code})
+    if created and lead.assigned_to_id is None:
+        lead_allocation_enqueue(lead_id=lead.pk)  # by the store's rule, after commit (the sweep is the safety net)
     return lead, created
 
 

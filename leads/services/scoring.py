@@ -27,6 +27,7 @@ from leads.models import (
     TaskKind,
     hot_q,
 )
+from leads.services.allocation import lead_assign
 from leads.services.followup import task_create
 from leads.services.nurture import nurture_start
 
@@ -162,15 +163,6 @@ def lead_route_hot(*, lead: Lead, config: ScoringConfig | None = None, now: dt.d
                        f"意向 {lead.model_interest or '未填'}，请在 {config.sla_hours} 小时内联系。",
                        dedup_key=f"lead-hot:{lead.pk}:{lead.assigned_to_id}")
     return task
-
-
-def lead_assign(*, lead: Lead, to: User, actor: User | None) -> Lead:
-    if to.store_id != lead.store_id or to.role not in (Role.CONSULTANT, Role.DCC, Role.MANAGER):
-        raise LeadsError(errors.ASSIGNEE_NOT_IN_STORE, code="invalid", fields={"assigned_to": [str(errors.ASSIGNEE_NOT_IN_STORE)]})
-    lead.assigned_to, lead.assigned_at = to, timezone.now()
-    lead.save(update_fields=["assigned_to", "assigned_at", "updated_at"])
-    LeadEvent.objects.create(lead=lead, kind=EventKind.ASSIGNED, actor=actor, data={"to": to.username})
-    return lead
 
 
 def _notify_consultant(*, lead: Lead, user: User, text: str, dedup_key: str) -> None:

@@ -20,6 +20,7 @@ from leads.models import (
     ScoringConfig,
     Stage,
 )
+from leads.services.allocation import QUALIFIED_STAGES, lead_handoff_after_qualification
 
 # from-stage -> stages it may move to.  Anything else is an illegal jump.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -105,6 +106,8 @@ def lead_stage_change(
         data={k: v for k, v in {"reason": reason, "competitor": str(competitor or ""), "note": note}.items() if v},
     )
     audit_record(actor=actor, action="leads.lead.stage_changed", obj=lead, data={"from": from_stage, "to": to_stage})
+    if to_stage in QUALIFIED_STAGES and lead.assigned_to_id:
+        lead_handoff_after_qualification(lead=lead, actor=actor, now=now)  # a DCC agent's invited lead → a consultant
     return lead
 
 

@@ -56,3 +56,15 @@ MATRIX = [
      {"series": "朗逸", "date": "2030-05-06"}),
 ]
 # fmt: on
+
+# Allocation (leads.services.allocation): managers and HQ assign; consultants 403, another store's lead
+# 404.  The rows send no valid staff id (data is static), so the allowed roles get the 400 of a bad
+# target; the successful paths are in tests/leads/test_api_assign.py.
+ASSIGN_BAD_TARGET = {**API_STAFF, "consultant_a": 403, "consultant_b": 403, "manager_a": 400, "hq": 400, "admin": 400}
+NO_STAFF = {"to": 0, "reason": "矩阵测试"}
+
+MATRIX += [
+    (("api:leads:lead-assign", {"pk": "lead"}), "POST", {**ASSIGN_BAD_TARGET, "consultant_b": 404}, NO_STAFF),
+    ("api:leads:lead-assign-bulk",              "POST", ASSIGN_BAD_TARGET, {**NO_STAFF, "leads": [0]}),
+    ("api:leads:lead-list",                     "GET",  API_STAFF, {"assigned_to": "none"}),
+]

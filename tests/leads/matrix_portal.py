@@ -68,3 +68,21 @@ MATRIX = [
     (("portal:leads:qr-image", {"pk": "qr"}),                    "GET",  PORTAL_STORE_OBJECT),
 ]
 # fmt: on
+
+# Allocation (leads/portal/allocation.py): managers and HQ only.  A POST with no valid input
+# answers 303 with a message (assign) or 400 with the form (a manager's rule and hand-over
+# pages); HQ without a picked store is sent back to pick one (303).
+ASSIGN_PAGE = {**PORTAL_PAGE, "consultant_a": 403, "consultant_b": 403}
+ASSIGN_POST = {**ASSIGN_PAGE, "manager_a": 303, "hq": 303, "admin": 303}
+STORE_FORM_INVALID = {**ASSIGN_PAGE, "manager_a": 400, "hq": 303, "admin": 303}
+
+# fmt: off
+MATRIX += [
+    (("portal:leads:lead-assign", {"pk": "portal_lead"}), "POST", ASSIGN_POST, {"to": "", "reason": ""}),
+    ("portal:leads:lead-assign-bulk",                     "POST", ASSIGN_POST, {"to": "", "reason": ""}),
+    ("portal:leads:allocation-rule",                      "GET",  ASSIGN_PAGE),
+    ("portal:leads:allocation-rule",                      "POST", STORE_FORM_INVALID, {"action": "rule"}),
+    ("portal:leads:staff-handover",                       "GET",  ASSIGN_PAGE),
+    ("portal:leads:staff-handover",                       "POST", STORE_FORM_INVALID, {}),
+]
+# fmt: on

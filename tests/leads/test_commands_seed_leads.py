@@ -27,6 +27,7 @@ from leads.models import (
     Stage,
     TaskKind,
 )
+from leads.models import ConsultantSkill, DistributionRule
 from leads.services import stage_can_change
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +67,11 @@ def test_seed_leads_for_every_store_and_idempotent(group):
     assert Lead.objects.filter(member__isnull=False).exists()
     assert FollowUpTask.objects.filter(kind=TaskKind.FIRST_CALL).exists() and Call.objects.exists()
     assert LearnedScoreModel.objects.exists() and Lead.objects.filter(learned_score__isnull=False).exists()
+    # Allocation: a rule per store, a few skills, and every open lead has an owner.
+    assert DistributionRule.objects.count() == Store.objects.count()
+    assert ConsultantSkill.objects.exists()
+    assert not Lead.objects.filter(is_open=True, assigned_to__isnull=True).exists()
+    assert FollowUpTask.objects.filter(kind=TaskKind.FIRST_CONTACT).exists()
 
 
 def test_seeded_history_obeys_the_funnel_rules(group):

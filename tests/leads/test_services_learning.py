@@ -102,8 +102,9 @@ def test_tasks_and_schedules(history):
     assert names["leads-nurture-due"] == ("leads.tasks.nurture_due", "I", 15)
     assert names["leads-learned-score"][:2] == ("leads.tasks.learned_score_retrain", "D")
     assert names["leads-pool-take-back"][:2] == ("leads.tasks.pool_sweep", "H")
+    assert names["leads-allocate-unassigned"] == ("leads.tasks.allocate_unassigned", "I", 5)
     ensure_schedules()
-    # every registered leads schedule exists once (the showroom sweep too, tested with its service)
+    # every registered leads schedule exists once (each app adds its own)
     assert set(Schedule.objects.filter(name__startswith="leads-").values_list("name", flat=True)) == {
         name for name in names if name.startswith("leads-")}
     assert Schedule.objects.filter(name__startswith="leads-").count() == len({n for n in names if n.startswith("leads-")})
