@@ -25,6 +25,8 @@ from leads.models import (
     TaskStatus,
 )
 from leads import tasks
+from leads.selectors.pool import pool_list
+from leads.services.allocation import allocation_sweep, lead_reassign
 from leads.services.followup import task_create
 from leads.services.pool import pool_claim, pool_confirm, pool_reject, pool_release, pool_take_back
 from leads.services.scoring import lead_assign
@@ -268,3 +270,45 @@ def test_claimed_defeated_lead_can_be_reactivated(make_lead, consultant_a, manag
     lead = pool_claim(lead=Lead.objects.get(pk=lead.pk), actor=consultant_a, now=NOW)
     lead = lead_stage_change(lead=lead, to_stage=Stage.CONTACTED, actor=consultant_a)
     assert lead.is_open and lead.assigned_to == consultant_a and lead.pool_review == PoolReview.NONE
+
+
+# --- the pool beside allocation ------------------------------------------------------------------
+
+
+def test_allocation_sweep_leaves_pooled_leads_in_the_pool(make_lead, consultant_a):
+    pooled = _pool(make_lead(), owner=consultant_a)
+    fresh = make_lead(mobile="13700001111")
+    Lead.objects.filter(pk=fresh.pk).update(assigned_to=None, assigned_at=None)
+
+    allocation_sweep(now=NOW)
+
+    pooled.refresh_from_db()
+    fresh.refresh_from_db()
+    assert pooled.in_pool and pooled.assigned_to is None
+    assert fresh.assigned_to == consultant_a and not fresh.in_pool
+
+
+def test_manager_assigning_a_pooled_lead_takes_it_out_of_the_pool(make_lead, consultant_a, manager_a):
+    lead = _pool(make_lead(), owner=None)
+
+    lead_reassign(lead=lead, to=consultant_a, actor=manager_a, reason="老客户介绍")
+
+    lead.refresh_from_db()
+    assert lead.assigned_to == consultant_a and not lead.in_pool
+    entry = PoolEntry.objects.get(lead=lead)
+    assert entry.claimed_by == consultant_a and entry.claimed_at is not None
+    assert lead.id not in set(pool_list_ids(consultant_a))
+
+
+def test_hot_routing_of_a_pooled_lead_takes_it_out_of_the_pool(make_lead, consultant_a):
+    lead = _pool(make_lead(), owner=None)
+
+    lead_assign(lead=lead, to=consultant_a, actor=None)
+
+    lead.refresh_from_db()
+    assert lead.assigned_to == consultant_a and not lead.in_pool
+    assert PoolEntry.objects.get(lead=lead).claimed_by == consultant_a
+
+
+def pool_list_ids(actor):
+    return pool_list(actor=actor).values_list("pk", flat=True)
