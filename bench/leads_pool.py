@@ -19,7 +19,12 @@ process:
    (the same conditions as ``leads.services.pool.overdue_q``, per rule);
 2. ``pool_take_back(now=as_of)``: seconds, leads taken back (must equal the
    floor's count), entries/events/audit rows/messages written;
-3. [the allocation sweep: see ``ALLOCATION SWEEP`` below];
+3. the allocation sweep: ``--arrivals`` new unassigned leads (default a
+   twentieth of the open leads) land beside the open and the pooled ones;
+   one ``allocation_sweep(now=as_of)`` gives every arrival its owner by its
+   store's rule (the demo rules, daily cap lifted), pooled leads untouched:
+   seconds, leads assigned, first-contact tasks/audit rows/messages, and its
+   floor (one SELECT count of the sweep's candidates);
 4. the claims: store 1 gets 20 consultants; 50 of its pooled leads are the
    prize; 20 threads (one per consultant, each its own connection) are
    released by a barrier and each makes 10 claims in a scrambled order — 200
@@ -143,22 +148,47 @@ def measure_take_back(as_of: dt.datetime) -> None:
     }))
 
 
-# ============================================================================================
-# ALLOCATION SWEEP — for the lead engineer to fill in after merging h15:
-#
-#     from leads.services.allocation import allocation_sweep
-#
-#     def measure_allocation(as_of):
-#         child_django()
-#         ... make ``leads`` open leads unassigned (e.g. the pooled ones, or fresh arrivals) ...
-#         started = time.monotonic()
-#         assigned = allocation_sweep(now=as_of)
-#         print(json.dumps({"seconds": time.monotonic() - started, "assigned": assigned}))
-#
-# and in ``main`` (the marked line) call it as a child like ``take-back`` and print
-# "allocation sweep = …s, … leads assigned".  Not written here: that module does not exist
-# on this branch.
-# ============================================================================================
+def measure_allocation(as_of: dt.datetime, arrivals: int) -> None:
+    """``arrivals`` new unassigned leads land beside the open ones (the pooled
+    leads among them stay unassigned too); then one ``allocation_sweep`` over
+    them all, timed, with its floor (one SELECT count of its candidates)."""
+    child_django()
+    from django.db import connection, transaction
+
+    from accounts.models import AuditLog, OutboxMessage, Store
+    from leads.models import Channel, DistributionRule, FollowUpTask, Lead, Stage, TaskKind
+    from leads.services.allocation import allocation_candidates, allocation_sweep
+
+    stores = list(Store.objects.order_by("pk"))
+    channels = list(Channel.objects.order_by("pk"))
+    # The demo rules, without their daily cap: the sweep's throughput, not the cap, is measured.
+    DistributionRule.objects.update(daily_cap=0)
+    for start in range(0, arrivals, LEAD_CHUNK):
+        batch = [Lead(store=stores[n % len(stores)], channel=channels[n % len(channels)], mobile=f"192{n:08d}",
+                      name=f"新客{n}", model_interest="帕萨特" if n % 2 else "途观L", stage=Stage.NEW, is_open=True,
+                      created_at=as_of - dt.timedelta(seconds=n % 240))
+                 for n in range(start, min(start + LEAD_CHUNK, arrivals))]
+        with transaction.atomic():
+            Lead.objects.bulk_create(batch)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE leads_lead")
+    started = time.monotonic()
+    candidates = allocation_candidates().count()
+    floor = time.monotonic() - started
+    pooled = Lead.objects.filter(in_pool=True).count()
+    started = time.monotonic()
+    assigned = allocation_sweep(now=as_of)
+    seconds = time.monotonic() - started
+    print(json.dumps({
+        "seconds": seconds, "floor": floor, "candidates": candidates, "assigned": assigned,
+        "open": Lead.objects.filter(is_open=True).count(), "arrivals": arrivals,
+        "pooled_before": pooled, "pooled_after": Lead.objects.filter(in_pool=True).count(),
+        "left": allocation_candidates().count(),
+        "tasks": FollowUpTask.objects.filter(kind=TaskKind.FIRST_CONTACT).count(),
+        "audit": AuditLog.objects.filter(action="leads.lead.allocated").count(),
+        "messages": OutboxMessage.objects.filter(user__isnull=False, created_at__gte=as_of - dt.timedelta(hours=1)).count(),
+        "again": allocation_sweep(now=as_of),
+    }))
 
 
 def measure_claims(as_of: dt.datetime) -> None:
@@ -254,13 +284,16 @@ def child_json(args: list[str], env: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=200_000)
-    parser.add_argument("--child", choices=["generate", "floor", "take-back", "claims"], help=argparse.SUPPRESS)
+    parser.add_argument("--arrivals", type=int, help="new unassigned leads for the allocation sweep (default leads/20)")
+    parser.add_argument("--child", choices=["generate", "floor", "take-back", "allocation", "claims"],
+                        help=argparse.SUPPRESS)
     parser.add_argument("--as-of", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         as_of = dt.datetime.fromisoformat(args.as_of)
         {"generate": lambda: generate(args.leads, as_of), "floor": lambda: measure_floor(as_of),
-         "take-back": lambda: measure_take_back(as_of), "claims": lambda: measure_claims(as_of)}[args.child]()
+         "take-back": lambda: measure_take_back(as_of), "allocation": lambda: measure_allocation(as_of, args.arrivals),
+         "claims": lambda: measure_claims(as_of)}[args.child]()
         return
 
     print(f"public pool, {args.leads:,} open leads  (python {sys.version.split()[0]}, {os.cpu_count()} CPUs)", flush=True)
@@ -285,7 +318,18 @@ def main() -> None:
           f"in pool {job['in_pool']:,}, entries {job['entries']:,}, events {job['events']:,}, "
           f"audit rows {job['audit']:,}, messages {job['messages']:,}; a second run took back {job['again']}",
           flush=True)
-    # >>> ALLOCATION SWEEP: the lead engineer adds the allocation_sweep timing here (see above). <<<
+    arrivals = args.arrivals if args.arrivals is not None else max(args.leads // 20, 1)
+    alloc = child_json(["--child", "allocation", "--arrivals", str(arrivals), *stamp], env)
+    print(f"PostgreSQL  allocation_sweep over {alloc['open']:,} open leads ({alloc['arrivals']:,} new arrivals, "
+          f"{alloc['pooled_before']:,} pooled) = {alloc['seconds']:.2f}s  assigned {alloc['assigned']:,} "
+          f"({alloc['assigned'] / max(alloc['seconds'], 1e-9):,.0f} leads/s; floor: one SELECT count of the "
+          f"{alloc['candidates']:,} candidates = {alloc['floor']:.2f}s); first-contact tasks {alloc['tasks']:,}, "
+          f"audit rows {alloc['audit']:,}, messages {alloc['messages']:,}; left unassigned {alloc['left']:,}; "
+          f"pooled after {alloc['pooled_after']:,} (untouched: "
+          f"{'yes' if alloc['pooled_after'] == alloc['pooled_before'] else 'NO'}); a second run assigned {alloc['again']}",
+          flush=True)
+    if alloc["pooled_after"] != alloc["pooled_before"]:
+        raise SystemExit("THE ALLOCATION SWEEP TOOK LEADS OUT OF THE POOL")
     claims = child_json(["--child", "claims", *stamp], env)
     print(f"PostgreSQL  {claims['claims']} concurrent claims of {claims['prize']} pool leads by "
           f"{claims['consultants']} consultants in {claims['seconds']:.2f}s: "

@@ -312,8 +312,14 @@ def _seed_store(store, index, channels, competitors, now, per_store) -> int:
             defeat_reason=reason or "", defeat_competitor=competitor, created_at=created_at,
             closed_at=times[-1] if closed and times else None,
             contact_attempts=config.silent_after_attempts if final == Stage.SILENT else 0,
-            last_contacted_at=times[0] if path and path[0] != Stage.SILENT else None,
+            last_contacted_at=times[-1] if path and path[0] != Stage.SILENT else None,
         )
+        if lead.is_open and lead.last_contacted_at is not None:
+            # Most open leads are being followed up (a contact within the pool's
+            # 7 days); the rest are what the hourly pool sweep takes back.
+            contact_rng = random.Random(f"contact-{store.code}-{n}")
+            if contact_rng.random() < 0.85:
+                lead.last_contacted_at = max(lead.last_contacted_at, now - dt.timedelta(days=contact_rng.uniform(0.1, 5)))
         if n == 0:
             lead.mobile = mobiles[0]  # the idempotency marker: never a member's mobile
             lead.member = None
