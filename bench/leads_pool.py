@@ -117,11 +117,11 @@ def measure_floor(as_of: dt.datetime) -> None:
     """One SELECT counting what the sweep must take back, per rule group."""
     child_django()
     from leads.models import Lead
-    from leads.services.pool import TAKE_BACK_STAGES, _rule_groups, overdue_q
+    from leads.services.pool import TAKE_BACK_STAGES, overdue_q, pool_rule_groups
 
     started = time.monotonic()
     count = 0
-    for stores, hours, days in _rule_groups(None):
+    for stores, hours, days in pool_rule_groups(None):
         first, follow = overdue_q(now=as_of, first_contact_hours=hours, follow_up_days=days)
         count += Lead.objects.filter(stores, is_open=True, in_pool=False, assigned_to__isnull=False,
                                      stage__in=TAKE_BACK_STAGES).filter(first | follow).count()

@@ -34,9 +34,13 @@ from leads.selectors.dashboard import (
     DAY_ROLES,
     METRIC_LABELS,
     consultant_targets,
+    dashboard_appointments_today,
     dashboard_hot_uncalled,
     dashboard_month,
     dashboard_new_leads,
+    dashboard_pool_due,
+    dashboard_store_no_shows,
+    dashboard_store_pool,
     dashboard_store_sla_breaches,
     dashboard_tasks,
     dashboard_team,
@@ -53,18 +57,24 @@ class Section:
     template: str
 
 
-# The consultant's day, in page order.  After merge: today's appointments
-# (showroom) and leads about to fall into the pool (public pool) join here.
+# The consultant's day, in page order: tasks, hot leads to call, today's
+# appointments (showroom), new leads, leads about to fall into the pool, the month.
 DAY_SECTIONS = [
     Section("tasks", dashboard_tasks, "portal/leads/dashboard/_tasks.html"),
     Section("hot_uncalled", dashboard_hot_uncalled, "portal/leads/dashboard/_hot_uncalled.html"),
+    Section("appointments", dashboard_appointments_today, "portal/leads/dashboard/_appointments.html"),
     Section("new_leads", dashboard_new_leads, "portal/leads/dashboard/_new_leads.html"),
+    Section("pool_due", dashboard_pool_due, "portal/leads/dashboard/_pool_due.html"),
     Section("month", dashboard_month, "portal/leads/dashboard/_month.html"),
 ]
-# The manager's view of one store.  After merge: the pool and no-shows join here.
+# The manager's view of one store: the team table (today's appointments and
+# leads about to fall into the pool per consultant among its columns), SLA
+# breaches, the store's pool, the week's no-shows.
 TEAM_SECTIONS = [
     Section("team", dashboard_team, "portal/leads/dashboard/_team.html"),
     Section("sla_breaches", dashboard_store_sla_breaches, "portal/leads/dashboard/_sla_breaches.html"),
+    Section("pool", dashboard_store_pool, "portal/leads/dashboard/_store_pool.html"),
+    Section("no_shows", dashboard_store_no_shows, "portal/leads/dashboard/_no_shows.html"),
 ]
 TEAM_ROLES = GROUP_ROLES | {Role.MANAGER}
 

@@ -21,7 +21,7 @@ from leads.models import PoolRule
 from leads.portal.forms_pool import PoolFilterForm, PoolReleaseForm, PoolReviewForm, PoolRuleForm
 from leads.portal.views import _error_text, _next_or
 from leads.selectors.leads import lead_get
-from leads.selectors.pool import POOL_AGES, pool_list, pool_overview, pool_pending_list, pool_rule_get
+from leads.selectors.pool import POOL_AGE_LABELS, POOL_AGES, pool_list, pool_overview, pool_pending_list, pool_rule_get
 from leads.services.pool import (
     CLAIM_ROLES,
     REVIEW_ROLES,
@@ -169,9 +169,6 @@ class PoolOverviewView(PortalMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         rows = pool_overview(actor=self.request.user)
-        labels = dict((key, label) for key, label in [
-            ("1d", _("1 天内")), ("7d", _("1–7 天")), ("30d", _("7–30 天")), ("older", _("30 天以上")),
-        ])
-        context.update(rows=rows, age_labels=[labels[key] for key, _low, _high in POOL_AGES],
+        context.update(rows=rows, age_labels=[POOL_AGE_LABELS[key] for key, _low, _high in POOL_AGES],
                        total=sum(row["size"] for row in rows))
         return context

@@ -20,15 +20,44 @@ Definitions (the dashboards and the tests hold to these):
   it was created (the timeliness report's rule).  The deadline is the task's
   ``created_at + ScoringConfig.sla_hours``; an **SLA breach** is one whose
   deadline has passed.
+- **Today's appointments** (今日预约): appointments starting on the local
+  day of ``now``, not cancelled, that are the consultant's — they receive it
+  (``Appointment.consultant``), or nobody does and they own its lead.
+- **About to fall into the pool** (即将进入公海): ``pool_due_leads`` — the
+  open assigned leads the hourly take-back will pool within ``POOL_WARNING``
+  (24 hours) under their store's ``PoolRule`` (the defaults when the store
+  has none), the ones past their deadline but not swept yet included and
+  flagged *overdue*.  The deadline is ``assigned_at + first_contact_hours``
+  while the lead was not contacted since it was assigned, else
+  ``last_contacted_at + follow_up_days``; soonest first.
+- **No-shows** (爽约): the store's appointments marked no-show that started
+  in the last ``NO_SHOW_DAYS`` (7) days, latest first; *followed up* when a
+  task on the lead (not cancelled) was created since the appointment's start
+  (``appointment_mark_no_show`` creates one).
 - **Month numbers**: see ``consultant_month_numbers``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +67,8 @@ from accounts.models import Role, Store, User
 from accounts.scoping import stores_for
 from leads.models import (
     TARGET_METRICS,
+    Appointment,
+    AppointmentStatus,
     Call,
     ConsultantTarget,
     EventKind,
@@ -51,22 +82,31 @@ from leads.models import (
     hot_q,
 )
 from leads.selectors.leads import task_bucket_q, task_list
+from leads.selectors.pool import POOL_AGE_LABELS, POOL_AGES, pool_pending_list, pool_store_counts
+from leads.services.pool import REVIEW_ROLES, TAKE_BACK_STAGES, overdue_q, pool_rule_groups
 
 __all__ = [
     "DAY_ROLES",
     "METRIC_LABELS",
+    "NO_SHOW_DAYS",
+    "POOL_WARNING",
     "TEAM_ROLES",
     "consultant_month_numbers",
     "consultant_targets",
+    "dashboard_appointments_today",
     "dashboard_hot_uncalled",
     "dashboard_month",
     "dashboard_new_leads",
+    "dashboard_pool_due",
+    "dashboard_store_no_shows",
+    "dashboard_store_pool",
     "dashboard_store_sla_breaches",
     "dashboard_tasks",
     "dashboard_team",
     "dashboard_team_store",
     "leads_hot_uncalled",
     "month_start",
+    "pool_due_leads",
     "team_members",
 ]
 
@@ -77,6 +117,10 @@ TEAM_ROLES = (Role.CONSULTANT, Role.DCC)
 # How many items a dashboard list shows (the count says how many there are).
 LIST_LIMIT = 20
 FRESH = dt.timedelta(hours=24)
+# How far ahead the day warns of leads about to fall into the pool.
+POOL_WARNING = dt.timedelta(hours=24)
+# How far back the manager's no-show list looks.
+NO_SHOW_DAYS = 7
 
 METRIC_LABELS = {
     "leads_contacted": _("联系线索"),
@@ -202,6 +246,50 @@ def _with_deadlines(leads, sla: dt.timedelta, now: dt.datetime) -> list[Lead]:
     return leads
 
 
+# --- leads about to fall into the pool ----------------------------------------------------------------
+
+# Which of the two limits runs for an assigned lead (``overdue_q``'s two
+# branches without their time): not contacted since it was assigned, or contacted since.
+FIRST_CONTACT_PENDING = Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=F("assigned_at"))
+FOLLOWING_UP = Q(last_contacted_at__isnull=False) & (Q(assigned_at__isnull=True) | Q(last_contacted_at__gte=F("assigned_at")))
+
+
+def pool_due_leads(leads: QuerySet[Lead], *, now: dt.datetime, window: dt.timedelta = POOL_WARNING,
+                   store_ids=None) -> QuerySet[Lead]:
+    """``leads`` narrowed to those the hourly take-back
+    (``leads.services.pool.pool_take_back``) pools within ``window`` of
+    ``now`` — open, assigned, before the order, over a limit of their store's
+    rule at ``now + window`` (``overdue_q`` shifted by the window; those over
+    it at ``now`` already, not swept yet, included) — and annotated with
+    ``pool_deadline`` (module doc).  ``store_ids``: whose rules to read
+    (``None``: every store's); one query reads them."""
+    due, deadlines = [], []
+    for stores, hours, days in pool_rule_groups(store_ids):
+        first, follow = overdue_q(now=now + window, first_contact_hours=hours, follow_up_days=days)
+        due.append(stores & (first | follow))
+        deadlines += [
+            When(stores & FIRST_CONTACT_PENDING, then=ExpressionWrapper(
+                F("assigned_at") + dt.timedelta(hours=hours), output_field=DateTimeField())),
+            When(stores & FOLLOWING_UP, then=ExpressionWrapper(
+                F("last_contacted_at") + dt.timedelta(days=days), output_field=DateTimeField())),
+        ]
+    return (
+        leads.filter(is_open=True, in_pool=False, assigned_to__isnull=False, stage__in=TAKE_BACK_STAGES)
+        .filter(reduce(operator.or_, due))
+        .annotate(pool_deadline=Case(*deadlines, default=None, output_field=DateTimeField()))
+    )
+
+
+def _today(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    today = timezone.localdate(now)
+    return day_start(today), day_start(today + dt.timedelta(days=1))
+
+
+def _appointments_today(now: dt.datetime) -> QuerySet[Appointment]:
+    start, end = _today(now)
+    return Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end).exclude(status=AppointmentStatus.CANCELLED)
+
+
 # --- the consultant's day: sections -----------------------------------------------------------------
 
 
@@ -245,6 +333,31 @@ def dashboard_hot_uncalled(actor: User, now: dt.datetime) -> dict:
     }
 
 
+def dashboard_appointments_today(actor: User, now: dt.datetime) -> dict:
+    """The actor's appointments today (module doc), first to last."""
+    mine = _appointments_today(now).filter(Q(consultant=actor) | Q(consultant__isnull=True, lead__assigned_to=actor))
+    items = list(mine.select_related("lead", "series", "car").order_by("starts_at", "id")[:LIST_LIMIT])
+    return {"count": mine.count() if len(items) == LIST_LIMIT else len(items), "appointments": items}
+
+
+def dashboard_pool_due(actor: User, now: dt.datetime) -> dict:
+    """The actor's leads about to fall into the pool (module doc), the
+    soonest deadline first; each with ``pool_deadline``, ``pool_overdue``
+    and ``pool_limit`` (``first_contact`` or ``follow_up``)."""
+    leads = pool_due_leads(Lead.objects.filter(assigned_to=actor), now=now)
+    items = list(leads.order_by("pool_deadline", "id")[:LIST_LIMIT])
+    for lead in items:
+        lead.pool_overdue = lead.pool_deadline < now
+        lead.pool_limit = "first_contact" if lead.last_contacted_at is None or (
+            lead.assigned_at is not None and lead.last_contacted_at < lead.assigned_at) else "follow_up"
+    full = len(items) == LIST_LIMIT
+    return {
+        "count": leads.count() if full else len(items),
+        "overdue": leads.filter(pool_deadline__lt=now).count() if full else sum(lead.pool_overdue for lead in items),
+        "leads": items, "hours": int(POOL_WARNING.total_seconds() // 3600),
+    }
+
+
 def dashboard_month(actor: User, now: dt.datetime) -> dict | None:
     """This month's numbers of the actor against their targets."""
     if not actor.store_id:
@@ -273,13 +386,18 @@ class TeamRow:
     overdue: int = 0
     today: int = 0
     sla_breaches: int = 0
+    appointments_today: int = 0
+    pool_due: int = 0
+    pool_overdue: int = 0
     month: list | None = None
 
 
 def dashboard_team(*, actor: User, store: Store | int, now: dt.datetime) -> dict:
     """Per consultant (and DCC agent) of the store: open leads, not-contacted
-    new leads, overdue and today's tasks, SLA breaches, this month's numbers
-    against targets.  One grouped query per figure (about eight in all)."""
+    new leads, overdue and today's tasks, SLA breaches, today's appointments,
+    leads about to fall into the pool (and how many of them are overdue),
+    this month's numbers against targets.  One grouped query per figure
+    (about eleven in all, the store's pool rule included)."""
     store = dashboard_team_store(actor=actor, store=store)
     members = list(team_members(store_id=store.pk))
     ids = [user.pk for user in members]
@@ -297,6 +415,13 @@ def dashboard_team(*, actor: User, store: Store | int, now: dt.datetime) -> dict
         for row in (leads_hot_uncalled(leads).filter(hot_at__lt=now - _sla())
                     .values("assigned_to_id").annotate(n=Count("pk")).order_by()):
             rows[row["assigned_to_id"]].sla_breaches = row["n"]
+        for row in (_appointments_today(now).filter(store=store)
+                    .annotate(receiver=Coalesce("consultant_id", "lead__assigned_to_id")).filter(receiver__in=ids)
+                    .values("receiver").annotate(n=Count("pk")).order_by()):
+            rows[row["receiver"]].appointments_today = row["n"]
+        for row in (pool_due_leads(leads, now=now, store_ids=[store.pk]).values("assigned_to_id")
+                    .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(pool_deadline__lt=now))).order_by()):
+            rows[row["assigned_to_id"]].pool_due, rows[row["assigned_to_id"]].pool_overdue = row["n"], row["overdue"]
         for pk, progress in _month_progress(store_id=store.pk, month=month, user_ids=ids).items():
             rows[pk].month = progress
     return {"store": store, "month": month, "rows": list(rows.values()), "metric_labels": [METRIC_LABELS[m] for m in TARGET_METRICS]}
@@ -310,3 +435,31 @@ def dashboard_store_sla_breaches(*, actor: User, store: Store | int, now: dt.dat
     items = _with_deadlines(leads.select_related("assigned_to").order_by("hot_at", "id")[:LIST_LIMIT], sla, now)
     count = leads.count() if len(items) == LIST_LIMIT else len(items)
     return {"count": count, "leads": items, "sla_hours": int(sla.total_seconds() // 3600)}
+
+
+def dashboard_store_pool(*, actor: User, store: Store | int, now: dt.datetime) -> dict:
+    """The store's pool: its size and age buckets (``pool_store_counts``),
+    and the defeated/silent leads waiting for the manager's confirmation."""
+    store = dashboard_team_store(actor=actor, store=store)
+    counts = pool_store_counts(actor=actor, store=store, now=now)
+    return {
+        **counts, "store": store,
+        "ages": [{"key": key, "label": POOL_AGE_LABELS[key], "count": n}
+                 for (key, _low, _high), n in zip(POOL_AGES, counts["ages"], strict=True)],
+        "pending": pool_pending_list(actor=actor, store=store).count(),
+        "can_review": actor.is_superuser or actor.role in REVIEW_ROLES,
+    }
+
+
+def dashboard_store_no_shows(*, actor: User, store: Store | int, now: dt.datetime) -> dict:
+    """The store's no-shows of the last ``NO_SHOW_DAYS`` days (module doc),
+    the latest first, each with its consultant and ``followed_up``."""
+    store = dashboard_team_store(actor=actor, store=store)
+    no_shows = Appointment.objects.filter(store=store, status=AppointmentStatus.NO_SHOW,
+                                          starts_at__gte=now - dt.timedelta(days=NO_SHOW_DAYS))
+    follow_up = FollowUpTask.objects.filter(lead_id=OuterRef("lead_id"), created_at__gte=OuterRef("starts_at")).exclude(
+        status=TaskStatus.CANCELLED)
+    items = list(no_shows.select_related("lead", "consultant", "series").annotate(followed_up=Exists(follow_up))
+                 .order_by("-starts_at", "-id")[:LIST_LIMIT])
+    return {"count": no_shows.count() if len(items) == LIST_LIMIT else len(items), "appointments": items,
+            "days": NO_SHOW_DAYS}

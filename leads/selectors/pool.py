@@ -1,5 +1,6 @@
 """Reads of the public pool (公海): the pool list with its filters, the
-manager's pending confirmations, the store rules, and HQ's overview.
+manager's pending confirmations, the store rules, HQ's overview, and one
+store's pool in figures (the manager's dashboard).
 
 Every query starts from ``accounts.scoping``; the pool list and the overview
 read only pooled leads, through the partial index ``lead_pool``
@@ -12,15 +13,19 @@ import datetime as dt
 from django.db.models import Count, Min, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Store, User
 from accounts.scoping import scope, stores_for
 from leads.models import Lead, PoolReview, PoolRule, Stage
 
-__all__ = ["POOL_AGES", "pool_list", "pool_overview", "pool_pending_list", "pool_rule_get", "pool_age_q"]
+__all__ = [
+    "POOL_AGE_LABELS", "POOL_AGES", "pool_age_q", "pool_list", "pool_overview", "pool_pending_list", "pool_rule_get", "pool_store_counts",
+]
 
 # Age in the pool, in days: (key, from, to); the overview counts leads per bucket.
 POOL_AGES = (("1d", 0, 1), ("7d", 1, 7), ("30d", 7, 30), ("older", 30, None))
+POOL_AGE_LABELS = {"1d": _("1 天内"), "7d": _("1–7 天"), "30d": _("7–30 天"), "older": _("30 天以上")}
 
 
 def _pk(value):
@@ -97,16 +102,21 @@ def pool_rule_get(*, actor: User, store: Store | int) -> PoolRule:
     return rule
 
 
+def _pool_figures(now: dt.datetime) -> dict:
+    """The aggregates of a set of pooled leads: size, oldest entry, one count per ``POOL_AGES`` bucket."""
+    return {"size": Count("pk"), "oldest": Min("pooled_at"),
+            **{f"age_{key}": Count("pk", filter=pool_age_q(key, now)) for key, _low, _high in POOL_AGES}}
+
+
 def pool_overview(*, actor: User, now: dt.datetime | None = None) -> list[dict]:
     """Per store of the actor's: pool size, oldest entry, and the count per
     ``POOL_AGES`` bucket — one grouped query over the pooled leads; stores
     with an empty pool are listed with zeros."""
     now = now or timezone.now()
-    buckets = {f"age_{key}": Count("pk", filter=pool_age_q(key, now)) for key, _low, _high in POOL_AGES}
     rows = {
         row["store_id"]: row
         for row in scope(Lead.objects.filter(in_pool=True), actor).order_by().values("store_id")
-        .annotate(size=Count("pk"), oldest=Min("pooled_at"), **buckets)
+        .annotate(**_pool_figures(now))
     }
     result = []
     for store in stores_for(actor).order_by("code"):
@@ -118,3 +128,17 @@ def pool_overview(*, actor: User, now: dt.datetime | None = None) -> list[dict]:
             "ages": [row.get(f"age_{key}", 0) for key, _low, _high in POOL_AGES],
         })
     return result
+
+
+def pool_store_counts(*, actor: User, store: Store | int, now: dt.datetime | None = None) -> dict:
+    """One of the actor's stores' pool in figures, as a row of
+    ``pool_overview``: ``size``, ``oldest``/``oldest_days`` and ``ages`` (the
+    count per ``POOL_AGES`` bucket, in their order).  One query (the scope a
+    subquery); a store not the actor's counts nothing."""
+    now = now or timezone.now()
+    stores = stores_for(actor).filter(pk=_pk(store))
+    row = Lead.objects.filter(in_pool=True, store_id__in=stores.values("pk")).aggregate(**_pool_figures(now))
+    oldest = row["oldest"]
+    return {"size": row["size"], "oldest": oldest, "oldest_days": (now - oldest).days if oldest else None,
+            "ages": [row[f"age_{key}"] for key, _low, _high in POOL_AGES]}
+

@@ -70,9 +70,11 @@ CANCELLED_OUTCOME = "线索进入公海，任务自动取消"
 # --- taking back --------------------------------------------------------------------------------
 
 
-def _rule_groups(store_ids: Iterable[int] | None) -> list[tuple[Q, int, int]]:
+def pool_rule_groups(store_ids: Iterable[int] | None) -> list[tuple[Q, int, int]]:
     """``(stores, first_contact_hours, follow_up_days)``: the stores sharing a
-    rule (stores without a ``PoolRule`` row share the defaults)."""
+    rule (stores without a ``PoolRule`` row share the defaults), one query.
+    ``store_ids``: only those stores (the defaults' group is left out when
+    each of them has its own rule); ``None``: every store."""
     rules = PoolRule.objects.all()
     if store_ids is not None:
         store_ids = list(store_ids)
@@ -86,7 +88,9 @@ def _rule_groups(store_ids: Iterable[int] | None) -> list[tuple[Q, int, int]]:
     rest = ~Q(store_id__in=custom) if custom else Q()
     if store_ids is not None:
         rest &= Q(store_id__in=[pk for pk in store_ids if pk not in set(custom)])
-    result = [(rest, default.first_contact_hours, default.follow_up_days)]
+    result = []
+    if store_ids is None or any(pk not in set(custom) for pk in store_ids):
+        result.append((rest, default.first_contact_hours, default.follow_up_days))
     result += [(Q(store_id__in=ids), hours, days) for (hours, days), ids in groups.items()]
     return result
 
@@ -117,7 +121,7 @@ def pool_take_back(*, now: dt.datetime | None = None, store_ids: Iterable[int] |
     only = Q(pk__in=list(lead_ids)) if lead_ids is not None else Q()
     owners: Counter = Counter()
     total = 0
-    for stores, hours, days in _rule_groups(store_ids):
+    for stores, hours, days in pool_rule_groups(store_ids):
         first, follow = overdue_q(now=now, first_contact_hours=hours, follow_up_days=days)
         candidates = (
             Lead.objects.filter(stores, only, is_open=True, in_pool=False, assigned_to__isnull=False,

@@ -13,7 +13,21 @@ from django.utils import timezone
 
 from accounts.dates import day_start
 from accounts.models import AuditLog, Role
-from leads.models import ConsultantTarget, EventKind, FollowUpTask, Lead, LeadEvent, ScoringConfig, Stage, TaskKind
+from leads.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentSource,
+    AppointmentStatus,
+    ConsultantTarget,
+    EventKind,
+    FollowUpTask,
+    Lead,
+    LeadEvent,
+    PoolReview,
+    ScoringConfig,
+    Stage,
+    TaskKind,
+)
 from leads.services.followup import task_create
 from leads.services.targets import consultant_targets_set
 
@@ -50,6 +64,31 @@ def _hot(lead, user, hot_at):
     )
 
 
+def _appointment(lead, consultant, starts_at, *, status=AppointmentStatus.BOOKED, car=None):
+    kind = AppointmentKind.TEST_DRIVE if car else AppointmentKind.VISIT
+    return Appointment.objects.create(
+        store=lead.store, lead=lead, consultant=consultant, kind=kind, car=car, series=car.series if car else None,
+        starts_at=starts_at, ends_at=starts_at + dt.timedelta(minutes=60 if car else 30), status=status,
+        source=AppointmentSource.CONSULTANT,
+    )
+
+
+def _pooled(lead, at):
+    Lead.objects.filter(pk=lead.pk).update(in_pool=True, pooled_at=at, assigned_to=None, assigned_at=None)
+
+
+def _showroom_and_pool(make_lead, store, consultant, prefix=""):
+    """Today's appointment, a no-show of yesterday with no follow-up task, a pooled lead and one pending confirmation."""
+    today = day_start(NOW.date())
+    _appointment(make_lead(store, name=f"{prefix}约客"), consultant, today + dt.timedelta(hours=15))
+    _appointment(make_lead(store, name=f"{prefix}爽约客"), consultant, NOW - dt.timedelta(days=1),
+                 status=AppointmentStatus.NO_SHOW)
+    _pooled(make_lead(store, name=f"{prefix}公海客"), NOW - dt.timedelta(days=3))
+    pending = make_lead(store, name=f"{prefix}战败客")
+    Lead.objects.filter(pk=pending.pk).update(is_open=False, stage=Stage.DEFEATED, pool_review=PoolReview.PENDING,
+                                              closed_at=NOW - dt.timedelta(hours=5))
+
+
 def _day(make_lead, consultant, other, prefix=""):
     """A consultant's day: an overdue and a today task, a new lead, a hot lead past its SLA."""
     lead = _assign(make_lead(name=f"{prefix}钱多"), consultant)
@@ -81,7 +120,10 @@ class TestConsultantDay:
         # The task list's call button on each task: the overdue follow-up, the hot lead's
         # first call (overdue too) and today's; the hot lead's own call button besides.
         assert html.count('data-testid="task-call"') == 3
-        assert html.count('data-testid="lead-call"') == 3  # the hot lead, and each new lead (both are new)
+        # The hot lead, and each new lead (both are new) twice: in the new leads and about to
+        # fall into the pool (assigned within the day, neither contacted: the first-contact limit).
+        assert html.count('data-testid="lead-call"') == 5
+        assert html.count('data-testid="pool-due-lead"') == 2
         assert "孙热" in html and 'data-testid="day-sla-breached"' in html
         assert 'data-testid="new-lead"' in html and "钱多" in html
         assert 'data-testid="day-month"' in html
@@ -106,6 +148,51 @@ class TestConsultantDay:
         html = client.get(DASHBOARD).content.decode()
         assert "137****5678" in html and "137****4321" in html
         assert "13712345678" not in html and "13787654321" not in html
+
+    def test_todays_appointments_only_the_actors(self, client, make_lead, make_car, consultant_a, consultant_a2,
+                                                  store_b, consultant_b):
+        car = make_car()
+        today = day_start(NOW.date())
+        mine = _appointment(make_lead(name="试驾王", mobile="13611112222"), consultant_a, today + dt.timedelta(hours=14),
+                            car=car)
+        checked_in = _appointment(make_lead(name="到店李"), consultant_a, today + dt.timedelta(hours=9),
+                                  status=AppointmentStatus.CHECKED_IN)
+        _appointment(make_lead(name="同事的客户"), consultant_a2, today + dt.timedelta(hours=11))
+        _appointment(make_lead(store_b, name="外店客户"), consultant_b, today + dt.timedelta(hours=11))
+        _appointment(make_lead(name="明天的客户"), consultant_a, today + dt.timedelta(days=1, hours=10))
+        client.force_login(consultant_a)
+
+        html = client.get(DASHBOARD).content.decode()
+
+        section = html.split('data-testid="day-appointments"')[1].split('data-testid="day-new-leads"')[0]
+        assert section.count('data-testid="day-appointment"') == 2
+        assert section.index(f'data-appointment="{checked_in.pk}"') < section.index(f'data-appointment="{mine.pk}"')
+        assert "试驾王" in section and "136****2222" in section and "13611112222" not in html
+        assert "14:00–15:00" in section and car.plate in section and "朗逸" in section and "试驾" in section
+        assert "已到店" in section and "已预约" in section
+        assert reverse("portal:leads:reception") in section
+        assert reverse("portal:leads:lead-detail", args=[mine.lead_id]) in section
+        assert 'data-testid="day-appointments-count">2<' in section
+        assert "同事的客户" not in html and "外店客户" not in html and "明天的客户" not in html
+
+    def test_leads_about_to_fall_into_the_pool(self, client, make_lead, consultant_a, consultant_a2):
+        overdue = _assign(make_lead(name="超时客", mobile="13599998888"), consultant_a, NOW - dt.timedelta(hours=25))
+        soon = _assign(make_lead(name="将到期客"), consultant_a, NOW - dt.timedelta(hours=20))
+        fine = _assign(make_lead(name="从容客"), consultant_a, NOW - dt.timedelta(days=30))
+        Lead.objects.filter(pk=fine.pk).update(stage=Stage.CONTACTED, last_contacted_at=NOW - dt.timedelta(days=1))
+        _assign(make_lead(name="同事超时客"), consultant_a2, NOW - dt.timedelta(hours=25))
+        _pooled(make_lead(name="已入公海客"), NOW - dt.timedelta(hours=1))
+        client.force_login(consultant_a)
+
+        html = client.get(DASHBOARD).content.decode()
+
+        section = html.split('data-testid="day-pool-due"')[1].split('data-testid="day-month"')[0]
+        assert [f'data-lead="{overdue.pk}"' in section, f'data-lead="{soon.pk}"' in section] == [True, True]
+        assert section.index(f'data-lead="{overdue.pk}"') < section.index(f'data-lead="{soon.pk}"')
+        assert 'data-testid="day-pool-count">2<' in section and 'data-testid="day-pool-overdue">' in section
+        assert "已超时，下次收回时进入公海" in section and "135****8888" in section and "13599998888" not in html
+        assert (NOW + dt.timedelta(hours=4)).astimezone(timezone.get_current_timezone()).strftime("%m-%d %H:%M") in section
+        assert "从容客" not in section and "同事超时客" not in html and "已入公海客" not in html
 
     def test_a_dcc_agent_gets_a_day_too(self, client, make_staff, store_a):
         client.force_login(make_staff(Role.DCC, store_a))
@@ -132,6 +219,45 @@ class TestManagerAndHQ:
         assert 'data-testid="team-overdue">2<' in row and 'data-testid="team-today">1<' in row
         assert 'data-testid="team-sla">1<' in row and 'data-testid="team-open">2<' in row
         assert 'data-testid="store-sla-count">1<' in html and "孙热" in html
+
+    def test_the_manager_sees_appointments_pool_and_no_shows(self, client, make_lead, store_a, store_b, consultant_a,
+                                                             consultant_a2, consultant_b, manager_a):
+        _showroom_and_pool(make_lead, store_a, consultant_a)
+        _showroom_and_pool(make_lead, store_b, consultant_b, prefix="外店")
+        followed = _appointment(make_lead(name="已回访客", mobile="13488887777"), consultant_a2,
+                                NOW - dt.timedelta(days=2), status=AppointmentStatus.NO_SHOW)
+        FollowUpTask.objects.create(store=store_a, assignee=consultant_a2, lead=followed.lead, kind=TaskKind.FOLLOW_UP,
+                                    title="未到店回访", due_at=NOW, created_at=NOW - dt.timedelta(days=2, hours=-1))
+        _assign(make_lead(), consultant_a2, NOW - dt.timedelta(hours=26))  # past the first-contact limit
+        client.force_login(manager_a)
+
+        html = client.get(DASHBOARD).content.decode()
+
+        row = html.split(f'data-user="{consultant_a.pk}"')[1].split("</tr>")[0]
+        assert 'data-testid="team-appointments">1<' in row and 'data-testid="team-pool-due">0<' in row
+        row2 = html.split(f'data-user="{consultant_a2.pk}"')[1].split("</tr>")[0]
+        assert 'data-testid="team-appointments">0<' in row2
+        assert 'data-testid="team-pool-due">1 ' in row2 and 'data-testid="team-pool-overdue">（超时 1）<' in row2
+        pool = html.split('data-testid="store-pool"')[1].split('data-testid="store-no-shows"')[0]
+        assert 'data-testid="store-pool-size">1<' in pool and 'data-testid="store-pool-age-7d">1<' in pool
+        assert f'href="{reverse("portal:leads:pool-pending")}">1<' in pool
+        no_shows = html.split('data-testid="store-no-shows"')[1]
+        assert 'data-testid="store-no-show-count">2<' in no_shows and no_shows.count('data-testid="no-show"') == 2
+        assert no_shows.index("已回访客") > no_shows.index("爽约客")  # the latest first
+        assert no_shows.count('data-testid="no-show-followed"') == 1 and no_shows.count('data-testid="no-show-unfollowed"') == 1
+        assert "134****7777" in no_shows and "13488887777" not in html and consultant_a2.display_name in no_shows
+        assert "外店" not in html
+
+    def test_hq_sees_the_picked_stores_pool_and_no_shows(self, client, make_lead, store_a, store_b, consultant_a,
+                                                         consultant_b, hq):
+        _showroom_and_pool(make_lead, store_a, consultant_a, prefix="甲店")
+        _showroom_and_pool(make_lead, store_b, consultant_b, prefix="乙店")
+        client.force_login(hq)
+
+        html = client.get(DASHBOARD, {"store": store_b.pk}).content.decode()
+
+        assert "乙店爽约客" in html and "甲店" not in html
+        assert 'data-testid="store-pool-size">1<' in html and 'data-testid="store-no-show-count">1<' in html
 
     def test_the_manager_cannot_pick_another_store(self, client, make_lead, manager_a, store_b, make_staff, scoring):
         other = make_staff(Role.CONSULTANT, store_b, last_name="郑", first_name="外店")
@@ -169,15 +295,22 @@ class TestQueryCounts:
     def test_consultant_and_manager_dashboards(self, client, make_lead, make_staff, store_a, consultant_a, consultant_a2,
                                                manager_a, scoring, django_assert_max_num_queries):
         _day(make_lead, consultant_a, consultant_a2, prefix="1")
+        _showroom_and_pool(make_lead, store_a, consultant_a, prefix="1")
         small = self._queries(client, consultant_a), self._queries(client, manager_a)
         team = [make_staff(Role.CONSULTANT, store_a) for _ in range(5)]
         for n, user in enumerate([consultant_a, *team] * 4):
             _day(make_lead, user, consultant_a2, prefix=f"x{n}-")
+            _showroom_and_pool(make_lead, store_a, user, prefix=f"x{n}-")
         large = self._queries(client, consultant_a), self._queries(client, manager_a)
-        # The store's breach list is capped: past the cap, one more query counts them all.
-        assert large[0] == small[0] and large[1] <= small[1] + 1
+        # The store's breach and no-show lists are capped: past the cap, one more query each counts them all.
+        assert large[0] == small[0] and large[1] <= small[1] + 2
+        # 30 before the pool and the showroom joined, plus 9 new queries: the team table's pool
+        # rules and two grouped figures (today's appointments, leads about to fall into the pool),
+        # the store's pool (the store, the figures, the pending list's scope and count) and the
+        # no-shows (the store, the list).  The consultant's day has 3 more (appointments, pool rules,
+        # pool leads), within the same bound.
         client.force_login(manager_a)
-        with django_assert_max_num_queries(30):
+        with django_assert_max_num_queries(39):
             client.get(DASHBOARD)
 
 

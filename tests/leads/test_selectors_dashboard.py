@@ -17,26 +17,39 @@ from accounts.models import AuditLog, Role
 from leads import exceptions as errors
 from leads.exceptions import LeadsError
 from leads.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentSource,
+    AppointmentStatus,
     Call,
     ConsultantTarget,
     EventKind,
     FollowUpTask,
     Lead,
     LeadEvent,
+    PoolReview,
+    PoolRule,
     ScoringConfig,
     Stage,
     TaskKind,
     TaskStatus,
 )
 from leads.selectors.dashboard import (
+    LIST_LIMIT,
     consultant_month_numbers,
+    dashboard_appointments_today,
     dashboard_hot_uncalled,
     dashboard_month,
     dashboard_new_leads,
+    dashboard_pool_due,
+    dashboard_store_no_shows,
+    dashboard_store_pool,
     dashboard_store_sla_breaches,
     dashboard_tasks,
     dashboard_team,
+    pool_due_leads,
 )
+from leads.selectors.pool import pool_store_counts
 from leads.services.followup import task_create
 from leads.services.targets import consultant_targets_set
 
@@ -78,6 +91,32 @@ def _hot(lead, user, hot_at):
     )
     lead.refresh_from_db()
     return task
+
+
+def _appointment(lead, consultant, starts_at, *, kind=AppointmentKind.VISIT, status=AppointmentStatus.BOOKED, car=None,
+                 store=None):
+    """An appointment as the booking service leaves it (written directly: the fixed clock)."""
+    minutes = 60 if kind == AppointmentKind.TEST_DRIVE else 30
+    return Appointment.objects.create(
+        store=store or lead.store, lead=lead, consultant=consultant, kind=kind, car=car,
+        series=car.series if car else None, starts_at=starts_at, ends_at=starts_at + dt.timedelta(minutes=minutes),
+        status=status, source=AppointmentSource.CONSULTANT,
+    )
+
+
+def _owned(lead, user, *, assigned=None, contacted=None, stage=None):
+    """``lead`` owned by ``user`` since ``assigned`` (default: an hour ago), last contacted at ``contacted``."""
+    Lead.objects.filter(pk=lead.pk).update(
+        assigned_to=user, assigned_at=assigned or NOW - dt.timedelta(hours=1), last_contacted_at=contacted,
+        stage=stage or (Stage.CONTACTED if contacted else Stage.NEW),
+    )
+    lead.refresh_from_db()
+    return lead
+
+
+def _pooled(lead, at):
+    Lead.objects.filter(pk=lead.pk).update(in_pool=True, pooled_at=at, assigned_to=None, assigned_at=None)
+    return lead
 
 
 def _stage_event(lead, to_stage, at, actor=None, from_stage=Stage.NEW):
@@ -175,6 +214,170 @@ class TestHotUncalled:
         assert [lead.pk for lead in data["leads"]] == [mine.pk, theirs.pk] and data["count"] == 2
         with pytest.raises(Http404):
             dashboard_store_sla_breaches(actor=manager_a, store=store_b, now=NOW)
+
+
+class TestAppointmentsToday:
+    def test_the_actors_appointments_of_the_local_day_first_to_last(self, make_lead, make_car, consultant_a,
+                                                                     consultant_a2, consultant_b, store_b):
+        car = make_car()
+        today = day_start(NOW.date())
+        drive = _appointment(make_lead(name="试驾客"), consultant_a, today + dt.timedelta(hours=15),
+                             kind=AppointmentKind.TEST_DRIVE, car=car)
+        early = _appointment(make_lead(), consultant_a, today + dt.timedelta(hours=9), status=AppointmentStatus.CHECKED_IN)
+        missed = _appointment(make_lead(), consultant_a, today, status=AppointmentStatus.NO_SHOW)
+        late = _appointment(make_lead(), consultant_a, today + dt.timedelta(hours=23, minutes=30))
+        # Nobody receives it, but the lead is consultant_a's: theirs.
+        unreceived = _appointment(_assign(make_lead(), consultant_a), None, today + dt.timedelta(hours=11))
+        # Not theirs, or not today, or cancelled.
+        _appointment(make_lead(), consultant_a2, today + dt.timedelta(hours=10))
+        _appointment(_assign(make_lead(), consultant_a), consultant_a2, today + dt.timedelta(hours=12))
+        _appointment(make_lead(), consultant_a, today + dt.timedelta(days=1))
+        _appointment(make_lead(), consultant_a, today - dt.timedelta(minutes=1))
+        _appointment(make_lead(), consultant_a, today + dt.timedelta(hours=14), status=AppointmentStatus.CANCELLED)
+        _appointment(make_lead(store_b), consultant_b, today + dt.timedelta(hours=13))
+
+        data = dashboard_appointments_today(consultant_a, NOW)
+
+        assert [a.pk for a in data["appointments"]] == [missed.pk, early.pk, unreceived.pk, drive.pk, late.pk]
+        assert data["count"] == 5
+        shown = data["appointments"][3]
+        assert (shown.lead.name, shown.car.plate, shown.series.name) == ("试驾客", car.plate, "朗逸")
+
+    def test_the_list_is_capped_but_the_count_is_not(self, make_lead, consultant_a):
+        start = day_start(NOW.date()) + dt.timedelta(hours=8)
+        for n in range(LIST_LIMIT + 2):
+            _appointment(make_lead(), consultant_a, start + dt.timedelta(minutes=30 * n))
+        data = dashboard_appointments_today(consultant_a, NOW)
+        assert data["count"] == LIST_LIMIT + 2 and len(data["appointments"]) == LIST_LIMIT
+
+
+class TestPoolDue:
+    """The default rule: first contact within 24 hours, then a contact at least every 7 days."""
+
+    def test_leads_within_a_day_of_either_limit_soonest_first(self, make_lead, consultant_a, consultant_a2, store_b,
+                                                              consultant_b):
+        overdue = _owned(make_lead(), consultant_a, assigned=NOW - dt.timedelta(hours=30))
+        first = _owned(make_lead(), consultant_a, assigned=NOW - dt.timedelta(hours=10))
+        follow = _owned(make_lead(), consultant_a, assigned=NOW - dt.timedelta(days=20),
+                        contacted=NOW - dt.timedelta(days=6, hours=12))
+        # Contacted only before its assignment: the first-contact limit runs from the assignment.
+        before = _owned(make_lead(), consultant_a, assigned=NOW - dt.timedelta(hours=20),
+                        contacted=NOW - dt.timedelta(days=3))
+        # Comfortably within limits, someone else's, ordered, closed, pooled, another store's.
+        _owned(make_lead(), consultant_a, assigned=NOW - dt.timedelta(days=20), contacted=NOW - dt.timedelta(days=2))
+        _owned(make_lead(), consultant_a2, assigned=NOW - dt.timedelta(hours=30))
+        _owned(make_lead(), consultant_a, assigned=NOW - dt.timedelta(days=20), contacted=NOW - dt.timedelta(days=9),
+               stage=Stage.ORDERED)
+        closed = _owned(make_lead(), consultant_a, assigned=NOW - dt.timedelta(hours=30))
+        Lead.objects.filter(pk=closed.pk).update(is_open=False, stage=Stage.DEFEATED)
+        _pooled(_owned(make_lead(), consultant_a, assigned=NOW - dt.timedelta(hours=30)), NOW - dt.timedelta(hours=2))
+        _owned(make_lead(store_b), consultant_b, assigned=NOW - dt.timedelta(hours=30))
+
+        data = dashboard_pool_due(consultant_a, NOW)
+
+        assert [lead.pk for lead in data["leads"]] == [overdue.pk, before.pk, follow.pk, first.pk]
+        assert [lead.pool_deadline for lead in data["leads"]] == [
+            NOW - dt.timedelta(hours=6), NOW + dt.timedelta(hours=4), NOW + dt.timedelta(hours=12),
+            NOW + dt.timedelta(hours=14),
+        ]
+        assert [lead.pool_overdue for lead in data["leads"]] == [True, False, False, False]
+        assert [lead.pool_limit for lead in data["leads"]] == ["first_contact", "first_contact", "follow_up",
+                                                               "first_contact"]
+        assert data["count"] == 4 and data["overdue"] == 1
+
+    def test_the_edge_of_the_window(self, make_lead, consultant_a):
+        inside = _owned(make_lead(), consultant_a, assigned=NOW - dt.timedelta(minutes=1))  # falls in at NOW + 23:59
+        _owned(make_lead(), consultant_a, assigned=NOW)  # falls in at NOW + 24h: not within the next 24 hours
+        _owned(make_lead(), consultant_a, assigned=NOW - dt.timedelta(days=20), contacted=NOW - dt.timedelta(days=6))
+        assert [lead.pk for lead in dashboard_pool_due(consultant_a, NOW)["leads"]] == [inside.pk]
+
+    def test_each_store_by_its_own_rule(self, make_lead, store_a, store_b, consultant_a, consultant_b):
+        PoolRule.objects.create(store=store_b, first_contact_hours=48, follow_up_days=3)
+        a_first = _owned(make_lead(), consultant_a, assigned=NOW - dt.timedelta(hours=30))
+        b_first = _owned(make_lead(store_b), consultant_b, assigned=NOW - dt.timedelta(hours=30))
+        b_follow = _owned(make_lead(store_b), consultant_b, assigned=NOW - dt.timedelta(days=20),
+                          contacted=NOW - dt.timedelta(days=2, hours=12))
+        a_follow = _owned(make_lead(), consultant_a, assigned=NOW - dt.timedelta(days=20),
+                          contacted=NOW - dt.timedelta(days=2, hours=12))  # 7 days under the default: not yet
+        _owned(make_lead(store_b), consultant_b, assigned=NOW - dt.timedelta(hours=10))  # 48 h: not yet
+
+        deadlines = dict(pool_due_leads(Lead.objects.all(), now=NOW).values_list("pk", "pool_deadline"))
+
+        assert deadlines == {a_first.pk: NOW - dt.timedelta(hours=6), b_first.pk: NOW + dt.timedelta(hours=18),
+                             b_follow.pk: NOW + dt.timedelta(hours=12)}
+        assert a_follow.pk not in deadlines
+        # One store's rules only (the manager's view): the same for that store.
+        only_b = pool_due_leads(Lead.objects.filter(store=store_b), now=NOW, store_ids=[store_b.pk])
+        assert set(only_b.values_list("pk", flat=True)) == {b_first.pk, b_follow.pk}
+        only_a = pool_due_leads(Lead.objects.filter(store=store_a), now=NOW, store_ids=[store_a.pk])
+        assert set(only_a.values_list("pk", flat=True)) == {a_first.pk}
+
+    def test_the_list_is_capped_but_the_counts_are_not(self, make_lead, consultant_a):
+        for n in range(LIST_LIMIT + 3):
+            _owned(make_lead(), consultant_a, assigned=NOW - dt.timedelta(hours=20 + n))
+        data = dashboard_pool_due(consultant_a, NOW)
+        assert len(data["leads"]) == LIST_LIMIT and data["count"] == LIST_LIMIT + 3
+        # Over the limit: assigned more than 24 hours ago (25 to 42); at exactly 24 it is due, not over.
+        assert data["overdue"] == 18 and [lead.pool_overdue for lead in data["leads"]] == [True] * 18 + [False] * 2
+
+
+class TestStorePool:
+    def test_size_ages_and_pending_confirmations(self, make_lead, store_a, store_b, manager_a, consultant_a):
+        for hours in (2, 3 * 24, 3 * 24 + 1, 10 * 24, 40 * 24):
+            _pooled(make_lead(), NOW - dt.timedelta(hours=hours))
+        _pooled(make_lead(store_b), NOW - dt.timedelta(hours=2))  # another store's pool
+        _owned(make_lead(), consultant_a)  # not in the pool
+        for store, review in ((store_a, PoolReview.PENDING), (store_a, PoolReview.PENDING),
+                              (store_a, PoolReview.REJECTED), (store_b, PoolReview.PENDING)):
+            lead = make_lead(store)
+            Lead.objects.filter(pk=lead.pk).update(is_open=False, stage=Stage.DEFEATED, pool_review=review,
+                                                   closed_at=NOW - dt.timedelta(days=1))
+
+        data = dashboard_store_pool(actor=manager_a, store=store_a, now=NOW)
+
+        assert data["size"] == 5 and data["oldest_days"] == 40
+        assert [(age["key"], age["count"]) for age in data["ages"]] == [("1d", 1), ("7d", 2), ("30d", 1), ("older", 1)]
+        assert data["pending"] == 2 and data["can_review"]
+        with pytest.raises(Http404):
+            dashboard_store_pool(actor=manager_a, store=store_b, now=NOW)
+        assert pool_store_counts(actor=manager_a, store=store_b, now=NOW)["size"] == 0
+
+    def test_an_empty_pool(self, store_a, manager_a):
+        data = dashboard_store_pool(actor=manager_a, store=store_a, now=NOW)
+        assert (data["size"], data["oldest"], data["pending"]) == (0, None, 0)
+        assert [age["count"] for age in data["ages"]] == [0, 0, 0, 0]
+
+
+class TestNoShows:
+    def test_the_weeks_no_shows_latest_first_with_their_follow_up(self, make_lead, store_a, store_b, consultant_a,
+                                                                  consultant_a2, consultant_b, manager_a):
+        def no_show(consultant, ago, **kw):
+            return _appointment(make_lead(kw.pop("store", None)), consultant, NOW - ago, status=AppointmentStatus.NO_SHOW,
+                                **kw)
+
+        followed = no_show(consultant_a, dt.timedelta(days=2))
+        FollowUpTask.objects.create(store=store_a, assignee=consultant_a, lead=followed.lead, kind=TaskKind.FOLLOW_UP,
+                                    title="未到店回访", due_at=NOW, created_at=followed.ends_at + dt.timedelta(minutes=20))
+        cancelled_task = no_show(consultant_a2, dt.timedelta(days=3))
+        FollowUpTask.objects.create(store=store_a, assignee=consultant_a2, lead=cancelled_task.lead, title="回访",
+                                    due_at=NOW, created_at=NOW - dt.timedelta(days=2), status=TaskStatus.CANCELLED)
+        older_task = no_show(None, dt.timedelta(days=6, hours=23))
+        FollowUpTask.objects.create(store=store_a, assignee=consultant_a, lead=older_task.lead, title="早先的任务",
+                                    due_at=NOW, created_at=NOW - dt.timedelta(days=9))
+        # Outside the week, not a no-show, another store's.
+        no_show(consultant_a, dt.timedelta(days=7, minutes=1))
+        _appointment(make_lead(), consultant_a, NOW - dt.timedelta(days=1), status=AppointmentStatus.COMPLETED)
+        _appointment(make_lead(), consultant_a, NOW - dt.timedelta(days=1), status=AppointmentStatus.CANCELLED)
+        no_show(consultant_b, dt.timedelta(days=1), store=store_b)
+
+        data = dashboard_store_no_shows(actor=manager_a, store=store_a, now=NOW)
+
+        assert [a.pk for a in data["appointments"]] == [followed.pk, cancelled_task.pk, older_task.pk]
+        assert [a.followed_up for a in data["appointments"]] == [True, False, False]
+        assert [a.consultant for a in data["appointments"]] == [consultant_a, consultant_a2, None]
+        assert data["count"] == 3 and data["days"] == 7
+        with pytest.raises(Http404):
+            dashboard_store_no_shows(actor=manager_a, store=store_b, now=NOW)
 
 
 class TestMonthNumbers:
@@ -312,6 +515,30 @@ class TestTeam:
         assert (a2.open_leads, a2.new_uncontacted, a2.sla_breaches) == (1, 1, 1)
         assert rows[dcc_a.pk].open_leads == 0
 
+    def test_todays_appointments_and_leads_about_to_fall_into_the_pool(self, make_lead, store_a, store_b, consultant_a,
+                                                                       consultant_a2, consultant_b, manager_a):
+        today = day_start(NOW.date())
+        _appointment(make_lead(), consultant_a, today + dt.timedelta(hours=9))
+        _appointment(make_lead(), consultant_a, today + dt.timedelta(hours=16), status=AppointmentStatus.COMPLETED)
+        _appointment(_assign(make_lead(), consultant_a2), None, today + dt.timedelta(hours=11))  # their lead's
+        _appointment(make_lead(), consultant_a, today + dt.timedelta(hours=12), status=AppointmentStatus.CANCELLED)
+        _appointment(make_lead(), consultant_a, today + dt.timedelta(days=1, hours=9))
+        _appointment(make_lead(store_b), consultant_b, today + dt.timedelta(hours=10))
+        PoolRule.objects.create(store=store_a, first_contact_hours=12, follow_up_days=5)
+        _owned(make_lead(), consultant_a, assigned=NOW - dt.timedelta(hours=13))  # over the 12 hours
+        _owned(make_lead(), consultant_a, assigned=NOW - dt.timedelta(days=9), contacted=NOW - dt.timedelta(days=4, hours=2))
+        _owned(make_lead(), consultant_a, assigned=NOW - dt.timedelta(days=9), contacted=NOW - dt.timedelta(days=3))  # not yet
+        # consultant_a2's two leads (this one and the appointment's) fall in at NOW + 11 h.
+        _owned(make_lead(), consultant_a2, assigned=NOW - dt.timedelta(hours=1))
+        _owned(make_lead(store_b), consultant_b, assigned=NOW - dt.timedelta(hours=30))
+
+        rows = {row.user.pk: row for row in dashboard_team(actor=manager_a, store=store_a, now=NOW)["rows"]}
+
+        assert (rows[consultant_a.pk].appointments_today, rows[consultant_a2.pk].appointments_today) == (2, 1)
+        assert (rows[consultant_a.pk].pool_due, rows[consultant_a.pk].pool_overdue) == (2, 1)
+        assert (rows[consultant_a2.pk].pool_due, rows[consultant_a2.pk].pool_overdue) == (2, 0)
+        assert consultant_b.pk not in rows
+
     def test_another_store_is_a_404(self, manager_a, store_b):
         with pytest.raises(Http404):
             dashboard_team(actor=manager_a, store=store_b, now=NOW)
@@ -321,24 +548,37 @@ class TestTeam:
         def seed(consultants, leads_each):
             for c in consultants:
                 for n in range(leads_each):
-                    lead = _assign(make_lead(), c)
+                    lead = _assign(make_lead(), c, NOW - dt.timedelta(hours=n * 5))
                     _task(lead, c, NOW - dt.timedelta(hours=n + 1), f"q-{c.pk}-{n}")
                     _hot(lead, c, NOW - dt.timedelta(hours=5)) if n % 2 else None
                     _stage_event(lead, Stage.CONTACTED, NOW - dt.timedelta(hours=n), actor=c)
+                    _appointment(lead, c, day_start(NOW.date()) + dt.timedelta(hours=9 + n))
+                    status = AppointmentStatus.NO_SHOW if n % 3 == 0 else AppointmentStatus.COMPLETED
+                    _appointment(lead, c, NOW - dt.timedelta(days=1, hours=n), status=status)
+                    _pooled(make_lead(), NOW - dt.timedelta(days=n * 4))
 
         def count():
             with CaptureQueriesContext(connection) as ctx:
                 data = dashboard_team(actor=manager_a, store=store_a, now=NOW)
                 breaches = dashboard_store_sla_breaches(actor=manager_a, store=store_a, now=NOW)
-                for function in (dashboard_tasks, dashboard_new_leads, dashboard_hot_uncalled, dashboard_month):
+                pool = dashboard_store_pool(actor=manager_a, store=store_a, now=NOW)
+                no_shows = dashboard_store_no_shows(actor=manager_a, store=store_a, now=NOW)
+                for function in (dashboard_tasks, dashboard_new_leads, dashboard_hot_uncalled, dashboard_month,
+                                 dashboard_appointments_today, dashboard_pool_due):
                     function(consultant_a, NOW)
-            return len(ctx), data, breaches
+            return len(ctx), data, (breaches, pool, no_shows)
 
         seed([consultant_a], 1)
-        small, _data, _breaches = count()
+        small, _data, _lists = count()
         more = [make_staff(Role.CONSULTANT, store_a) for _ in range(4)]
         seed([consultant_a, *more], 6)
-        large, data, breaches = count()
+        large, data, (breaches, pool, no_shows) = count()
 
-        assert large == small and large <= 30
+        # 30 before the pool and the showroom joined, plus 12 new queries: the day's appointments
+        # and pool leads (3: list, pool rules, list), the team table's grouped appointments and
+        # pool figures (3: pool rules, two grouped), the store's pool (4: the store, the figures,
+        # the pending list's scope and count) and no-shows (2: the store, the list).
+        assert large == small and large <= 42
         assert sum(row.open_leads for row in data["rows"]) == 31 and breaches["count"] == 15
+        assert sum(row.appointments_today for row in data["rows"]) == 31 and pool["size"] == 31
+        assert no_shows["count"] == 11 and sum(row.pool_due for row in data["rows"]) == 25
