@@ -12,7 +12,7 @@ NAV = [
     (_("工作台"), "speedometer2", [("portal:dashboard", _("工作台"), "speedometer2")]),
     (_("线索"), "funnel", [
         ("portal:leads:lead-list", _("线索"), "funnel"),
-        ("portal:leads:lead-create", _("登记到店客户"), "person-plus"),
+        ("portal:leads:lead-create", _("登记线索"), "person-plus"),
         ("portal:leads:task-list", _("跟进任务"), "list-check"),
         ("portal:leads:pool-list", _("公海"), "water"),
         ("portal:leads:pool-pending", _("待确认入公海"), "inboxes"),

@@ -73,7 +73,9 @@ class StageChangeForm(forms.Form):
 
 
 class LeadCreateForm(forms.Form):
-    """Walk-in entry (自然到店); group-wide staff pick the store."""
+    """A lead registered by staff: a walk-in (the default channel), or a lead
+    from any active channel (a DCC agent's online lead); group-wide staff pick
+    the store."""
 
     store = forms.ModelChoiceField(label=_("门店"), queryset=None, required=True)
     mobile = forms.CharField(label=_("手机号"), max_length=20)

@@ -1,4 +1,4 @@
-"""Portal lead pages: list, detail, stage change, "not now", walk-in entry,
+"""Portal lead pages: list, detail, stage change, "not now", lead entry,
 and the follow-up task list (scoping: another store's lead or task is a 404)."""
 
 from __future__ import annotations
@@ -8,10 +8,23 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django_q import tasks as django_q_tasks
 
+from accounts.models import Role
 from accounts.validators import MOBILE_INVALID
 from leads import exceptions as errors
-from leads.models import Competitor, DefeatReason, EventKind, FollowUpTask, Lead, LeadSource, Stage, TaskStatus
+from leads import tasks
+from leads.models import (
+    Competitor,
+    DefeatReason,
+    DistributionRule,
+    EventKind,
+    FollowUpTask,
+    Lead,
+    LeadSource,
+    Stage,
+    TaskStatus,
+)
 from leads.services import lead_event_record, task_create
 
 pytestmark = pytest.mark.django_db
@@ -207,7 +220,7 @@ class TestStageChange:
         assert client.get(reverse("portal:leads:lead-stage", args=[lead_a.pk])).status_code == 405
 
 
-# --- walk-in entry ---------------------------------------------------------------------------
+# --- lead entry (walk-ins and other channels) -------------------------------------------------
 
 
 class TestLeadCreate:
@@ -249,6 +262,27 @@ class TestLeadCreate:
         client.force_login(consultant_a)
         client.post(reverse("portal:leads:lead-create"), {"mobile": "13912340002", "channel": "walkin", "store": store_b.pk})
         assert Lead.objects.get(mobile="13912340002").store == store_a  # the field is not there: ignored
+
+    def test_dcc_agent_registers_an_online_lead_on_an_active_channel(
+        self, client, make_staff, store_a, channels, django_capture_on_commit_callbacks, monkeypatch
+    ):
+        agent = make_staff(Role.DCC, store_a, username="s01_dcc")
+        consultant = make_staff(Role.CONSULTANT, store_a, username="s01_floor")
+        DistributionRule.objects.update_or_create(store=store_a, defaults={"online_to_dcc": False})
+        monkeypatch.setattr(django_q_tasks, "async_task", lambda func, lead_id, **kw: tasks.allocate_lead(lead_id))
+        client.force_login(agent)
+        page = client.get(reverse("portal:leads:lead-create"))
+        assert "autohome" in {c.code for c in page.context["form"].fields["channel"].queryset}
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("portal:leads:lead-create"), {"mobile": "13912340003", "channel": "autohome"})
+        lead = Lead.objects.get(mobile="13912340003")
+        assert response.status_code == 303
+        assert (lead.channel.code, lead.store, lead.assigned_to) == ("autohome", store_a, consultant)  # by the rule
+        channels["dongchedi"].is_active = False
+        channels["dongchedi"].save(update_fields=["is_active"])
+        response = client.post(reverse("portal:leads:lead-create"), {"mobile": "13912340004", "channel": "dongchedi"})
+        assert response.status_code == 200 and "channel" in response.context["form"].errors
+        assert not Lead.objects.filter(mobile="13912340004").exists()
 
 
 # --- tasks -----------------------------------------------------------------------------------
