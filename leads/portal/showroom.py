@@ -73,11 +73,16 @@ def _chosen_store(request) -> tuple[Store | None, list[Store]]:
     return next((s for s in stores if str(s.pk) == wanted), None), stores
 
 
+# Dates a calendar may show: its week and the previous/next links stay representable.
+_FIRST_DAY, _LAST_DAY = dt.date(dt.MINYEAR + 1, 1, 1), dt.date(dt.MAXYEAR - 1, 12, 31)
+
+
 def _day_param(request) -> dt.date:
     try:
-        return dt.date.fromisoformat(request.GET.get("date", ""))
+        day = dt.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
         return timezone.localdate()
+    return day if _FIRST_DAY <= day <= _LAST_DAY else timezone.localdate()
 
 
 # --- reception (展厅接待) -----------------------------------------------------------------------------

@@ -73,6 +73,15 @@ def _length(kind: str) -> dt.timedelta:
     return dt.timedelta(minutes=TEST_DRIVE_MINUTES if kind == AppointmentKind.TEST_DRIVE else VISIT_MINUTES)
 
 
+def _ends_at(starts_at: dt.datetime, kind: str) -> dt.datetime:
+    """The end of a slot starting at ``starts_at``; a start at the calendar's
+    very end (no end representable) is outside any opening hours (400)."""
+    try:
+        return starts_at + _length(kind)
+    except OverflowError as exc:
+        raise _invalid("starts_at", errors.SLOT_OUTSIDE_HOURS) from exc
+
+
 def _overlapping(car_id: int, starts_at: dt.datetime, ends_at: dt.datetime, exclude: int | None = None) -> bool:
     qs = Appointment.objects.filter(car_id=car_id, status__in=HOLDING_STATUSES, starts_at__lt=ends_at, ends_at__gt=starts_at)
     if exclude is not None:
@@ -158,7 +167,7 @@ def appointment_book(
     store = store or lead.store
     if actor is not None and not actor.is_owner:
         store_allowed_check(store, actor)
-    ends_at = starts_at + _length(kind)
+    ends_at = _ends_at(starts_at, kind)
     _check_time(store, starts_at, ends_at)
     series, car = _car_and_series(store=store, kind=kind, series=series, car=car)
     if kind == AppointmentKind.TEST_DRIVE:
@@ -218,7 +227,7 @@ def appointment_move(
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != AppointmentStatus.BOOKED:
         raise _conflict(errors.APPOINTMENT_NOT_BOOKED)
-    ends_at = starts_at + _length(appointment.kind)
+    ends_at = _ends_at(starts_at, appointment.kind)
     _check_time(appointment.store, starts_at, ends_at)
     if appointment.kind == AppointmentKind.TEST_DRIVE:
         try:
