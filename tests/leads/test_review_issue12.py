@@ -56,3 +56,44 @@ def test_targets_at_the_edge_of_the_calendar_show_this_month(client, manager_a, 
     response = client.get(reverse("portal:leads:targets"), {"month": month})
     assert response.status_code == 200
     assert response.context["month"] == timezone.localdate().replace(day=1)
+
+
+# --- a visit is a contact: a lead the consultant met in the showroom is not "never contacted" ----------
+
+
+def test_walk_in_met_in_the_showroom_is_not_taken_back_as_never_contacted(consultant_a, channels):
+    from leads.services.showroom import walk_in_register
+
+    appointment = walk_in_register(store=consultant_a.store, mobile="13700009999", actor=consultant_a, needs="家用")
+    lead = Lead.objects.get(pk=appointment.lead_id)
+    assert lead.stage == Stage.VISITED and lead.assigned_to == consultant_a
+
+    assert pool_take_back(now=timezone.now() + dt.timedelta(hours=25)) == 0
+    lead.refresh_from_db()
+    assert not lead.in_pool and lead.assigned_to == consultant_a
+    # The follow-up limit still runs from the visit.
+    assert pool_take_back(now=timezone.now() + dt.timedelta(days=8)) == 1
+    lead.refresh_from_db()
+    assert lead.in_pool and lead.pool_reason == PoolReason.FOLLOW_UP_OVERDUE
+
+
+def test_checked_in_and_test_driven_lead_counts_as_contacted(consultant_a, make_lead, make_car, at, monkeypatch):
+    from leads.services.showroom import appointment_book, appointment_check_in, appointment_feedback
+    from leads.services.stages import lead_stage_change
+
+    lead = make_lead()
+    Lead.objects.filter(pk=lead.pk).update(assigned_to=consultant_a, assigned_at=timezone.now())
+    lead = lead_stage_change(lead=Lead.objects.get(pk=lead.pk), to_stage=Stage.CONTACTED, actor=consultant_a)
+    appointment = appointment_book(lead=lead, kind="test_drive", starts_at=at(10), actor=consultant_a,
+                                   source=AppointmentSource.CONSULTANT, car=make_car())
+    arrived = at(10) + dt.timedelta(minutes=5)
+    monkeypatch.setattr(timezone, "now", lambda: arrived)
+    appointment_check_in(appointment=appointment, actor=consultant_a)
+    assert Lead.objects.get(pk=lead.pk).last_contacted_at == arrived
+    driven = arrived + dt.timedelta(hours=1)
+    monkeypatch.setattr(timezone, "now", lambda: driven)
+    appointment_feedback(appointment=appointment, actor=consultant_a, rating=5, intent="high", next_step="报价",
+                         next_step_at=driven + dt.timedelta(days=1))
+    lead = Lead.objects.get(pk=lead.pk)
+    assert lead.stage == Stage.TEST_DRIVEN and lead.last_contacted_at == driven
+
