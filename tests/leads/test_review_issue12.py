@@ -97,3 +97,54 @@ def test_checked_in_and_test_driven_lead_counts_as_contacted(consultant_a, make_
     lead = Lead.objects.get(pk=lead.pk)
     assert lead.stage == Stage.TEST_DRIVEN and lead.last_contacted_at == driven
 
+
+# --- appointments follow their lead to its new owner ---------------------------------------------------
+
+
+def test_handover_moves_the_departing_consultants_booked_appointments(make_staff, store_a, manager_a, make_lead, make_car,
+                                                                      at, monkeypatch):
+    from leads.services.allocation import staff_handover
+    from leads.services.showroom import appointment_book, appointment_mark_no_show
+
+    leaving = make_staff(Role.CONSULTANT, store_a, username="s01_leaving")
+    taking = make_staff(Role.CONSULTANT, store_a, username="s01_taking")
+    lead = make_lead()
+    Lead.objects.filter(pk=lead.pk).update(assigned_to=leaving, assigned_at=timezone.now())
+    lead = Lead.objects.get(pk=lead.pk)
+    appointment = appointment_book(lead=lead, kind="test_drive", starts_at=at(10), actor=leaving,
+                                   source=AppointmentSource.CONSULTANT, car=make_car())
+    assert appointment.consultant == leaving
+
+    staff_handover(from_user=leaving, to_user=taking, actor=manager_a, reason="离职", deactivate=True)
+
+    appointment.refresh_from_db()
+    assert appointment.consultant == taking
+    # The customer does not come: the call-back task is the new consultant's, not the departed one's.
+    appointment_mark_no_show(appointment=appointment, actor=None)
+    task = FollowUpTask.objects.get(dedup_key=f"appointment-no-show:{appointment.pk}")
+    assert task.assignee == taking
+
+
+def test_dcc_booking_that_hands_the_lead_to_a_consultant_gives_them_the_appointment(make_staff, store_a, make_lead,
+                                                                                   make_car, at):
+    from leads.models import DistributionMode
+    from leads.services.allocation import lead_allocate, rule_for_store
+    from leads.services.showroom import appointment_book
+    from leads.services.stages import lead_stage_change
+
+    dcc = make_staff(Role.DCC, store_a, username="s01_dcc")
+    consultant = make_staff(Role.CONSULTANT, store_a, username="s01_c")
+    rule = rule_for_store(store=store_a)
+    rule.mode, rule.online_to_dcc = DistributionMode.ROUND_ROBIN, True
+    rule.save()
+    lead = make_lead(channel="autohome")
+    assert lead_allocate(lead=lead) == dcc
+    lead = lead_stage_change(lead=Lead.objects.get(pk=lead.pk), to_stage=Stage.CONTACTED, actor=dcc)
+
+    appointment = appointment_book(lead=lead, kind="test_drive", starts_at=at(10), actor=dcc,
+                                   source=AppointmentSource.DCC, car=make_car())
+
+    lead.refresh_from_db()
+    appointment.refresh_from_db()
+    assert lead.stage == Stage.INVITED and lead.assigned_to == consultant
+    assert appointment.consultant == consultant
