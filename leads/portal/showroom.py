@@ -100,6 +100,7 @@ class ReceptionView(PortalMixin, View):
         now = timezone.now()
         for appointment in arrivals:
             appointment.late = appointment.status == AppointmentStatus.BOOKED and appointment.ends_at + NO_SHOW_GRACE < now
+            appointment.started = appointment.starts_at <= now  # a no-show only once it started
         form = form or WalkInForm(actor=request.user, store=store)
         return render(request, self.template_name, {
             "store": store, "stores": stores, "arrivals": arrivals, "form": form, "today": timezone.localdate(),

@@ -120,6 +120,7 @@ def test_handover_moves_the_departing_consultants_booked_appointments(make_staff
     appointment.refresh_from_db()
     assert appointment.consultant == taking
     # The customer does not come: the call-back task is the new consultant's, not the departed one's.
+    monkeypatch.setattr(timezone, "now", lambda: at(11, 30))
     appointment_mark_no_show(appointment=appointment, actor=None)
     task = FollowUpTask.objects.get(dedup_key=f"appointment-no-show:{appointment.pk}")
     assert task.assignee == taking
@@ -148,3 +149,46 @@ def test_dcc_booking_that_hands_the_lead_to_a_consultant_gives_them_the_appointm
     appointment.refresh_from_db()
     assert lead.stage == Stage.INVITED and lead.assigned_to == consultant
     assert appointment.consultant == consultant
+
+
+# --- a car is never double-booked, also through a no-show and a late arrival ----------------------------
+
+
+def test_no_show_cannot_be_marked_before_the_appointment_starts(consultant_a, make_lead, make_car, at):
+    from leads.exceptions import LeadsError
+    from leads.services.showroom import appointment_book, appointment_mark_no_show
+
+    car = make_car()
+    appointment = appointment_book(lead=make_lead(), kind="test_drive", starts_at=at(10), actor=consultant_a,
+                                   source=AppointmentSource.CONSULTANT, car=car)
+    with pytest.raises(LeadsError) as caught:
+        appointment_mark_no_show(appointment=appointment, actor=consultant_a)
+    assert caught.value.message == errors.APPOINTMENT_NOT_STARTED
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED
+    # The car stays held: nobody else gets it at 10:00.
+    with pytest.raises(LeadsError):
+        appointment_book(lead=make_lead(), kind="test_drive", starts_at=at(10), actor=consultant_a,
+                         source=AppointmentSource.CONSULTANT, car=car)
+
+
+def test_late_arrival_of_a_no_show_does_not_take_a_car_rebooked_meanwhile(consultant_a, make_lead, make_car, at,
+                                                                         monkeypatch):
+    from leads.exceptions import LeadsError
+    from leads.services.showroom import appointment_book, appointment_check_in, appointment_mark_no_show
+
+    car = make_car()
+    first = appointment_book(lead=make_lead(), kind="test_drive", starts_at=at(10), actor=consultant_a,
+                             source=AppointmentSource.CONSULTANT, car=car)
+    monkeypatch.setattr(timezone, "now", lambda: at(10, 20))
+    appointment_mark_no_show(appointment=first, actor=consultant_a)  # the car is free again
+    second = appointment_book(lead=make_lead(), kind="test_drive", starts_at=at(10, 30), actor=consultant_a,
+                              source=AppointmentSource.CONSULTANT, car=car)
+    monkeypatch.setattr(timezone, "now", lambda: at(10, 40))
+    with pytest.raises(LeadsError) as caught:
+        appointment_check_in(appointment=first, actor=consultant_a)  # the first customer turns up late
+    assert caught.value.status_code == 409 and caught.value.message == errors.CAR_TAKEN
+    first.refresh_from_db()
+    assert first.status == AppointmentStatus.NO_SHOW
+    holding = Appointment.objects.filter(car=car, status__in=(AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN))
+    assert list(holding) == [second]
