@@ -16,9 +16,11 @@ def parse_month(value: str | None, default: dt.date) -> dt.date:
     """``"2026-12"`` → 2026-12-01; anything else → the month of ``default``."""
     try:
         year, month = (int(part) for part in (value or "").split("-"))
-        return dt.date(year, month, 1)
+        parsed = dt.date(year, month, 1)
     except (TypeError, ValueError):
         return month_start(default)
+    # The previous and next month links must exist too: not the calendar's first or last year.
+    return parsed if dt.MINYEAR < year < dt.MAXYEAR else month_start(default)
 
 
 class TargetGridForm(forms.Form):

@@ -73,11 +73,16 @@ def _chosen_store(request) -> tuple[Store | None, list[Store]]:
     return next((s for s in stores if str(s.pk) == wanted), None), stores
 
 
+# Dates a calendar may show: its week and the previous/next links stay representable.
+_FIRST_DAY, _LAST_DAY = dt.date(dt.MINYEAR + 1, 1, 1), dt.date(dt.MAXYEAR - 1, 12, 31)
+
+
 def _day_param(request) -> dt.date:
     try:
-        return dt.date.fromisoformat(request.GET.get("date", ""))
+        day = dt.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
         return timezone.localdate()
+    return day if _FIRST_DAY <= day <= _LAST_DAY else timezone.localdate()
 
 
 # --- reception (展厅接待) -----------------------------------------------------------------------------
@@ -95,6 +100,7 @@ class ReceptionView(PortalMixin, View):
         now = timezone.now()
         for appointment in arrivals:
             appointment.late = appointment.status == AppointmentStatus.BOOKED and appointment.ends_at + NO_SHOW_GRACE < now
+            appointment.started = appointment.starts_at <= now  # a no-show only once it started
         form = form or WalkInForm(actor=request.user, store=store)
         return render(request, self.template_name, {
             "store": store, "stores": stores, "arrivals": arrivals, "form": form, "today": timezone.localdate(),

@@ -7,7 +7,7 @@
 - ``lead_handoff_after_qualification``: an online lead a DCC agent has invited
   goes on to a consultant by the rule.
 - ``staff_handover`` (离职交接): a departing consultant's open leads, open
-  tasks and members to a colleague, in one transaction.
+  tasks, coming appointments and members to a colleague, in one transaction.
 - ``lead_assign``: the bare assignment hot routing uses (``scoring.lead_route_hot``).
 
 The rule, in the order it is applied to one lead:
@@ -50,6 +50,7 @@ from accounts.services import members_advisor_assign, members_advisor_transfer, 
 from leads import exceptions as errors
 from leads.exceptions import LeadsError
 from leads.models import (
+    Appointment,
     ChannelKind,
     ConsultantSkill,
     DistributionMode,
@@ -63,6 +64,7 @@ from leads.models import (
     TaskKind,
     TaskStatus,
 )
+from leads.models_showroom import HOLDING_STATUSES
 from leads.services.followup import tasks_create_bulk
 
 logger = logging.getLogger(__name__)
@@ -414,6 +416,8 @@ def staff_handover(*, from_user: User, to_user: User, actor: User, reason: str, 
         _transfer(picks=[(lead, to_user) for lead in leads[start:start + SWEEP_BATCH]], actor=actor, reason=reason,
                   now=now, action="leads.lead.assigned", due_hours=hours, notify=False, first_contact=False)
     other_tasks = FollowUpTask.objects.filter(assignee=from_user, status=TaskStatus.OPEN).update(assignee=to_user)
+    # Appointments they were to receive on others' leads (a walk-in, a colleague's customer).
+    Appointment.objects.filter(consultant=from_user, status__in=HOLDING_STATUSES).update(consultant=to_user)
     members = members_advisor_transfer(from_user=from_user, to_user=to_user, actor=actor)
     counts = {"leads": len(leads), "tasks": other_tasks, "members": members}
     if deactivate:
@@ -448,7 +452,8 @@ def _transfer(
     first_contact: bool = True,
 ) -> None:
     """Give each lead of ``picks`` its new owner (locked rows, one store):
-    set-based updates per owner, the old owners' open tasks on them moved,
+    set-based updates per owner, the old owners' open tasks and coming
+    appointments on them moved,
     an ASSIGNED event and an audit row per lead, a first-contact task per
     lead that has no open one, members without an advisor get the owner, and
     one outbox message per new owner.  Inside the caller's transaction."""
@@ -471,10 +476,12 @@ def _transfer(
         for old_id, lead_ids in moved_from.items():
             new_owner = {lead.pk: owner.pk for lead, owner in picks}
             for owner_id in {new_owner[pk] for pk in lead_ids}:
-                FollowUpTask.objects.filter(
-                    lead_id__in=[pk for pk in lead_ids if new_owner[pk] == owner_id], assignee_id=old_id,
-                    status=TaskStatus.OPEN,
-                ).update(assignee_id=owner_id)
+                moving = [pk for pk in lead_ids if new_owner[pk] == owner_id]
+                FollowUpTask.objects.filter(lead_id__in=moving, assignee_id=old_id, status=TaskStatus.OPEN).update(
+                    assignee_id=owner_id)
+                # Their coming appointments too (the new owner receives the customer, gets the no-show call).
+                Appointment.objects.filter(lead_id__in=moving, consultant_id=old_id, status__in=HOLDING_STATUSES).update(
+                    consultant_id=owner_id)
     events, audits, tasks = [], [], []
     has_open_first = set()
     if first_contact:

@@ -73,6 +73,15 @@ def _length(kind: str) -> dt.timedelta:
     return dt.timedelta(minutes=TEST_DRIVE_MINUTES if kind == AppointmentKind.TEST_DRIVE else VISIT_MINUTES)
 
 
+def _ends_at(starts_at: dt.datetime, kind: str) -> dt.datetime:
+    """The end of a slot starting at ``starts_at``; a start at the calendar's
+    very end (no end representable) is outside any opening hours (400)."""
+    try:
+        return starts_at + _length(kind)
+    except OverflowError as exc:
+        raise _invalid("starts_at", errors.SLOT_OUTSIDE_HOURS) from exc
+
+
 def _overlapping(car_id: int, starts_at: dt.datetime, ends_at: dt.datetime, exclude: int | None = None) -> bool:
     qs = Appointment.objects.filter(car_id=car_id, status__in=HOLDING_STATUSES, starts_at__lt=ends_at, ends_at__gt=starts_at)
     if exclude is not None:
@@ -158,7 +167,7 @@ def appointment_book(
     store = store or lead.store
     if actor is not None and not actor.is_owner:
         store_allowed_check(store, actor)
-    ends_at = starts_at + _length(kind)
+    ends_at = _ends_at(starts_at, kind)
     _check_time(store, starts_at, ends_at)
     series, car = _car_and_series(store=store, kind=kind, series=series, car=car)
     if kind == AppointmentKind.TEST_DRIVE:
@@ -218,7 +227,7 @@ def appointment_move(
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != AppointmentStatus.BOOKED:
         raise _conflict(errors.APPOINTMENT_NOT_BOOKED)
-    ends_at = starts_at + _length(appointment.kind)
+    ends_at = _ends_at(starts_at, appointment.kind)
     _check_time(appointment.store, starts_at, ends_at)
     if appointment.kind == AppointmentKind.TEST_DRIVE:
         try:
@@ -267,7 +276,13 @@ def _lead_visited(*, lead: Lead, actor: User | None, appointment: Appointment) -
 @transaction.atomic
 def appointment_check_in(*, appointment: Appointment, actor: User) -> Appointment:
     """The customer arrived: checked in (also a late arrival already marked
-    no-show), the lead visited, the test-drive car in use."""
+    no-show, unless its car was booked again meanwhile: 409), the lead
+    visited, the test-drive car in use."""
+    if appointment.car_id and Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.NO_SHOW).exists():
+        # A no-show released its car: take it back only if nobody holds it now (car row locked).
+        list(TestDriveCar.objects.select_for_update().filter(pk=appointment.car_id).values_list("pk"))
+        if _overlapping(appointment.car_id, appointment.starts_at, appointment.ends_at, exclude=appointment.pk):
+            raise _conflict(errors.CAR_TAKEN)
     updated = Appointment.objects.filter(
         pk=appointment.pk, status__in=(AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW)
     ).update(status=AppointmentStatus.CHECKED_IN, checked_in_at=timezone.now())
@@ -355,13 +370,16 @@ def appointment_feedback(
 
 
 @transaction.atomic
-def appointment_mark_no_show(*, appointment: Appointment, actor: User | None) -> Appointment:
-    """Not checked in: marked no-show (once), and the consultant gets a
-    follow-up task to call the customer."""
-    updated = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).update(
-        status=AppointmentStatus.NO_SHOW
-    )
+def appointment_mark_no_show(*, appointment: Appointment, actor: User | None, now: dt.datetime | None = None) -> Appointment:
+    """Not checked in once it started: marked no-show (once; its car is free
+    again), and the consultant gets a follow-up task to call the customer."""
+    now = now or timezone.now()
+    updated = Appointment.objects.filter(
+        pk=appointment.pk, status=AppointmentStatus.BOOKED, starts_at__lte=now
+    ).update(status=AppointmentStatus.NO_SHOW)
     if not updated:
+        if Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).exists():
+            raise _conflict(errors.APPOINTMENT_NOT_STARTED)
         raise _conflict(errors.APPOINTMENT_NOT_BOOKED)
     appointment = Appointment.objects.select_related("lead", "store", "consultant").get(pk=appointment.pk)
     lead = appointment.lead
@@ -371,7 +389,7 @@ def appointment_mark_no_show(*, appointment: Appointment, actor: User | None) ->
         title=gettext("未到店回访：%(who)s %(when)s %(kind)s") % {
             "who": lead.name or lead.masked_mobile, "when": f"{local:%m-%d %H:%M}", "kind": appointment.get_kind_display(),
         },
-        due_at=timezone.now() + NO_SHOW_TASK_DUE, dedup_key=f"appointment-no-show:{appointment.pk}",
+        due_at=now + NO_SHOW_TASK_DUE, dedup_key=f"appointment-no-show:{appointment.pk}",
     )
     audit_record(actor=actor, action="leads.appointment.no_show", obj=appointment, data={"lead": lead.pk})
     return appointment
@@ -385,7 +403,7 @@ def appointments_no_show_sweep(*, now: dt.datetime | None = None) -> int:
     marked = 0
     for pk in due:
         try:
-            appointment_mark_no_show(appointment=Appointment(pk=pk), actor=None)
+            appointment_mark_no_show(appointment=Appointment(pk=pk), actor=None, now=now)
         except LeadsError:  # checked in or cancelled meanwhile
             continue
         marked += 1

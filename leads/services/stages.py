@@ -22,6 +22,9 @@ from leads.models import (
 )
 from leads.services.allocation import QUALIFIED_STAGES, lead_handoff_after_qualification
 
+# Reached by meeting the customer (check-in, walk-in, test drive): each is a contact.
+MET_STAGES = frozenset({Stage.VISITED, Stage.TEST_DRIVEN})
+
 # from-stage -> stages it may move to.  Anything else is an illegal jump.
 TRANSITIONS: dict[str, frozenset[str]] = {
     Stage.NEW: frozenset({Stage.CONTACTED, Stage.VISITED, Stage.DEFEATED, Stage.SILENT}),
@@ -87,6 +90,8 @@ def lead_stage_change(
         if to_stage == Stage.CONTACTED:
             lead.last_contacted_at = now
             lead.contact_attempts = 0
+        elif to_stage in MET_STAGES:  # met in the showroom: a contact (the pool's limits run from it)
+            lead.last_contacted_at = now
         if not was_open:  # reactivated: forget the old defeat (and the pool review)
             lead.defeat_reason, lead.defeat_competitor = "", None
             lead.pool_review = PoolReview.NONE

@@ -89,7 +89,7 @@ def test_feedback_form_completes_the_drive_and_books_the_next_step(client, consu
 
 
 def test_no_show_button_creates_the_follow_up_task(client, manager_a, consultant_a, make_lead):
-    appointment = _today_appointment(make_lead(), consultant=consultant_a)
+    appointment = _today_appointment(make_lead(), consultant=consultant_a, hours_from_now=-1)  # started, nobody came
     client.force_login(manager_a)
     assert client.post(reverse("portal:leads:appointment-no-show", args=[appointment.pk])).status_code == 303
     assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.NO_SHOW

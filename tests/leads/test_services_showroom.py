@@ -331,10 +331,10 @@ def test_no_show_sweep_marks_late_bookings_once_and_gives_the_consultant_a_task(
 def test_manual_no_show_and_a_late_arrival_can_still_check_in(make_car, make_lead, consultant_a, at):
     make_car()
     appointment = _book(make_lead(), at(10), consultant_a)
-    svc.appointment_mark_no_show(appointment=appointment, actor=consultant_a)
+    svc.appointment_mark_no_show(appointment=appointment, actor=consultant_a, now=at(10, 20))
     assert FollowUpTask.objects.filter(dedup_key=f"appointment-no-show:{appointment.pk}").count() == 1
     with pytest.raises(LeadsError):
-        svc.appointment_mark_no_show(appointment=appointment, actor=consultant_a)
+        svc.appointment_mark_no_show(appointment=appointment, actor=consultant_a, now=at(10, 20))
     svc.appointment_check_in(appointment=appointment, actor=consultant_a)
     assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.CHECKED_IN
 
