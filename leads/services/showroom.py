@@ -210,6 +210,15 @@ def owner_test_drive_book(
         actor=actor, behaviour=EventKind.TEST_DRIVE_BOOKED,
         behaviour_data={"model_interest": interest, "preferred_date": timezone.localdate(starts_at).isoformat()},
     )
+    # A retry without an Idempotency-Key (the same slot asked for again) gets
+    # the appointment it already has, not a second car: the lead's row lock
+    # makes two such requests take turns.
+    Lead.objects.select_for_update().filter(pk=lead.pk).values_list("pk").get()
+    existing = Appointment.objects.filter(
+        lead=lead, kind=AppointmentKind.TEST_DRIVE, series=series, starts_at=starts_at, status=AppointmentStatus.BOOKED,
+    ).first()
+    if existing is not None:
+        return lead, created, existing
     appointment = appointment_book(
         lead=lead, kind=AppointmentKind.TEST_DRIVE, starts_at=starts_at, actor=actor, source=AppointmentSource.OWNER,
         store=store, series=series, record_behaviour=False,

@@ -104,6 +104,21 @@ def test_owner_slot_booking_is_idempotent(api_as, owner_a, channels, make_car, a
     assert Appointment.objects.count() == 1
 
 
+def test_owner_asking_twice_for_the_same_slot_without_a_key_holds_one_car(api_as, owner_a, channels, make_car, at):
+    make_car()
+    make_car()
+    client = api_as(owner_a)
+    payload = {"series": "朗逸", "starts_at": at(10).isoformat()}
+    first = client.post(TEST_DRIVE, payload, format="json")
+    again = client.post(TEST_DRIVE, payload, format="json")
+    assert first.status_code == again.status_code == 201
+    assert again.json()["appointment"]["id"] == first.json()["appointment"]["id"]
+    assert Appointment.objects.count() == 1
+    # another slot is another appointment
+    assert client.post(TEST_DRIVE, {**payload, "starts_at": at(11).isoformat()}, format="json").status_code == 201
+    assert Appointment.objects.count() == 2
+
+
 def test_owner_slot_needs_a_series_and_a_time_in_hours(api_as, owner_a, channels, make_car, at):
     make_car()
     client = api_as(owner_a)
