@@ -28,7 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,6 +43,8 @@ from accounts.scoping import scope
 from leads import exceptions as errors
 from leads.exceptions import LeadsError
 from leads.models import (
+    Appointment,
+    AppointmentStatus,
     EventKind,
     FollowUpTask,
     Lead,
@@ -98,11 +100,16 @@ def pool_rule_groups(store_ids: Iterable[int] | None) -> list[tuple[Q, int, int]
 def overdue_q(*, now: dt.datetime, first_contact_hours: int, follow_up_days: int) -> tuple[Q, Q]:
     """The two limits as conditions on an assigned open lead: no contact since
     it was assigned, more than ``first_contact_hours`` ago; or its last
-    contact (since it was assigned) more than ``follow_up_days`` ago."""
+    contact (since it was assigned) more than ``follow_up_days`` ago.  A lead
+    with a booked appointment still to come is being followed up: neither
+    limit holds for it."""
     first_cut = now - dt.timedelta(hours=first_contact_hours)
     follow_cut = now - dt.timedelta(days=follow_up_days)
-    first = Q(assigned_at__lt=first_cut) & (Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=F("assigned_at")))
-    follow = Q(last_contacted_at__lt=follow_cut) & (Q(assigned_at__isnull=True) | Q(last_contacted_at__gte=F("assigned_at")))
+    expected = Exists(Appointment.objects.filter(lead=OuterRef("pk"), status=AppointmentStatus.BOOKED, starts_at__gte=now))
+    first = (Q(assigned_at__lt=first_cut) & (Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=F("assigned_at")))
+             & ~Q(expected))
+    follow = (Q(last_contacted_at__lt=follow_cut) & (Q(assigned_at__isnull=True) | Q(last_contacted_at__gte=F("assigned_at")))
+              & ~Q(expected))
     return first, follow
 
 

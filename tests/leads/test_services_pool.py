@@ -312,3 +312,28 @@ def test_hot_routing_of_a_pooled_lead_takes_it_out_of_the_pool(make_lead, consul
 
 def pool_list_ids(actor):
     return pool_list(actor=actor).values_list("pk", flat=True)
+
+
+def test_a_lead_with_an_appointment_to_come_is_not_taken_back(make_lead, consultant_a, make_car, lavida, at):
+    from leads.models import AppointmentKind, AppointmentSource
+    from leads.services.showroom import appointment_book
+
+    make_car()
+    waiting = _assigned(make_lead, consultant_a, assigned_hours_ago=24 * 20, contacted_days_ago=8, stage=Stage.INVITED)
+    appointment = appointment_book(lead=waiting, kind=AppointmentKind.TEST_DRIVE, starts_at=at(10), actor=consultant_a,
+                                   series=lavida, source=AppointmentSource.CONSULTANT)
+    forgotten = _assigned(make_lead, consultant_a, assigned_hours_ago=24 * 20, contacted_days_ago=8,
+                          stage=Stage.CONTACTED, mobile="13700002222")
+
+    assert pool_take_back(now=NOW) == 1
+    waiting.refresh_from_db()
+    forgotten.refresh_from_db()
+    assert not waiting.in_pool and waiting.assigned_to == consultant_a
+    assert forgotten.in_pool
+
+    # once the appointment is no longer to come (cancelled), the limit holds again
+    appointment.status = "cancelled"
+    appointment.save(update_fields=["status"])
+    assert pool_take_back(now=NOW) == 1
+    waiting.refresh_from_db()
+    assert waiting.in_pool
