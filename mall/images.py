@@ -212,6 +212,20 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     return out.getvalue()
 
 
+def load_rgb(original: IO[bytes] | bytes, *, box: int) -> Image.Image:
+    """Open an image (same checks and errors as ``validate_upload``, no byte limit),
+    upright, sRGB RGB without metadata, shrunk to fit ``box`` × ``box`` (never enlarged).
+    The share posters draw product photos through this too."""
+    image = _open(_read_limited(original, None))
+    _draft(image, (box, box))
+    _load(image)
+    image = ImageOps.exif_transpose(image)  # upright; what we write has no EXIF to rotate it
+    rgb = _to_srgb_rgb(image)
+    if max(rgb.size) > box:
+        rgb.thumbnail((box, box), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return rgb
+
+
 def process(original: IO[bytes] | bytes, *, fmt: str = "JPEG") -> dict[str, ImageVariant]:
     """Make the standard variants of an already stored original.
 
@@ -225,14 +239,8 @@ def process(original: IO[bytes] | bytes, *, fmt: str = "JPEG") -> dict[str, Imag
     if fmt not in ("JPEG", "WEBP"):
         raise ValueError(f"unsupported output format {fmt!r}")
     ext = "jpg" if fmt == "JPEG" else "webp"
-    image = _open(_read_limited(original, None))
     largest = max(spec.size for spec in VARIANTS)
-    _draft(image, (largest, largest))
-    _load(image)
-    image = ImageOps.exif_transpose(image)  # upright; our output has no EXIF to rotate it
-    base = _to_srgb_rgb(image)
-    if max(base.size) > largest:
-        base.thumbnail((largest, largest), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    base = load_rgb(original, box=largest)
 
     variants: dict[str, ImageVariant] = {}
     for spec in VARIANTS:
