@@ -406,6 +406,16 @@ MARKETING_QUIET_START = os.environ.get("MARKETING_QUIET_START", "21:00")
 MARKETING_QUIET_END = os.environ.get("MARKETING_QUIET_END", "09:00")
 IDEMPOTENCY_KEY_TTL_HOURS = 24
 
+# Mall: share posters need a CJK font.  The Noto Sans CJK SC subset in
+# static/fonts/ (OFL) is used unless these name another (e.g. Debian's
+# fonts-noto-cjk: .../NotoSansCJK-Regular.ttc with POSTER_FONT_INDEX=2); a
+# font that is missing or lacks Chinese fails loudly, never draws tofu.
+POSTER_FONT_PATH = os.environ.get("POSTER_FONT_PATH") or None
+POSTER_FONT_BOLD_PATH = os.environ.get("POSTER_FONT_BOLD_PATH") or None
+POSTER_FONT_INDEX = int(os.environ.get("POSTER_FONT_INDEX", "0"))
+# Product photos: uploads over this many pixels are refused from their header (decompression bombs).
+MALL_IMAGE_MAX_PIXELS = int(os.environ.get("MALL_IMAGE_MAX_PIXELS", str(50_000_000)))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
