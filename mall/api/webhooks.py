@@ -10,7 +10,9 @@ WeChat Pay's contract decides the answer: 200 means "received, stop
 retrying"; anything else makes it retry, and a failure carries
 ``{"code": "FAIL", "message": "…"}``.  We keep the house's 4xx statuses (401
 bad signature, 400 unreadable) and add ``detail``/``fields`` so the body is
-also the API's error shape."""
+also the API's error shape.  An error the orders' handler raises (an order
+locked by another request: 409) rolls the stored event back and answers the
+same way, so WeChat Pay retries."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mall.payments.exceptions import PaymentCallbackError
+from accounts.exceptions import ApplicationError
 from mall.payments.services import payment_callback_receive
 from mall.payments.wechatpay_v3 import (
     HEADER_NONCE, HEADER_SERIAL, HEADER_SIGNATURE, HEADER_SIGNATURE_TYPE, HEADER_TIMESTAMP,
@@ -114,7 +116,7 @@ class PaymentWebhookApi(APIView):
     def post(self, request):
         try:
             result = payment_callback_receive(headers=request.headers, body=request.body)
-        except PaymentCallbackError as exc:
+        except ApplicationError as exc:  # a bad callback (4xx), or the orders' handler refusing for now
             message = str(exc.message)
             return Response(
                 {"code": "FAIL", "message": message, "detail": message, "fields": {}}, status=exc.status_code

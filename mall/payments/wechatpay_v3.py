@@ -328,8 +328,8 @@ class WeChatPayV3Backend(PaymentBackend):
         if mchid and not re.fullmatch(r"\d{8,12}", mchid):
             problems.append(f"WECHATPAY_MCHID {mchid!r} is not a merchant number (8–12 digits)")
         appid = getattr(settings, "WECHATPAY_APPID", "")
-        if appid and not re.fullmatch(r"wx[0-9a-f]{16}", appid):
-            problems.append(f"WECHATPAY_APPID {appid!r} is not a mini-program appid (wx + 16 hex digits)")
+        if appid and not re.fullmatch(r"wx[0-9A-Za-z]{16}", appid):
+            problems.append(f"WECHATPAY_APPID {appid!r} is not a mini-program appid (wx + 16 characters)")
         serial = getattr(settings, "WECHATPAY_MERCHANT_SERIAL_NO", "")
         if serial and not re.fullmatch(r"[0-9A-Fa-f]{8,40}", serial):
             problems.append("WECHATPAY_MERCHANT_SERIAL_NO is not a certificate serial (hex)")
