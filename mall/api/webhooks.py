@@ -53,14 +53,15 @@ class PaymentNotificationSerializer(serializers.Serializer):
     resource = PaymentResourceSerializer()
 
 
+# Plain strings, not choices: their enums would collide with other "code"/"status" enums in the schema.
 class PaymentWebhookAckSerializer(serializers.Serializer):
-    code = serializers.ChoiceField(choices=["SUCCESS"])
+    code = serializers.CharField(help_text='"SUCCESS"')
     message = serializers.CharField()
-    status = serializers.ChoiceField(choices=["processed", "duplicate"])
+    status = serializers.CharField(help_text='"processed", or "duplicate" for a repeated callback (nothing changed)')
 
 
 class PaymentWebhookFailSerializer(serializers.Serializer):
-    code = serializers.ChoiceField(choices=["FAIL"])
+    code = serializers.CharField(help_text='"FAIL"')
     message = serializers.CharField()
     detail = serializers.CharField()
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
