@@ -11,6 +11,10 @@ development stand-ins.  README "Deploying" lists what to set.
 - ``dealerops.E003`` a backend setting names a class that cannot be imported.
 - ``dealerops.E004`` a production backend's credentials (its
   ``required_settings``) are not set: every message or call would fail.
+- ``dealerops.E007`` a production backend's settings are set but wrong: its
+  ``check_settings()`` (a classmethod returning problems, e.g. the WeChat Pay
+  adapter's key files that do not load or an APIv3 key that is not 32 bytes)
+  reports them.
 - ``dealerops.E005`` DEBUG is off, a proxy is in front (``SECURE_PROXY_SSL_HEADER``
   is set: README deploys gunicorn behind nginx) and ``ALLAUTH_TRUSTED_PROXY_COUNT``
   is 0 (or DRF's ``NUM_PROXIES`` disagrees with it): every request would come
@@ -29,7 +33,7 @@ Always (not only ``--deploy``):
   worker after ``retry`` seconds, so a task still running would run twice.
 
 The settings checked are registries: an app above ``accounts`` with its own
-outside service (payments, later) adds its backend setting and webhook secret
+outside service (the mall's ``PAYMENT_BACKEND``) adds its backend setting and webhook secret
 with ``register_backend_setting`` / ``register_webhook_secret`` from its
 ``AppConfig.ready()``, and marks its local class ``simulated = True``.
 """
@@ -122,6 +126,13 @@ def backends_check(app_configs=None, **kwargs) -> list[Error]:
                 f"{name} is {path}, which needs {', '.join(missing)}.",
                 hint="Set the provider's credentials (README, Deploying).",
                 id="dealerops.E004",
+            ))
+        check_settings = getattr(backend, "check_settings", None)
+        for problem in (check_settings() if callable(check_settings) else []):
+            errors.append(Error(
+                f"{name} is {path}: {problem}.",
+                hint="Fix the provider's settings (README, Deploying).",
+                id="dealerops.E007",
             ))
     return errors
 

@@ -392,6 +392,27 @@ SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "dev-sms-webhook-secre
 # Appended by the outbox to every marketing SMS (opt-out line, "回复R退订").
 SMS_MARKETING_SUFFIX = os.environ.get("SMS_MARKETING_SUFFIX", " 拒收请回复R")
 
+# Payments (mall/payments, README "Payments"): the local backend simulates WeChat Pay (a signed
+# callback to /api/v1/webhooks/payments/ a moment after ``prepay``); production sets
+# PAYMENT_BACKEND=mall.payments.wechatpay_v3.WeChatPayV3Backend and the WECHATPAY_* credentials.
+PAYMENT_BACKEND = os.environ.get("PAYMENT_BACKEND", "mall.payments.local.LocalPaymentBackend")
+# The public https URL of the payment webhook given to WeChat Pay as notify_url
+# (default: the URL the request came in on).
+PAYMENT_NOTIFY_URL = os.environ.get("PAYMENT_NOTIFY_URL", "")
+PAYMENT_CALLBACK_TOLERANCE = int(os.environ.get("PAYMENT_CALLBACK_TOLERANCE", "300"))  # seconds (WeChat Pay: 5 minutes)
+PAYMENT_LOCAL_CALLBACK_DELAY = float(os.environ.get("PAYMENT_LOCAL_CALLBACK_DELAY", "2"))  # the simulated payer's pause
+PAYMENT_LOCAL_KEY_PATH = os.environ.get("PAYMENT_LOCAL_KEY_PATH", str(BASE_DIR / "var" / "payments" / "local_wechatpay_key.pem"))
+WECHATPAY_MCHID = os.environ.get("WECHATPAY_MCHID", "")  # 商户号
+WECHATPAY_APPID = os.environ.get("WECHATPAY_APPID", WECHAT_APP_ID)  # the mini-program's appid
+WECHATPAY_MERCHANT_SERIAL_NO = os.environ.get("WECHATPAY_MERCHANT_SERIAL_NO", "")  # 商户API证书序列号
+WECHATPAY_PRIVATE_KEY_PATH = os.environ.get("WECHATPAY_PRIVATE_KEY_PATH", "")  # apiclient_key.pem
+WECHATPAY_APIV3_KEY = os.environ.get("WECHATPAY_APIV3_KEY", "")  # APIv3密钥, 32 characters
+# The platform certificate (wechatpay_*.pem) or the WeChat Pay public key (pub_key.pem) that signs
+# callbacks and answers; with a public key, WECHATPAY_PLATFORM_SERIAL is its id (PUB_KEY_ID_…).
+WECHATPAY_PLATFORM_CERT_PATH = os.environ.get("WECHATPAY_PLATFORM_CERT_PATH", "")
+WECHATPAY_PLATFORM_SERIAL = os.environ.get("WECHATPAY_PLATFORM_SERIAL", "")
+WECHATPAY_API_BASE = os.environ.get("WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com")
+
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))
 OUTBOX_RETRY_BASE_SECONDS = int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "30"))
 # The sweep (every minute) takes batches of OUTBOX_SWEEP_BATCH due messages and keeps

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include(("accounts.api.urls", "accounts"))),
     path("", include(("leads.api.urls", "leads"))),
     path("", include(("membership.api.urls", "membership"))),
+    path("", include(("mall.api.urls", "mall"))),
 ]
 api = [
     path("v1/", include(api_v1)),

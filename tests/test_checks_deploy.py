@@ -10,14 +10,19 @@ settings) and an environment stripped of every variable settings.py reads."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from accounts import checks as deploy_checks
 
@@ -28,6 +33,23 @@ SETTINGS_SOURCE = (ROOT / "config" / "settings.py").read_text(encoding="utf-8")
 SETTINGS_ENV = set(re.findall(r"""(?:os\.environ\.get|os\.environ\[|env_bool|env_list)\(?\s*["']([A-Z0-9_]+)["']""", SETTINGS_SOURCE))
 
 README_SOURCE = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _wechatpay_key_files() -> tuple[str, str]:
+    """A merchant private key and a WeChat Pay public key, as the merchant
+    platform hands them out (apiclient_key.pem, pub_key.pem)."""
+    folder = Path(tempfile.mkdtemp(prefix="wechatpay-deploy-check-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    merchant = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    platform = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    (folder / "apiclient_key.pem").write_bytes(merchant.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (folder / "pub_key.pem").write_bytes(platform.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    return str(folder / "apiclient_key.pem"), str(folder / "pub_key.pem")
+
+
+WECHATPAY_PRIVATE_KEY, WECHATPAY_PUBLIC_KEY = _wechatpay_key_files()
 
 PRODUCTION = {
     "DEBUG": "0",
@@ -56,6 +78,13 @@ PRODUCTION = {
     "ALIYUN_PLS_ACCESS_KEY_ID": "LTAI-pls-key-id",
     "ALIYUN_PLS_ACCESS_KEY_SECRET": "pls-key-secret",
     "ALIYUN_PLS_POOL_KEY": "FC100000000000000",
+    "PAYMENT_BACKEND": "mall.payments.wechatpay_v3.WeChatPayV3Backend",
+    "WECHATPAY_MCHID": "1900000109",
+    "WECHATPAY_MERCHANT_SERIAL_NO": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+    "WECHATPAY_PRIVATE_KEY_PATH": WECHATPAY_PRIVATE_KEY,
+    "WECHATPAY_APIV3_KEY": "a" * 32,
+    "WECHATPAY_PLATFORM_CERT_PATH": WECHATPAY_PUBLIC_KEY,
+    "WECHATPAY_PLATFORM_SERIAL": "PUB_KEY_ID_0112345678202406180012345678901234",
 }
 
 # Left out, each of these falls back to a development default that the deploy
@@ -68,6 +97,7 @@ UNSAFE_DEFAULTS = {
     "WECHAT_LOGIN_CLIENT": "dealerops.E002",
     "WECOM_BACKEND": "dealerops.E002",
     "TELEPHONY_BACKEND": "dealerops.E002",
+    "PAYMENT_BACKEND": "dealerops.E002",
     "DATABASE_URL": "dealerops.W001",
     "REDIS_URL": "dealerops.W002",
     "TRUSTED_PROXY_COUNT": "dealerops.E005",
@@ -80,6 +110,12 @@ WRONG_VALUES = {
     "sms_backend_typo": ("SMS_BACKEND", "accounts.outbox.backends.AliyunSMSBackend", "dealerops.E003"),
     "sms_credential_missing": ("ALIYUN_SMS_ACCESS_KEY_SECRET", "", "dealerops.E004"),
     "wecom_credential_missing": ("WECOM_AGENT_ID", None, "dealerops.E004"),
+    "wechatpay_credential_missing": ("WECHATPAY_APIV3_KEY", None, "dealerops.E004"),
+    "wechatpay_apiv3_key_short": ("WECHATPAY_APIV3_KEY", "a" * 31, "dealerops.E007"),
+    "wechatpay_private_key_missing": ("WECHATPAY_PRIVATE_KEY_PATH", "/nonexistent/apiclient_key.pem", "dealerops.E007"),
+    "wechatpay_platform_key_not_a_key": ("WECHATPAY_PLATFORM_CERT_PATH", str(ROOT / "README.md"), "dealerops.E007"),
+    "wechatpay_public_key_without_id": ("WECHATPAY_PLATFORM_SERIAL", None, "dealerops.E007"),
+    "wechatpay_mchid_not_a_number": ("WECHATPAY_MCHID", "mch-1900000109", "dealerops.E007"),
 }
 
 
