@@ -12,6 +12,7 @@ api_v1 = [
     path("", include(("accounts.api.urls", "accounts"))),
     path("", include(("leads.api.urls", "leads"))),
     path("", include(("membership.api.urls", "membership"))),
+    path("", include(("mall.api.urls", "mall"))),
 ]
 api = [
     path("v1/", include(api_v1)),
@@ -23,11 +24,13 @@ portal = [
     path("", include("accounts.portal.urls")),
     path("leads/", include(("leads.portal.urls", "leads"))),
     path("membership/", include(("membership.portal.urls", "membership"))),
+    path("mall/", include(("mall.portal.urls", "mall"))),
 ]
 mobile = [
     path("", include("accounts.mobile.urls")),
     path("leads/", include(("leads.mobile.urls", "leads"))),
     path("membership/", include(("membership.mobile.urls", "membership"))),
+    path("mall/", include(("mall.mobile.urls", "mall"))),
 ]
 
 urlpatterns = [

@@ -7,8 +7,10 @@ class MallConfig(AppConfig):
     verbose_name = _("积分商城")
 
     def ready(self):
-        from accounts.hooks import register_demo_step
+        from accounts.hooks import register_demo_step, register_mobile_home_panel
         from mall import labels
+        from mall.mobile.views import home_mall_panel
 
         labels.register()
+        register_mobile_home_panel(home_mall_panel)
         register_demo_step("mall.demo.seed_mall")

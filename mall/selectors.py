@@ -63,7 +63,7 @@ def _with_details(queryset: QuerySet[Product]) -> QuerySet[Product]:
     )
 
 
-def _filtered(queryset, *, store=None, category=None, kind=None, pay=None, q=None):
+def product_filter(queryset, *, store=None, category=None, kind=None, pay=None, q=None):
     if store is not None:
         queryset = queryset.filter(sold_at_q([store.pk]))
     if category is not None:
@@ -110,7 +110,7 @@ def product_list_for_member(
     ).filter(Exists(Sku.objects.filter(product_id=OuterRef("pk"), is_active=True)))
     if group_only:
         queryset = queryset.filter(store__isnull=True)
-    return _with_details(_filtered(queryset, store=store, category=category, kind=kind, pay=pay, q=q))
+    return _with_details(product_filter(queryset, store=store, category=category, kind=kind, pay=pay, q=q))
 
 
 def product_get_for_member(*, member: Member | None, pk) -> Product:
@@ -172,7 +172,7 @@ def product_list_for_staff(
         queryset = queryset.filter(is_active=True)
     if group_only:
         queryset = queryset.filter(store__isnull=True)
-    return _with_details(_filtered(queryset, store=store, category=category, kind=kind, pay=pay, q=q))
+    return _with_details(product_filter(queryset, store=store, category=category, kind=kind, pay=pay, q=q))
 
 
 def product_get_for_staff(*, actor: User, pk) -> Product:
@@ -204,3 +204,17 @@ def zone_featurable_products(*, store: Store) -> QuerySet[Product]:
     featured = ZoneFeature.objects.filter(zone__store=store).values("product_id")
     return (Product.objects.filter(sold_at_q([store.pk]), store__isnull=True, is_active=True)
             .exclude(pk__in=featured).order_by("name"))
+
+
+def product_image_get_for_staff(*, actor: User, pk) -> ProductImage:
+    """A photo of a product of the actor's stores (another store's: 404)."""
+    try:
+        return ProductImage.objects.select_related("product").get(
+            pk=pk, product__in=product_list_for_staff(actor=actor).values("pk"))
+    except (ProductImage.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def zone_stores_for_staff(*, actor: User) -> QuerySet[Store]:
+    """The stores whose zones the actor manages (HQ: every store; a manager: their own)."""
+    return stores_for(actor).select_related("mall_zone").order_by("code")
