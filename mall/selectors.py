@@ -42,12 +42,6 @@ def may_manage_product(actor: User | None, product: Product) -> bool:
     return may_manage_store(actor, product.store)
 
 
-def may_manage_any(actor: User | None) -> bool:
-    """Does ``actor`` manage some part of the catalogue (a store or the group)?"""
-    return bool(actor is not None and actor.is_authenticated and actor.is_active
-                and (actor.is_superuser or actor.role in MANAGE_ROLES) and (store_ids_for(actor) is None or store_ids_for(actor)))
-
-
 def sold_at_q(store_ids) -> Q:
     """Products sold at one of ``store_ids``: their own products, and group
     products whose sales stores include one of them or are empty (every store)."""
