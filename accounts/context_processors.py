@@ -45,6 +45,11 @@ NAV = [
         ("portal:membership:coupon-campaign", _("活动发券"), "megaphone"),
         ("portal:membership:coupon-template-list", _("券模板"), "ticket-perforated"),
     ]),
+    (_("积分商城"), "bag", [
+        ("portal:mall:product-list", _("商品管理"), "bag"),
+        ("portal:mall:product-create", _("新增商品"), "bag-plus"),
+        ("portal:mall:zone-list", _("门店专区"), "shop"),
+    ]),
     (_("系统"), "gear", [
         ("portal:outbox", _("消息发件箱"), "envelope"),
         ("portal:audit", _("审计日志"), "shield-check"),

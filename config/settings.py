@@ -325,6 +325,8 @@ SPECTACULAR_SETTINGS = {
         "DefeatReasonEnum": "leads.models.DefeatReason",
         "TransactionKindEnum": "membership.models.TransactionKind",
         "CouponStatusEnum": "membership.models.CouponStatus",
+        "ProductKindEnum": "mall.models.ProductKind",
+        "PayKindEnum": "mall.models.PayKind",
     },
 }
 

@@ -24,11 +24,13 @@ portal = [
     path("", include("accounts.portal.urls")),
     path("leads/", include(("leads.portal.urls", "leads"))),
     path("membership/", include(("membership.portal.urls", "membership"))),
+    path("mall/", include(("mall.portal.urls", "mall"))),
 ]
 mobile = [
     path("", include("accounts.mobile.urls")),
     path("leads/", include(("leads.mobile.urls", "leads"))),
     path("membership/", include(("membership.mobile.urls", "membership"))),
+    path("mall/", include(("mall.mobile.urls", "mall"))),
 ]
 
 urlpatterns = [

@@ -1,5 +1,36 @@
+"""Errors of the mall app and their messages (tests assert the constants)."""
+
+from django.utils.translation import gettext_lazy as _
+
 from accounts.exceptions import ApplicationError
 
 
 class MallError(ApplicationError):
     pass
+
+
+class MallForbidden(MallError):
+    """Allowed to see it, not to change it (a manager and a group product)."""
+
+    code = "forbidden"
+    status_code = 403
+
+
+NOT_ALLOWED = _("您没有权限管理该商品或专区。")
+GROUP_PRODUCT_HQ_ONLY = _("集团商品只能由集团运营管理。")
+STORE_NOT_YOURS = _("只能管理本门店的商品。")
+SKU_NEEDS_PRICE = _("请至少填写现金价或积分价。")
+SKU_NEEDS_ONE = _("商品至少需要一个规格。")
+SKU_NOT_OF_PRODUCT = _("该规格不属于此商品。")
+VOUCHER_NEEDS_TEMPLATE = _("服务券需要选择对应的券模板。")
+DEPOSIT_AMOUNT = _("新车订金应为 %(min)s–%(max)s 元的现金价，不含积分。")
+STORES_ONLY_FOR_GROUP = _("门店自有商品只在本门店销售，不能指定其他销售门店。")
+GOODS_NEED_DELIVERY = _("实物商品至少要支持到店自提或快递配送之一。")
+IMAGE_TOO_LARGE = _("图片不能超过 %(mb)s MB。")
+IMAGE_NOT_AN_IMAGE = _("文件不是有效的图片。")
+IMAGE_FORMAT = _("只支持 JPEG、PNG 或 WebP 格式的图片。")
+FEATURE_GROUP_ONLY = _("专区只能推荐在本店销售的集团商品。")
+SKU_NEEDS_NAME = _("请填写规格名称。")
+PRODUCT_NEEDS_NAME = _("请填写商品名称。")
+KIND_UNKNOWN = _("未知的商品类型。")
+SKU_VALUE_INVALID = _("请填写有效的数值。")

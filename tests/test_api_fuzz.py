@@ -76,6 +76,7 @@ ID_SOURCES = [
     ("/api/v1/stores/", "store"),
     ("/api/v1/leads/", "lead"),
     ("/api/v1/tasks/", "task"),
+    ("/api/v1/mall/products/", "mall_product"),
 ]
 
 
@@ -96,6 +97,7 @@ def fuzz_world(store_a, store_b, member_a, member_b, owner_a, hq):
     ``member_b``, and an HQ user; their ids feed the path-parameter hook."""
     SEEDED.update(member=member_a.pk, store=store_a.pk, vehicle=member_a.vehicles.get().pk)
     SEEDED.update(_leads_world(store_a, hq))
+    SEEDED.update(_mall_world(store_a, hq))
     # Real headless "app" session tokens, as the mini-program and integrations send them.
     yield {"hq": session_token_issue(user=hq), "owner": session_token_issue(user=owner_a)}
     SEEDED.clear()
@@ -117,6 +119,17 @@ def _leads_world(store, hq) -> dict[str, int]:
     lead_event_record(lead=lead, kind="price_request")
     task = task_create(store=store, assignee=hq, lead=lead, title="回访", due_at=timezone.now() + dt.timedelta(hours=1))
     return {"lead": lead.pk, "task": task.pk}
+
+
+def _mall_world(store, hq) -> dict[str, int]:
+    """A group product (cash + points) sold everywhere and one of store A's own."""
+    from decimal import Decimal
+
+    from mall.services import product_create
+
+    product_create(actor=hq, name="全包围脚垫", skus=[{"name": "黑色", "price_cash": Decimal("99"), "price_points": 2000, "stock": 5}])
+    own = product_create(actor=hq, name="空调清洗", store=store, skus=[{"name": "一次", "price_cash": Decimal("168"), "stock": 9}])
+    return {"mall_product": own.pk}
 
 
 FUZZ_SETTINGS = settings(

@@ -1,1 +1,17 @@
-urlpatterns: list = []
+"""/portal/mall/: the catalogue (products, SKUs, photos) and the store zones."""
+
+from django.urls import path
+
+from mall.portal import views
+
+urlpatterns = [
+    path("products/", views.ProductListView.as_view(), name="product-list"),
+    path("products/new/", views.ProductCreateView.as_view(), name="product-create"),
+    path("products/<int:pk>/", views.ProductEditView.as_view(), name="product-edit"),
+    path("products/<int:pk>/images/", views.ProductImageUploadView.as_view(), name="product-image-upload"),
+    path("images/<int:pk>/remove/", views.ProductImageRemoveView.as_view(), name="product-image-remove"),
+    path("zones/", views.ZoneListView.as_view(), name="zone-list"),
+    path("zones/<int:pk>/", views.ZoneEditView.as_view(), name="zone-edit"),
+    path("zones/<int:pk>/feature/", views.ZoneFeatureView.as_view(), name="zone-feature"),
+    path("zones/<int:pk>/unfeature/", views.ZoneUnfeatureView.as_view(), name="zone-unfeature"),
+]

@@ -9,6 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        ('mall', '0001_catalogue'),
     ]
 
     operations = [
