@@ -19,22 +19,24 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django_q import tasks as django_q_tasks
-from PIL import Image, UnidentifiedImageError
 
 from accounts.audit import audit_record
 from accounts.models import Store, User
 from mall import exceptions as errors
 from mall.exceptions import MallError, MallForbidden
+from mall import images
+from mall.images import process, validate_upload
 from mall.models import DEPOSIT_MAX, DEPOSIT_MIN, Product, ProductImage, ProductKind, Sku, StoreZone, ZoneFeature
 from mall.selectors import may_manage_store, sold_at_q
 
 logger = logging.getLogger(__name__)
 
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
-IMAGE_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 # The fields product_create/product_update take (besides store, skus and the M2Ms).
 PRODUCT_FIELDS = (
     "name", "kind", "category", "supplier", "description", "limit_per_member", "delivery_pickup", "delivery_shipping",
@@ -260,21 +262,18 @@ def product_update(
 
 
 def image_check(upload, *, field: str = "image") -> None:
-    """A real JPEG, PNG or WebP under ``IMAGE_MAX_BYTES``, or a ``MallError`` on ``field``."""
-    size = getattr(upload, "size", None) or 0
-    if size > IMAGE_MAX_BYTES:
-        raise _invalid(field, errors.IMAGE_TOO_LARGE % {"mb": IMAGE_MAX_BYTES // (1024 * 1024)})
+    """A complete JPEG, PNG or WebP under ``IMAGE_MAX_BYTES`` and the pixel
+    limit (``mall.images.validate_upload``, the one upload rule), or a
+    ``MallError`` on ``field`` with its message.  An upload whose declared
+    size is over the limit is refused before it is read."""
+    if (getattr(upload, "size", None) or 0) > IMAGE_MAX_BYTES:
+        raise _invalid(field, images.IMAGE_TOO_LARGE % {"max_mb": IMAGE_MAX_BYTES // (1024 * 1024)})
     try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            image_format = image.format
-            image.verify()
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError, TypeError) as exc:
-        raise _invalid(field, errors.IMAGE_NOT_AN_IMAGE) from exc
+        validate_upload(upload, max_bytes=IMAGE_MAX_BYTES)
+    except ValidationError as exc:
+        raise _invalid(field, exc.messages[0]) from exc
     finally:
         upload.seek(0)
-    if image_format not in IMAGE_FORMATS:
-        raise _invalid(field, errors.IMAGE_FORMAT)
 
 
 def _enqueue_image_processing(image_id: int) -> None:
@@ -325,10 +324,28 @@ def product_image_remove(*, actor: User, image: ProductImage) -> None:
 
 def product_image_process(*, image_id: int) -> ProductImage | None:
     """The background step after an upload (``mall.tasks.product_image_process``):
-    the image pipeline (``mall.images``: orientation, EXIF stripped, standard
-    sizes and a thumbnail into ``variants``) plugs in here.  Until then the
-    original is shown as it is.  Safe to run twice; a removed image is skipped."""
-    return ProductImage.objects.filter(pk=image_id).select_related("product").first()
+    ``mall.images.process`` makes the upright, metadata-free large, medium and
+    thumb variants, stored beside the original and named in ``variants``.  Safe
+    to run twice (a processed image is left alone); a removed image is skipped;
+    an original that turns out unusable keeps being shown as it is (logged)."""
+    image = ProductImage.objects.filter(pk=image_id).select_related("product").first()
+    if image is None or image.processed_at is not None:
+        return image
+    storage, stem = image.original.storage, image.original.name.rsplit(".", 1)[0]
+    try:
+        with image.original.open("rb") as original:
+            variants = process(original.read())
+    except ValidationError:
+        logger.warning("product image %s could not be processed; its original is shown", image_id)
+        return image
+    saved = {name: storage.save(f"{stem}_{name}.{variant.content.name.rsplit('.', 1)[-1]}", variant.content)
+             for name, variant in variants.items()}
+    if not ProductImage.objects.filter(pk=image_id, processed_at__isnull=True).update(
+            variants=saved, processed_at=timezone.now()):
+        for name in saved.values():  # processed meanwhile by another run: drop this run's files
+            storage.delete(name)
+    image.refresh_from_db()
+    return image
 
 
 # --- store zones -------------------------------------------------------------------------------

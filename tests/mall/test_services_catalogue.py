@@ -11,6 +11,7 @@ import pytest
 
 from accounts.models import AuditLog, Role
 from mall import exceptions as errors
+from mall import images
 from mall.exceptions import MallError, MallForbidden
 from mall.models import Product, ProductImage, ProductKind, Sku, StoreZone, ZoneFeature
 from mall.services import (
@@ -167,15 +168,23 @@ def test_a_real_image_is_stored_and_processed_after_commit(hq, group_product, fm
     assert image.original.name.startswith("mall/products/")
     assert image.original.storage.exists(image.original.name)
     async_task.assert_called_once_with("mall.tasks.product_image_process", image.pk, task_name=f"mall-image-{image.pk}")
-    assert product_image_process(image_id=image.pk) == image
+    processed = product_image_process(image_id=image.pk)
+    assert processed == image and processed.processed_at is not None
+    assert set(processed.variants) == {"large", "medium", "thumb"}
+    for name in processed.variants.values():  # stored beside the original, EXIF-free JPEGs
+        assert name.startswith("mall/products/") and image.original.storage.exists(name)
+    assert processed.url("thumb").endswith("_thumb.jpg")
+    # a second run leaves the processed image as it is
+    assert product_image_process(image_id=image.pk).variants == processed.variants
     assert AuditLog.objects.filter(action="mall.product_image.added").exists()
 
 
 @pytest.mark.parametrize(("file", "message"), [
-    (lambda: upload("PNG", name="fake.png", content=b"not an image at all"), errors.IMAGE_NOT_AN_IMAGE),
-    (lambda: upload("PNG", name="cut.png", content=image_bytes("PNG")[:40]), errors.IMAGE_NOT_AN_IMAGE),
-    (lambda: upload("GIF"), errors.IMAGE_FORMAT),
-    (lambda: upload("BMP"), errors.IMAGE_FORMAT),
+    (lambda: upload("PNG", name="fake.png", content=b"not an image at all"), images.IMAGE_NOT_AN_IMAGE),
+    (lambda: upload("PNG", name="cut.png", content=image_bytes("PNG")[:40]), images.IMAGE_NOT_AN_IMAGE),
+    (lambda: upload("PNG", name="half.png", content=image_bytes("PNG")[:-30]), images.IMAGE_BROKEN),
+    (lambda: upload("GIF"), images.IMAGE_FORMAT_UNSUPPORTED),
+    (lambda: upload("BMP"), images.IMAGE_FORMAT_UNSUPPORTED),
 ])
 def test_bad_files_are_refused(hq, group_product, file, message):
     with pytest.raises(MallError) as exc:
