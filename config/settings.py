@@ -327,6 +327,8 @@ SPECTACULAR_SETTINGS = {
         "CouponStatusEnum": "membership.models.CouponStatus",
         "ProductKindEnum": "mall.models.ProductKind",
         "PayKindEnum": "mall.models.PayKind",
+        "OrderStatusEnum": "mall.models.OrderStatus",
+        "DeliveryEnum": "mall.models.Delivery",
     },
 }
 

@@ -437,6 +437,8 @@ def order_fulfil(*, actor: User, order: Order, pickup_code: str = "", tracking_n
     shipped one with its tracking number.  ``order_not_fulfillable`` 409 when
     not paid.  The caller fetched ``order`` through the scoped getter."""
     now = now or timezone.now()
+    if order.status != OrderStatus.PAID:
+        raise OrderError(errors.ORDER_NOT_FULFILLABLE, code="order_not_fulfillable", status_code=409)
     if order.delivery == Delivery.PICKUP:
         if not hmac.compare_digest(str(pickup_code or "").strip().encode(), order.pickup_code.encode()):
             raise OrderError(errors.PICKUP_CODE_WRONG, code="pickup_code_wrong",
