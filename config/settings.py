@@ -327,6 +327,8 @@ SPECTACULAR_SETTINGS = {
         "CouponStatusEnum": "membership.models.CouponStatus",
         "ProductKindEnum": "mall.models.ProductKind",
         "PayKindEnum": "mall.models.PayKind",
+        "OrderStatusEnum": "mall.models.OrderStatus",
+        "DeliveryEnum": "mall.models.Delivery",
     },
 }
 
@@ -404,6 +406,9 @@ PAYMENT_NOTIFY_URL = os.environ.get("PAYMENT_NOTIFY_URL", "")
 PAYMENT_CALLBACK_TOLERANCE = int(os.environ.get("PAYMENT_CALLBACK_TOLERANCE", "300"))  # seconds (WeChat Pay: 5 minutes)
 PAYMENT_LOCAL_CALLBACK_DELAY = float(os.environ.get("PAYMENT_LOCAL_CALLBACK_DELAY", "2"))  # the simulated payer's pause
 PAYMENT_LOCAL_KEY_PATH = os.environ.get("PAYMENT_LOCAL_KEY_PATH", str(BASE_DIR / "var" / "payments" / "local_wechatpay_key.pem"))
+# Mall orders: an order left unpaid this many minutes is cancelled by the expiry job
+# (mall.tasks.orders_expire, every minute), giving back its stock and points.
+MALL_ORDER_EXPIRY_MINUTES = int(os.environ.get("MALL_ORDER_EXPIRY_MINUTES", "15"))
 WECHATPAY_MCHID = os.environ.get("WECHATPAY_MCHID", "")  # 商户号
 WECHATPAY_APPID = os.environ.get("WECHATPAY_APPID", WECHAT_APP_ID)  # the mini-program's appid
 WECHATPAY_MERCHANT_SERIAL_NO = os.environ.get("WECHATPAY_MERCHANT_SERIAL_NO", "")  # 商户API证书序列号

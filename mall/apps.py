@@ -9,8 +9,11 @@ class MallConfig(AppConfig):
     def ready(self) -> None:
         from accounts.checks import register_backend_setting
         from accounts.hooks import register_demo_step, register_mobile_home_panel
+        from accounts.schedules import register_schedule
         from mall import labels
         from mall.mobile.views import home_mall_panel
+        from mall.payments.hooks import register_payment_handler, register_payment_order_resolver
+        from mall.services_orders import order_payment_event, order_payment_order_resolve
 
         labels.register()
         register_mobile_home_panel(home_mall_panel)
@@ -18,3 +21,8 @@ class MallConfig(AppConfig):
         # check --deploy: the local payment backend is refused with DEBUG off (E002),
         # WeChat Pay's credentials must be set (E004) and load (E007).
         register_backend_setting("PAYMENT_BACKEND")
+        # Orders: the payment callbacks' handler, the resolver `payment_callback` replays
+        # with, and the every-minute expiry of unpaid orders.
+        register_payment_handler(order_payment_event)
+        register_payment_order_resolver(order_payment_order_resolve)
+        register_schedule("mall-orders-expire", "mall.tasks.orders_expire", "I", 1)

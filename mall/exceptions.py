@@ -31,3 +31,26 @@ SKU_NEEDS_NAME = _("请填写规格名称。")
 PRODUCT_NEEDS_NAME = _("请填写商品名称。")
 KIND_UNKNOWN = _("未知的商品类型。")
 SKU_VALUE_INVALID = _("请填写有效的数值。")
+
+# --- orders (mall.services_orders) ------------------------------------------------------------
+SOLD_OUT = _("商品已售罄。")
+LIMIT_REACHED = _("已超过该商品的每人限购数量。")
+INSUFFICIENT_POINTS = _("积分不足。")
+NOT_SOLD_HERE = _("该商品不在此门店销售，或您的会员等级不可购买。")
+ORDER_NEEDS_LINES = _("订单至少需要一件商品。")
+ORDER_LINE_QUANTITY = _("购买数量应为 1–%(max)s。")
+ORDER_POINTS_MISMATCH = _("积分数与商品的积分价不符：本单需使用 %(points)s 积分。")
+ORDER_STORE_UNKNOWN = _("请选择有效的提货门店。")
+ORDER_DELIVERY_UNAVAILABLE = _("所选商品不支持该配送方式。")
+ORDER_ADDRESS_REQUIRED = _("快递配送请填写收货人、电话和地址。")
+ORDER_FLASH_SALE_LATER = _("秒杀商品暂不支持下单。")
+ORDER_NOT_PENDING = _("只有待支付的订单可以执行此操作。")
+ORDER_NOTHING_TO_PAY = _("该订单无需支付现金。")
+ORDER_EXPIRED = _("订单已超时，请重新下单。")
+ORDER_NOT_FULFILLABLE = _("只有已支付的订单可以核销提货。")
+PICKUP_CODE_WRONG = _("提货码不正确。")
+ORDER_BUSY = _("订单正在处理中，请稍后再试。")
+
+
+class OrderError(MallError):
+    code = "invalid"

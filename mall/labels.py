@@ -7,7 +7,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 from accounts.labels import object_ref, register_audit_labels
-from mall.models import Product, ProductKind
+from mall.models import Delivery, OrderStatus, Product, ProductKind
 
 # ``mall.product.changed`` lists the fields it changed: their names, as the form shows them.
 _EXTRA_FIELDS = {"stores": _("销售门店"), "visible_tiers": _("可见会员等级"), "skus": _("规格（SKU）")}
@@ -36,6 +36,13 @@ def register() -> None:
             "mall.zone.changed": _("修改门店专区"),
             "mall.zone.featured": _("专区推荐集团商品"),
             "mall.zone.unfeatured": _("专区取消推荐商品"),
+            "mall.order.created": _("创建商城订单"),
+            "mall.order.paid": _("商城订单支付成功"),
+            "mall.order.cancelled": _("会员取消商城订单"),
+            "mall.order.expired": _("商城订单超时关闭"),
+            "mall.order.payment_refunded": _("商城订单款项自动退回"),
+            "mall.order.refund_failed": _("商城订单退款异常"),
+            "mall.order.fulfilled": _("商城订单核销/发货"),
         },
         fields={
             "mall.product.created:kind": _("类型"),
@@ -52,6 +59,21 @@ def register() -> None:
             "banner": _("横幅图"),
             "mall.zone.changed:title": _("专区标题"),
             "position": _("排序"),
+            "number": _("订单号"),
+            "cash_total": _("现金合计"),
+            "cash": _("现金"),
+            "mall.order.created:points": _("积分"),
+            "mall.order.paid:points": _("积分"),
+            "mall.order.cancelled:points": _("退回积分"),
+            "mall.order.expired:points": _("退回积分"),
+            "mall.order.created:lines": _("商品种数"),
+            "mall.order.created:status": _("状态"),
+            "transaction_id": _("支付流水号"),
+            "amount_fen": _("金额（分）"),
+            "refund_no": _("退款单号"),
+            "mall.order.payment_refunded:reason": _("原因"),
+            "delivery": _("配送方式"),
+            "tracking_number": _("快递单号"),
         },
         values={
             "mall.product.created:kind": dict(ProductKind.choices),
@@ -63,5 +85,11 @@ def register() -> None:
             "mall.product_image.removed:image": object_ref,
             "mall.zone.featured:product": object_ref,
             "mall.zone.unfeatured:product": object_ref,
+            "mall.order.created:status": dict(OrderStatus.choices),
+            "mall.order.fulfilled:delivery": dict(Delivery.choices),
+            "mall.order.payment_refunded:reason": {
+                "amount_mismatch": _("支付金额与订单不符"), "order_closed": _("订单已取消或超时"),
+                "paid_twice": _("重复支付"),
+            },
         },
     )

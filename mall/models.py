@@ -273,3 +273,5 @@ class ZoneFeature(models.Model):
 
 # The payment provider's notifications (mall/payments) live in their own module.
 from mall.models_payments import PaymentEventKind, PaymentNotification, PaymentNotificationStatus  # noqa: E402,F401
+# Orders and their lines (mall/models_orders.py).
+from mall.models_orders import Delivery, Order, OrderCloseReason, OrderLine, OrderStatus  # noqa: E402,F401

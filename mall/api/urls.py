@@ -1,10 +1,11 @@
 """/api/v1/ routes of the mall app (names under ``api:mall:``):
-product-list, product-detail; payment-webhook (the payment provider's signed callbacks)."""
+product-list, product-detail; payment-webhook (the payment provider's signed callbacks);
+my-order-list, my-order-detail, my-order-pay, my-order-cancel (owners); order-list, order-fulfil (staff)."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from mall.api import views
+from mall.api import orders, views
 from mall.api.webhooks import PaymentWebhookApi
 
 router = SimpleRouter()
@@ -12,5 +13,11 @@ router.register("mall/products", views.ProductViewSet, basename="product")
 
 urlpatterns = [
     path("webhooks/payments/", PaymentWebhookApi.as_view(), name="payment-webhook"),
+    path("me/orders/", orders.MyOrderListApi.as_view(), name="my-order-list"),
+    path("me/orders/<int:pk>/", orders.MyOrderDetailApi.as_view(), name="my-order-detail"),
+    path("me/orders/<int:pk>/pay/", orders.MyOrderPayApi.as_view(), name="my-order-pay"),
+    path("me/orders/<int:pk>/cancel/", orders.MyOrderCancelApi.as_view(), name="my-order-cancel"),
+    path("mall/orders/", orders.OrderListApi.as_view(), name="order-list"),
+    path("mall/orders/<int:pk>/fulfil/", orders.OrderFulfilApi.as_view(), name="order-fulfil"),
     *router.urls,
 ]

@@ -137,3 +137,9 @@ def handled(monkeypatch):
     recorder = Recorder()
     monkeypatch.setattr(hooks, "_handler", [recorder])
     return recorder
+
+
+@pytest.fixture
+def no_handler(monkeypatch):
+    """The payment layer on its own: no orders' handler registered (MallConfig.ready registers one)."""
+    monkeypatch.setattr(hooks, "_handler", [])

@@ -16,7 +16,7 @@ from mall.payments.local import LocalPaymentBackend, local_transaction_id
 from mall.payments.services import payment_notification_dispatch
 from mall.payments.wechatpay_v3 import signed_headers
 from tests.mall.payments_helpers import (  # noqa: F401  (fixtures)
-    MCHID, WEBHOOK, as_meta, callback, handled, payload, stranger_key, wechatpay_settings,
+    MCHID, WEBHOOK, as_meta, callback, handled, no_handler, payload, stranger_key, wechatpay_settings,
 )
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ def test_url_name():
 
 
 class TestLocalBackend:
-    def test_a_signed_payment_is_stored_and_answered_with_success(self, client):
+    def test_a_signed_payment_is_stored_and_answered_with_success(self, client, no_handler):
         response = post(client, *local_callback())
         assert response.status_code == 200
         assert response.json() == {"code": "SUCCESS", "message": "成功", "status": "processed"}
@@ -80,7 +80,7 @@ class TestLocalBackend:
         assert post(client, *local_callback()).json()["status"] == "processed"
         assert PaymentNotification.objects.get().status == PaymentNotificationStatus.HANDLED
 
-    def test_an_unhandled_event_is_dispatched_once_a_handler_exists(self, client, monkeypatch):
+    def test_an_unhandled_event_is_dispatched_once_a_handler_exists(self, client, monkeypatch, no_handler):
         post(client, *local_callback())
         row = PaymentNotification.objects.get()
         assert payment_notification_dispatch(notification_id=row.pk) is False  # still no handler

@@ -1,0 +1,461 @@
+"""Every write of the mall's orders: create, pay, the payment callback's
+handler, cancel, expiry and pickup.
+
+Prices (kept simple and exact): each line is paid as its SKU is listed — a
+SKU priced in cash only costs cash, in points only costs points, and a mixed
+SKU ("99 元 + 2,000 积分") costs both.  There is no conversion between points
+and cash.  ``points`` in a request is the owner's confirmation of the points
+the order spends: when given it must equal the sum of the lines' points
+(``points_mismatch`` otherwise), so the mini-program never spends more than it
+showed.
+
+One transaction creates an order: it locks the member row (so two orders of
+one member cannot both pass a per-member limit), takes stock with conditional
+UPDATEs in SKU pk order (``stock__gte=q``; none left: ``sold_out``), and spends
+the points through membership's ledger with the key ``mall-order:<number>``.
+Any refusal rolls everything back: never points without an order, never an
+order without its points.  An order with no cash to pay is ``paid`` at once;
+else it waits ``MALL_ORDER_EXPIRY_MINUTES`` for payment.
+
+Cancel and expiry are one compare-and-set (``pending_payment`` → ``cancelled``)
+followed, in the same transaction, by giving the stock back (conditional
+UPDATE) and the points back (``points_refund`` with ``mall-order-refund:<number>``).
+A payment callback moves ``pending_payment`` → ``paid`` with the same kind of
+compare-and-set, so a late callback racing the expiry ends in exactly one of:
+paid, or cancelled and the payment refunded through the backend.  A callback
+whose amount is not the order's cash due is refunded too, never kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import logging
+import secrets
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.models import STAFF_ROLES, Member, Store, User
+from mall import exceptions as errors
+from mall.exceptions import OrderError
+from mall.models import Delivery, Order, OrderCloseReason, OrderLine, OrderStatus, ProductKind, Sku
+from mall.payments.base import EventKind, PaymentEvent, PaymentOrder, get_backend, yuan_to_fen
+from mall.payments.services import payment_notify_url
+from mall.selectors import product_list_for_member
+from membership.exceptions import PointsInsufficient
+from membership.services.points import points_refund, points_spend
+
+logger = logging.getLogger(__name__)
+
+MAX_QUANTITY = 99
+MAX_LINES = 20
+EXPIRE_BATCH = 200
+ZERO = Decimal("0.00")
+
+# Outcomes the payment handler keeps on the PaymentNotification.
+APPLIED = "applied"
+ALREADY_APPLIED = "already_applied"
+AMOUNT_MISMATCH = "amount_mismatch"
+REFUND_STARTED = "refund_started"
+PAYMENT_FAILED = "payment_failed"
+REFUND_CONFIRMED = "refund_confirmed"
+REFUND_FAILED = "refund_failed"
+UNKNOWN_ORDER = "unknown_order"
+
+
+def _refusal(message, code: str, status: int = 409, field: str = "lines") -> OrderError:
+    return OrderError(message, code=code, status_code=status, fields={field: [str(message)]})
+
+
+def order_number_new(now: dt.datetime | None = None) -> str:
+    """``M20261207`` + 8 random digits: readable, unguessable enough, within
+    WeChat Pay's ``out_trade_no`` rules (6–32 of [0-9A-Za-z])."""
+    day = timezone.localtime(now or timezone.now()).strftime("%Y%m%d")
+    return f"M{day}{secrets.randbelow(10**8):08d}"
+
+
+def _pickup_code() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def referral_resolve(*, code: str, member: Member) -> User | None:
+    """The active staff member behind a referral code; an unknown code, or
+    the member's own account, refers nobody (a stale share link never blocks
+    a purchase)."""
+    code = (code or "").strip().upper()[:12]
+    if not code:
+        return None
+    user = User.objects.filter(referral_code=code, is_active=True, role__in=sorted(STAFF_ROLES)).first()
+    if user is None or (member.user_id is not None and user.pk == member.user_id):
+        return None
+    return user
+
+
+def _merge_lines(lines: Iterable[Mapping[str, Any]]) -> "OrderedDict[int, int]":
+    """``[{"sku": id|Sku, "quantity": n}]`` → {sku id: quantity}, one entry per SKU."""
+    merged: OrderedDict[int, int] = OrderedDict()
+    for n, line in enumerate(lines or ()):
+        if line.get("flash_sale_item") is not None:
+            raise _refusal(errors.ORDER_FLASH_SALE_LATER, "invalid", 400, f"lines.{n}.flash_sale_item")
+        sku = line.get("sku")
+        sku_id = sku.pk if isinstance(sku, Sku) else sku
+        quantity = line.get("quantity")
+        if not isinstance(sku_id, int) or isinstance(sku_id, bool):
+            raise _refusal(errors.NOT_SOLD_HERE, "not_sold_here", 400, f"lines.{n}.sku")
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
+            message = errors.ORDER_LINE_QUANTITY % {"max": MAX_QUANTITY}
+            raise OrderError(message, code="invalid", fields={f"lines.{n}.quantity": [str(message)]})
+        merged[sku_id] = merged.get(sku_id, 0) + quantity
+        if merged[sku_id] > MAX_QUANTITY:
+            message = errors.ORDER_LINE_QUANTITY % {"max": MAX_QUANTITY}
+            raise OrderError(message, code="invalid", fields={f"lines.{n}.quantity": [str(message)]})
+    if not merged:
+        raise OrderError(errors.ORDER_NEEDS_LINES, code="invalid", fields={"lines": [str(errors.ORDER_NEEDS_LINES)]})
+    if len(merged) > MAX_LINES:
+        raise OrderError(errors.ORDER_NEEDS_LINES, code="invalid", fields={"lines": [str(errors.ORDER_NEEDS_LINES)]})
+    return merged
+
+
+def _check_delivery(skus: list[Sku], delivery: str, address: Mapping[str, str]) -> dict[str, str]:
+    goods = [s.product for s in skus if s.product.kind == ProductKind.GOODS]
+    if delivery == Delivery.PICKUP:
+        if any(not p.delivery_pickup for p in goods):
+            raise _refusal(errors.ORDER_DELIVERY_UNAVAILABLE, "invalid", 400, "delivery")
+        return {}
+    if delivery != Delivery.SHIPPING or not goods or any(not p.delivery_shipping for p in goods):
+        raise _refusal(errors.ORDER_DELIVERY_UNAVAILABLE, "invalid", 400, "delivery")
+    values = {key: str(address.get(key) or "").strip() for key in ("recipient_name", "recipient_phone", "address")}
+    if not all(values.values()):
+        raise _refusal(errors.ORDER_ADDRESS_REQUIRED, "invalid", 400, "address")
+    return {"recipient_name": values["recipient_name"][:64], "recipient_phone": values["recipient_phone"][:20],
+            "address": values["address"][:200]}
+
+
+def _limit_check(member: Member, skus: list[Sku], quantities: Mapping[int, int]) -> None:
+    """Per-member purchase limit per product, over the member's orders that
+    are not cancelled (called with the member row locked)."""
+    wanted: dict[int, int] = {}
+    for sku in skus:
+        if sku.product.limit_per_member is not None:
+            wanted[sku.product_id] = wanted.get(sku.product_id, 0) + quantities[sku.pk]
+    if not wanted:
+        return
+    held = dict(
+        OrderLine.objects.filter(order__member=member, product_id__in=list(wanted))
+        .exclude(order__status=OrderStatus.CANCELLED)
+        .values_list("product_id").annotate(total=Sum("quantity"))
+    )
+    for sku in skus:
+        limit = sku.product.limit_per_member
+        if limit is not None and held.get(sku.product_id, 0) + wanted[sku.product_id] > limit:
+            raise _refusal(errors.LIMIT_REACHED, "limit_reached")
+
+
+def _take_stock(quantities: Mapping[int, int]) -> None:
+    for sku_id in sorted(quantities):
+        quantity = quantities[sku_id]
+        if not Sku.objects.filter(pk=sku_id, stock__gte=quantity).update(stock=F("stock") - quantity):
+            raise _refusal(errors.SOLD_OUT, "sold_out")
+
+
+def _give_stock_back(order: Order) -> None:
+    quantities: dict[int, int] = {}
+    for sku_id, quantity in order.lines.values_list("sku_id", "quantity"):
+        quantities[sku_id] = quantities.get(sku_id, 0) + quantity
+    for sku_id in sorted(quantities):
+        Sku.objects.filter(pk=sku_id).update(stock=F("stock") + quantities[sku_id])
+
+
+def _lock_member(member: Member) -> None:
+    try:
+        Member.objects.select_for_update(of=("self",)).filter(pk=member.pk).first()
+    except OperationalError as exc:  # lock wait timeout / deadlock victim
+        raise OrderError(errors.ORDER_BUSY, code="busy", status_code=409) from exc
+
+
+def order_create(
+    *, member: Member, lines: Iterable[Mapping[str, Any]], store: Store, points: int | None = None,
+    referral: str = "", delivery: str = Delivery.PICKUP, address: Mapping[str, str] | None = None,
+    actor: User | None = None, now: dt.datetime | None = None,
+) -> Order:
+    """Place an order (see the module docstring for prices, locking and
+    refusals: ``not_sold_here`` 400, ``sold_out`` / ``limit_reached`` /
+    ``insufficient_points`` 409, ``points_mismatch`` 400)."""
+    now = now or timezone.now()
+    quantities = _merge_lines(lines)
+    if store is None or not store.is_active:
+        raise _refusal(errors.ORDER_STORE_UNKNOWN, "invalid", 400, "store")
+    buyable = product_list_for_member(member=member, store=store).values("pk")
+    skus = list(Sku.objects.select_related("product").filter(pk__in=list(quantities), is_active=True,
+                                                             product__in=buyable))
+    if len(skus) != len(quantities):
+        raise _refusal(errors.NOT_SOLD_HERE, "not_sold_here", 400)
+    skus.sort(key=lambda s: list(quantities).index(s.pk))
+    cash_total = sum(((s.price_cash or ZERO) * quantities[s.pk] for s in skus), ZERO)
+    points_total = sum((s.price_points or 0) * quantities[s.pk] for s in skus)
+    if points is not None and points != points_total:
+        message = errors.ORDER_POINTS_MISMATCH % {"points": points_total}
+        raise OrderError(message, code="points_mismatch", fields={"points": [str(message)]})
+    shipping = _check_delivery(skus, delivery, address or {})
+    referrer = referral_resolve(code=referral, member=member)
+    paid_now = cash_total == ZERO
+    for _attempt in range(3):
+        number = order_number_new(now)
+        try:
+            with transaction.atomic():
+                _lock_member(member)
+                _limit_check(member, skus, quantities)
+                _take_stock(quantities)
+                order = Order.objects.create(
+                    number=number, member=member, store=store, cash_total=cash_total, cash_due=cash_total,
+                    points_spent=points_total, delivery=delivery, pickup_code=_pickup_code(),
+                    referral=referrer, referral_code=referrer.referral_code if referrer else "",
+                    status=OrderStatus.PAID if paid_now else OrderStatus.PENDING_PAYMENT,
+                    paid_at=now if paid_now else None,
+                    expires_at=None if paid_now else now + dt.timedelta(minutes=settings.MALL_ORDER_EXPIRY_MINUTES),
+                    created_at=now, **shipping,
+                )
+                OrderLine.objects.bulk_create([
+                    OrderLine(order=order, sku=s, product=s.product, product_name=s.product.name[:100],
+                              sku_name=s.name[:64], quantity=quantities[s.pk], unit_cash=s.price_cash or ZERO,
+                              unit_points=s.price_points or 0, line_cash=(s.price_cash or ZERO) * quantities[s.pk],
+                              line_points=(s.price_points or 0) * quantities[s.pk])
+                    for s in skus
+                ])
+                if points_total:
+                    try:
+                        entry = points_spend(
+                            member=member, points=points_total, reason=f"积分商城订单 {number}",
+                            source_type="mall_order", source_id=str(order.pk),
+                            idempotency_key=f"mall-order:{number}", actor=actor, store=store,
+                        )
+                    except PointsInsufficient as exc:
+                        raise _refusal(errors.INSUFFICIENT_POINTS, "insufficient_points", field="points") from exc
+                    order.points_entry = entry
+                    order.save(update_fields=["points_entry"])
+                audit_record(actor=actor, action="mall.order.created", obj=order, store=store, data={
+                    "number": number, "cash_total": str(cash_total), "points": points_total,
+                    "lines": len(skus), "status": order.status,
+                })
+                if paid_now:
+                    audit_record(actor=actor, action="mall.order.paid", obj=order, store=store,
+                                 data={"number": number, "cash": "0.00", "points": points_total})
+                return order
+        except IntegrityError:
+            if Order.objects.filter(number=number).exists():
+                continue  # an order number drawn twice: draw again
+            raise
+    raise OrderError(errors.ORDER_BUSY, code="busy", status_code=409)
+
+
+# --- payment -----------------------------------------------------------------------------------
+
+
+def _rfc3339(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).isoformat(timespec="seconds")
+
+
+def order_payment_order(*, order: Order, notify_url: str = "") -> PaymentOrder:
+    """What the payment backend needs for ``order``."""
+    names = list(order.lines.values_list("product_name", flat=True)[:3])
+    description = "、".join(names)[:120] or order.number
+    return PaymentOrder(
+        out_trade_no=order.number, description=description, amount_fen=yuan_to_fen(order.cash_due),
+        payer_openid=order.member.wechat_openid or "", notify_url=notify_url or payment_notify_url(),
+        time_expire=_rfc3339(order.expires_at) if order.expires_at else "",
+    )
+
+
+def order_payment_order_resolve(number: str) -> PaymentOrder | None:
+    """The resolver ``manage.py payment_callback`` uses (registered from MallConfig.ready)."""
+    order = Order.objects.select_related("member").filter(number=number).first()
+    return order_payment_order(order=order) if order is not None else None
+
+
+def order_pay(*, order: Order, notify_url: str = "", now: dt.datetime | None = None) -> dict:
+    """Open the payment of a pending order at the payment backend: the
+    parameters of the mini-program's ``wx.requestPayment``.  The local backend
+    posts its signed callback after this transaction commits."""
+    now = now or timezone.now()
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        raise OrderError(errors.ORDER_NOT_PENDING, code="order_not_pending", status_code=409)
+    if order.cash_due <= ZERO:
+        raise OrderError(errors.ORDER_NOTHING_TO_PAY, code="order_not_pending", status_code=409)
+    if order.expires_at is not None and order.expires_at <= now:
+        raise OrderError(errors.ORDER_EXPIRED, code="order_expired", status_code=409)
+    with transaction.atomic():
+        return get_backend().prepay(order_payment_order(order=order, notify_url=notify_url))
+
+
+def _refund_payment(*, order: Order, event: PaymentEvent, reason: str) -> str:
+    """Give back a payment we must not keep (late, duplicate or wrong amount)
+    through the backend; an error propagates so the provider retries the
+    callback (the stored event rolls back).  Returns the refund number."""
+    suffix = (event.transaction_id or event.provider_ref or "0")[-12:]
+    out_refund_no = f"{order.number}-X{suffix}"[:64]
+    get_backend().refund(
+        order.number, out_refund_no, event.amount_fen, event.amount_fen, reason=reason, notify_url=payment_notify_url(),
+    )
+    audit_record(actor=None, action="mall.order.payment_refunded", obj=order, store=order.store, data={
+        "number": order.number, "amount_fen": event.amount_fen, "transaction_id": event.transaction_id,
+        "reason": reason, "refund_no": out_refund_no,
+    })
+    logger.warning("mall order %s: payment %s of %s fen refunded (%s)", order.number, event.transaction_id,
+                   event.amount_fen, reason)
+    return out_refund_no
+
+
+def order_payment_event(*, event: PaymentEvent) -> str:
+    """The payment handler (``register_payment_handler``): runs once per
+    stored callback event, inside its transaction.  Returns the outcome kept
+    on the notification."""
+    order = Order.objects.select_related("store", "member").filter(number=event.out_trade_no).first()
+    if order is None:
+        logger.error("payment callback %s for unknown order %s", event.kind, event.out_trade_no)
+        return UNKNOWN_ORDER
+    if event.kind == EventKind.PAID:
+        return _order_paid(order=order, event=event)
+    if event.kind == EventKind.FAILED:
+        logger.info("mall order %s: payment failed (%s)", order.number, event.state)
+        return PAYMENT_FAILED
+    if event.kind == EventKind.REFUNDED:
+        return REFUND_CONFIRMED
+    if event.kind == EventKind.REFUND_FAILED:
+        audit_record(actor=None, action="mall.order.refund_failed", obj=order, store=order.store, data={
+            "number": order.number, "refund_no": event.out_refund_no, "amount_fen": event.amount_fen,
+        })
+        logger.error("mall order %s: refund %s failed (%s)", order.number, event.out_refund_no, event.state)
+        return REFUND_FAILED
+    return ""
+
+
+def _order_paid(*, order: Order, event: PaymentEvent) -> str:
+    now = timezone.now()
+    if event.amount_fen != yuan_to_fen(order.cash_due):
+        _refund_payment(order=order, event=event, reason=AMOUNT_MISMATCH)
+        return AMOUNT_MISMATCH
+    moved = Order.objects.filter(pk=order.pk, status=OrderStatus.PENDING_PAYMENT).update(
+        status=OrderStatus.PAID, paid_at=now, transaction_id=event.transaction_id[:64], updated_at=now,
+    )
+    if moved:
+        audit_record(actor=None, action="mall.order.paid", obj=order, store=order.store, data={
+            "number": order.number, "cash": str(order.cash_due), "points": order.points_spent,
+            "transaction_id": event.transaction_id,
+        })
+        return APPLIED
+    order.refresh_from_db()
+    if order.transaction_id and order.transaction_id == event.transaction_id[:64]:
+        return ALREADY_APPLIED
+    # Cancelled or expired meanwhile, or paid by another transaction: never kept.
+    _refund_payment(order=order, event=event, reason="order_closed" if order.status == OrderStatus.CANCELLED
+                    else "paid_twice")
+    return REFUND_STARTED
+
+
+# --- cancel and expiry -------------------------------------------------------------------------
+
+
+def _close(*, order: Order, reason: str, actor: User | None, now: dt.datetime) -> bool:
+    """``pending_payment`` → ``cancelled`` (compare-and-set), then stock and
+    points back, in one transaction.  False when the order was no longer pending."""
+    with transaction.atomic():
+        moved = Order.objects.filter(pk=order.pk, status=OrderStatus.PENDING_PAYMENT).update(
+            status=OrderStatus.CANCELLED, close_reason=reason, closed_at=now, updated_at=now,
+        )
+        if not moved:
+            return False
+        order.refresh_from_db()
+        _give_stock_back(order)
+        if order.points_entry_id is not None:
+            points_refund(spend_entry=order.points_entry, idempotency_key=f"mall-order-refund:{order.number}",
+                          actor=actor, reason=f"积分商城订单 {order.number} 取消")
+            Order.objects.filter(pk=order.pk).update(refunded_points=order.points_spent)
+        action = "mall.order.expired" if reason == OrderCloseReason.EXPIRED else "mall.order.cancelled"
+        if reason == OrderCloseReason.EXPIRED:
+            audit_record(actor=actor, action="mall.order.expired", obj=order, store=order.store,
+                         data={"number": order.number, "points": order.points_spent})
+        else:
+            audit_record(actor=actor, action="mall.order.cancelled", obj=order, store=order.store,
+                         data={"number": order.number, "points": order.points_spent})
+        logger.info("mall order %s %s", order.number, action)
+        if order.cash_due > ZERO:
+            number = order.number
+            transaction.on_commit(lambda: _close_at_provider(number))
+    return True
+
+
+def _close_at_provider(number: str) -> None:
+    """Best effort: the provider refuses a payment after ``time_expire``
+    anyway, and a late one is refunded by the handler."""
+    try:
+        get_backend().close(number)
+    except Exception:  # noqa: BLE001 - the provider being down must not undo a cancel
+        logger.warning("could not close the payment of mall order %s at the provider", number, exc_info=True)
+
+
+def order_cancel(*, order: Order, actor: User | None = None, now: dt.datetime | None = None) -> Order:
+    """The owner cancels an unpaid order (``order_not_pending`` 409 otherwise)."""
+    if not _close(order=order, reason=OrderCloseReason.CANCELLED, actor=actor, now=now or timezone.now()):
+        raise OrderError(errors.ORDER_NOT_PENDING, code="order_not_pending", status_code=409)
+    order.refresh_from_db()
+    return order
+
+
+def orders_expire(*, now: dt.datetime | None = None) -> int:
+    """Cancel every order unpaid past its ``expires_at`` (the every-minute
+    job).  Each order in its own transaction; an order paid meanwhile is left
+    alone by the compare-and-set; safe to run twice.  Returns how many expired."""
+    now = now or timezone.now()
+    expired = 0
+    while True:
+        due = list(Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, expires_at__lte=now)
+                   .order_by("expires_at", "pk").values_list("pk", flat=True)[:EXPIRE_BATCH])
+        if not due:
+            return expired
+        closed = 0
+        for order in Order.objects.filter(pk__in=due).select_related("store", "points_entry"):
+            closed += _close(order=order, reason=OrderCloseReason.EXPIRED, actor=None, now=now)
+        expired += closed
+        if len(due) < EXPIRE_BATCH:
+            return expired
+
+
+# --- pickup ------------------------------------------------------------------------------------
+
+
+def order_fulfil(*, actor: User, order: Order, pickup_code: str = "", tracking_number: str = "",
+                 now: dt.datetime | None = None) -> Order:
+    """Staff hand a paid order over: a pickup order with the owner's pickup
+    code (compared in constant time; wrong: ``pickup_code_wrong`` 400), a
+    shipped one with its tracking number.  ``order_not_fulfillable`` 409 when
+    not paid.  The caller fetched ``order`` through the scoped getter."""
+    now = now or timezone.now()
+    if order.status != OrderStatus.PAID:
+        raise OrderError(errors.ORDER_NOT_FULFILLABLE, code="order_not_fulfillable", status_code=409)
+    if order.delivery == Delivery.PICKUP:
+        if not hmac.compare_digest(str(pickup_code or "").strip().encode(), order.pickup_code.encode()):
+            raise OrderError(errors.PICKUP_CODE_WRONG, code="pickup_code_wrong",
+                             fields={"pickup_code": [str(errors.PICKUP_CODE_WRONG)]})
+        changes = {}
+    else:
+        tracking_number = str(tracking_number or "").strip()[:64]
+        if not tracking_number:
+            raise OrderError(errors.ORDER_ADDRESS_REQUIRED, code="invalid",
+                             fields={"tracking_number": [str(errors.ORDER_ADDRESS_REQUIRED)]})
+        changes = {"tracking_number": tracking_number}
+    with transaction.atomic():
+        moved = Order.objects.filter(pk=order.pk, status=OrderStatus.PAID).update(
+            status=OrderStatus.FULFILLED, fulfilled_at=now, updated_at=now, **changes)
+        if not moved:
+            raise OrderError(errors.ORDER_NOT_FULFILLABLE, code="order_not_fulfillable", status_code=409)
+        audit_record(actor=actor, action="mall.order.fulfilled", obj=order, store=order.store,
+                     data={"number": order.number, "delivery": order.delivery, **changes})
+    order.refresh_from_db()
+    return order
