@@ -17,6 +17,7 @@ import re
 import pytest
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_q.conf import Conf
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 from playwright.sync_api import expect
@@ -102,6 +103,14 @@ def signed_in(browser, live_server, sign_in, store_morning):
     yield open_as
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(autouse=True)
+def orm_queue(monkeypatch):
+    """The tasks the live server queues wait in django-q's ORM broker, where
+    ``_run_queue`` takes them, also where the suite runs with Redis
+    (``make test-pg`` sets REDIS_URL, which makes Redis the broker)."""
+    monkeypatch.setattr(Conf, "ORM", "default")
 
 
 def _run_queue() -> list[str]:
