@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import AuditLog, OutboxMessage
+from accounts.models import AuditLog, OutboxMessage, Role
 from leads.models import FollowUpTask, Lead, LeadEvent, Stage
 from leads.services.ingest import lead_ingest
 from leads.services.stages import lead_stage_change
@@ -208,8 +208,6 @@ class TestRefund:
 class TestApi:
     @pytest.fixture
     def manager_b(self, make_staff, store_b):
-        from accounts.models import Role
-
         return make_staff(Role.MANAGER, store_b, username="s02_manager")
 
     def test_refund_through_the_api_is_scoped_and_idempotent(self, api_as, rich, store_a, mixed_sku, manager_a,
