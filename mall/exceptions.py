@@ -54,3 +54,14 @@ ORDER_BUSY = _("订单正在处理中，请稍后再试。")
 
 class OrderError(MallError):
     code = "invalid"
+
+# --- refunds (mall.services_refunds) ----------------------------------------------------------
+REFUND_NOT_ALLOWED = _("只有本门店店长或集团运营可以退款。")
+REFUND_AMOUNT_INVALID = _("请填写有效的退款金额（元，最多两位小数）。")
+REFUND_POINTS_INVALID = _("请填写有效的退回积分数。")
+REFUND_NEEDS_REASON = _("请填写退款原因。")
+REFUND_NOTHING = _("请填写退款金额或退回积分。")
+REFUND_NOT_PAID = _("只有已支付的订单可以退款。")
+REFUND_DEPOSIT_NOT_REFUNDABLE = _("该新车订金不可退，如需退款请联系集团运营。")
+REFUND_TOO_MUCH_CASH = _("退款金额超过可退金额：最多还可退 %(left)s 元。")
+REFUND_TOO_MUCH_POINTS = _("退回积分超过可退积分：最多还可退 %(left)s 积分。")

@@ -275,3 +275,5 @@ class ZoneFeature(models.Model):
 from mall.models_payments import PaymentEventKind, PaymentNotification, PaymentNotificationStatus  # noqa: E402,F401
 # Orders and their lines (mall/models_orders.py).
 from mall.models_orders import Delivery, Order, OrderCloseReason, OrderLine, OrderStatus  # noqa: E402,F401
+# The deposit's lead and staff refunds (mall/models_refunds.py).
+from mall.models_refunds import OrderLead, OrderRefund  # noqa: E402,F401

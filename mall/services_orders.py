@@ -49,6 +49,7 @@ from mall.models import Delivery, Order, OrderCloseReason, OrderLine, OrderStatu
 from mall.payments.base import EventKind, PaymentEvent, PaymentOrder, get_backend, yuan_to_fen
 from mall.payments.services import payment_notify_url
 from mall.selectors import product_list_for_member
+from mall.services_refunds import order_paid_effects
 from membership.exceptions import PointsInsufficient
 from membership.services.points import points_refund, points_spend
 
@@ -247,6 +248,7 @@ def order_create(
                 if paid_now:
                     audit_record(actor=actor, action="mall.order.paid", obj=order, store=store,
                                  data={"number": number, "cash": "0.00", "points": points_total})
+                    order_paid_effects(order, now=now)
                 return order
         except IntegrityError:
             if Order.objects.filter(number=number).exists():
@@ -349,6 +351,7 @@ def _order_paid(*, order: Order, event: PaymentEvent) -> str:
             "number": order.number, "cash": str(order.cash_due), "points": order.points_spent,
             "transaction_id": event.transaction_id,
         })
+        order_paid_effects(order, now=now)
         return APPLIED
     order.refresh_from_db()
     if order.transaction_id and order.transaction_id == event.transaction_id[:64]:

@@ -10,6 +10,8 @@ call one selector or service (``mall.services_orders``)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
@@ -24,6 +26,7 @@ from mall.models import Delivery, Order, OrderLine, OrderStatus
 from mall.payments.services import payment_notify_url
 from mall.selectors_orders import order_get_for_member, order_get_for_staff, order_list_for_member, order_list_for_staff
 from mall.services_orders import MAX_LINES, MAX_QUANTITY, order_cancel, order_create, order_fulfil, order_pay
+from mall.services_refunds import order_refund
 
 REFUSED = OpenApiResponse(
     account_serializers.ErrorSerializer,
@@ -124,6 +127,13 @@ class PayParamsSerializer(serializers.Serializer):
 class FulfilSerializer(serializers.Serializer):
     pickup_code = serializers.CharField(max_length=8, required=False, allow_blank=True)
     tracking_number = serializers.CharField(max_length=64, required=False, allow_blank=True)
+
+
+class RefundSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False,
+                                      default=Decimal("0"), help_text="cash to give back, yuan")
+    points = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False, default=0)
+    reason = serializers.CharField(max_length=200)
 
 
 # --- owners ------------------------------------------------------------------------------------
@@ -233,3 +243,26 @@ class OrderFulfilApi(StaffApiMixin, APIView):
         order = order_fulfil(actor=request.user, order=order, **serializer.validated_data)
         return Response(StaffOrderSerializer(order_get_for_staff(actor=request.user, pk=order.pk)).data)
 
+
+
+@extend_schema(tags=["mall"])
+class OrderRefundApi(StaffApiMixin, APIView):
+    """Refund (part of) a paid order: ``amount`` yuan back through the
+    payment provider, ``points`` back to the member's ledger.  The store's
+    manager and HQ (other staff: 403; another store's order: 404); more than
+    is left to refund: 409 ``refund_too_much``.  With an ``Idempotency-Key``
+    a retry replays the first answer and refunds nothing twice."""
+
+    @extend_schema(parameters=[IDEMPOTENCY_HEADER], request=RefundSerializer,
+                   responses={200: StaffOrderSerializer, **ERRORS,
+                              409: OpenApiResponse(account_serializers.ErrorSerializer,
+                                                   description="order_not_refundable, refund_too_much")})
+    @idempotent
+    def post(self, request, pk):
+        order = order_get_for_staff(actor=request.user, pk=pk)
+        serializer = RefundSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        order_refund(order=order, actor=request.user, amount=data["amount"], points=data["points"],
+                     reason=data["reason"])
+        return Response(StaffOrderSerializer(order_get_for_staff(actor=request.user, pk=order.pk)).data)

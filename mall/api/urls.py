@@ -1,6 +1,6 @@
 """/api/v1/ routes of the mall app (names under ``api:mall:``):
 product-list, product-detail; payment-webhook (the payment provider's signed callbacks);
-my-order-list, my-order-detail, my-order-pay, my-order-cancel (owners); order-list, order-fulfil (staff)."""
+my-order-list, my-order-detail, my-order-pay, my-order-cancel (owners); order-list, order-fulfil, order-refund (staff)."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
@@ -19,5 +19,6 @@ urlpatterns = [
     path("me/orders/<int:pk>/cancel/", orders.MyOrderCancelApi.as_view(), name="my-order-cancel"),
     path("mall/orders/", orders.OrderListApi.as_view(), name="order-list"),
     path("mall/orders/<int:pk>/fulfil/", orders.OrderFulfilApi.as_view(), name="order-fulfil"),
+    path("mall/orders/<int:pk>/refund/", orders.OrderRefundApi.as_view(), name="order-refund"),
     *router.urls,
 ]

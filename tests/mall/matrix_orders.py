@@ -31,6 +31,8 @@ OBJECTS = {"mall_order": _order}
 NEW_ORDER = {"lines": [{"sku": 2**31 - 1, "quantity": 1}], "store": "S01"}
 # The order is unpaid: staff who may see it get 409 (not fulfillable), store B 404.
 FULFIL = {**API_STAFF_STORE_OBJECT, "consultant_a": 409, "manager_a": 409, "hq": 409, "admin": 409}
+# Refunds: the store's manager and HQ (409: the order is unpaid); a consultant 403; store B 404.
+REFUND = {**API_STAFF_STORE_OBJECT, "consultant_a": 403, "manager_a": 409, "hq": 409, "admin": 409}
 
 # fmt: off
 MATRIX = [
@@ -41,5 +43,6 @@ MATRIX = [
     (("api:mall:my-order-cancel", {"pk": "mall_order"}),      "POST", API_OWNER),
     ("api:mall:order-list",                                   "GET",  API_STAFF),
     (("api:mall:order-fulfil", {"pk": "mall_order"}),         "POST", FULFIL, {"pickup_code": "000000"}),
+    (("api:mall:order-refund", {"pk": "mall_order"}),         "POST", REFUND, {"amount": "1.00", "reason": "测试"}),
 ]
 # fmt: on
