@@ -275,3 +275,5 @@ class ZoneFeature(models.Model):
 from mall.models_payments import PaymentEventKind, PaymentNotification, PaymentNotificationStatus  # noqa: E402,F401
 # Orders and their lines (mall/models_orders.py).
 from mall.models_orders import Delivery, Order, OrderCloseReason, OrderLine, OrderStatus  # noqa: E402,F401
+# Flash sales (mall/models_flash.py).
+from mall.models_flash import FlashSale, FlashSaleItem  # noqa: E402,F401
