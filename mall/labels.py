@@ -37,6 +37,7 @@ def register() -> None:
             "mall.zone.featured": _("专区推荐集团商品"),
             "mall.zone.unfeatured": _("专区取消推荐商品"),
             "mall.order.created": _("创建商城订单"),
+            "mall.flash_sale.created": _("创建秒杀活动"),
             "mall.order.paid": _("商城订单支付成功"),
             "mall.order.cancelled": _("会员取消商城订单"),
             "mall.order.expired": _("商城订单超时关闭"),

@@ -277,3 +277,5 @@ from mall.models_payments import PaymentEventKind, PaymentNotification, PaymentN
 from mall.models_orders import Delivery, Order, OrderCloseReason, OrderLine, OrderStatus  # noqa: E402,F401
 # The deposit's lead and staff refunds (mall/models_refunds.py).
 from mall.models_refunds import OrderLead, OrderRefund  # noqa: E402,F401
+# Flash sales (mall/models_flash.py).
+from mall.models_flash import FlashSale, FlashSaleItem  # noqa: E402,F401

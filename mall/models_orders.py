@@ -113,6 +113,9 @@ class OrderLine(models.Model):
                                 verbose_name=_("商品"))
     product_name = models.CharField(_("商品名称"), max_length=100)
     sku_name = models.CharField(_("规格"), max_length=64)
+    # The flash-sale item the line was bought from (its sale price and stock); null for a plain line.
+    flash_sale_item = models.ForeignKey("mall.FlashSaleItem", on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="order_lines", verbose_name=_("秒杀商品"))
     quantity = models.PositiveIntegerField(_("数量"))
     unit_cash = models.DecimalField(_("现金单价（元）"), max_digits=12, decimal_places=2, default=Decimal("0"))
     unit_points = models.PositiveIntegerField(_("积分单价"), default=0)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import GROUP_ROLES, Member, Role, Store, User
 from accounts.scoping import store_ids_for, stores_for
-from mall.models import Category, PayKind, Product, ProductImage, Sku, StoreZone, ZoneFeature, pay_kind_q
+from mall.models import Category, FlashSale, FlashSaleItem, PayKind, Product, ProductImage, Sku, StoreZone, ZoneFeature, pay_kind_q
 from membership.models import MembershipCard
 
 # Who manages the catalogue and the zones: managers (their store), the group, and an
@@ -212,3 +213,12 @@ def product_image_get_for_staff(*, actor: User, pk) -> ProductImage:
 def zone_stores_for_staff(*, actor: User) -> QuerySet[Store]:
     """The stores whose zones the actor manages (HQ: every store; a manager: their own)."""
     return stores_for(actor).select_related("mall_zone").order_by("code")
+
+
+def flash_sale_list_current(*, now=None) -> QuerySet:
+    """Flash sales running or upcoming (not ended), soonest first, with their
+    items and SKUs (active sales only)."""
+    now = now or timezone.now()
+    return FlashSale.objects.filter(is_active=True, ends_at__gt=now).prefetch_related(
+        Prefetch("items", queryset=FlashSaleItem.objects.select_related("sku", "sku__product").order_by("id"))
+    ).order_by("starts_at", "id")

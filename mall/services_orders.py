@@ -23,7 +23,16 @@ UPDATE) and the points back (``points_refund`` with ``mall-order-refund:<number>
 A payment callback moves ``pending_payment`` → ``paid`` with the same kind of
 compare-and-set, so a late callback racing the expiry ends in exactly one of:
 paid, or cancelled and the payment refunded through the backend.  A callback
-whose amount is not the order's cash due is refunded too, never kept."""
+whose amount is not the order's cash due is refunded too, never kept.
+
+Flash-sale lines (``{"flash_sale_item": id, "quantity": n}``) are paid at the
+item's sale price; refused ``not_started`` / ``ended`` outside the sale's
+window, ``limit_reached`` over the item's per-member limit (the member's
+non-cancelled orders, counted with the member row locked) and ``sold_out``
+when the item's conditional UPDATE (``sold + q <= sale_stock``) or the SKU's
+finds too few.  Where ``REDIS_URL`` is set, ``mall.flash_gate`` answers a
+rush before the transaction and gets its units back when the transaction
+fails; cancel and expiry give the sale stock back (database and gate)."""
 
 from __future__ import annotations
 
@@ -44,8 +53,11 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.models import STAFF_ROLES, Member, Store, User
 from mall import exceptions as errors
+from mall import flash_gate
 from mall.exceptions import OrderError
-from mall.models import Delivery, Order, OrderCloseReason, OrderLine, OrderStatus, ProductKind, Sku
+from mall.models import (
+    Delivery, FlashSaleItem, Order, OrderCloseReason, OrderLine, OrderStatus, ProductKind, Sku,
+)
 from mall.payments.base import EventKind, PaymentEvent, PaymentOrder, get_backend, yuan_to_fen
 from mall.payments.services import payment_notify_url
 from mall.selectors import product_list_for_member
@@ -99,29 +111,101 @@ def referral_resolve(*, code: str, member: Member) -> User | None:
     return user
 
 
-def _merge_lines(lines: Iterable[Mapping[str, Any]]) -> "OrderedDict[int, int]":
-    """``[{"sku": id|Sku, "quantity": n}]`` → {sku id: quantity}, one entry per SKU."""
+def _merge_lines(lines: Iterable[Mapping[str, Any]]) -> "tuple[OrderedDict[int, int], OrderedDict[int, int]]":
+    """``[{"sku": id|Sku, "quantity": n} or {"flash_sale_item": id, "quantity": n}]``
+    → ({sku id: quantity}, {flash-sale item id: quantity}), one entry per SKU or item."""
     merged: OrderedDict[int, int] = OrderedDict()
+    flash: OrderedDict[int, int] = OrderedDict()
     for n, line in enumerate(lines or ()):
-        if line.get("flash_sale_item") is not None:
-            raise _refusal(errors.ORDER_FLASH_SALE_LATER, "invalid", 400, f"lines.{n}.flash_sale_item")
-        sku = line.get("sku")
-        sku_id = sku.pk if isinstance(sku, Sku) else sku
+        item = line.get("flash_sale_item")
+        if item is not None:
+            key, target, field = (item.pk if isinstance(item, FlashSaleItem) else item), flash, "flash_sale_item"
+        else:
+            sku = line.get("sku")
+            key, target, field = (sku.pk if isinstance(sku, Sku) else sku), merged, "sku"
         quantity = line.get("quantity")
-        if not isinstance(sku_id, int) or isinstance(sku_id, bool):
-            raise _refusal(errors.NOT_SOLD_HERE, "not_sold_here", 400, f"lines.{n}.sku")
+        if not isinstance(key, int) or isinstance(key, bool):
+            raise _refusal(errors.NOT_SOLD_HERE, "not_sold_here", 400, f"lines.{n}.{field}")
         if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
             message = errors.ORDER_LINE_QUANTITY % {"max": MAX_QUANTITY}
             raise OrderError(message, code="invalid", fields={f"lines.{n}.quantity": [str(message)]})
-        merged[sku_id] = merged.get(sku_id, 0) + quantity
-        if merged[sku_id] > MAX_QUANTITY:
+        target[key] = target.get(key, 0) + quantity
+        if target[key] > MAX_QUANTITY:
             message = errors.ORDER_LINE_QUANTITY % {"max": MAX_QUANTITY}
             raise OrderError(message, code="invalid", fields={f"lines.{n}.quantity": [str(message)]})
-    if not merged:
+    if not merged and not flash:
         raise OrderError(errors.ORDER_NEEDS_LINES, code="invalid", fields={"lines": [str(errors.ORDER_NEEDS_LINES)]})
-    if len(merged) > MAX_LINES:
+    if len(merged) + len(flash) > MAX_LINES:
         raise OrderError(errors.ORDER_NEEDS_LINES, code="invalid", fields={"lines": [str(errors.ORDER_NEEDS_LINES)]})
-    return merged
+    return merged, flash
+
+
+def _flash_items(flash: Mapping[int, int], buyable, now: dt.datetime) -> list[FlashSaleItem]:
+    """The flash-sale items of the order, checked against their sale's window
+    (``not_started`` / ``ended``) and the member's catalogue (``not_sold_here``)."""
+    if not flash:
+        return []
+    items = list(FlashSaleItem.objects.select_related("sale", "sku__product").filter(
+        pk__in=list(flash), sale__is_active=True, sku__is_active=True, sku__product__in=buyable))
+    if len(items) != len(flash):
+        raise _refusal(errors.NOT_SOLD_HERE, "not_sold_here", 400)
+    items.sort(key=lambda i: list(flash).index(i.pk))
+    for item in items:
+        if now < item.sale.starts_at:
+            raise _refusal(errors.FLASH_NOT_STARTED, "not_started")
+        if now >= item.sale.ends_at:
+            raise _refusal(errors.FLASH_ENDED, "ended")
+    return items
+
+
+def _flash_held(member: Member, item_ids: Iterable[int]) -> dict[int, int]:
+    """Units of each flash-sale item the member's non-cancelled orders hold."""
+    return dict(
+        OrderLine.objects.filter(order__member=member, flash_sale_item_id__in=list(item_ids))
+        .exclude(order__status=OrderStatus.CANCELLED)
+        .values_list("flash_sale_item_id").annotate(total=Sum("quantity"))
+    )
+
+
+def _flash_limit_check(member: Member, items: list[FlashSaleItem], flash: Mapping[int, int]) -> None:
+    """Called with the member row locked."""
+    held = _flash_held(member, flash)
+    for item in items:
+        if held.get(item.pk, 0) + flash[item.pk] > item.limit_per_member:
+            raise _refusal(errors.LIMIT_REACHED, "limit_reached")
+
+
+def _flash_take(flash: Mapping[int, int]) -> None:
+    for item_id in sorted(flash):
+        quantity = flash[item_id]
+        if not FlashSaleItem.objects.filter(pk=item_id, sold__lte=F("sale_stock") - quantity).update(
+                sold=F("sold") + quantity):
+            raise _refusal(errors.SOLD_OUT, "sold_out")
+
+
+def _gate_take(member: Member, items: list[FlashSaleItem], flash: Mapping[int, int]) -> list[tuple[int, int]]:
+    """The Redis gate (where ``REDIS_URL`` is set): the units taken, to give
+    back should the order fail.  A refusal gives back what it had taken."""
+    if not items or not flash_gate.enabled():
+        return []
+    held = _flash_held(member, flash)
+    taken: list[tuple[int, int]] = []
+    for item in items:
+        answer = flash_gate.take(item.pk, member.pk, flash[item.pk], item.limit_per_member,
+                                 stock_left=item.sale_stock - item.sold, held=held.get(item.pk, 0))
+        if answer == flash_gate.OK:
+            taken.append((item.pk, flash[item.pk]))
+        elif answer != flash_gate.PASSED:
+            _gate_give_back(member.pk, taken)
+            if answer == flash_gate.LIMIT_REACHED:
+                raise _refusal(errors.LIMIT_REACHED, "limit_reached")
+            raise _refusal(errors.SOLD_OUT, "sold_out")
+    return taken
+
+
+def _gate_give_back(member_id: int, taken: Iterable[tuple[int, int]]) -> None:
+    for item_id, quantity in taken:
+        flash_gate.give_back(item_id, member_id, quantity)
 
 
 def _check_delivery(skus: list[Sku], delivery: str, address: Mapping[str, str]) -> dict[str, str]:
@@ -167,11 +251,20 @@ def _take_stock(quantities: Mapping[int, int]) -> None:
 
 
 def _give_stock_back(order: Order) -> None:
+    """The SKUs' stock and the flash-sale items' units back (the gate's after commit)."""
     quantities: dict[int, int] = {}
-    for sku_id, quantity in order.lines.values_list("sku_id", "quantity"):
+    flash: dict[int, int] = {}
+    for sku_id, item_id, quantity in order.lines.values_list("sku_id", "flash_sale_item_id", "quantity"):
         quantities[sku_id] = quantities.get(sku_id, 0) + quantity
+        if item_id is not None:
+            flash[item_id] = flash.get(item_id, 0) + quantity
     for sku_id in sorted(quantities):
         Sku.objects.filter(pk=sku_id).update(stock=F("stock") + quantities[sku_id])
+    for item_id in sorted(flash):
+        FlashSaleItem.objects.filter(pk=item_id, sold__gte=flash[item_id]).update(sold=F("sold") - flash[item_id])
+    if flash and flash_gate.enabled():
+        member_id, taken = order.member_id, sorted(flash.items())
+        transaction.on_commit(lambda: _gate_give_back(member_id, taken))
 
 
 def _lock_member(member: Member) -> None:
@@ -190,7 +283,7 @@ def order_create(
     refusals: ``not_sold_here`` 400, ``sold_out`` / ``limit_reached`` /
     ``insufficient_points`` 409, ``points_mismatch`` 400)."""
     now = now or timezone.now()
-    quantities = _merge_lines(lines)
+    quantities, flash = _merge_lines(lines)
     if store is None or not store.is_active:
         raise _refusal(errors.ORDER_STORE_UNKNOWN, "invalid", 400, "store")
     buyable = product_list_for_member(member=member, store=store).values("pk")
@@ -199,21 +292,44 @@ def order_create(
     if len(skus) != len(quantities):
         raise _refusal(errors.NOT_SOLD_HERE, "not_sold_here", 400)
     skus.sort(key=lambda s: list(quantities).index(s.pk))
+    items = _flash_items(flash, buyable, now)
     cash_total = sum(((s.price_cash or ZERO) * quantities[s.pk] for s in skus), ZERO)
+    cash_total += sum(((i.sale_price_cash or ZERO) * flash[i.pk] for i in items), ZERO)
     points_total = sum((s.price_points or 0) * quantities[s.pk] for s in skus)
+    points_total += sum((i.sale_price_points or 0) * flash[i.pk] for i in items)
     if points is not None and points != points_total:
         message = errors.ORDER_POINTS_MISMATCH % {"points": points_total}
         raise OrderError(message, code="points_mismatch", fields={"points": [str(message)]})
-    shipping = _check_delivery(skus, delivery, address or {})
+    shipping = _check_delivery(skus + [i.sku for i in items], delivery, address or {})
     referrer = referral_resolve(code=referral, member=member)
     paid_now = cash_total == ZERO
+    sku_take = dict(quantities)
+    for item in items:
+        sku_take[item.sku_id] = sku_take.get(item.sku_id, 0) + flash[item.pk]
+    gate_taken = _gate_take(member, items, flash)
+    try:
+        return _order_write(
+            member=member, store=store, skus=skus, quantities=quantities, items=items, flash=flash,
+            sku_take=sku_take, cash_total=cash_total, points_total=points_total, paid_now=paid_now,
+            shipping=shipping, referrer=referrer, delivery=delivery, actor=actor, now=now,
+        )
+    except BaseException:
+        _gate_give_back(member.pk, gate_taken)
+        raise
+
+
+def _order_write(*, member, store, skus, quantities, items, flash, sku_take, cash_total, points_total, paid_now,
+                 shipping, referrer, delivery, actor, now) -> Order:
+    """``order_create``'s transaction (retried when an order number is drawn twice)."""
     for _attempt in range(3):
         number = order_number_new(now)
         try:
             with transaction.atomic():
                 _lock_member(member)
                 _limit_check(member, skus, quantities)
-                _take_stock(quantities)
+                _flash_limit_check(member, items, flash)
+                _flash_take(flash)
+                _take_stock(sku_take)
                 order = Order.objects.create(
                     number=number, member=member, store=store, cash_total=cash_total, cash_due=cash_total,
                     points_spent=points_total, delivery=delivery, pickup_code=_pickup_code(),
@@ -229,6 +345,13 @@ def order_create(
                               unit_points=s.price_points or 0, line_cash=(s.price_cash or ZERO) * quantities[s.pk],
                               line_points=(s.price_points or 0) * quantities[s.pk])
                     for s in skus
+                ] + [
+                    OrderLine(order=order, sku=i.sku, product=i.sku.product, flash_sale_item=i,
+                              product_name=i.sku.product.name[:100], sku_name=i.sku.name[:64], quantity=flash[i.pk],
+                              unit_cash=i.sale_price_cash or ZERO, unit_points=i.sale_price_points or 0,
+                              line_cash=(i.sale_price_cash or ZERO) * flash[i.pk],
+                              line_points=(i.sale_price_points or 0) * flash[i.pk])
+                    for i in items
                 ])
                 if points_total:
                     try:
@@ -243,7 +366,7 @@ def order_create(
                     order.save(update_fields=["points_entry"])
                 audit_record(actor=actor, action="mall.order.created", obj=order, store=store, data={
                     "number": number, "cash_total": str(cash_total), "points": points_total,
-                    "lines": len(skus), "status": order.status,
+                    "lines": len(skus) + len(items), "status": order.status,
                 })
                 if paid_now:
                     audit_record(actor=actor, action="mall.order.paid", obj=order, store=store,

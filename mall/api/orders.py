@@ -30,7 +30,7 @@ from mall.services_refunds import order_refund
 
 REFUSED = OpenApiResponse(
     account_serializers.ErrorSerializer,
-    description="sold_out, limit_reached, insufficient_points, order_not_pending, order_expired; "
+    description="sold_out, limit_reached, not_started, ended, insufficient_points, order_not_pending, order_expired; "
     "or the Idempotency-Key is in use",
 )
 STATUS_FILTER = OpenApiParameter("status", str, enum=OrderStatus.values, required=False)
@@ -42,13 +42,12 @@ STATUS_FILTER = OpenApiParameter("status", str, enum=OrderStatus.values, require
 class OrderLineInputSerializer(serializers.Serializer):
     sku = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
     flash_sale_item = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False,
-                                               help_text="flash sales come later: refused with 400")
+                                               help_text="a flash-sale item (GET /api/v1/mall/flash-sales/) "
+                                               "instead of a sku: bought at its sale price")
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
 
     def validate(self, attrs):
-        if attrs.get("flash_sale_item") is not None:
-            raise serializers.ValidationError({"flash_sale_item": [str(errors.ORDER_FLASH_SALE_LATER)]})
-        if attrs.get("sku") is None:
+        if (attrs.get("sku") is None) == (attrs.get("flash_sale_item") is None):
             raise serializers.ValidationError({"sku": [str(errors.NOT_SOLD_HERE)]})
         return attrs
 
