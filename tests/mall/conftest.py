@@ -23,6 +23,15 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _database_alone_guards_flash_sales(settings):
+    """Without the ``redis_gate`` fixture the database alone guards flash
+    sales, whether or not the run has a REDIS_URL (``make test-pg`` sets one:
+    a gate left on would keep counters across tests, and a cancel's give-back
+    runs only after a commit these tests never make)."""
+    settings.REDIS_URL = ""
+
+
 @pytest.fixture
 def tiers(db):
     return {code: Tier.objects.get_or_create(code=code, defaults={"name": name, "level": level, "threshold": threshold,
