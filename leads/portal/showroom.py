@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.forms import form_errors_from
-from accounts.models import GROUP_ROLES, Role, Store, User
+from accounts.models import GROUP_ROLES, Role, Store
 from accounts.portal.mixins import PortalMixin, SeeOther
 from accounts.scoping import store_ids_for, stores_for
 from leads.exceptions import LeadsError
-from leads.models import AppointmentKind, AppointmentSource, AppointmentStatus, TestDriveCar
+from leads.models import AppointmentKind, AppointmentSource, AppointmentStatus
 from leads.models_showroom import NO_SHOW_GRACE
 from leads.portal.forms_showroom import BookingForm, CarForm, FeedbackForm, HoursForm, WalkInForm
 from leads.selectors.leads import lead_get
@@ -32,6 +32,8 @@ from leads.selectors.showroom import (
     calendar_day,
     calendar_week,
     showroom_sees_store,
+    store_car,
+    store_consultants,
     store_hours_week,
     test_drive_car_get,
     test_drive_car_list,
@@ -219,7 +221,7 @@ class CalendarView(PortalMixin, View):
         monday = day - dt.timedelta(days=day.weekday())
         consultants, consultant = [], None
         if store is not None and showroom_sees_store(user):
-            consultants = list(User.objects.filter(store=store, role=Role.CONSULTANT, is_active=True).order_by("username"))
+            consultants = list(store_consultants(store))
             wanted = request.GET.get("consultant", "")
             consultant = next((c for c in consultants if str(c.pk) == wanted), None)
         elif not showroom_sees_store(user):
@@ -283,7 +285,7 @@ class LeadBookView(PortalMixin, View):
         data = form.cleaned_data
         car = None
         if data.get("car"):
-            car = TestDriveCar.objects.filter(pk=data["car"], store=lead.store).first()
+            car = store_car(lead.store, data["car"])
         source = data.get("source") or AppointmentSource.CONSULTANT
         try:
             appointment_book(

@@ -304,3 +304,13 @@ def calendar_week(*, appointments, monday: dt.date, store: Store) -> dict:
 test_drive_slots.__test__ = False
 test_drive_car_list.__test__ = False
 test_drive_car_get.__test__ = False
+
+
+def store_consultants(store: Store) -> QuerySet[User]:
+    """The store's active sales consultants (the calendar's consultant picker)."""
+    return User.objects.filter(store=store, role=Role.CONSULTANT, is_active=True).order_by("username")
+
+
+def store_car(store: Store, pk) -> TestDriveCar | None:
+    """A test-drive car of ``store`` by id (``None`` for another store's or an unknown one)."""
+    return TestDriveCar.objects.filter(pk=pk, store=store).first()
