@@ -409,6 +409,12 @@ PAYMENT_LOCAL_KEY_PATH = os.environ.get("PAYMENT_LOCAL_KEY_PATH", str(BASE_DIR /
 # Mall orders: an order left unpaid this many minutes is cancelled by the expiry job
 # (mall.tasks.orders_expire, every minute), giving back its stock and points.
 MALL_ORDER_EXPIRY_MINUTES = int(os.environ.get("MALL_ORDER_EXPIRY_MINUTES", "15"))
+# Fulfilled orders complete (mall.tasks.orders_complete, hourly) once this many days have passed
+# since fulfilment (a voucher-only order: since payment); their referral commission then becomes payable.
+MALL_REFUND_WINDOW_DAYS = int(os.environ.get("MALL_REFUND_WINDOW_DAYS", "7"))
+# Employee referrals (分销): a member who opened a staff member's share link is attributed to them
+# for this many days (the last click wins); orders placed meanwhile carry that referrer.
+MALL_REFERRAL_WINDOW_DAYS = int(os.environ.get("MALL_REFERRAL_WINDOW_DAYS", "7"))
 WECHATPAY_MCHID = os.environ.get("WECHATPAY_MCHID", "")  # 商户号
 WECHATPAY_APPID = os.environ.get("WECHATPAY_APPID", WECHAT_APP_ID)  # the mini-program's appid
 WECHATPAY_MERCHANT_SERIAL_NO = os.environ.get("WECHATPAY_MERCHANT_SERIAL_NO", "")  # 商户API证书序列号

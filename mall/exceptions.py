@@ -68,3 +68,9 @@ REFUND_NOT_PAID = _("只有已支付的订单可以退款。")
 REFUND_DEPOSIT_NOT_REFUNDABLE = _("该新车订金不可退，如需退款请联系集团运营。")
 REFUND_TOO_MUCH_CASH = _("退款金额超过可退金额：最多还可退 %(left)s 元。")
 REFUND_TOO_MUCH_POINTS = _("退回积分超过可退积分：最多还可退 %(left)s 积分。")
+
+# --- referrals (mall.services_referrals) ------------------------------------------------------
+SHARE_PRODUCT_INACTIVE = _("该商品已下架，不能分享。")
+SHARE_PRODUCT_UNKNOWN = _("请选择您可以销售的商品。")
+STATEMENT_MONTH_FUTURE = _("只能结算本月及以前的月份。")
+STATEMENT_MONTH_INVALID = _("请选择有效的结算月份（如 2026-11）。")

@@ -22,7 +22,10 @@ refunded; cash back through the payment backend (``out_refund_no``
 ``<number>-R<n>``), points back through the ledger (``mall-refund:<refund
 number>``); the order becomes ``refunded`` once everything is back.  A
 refund of a deposit moves the lead back to where it was before ``ordered``
-and tells its consultant; unused voucher coupons of the order are voided."""
+and tells its consultant; unused voucher coupons of the order are voided; the
+referrer's commission is taken back in proportion
+(``mall.services_referrals.commission_reverse``).  A paid referred order gets
+its commission line in ``order_paid_effects``."""
 
 from __future__ import annotations
 
@@ -47,6 +50,7 @@ from mall.exceptions import OrderError
 from mall.models import Order, OrderLead, OrderLine, OrderRefund, OrderStatus, ProductKind
 from mall.payments.base import get_backend, yuan_to_fen
 from mall.payments.services import payment_notify_url
+from mall.services_referrals import commission_create_for_order, commission_reverse
 from membership.models import Coupon, CouponStatus
 from membership.services.coupons import coupon_issue, coupon_void
 from membership.services.points import points_refund
@@ -79,6 +83,7 @@ def order_paid_effects(order: Order, *, now: dt.datetime | None = None) -> None:
     deposit = next((line for line in lines if line.product.kind == ProductKind.DEPOSIT), None)
     if deposit is not None and not OrderLead.objects.filter(order=order).exists():
         _effect(order, deposit, "deposit", lambda: _deposit_lead(order, deposit.product, now))
+    commission_create_for_order(order=order, now=now)
 
 
 def _effect(order: Order, line: OrderLine, kind: str, run) -> None:
@@ -196,6 +201,9 @@ def order_refund(*, order: Order, actor: User, amount=ZERO, points: int = 0, rea
         if full:
             changes["status"] = OrderStatus.REFUNDED
         Order.objects.filter(pk=order.pk).update(**changes)
+        if full:
+            order.status = OrderStatus.REFUNDED
+        commission_reverse(order=order, refund=refund, now=now)
         voided = _void_vouchers(order, actor, reason)
         _deposit_refunded(order, actor, number)
         audit_record(actor=actor, action="mall.order.refunded", obj=order, store=order.store, data={
