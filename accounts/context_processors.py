@@ -49,6 +49,9 @@ NAV = [
         ("portal:mall:product-list", _("商品管理"), "bag"),
         ("portal:mall:product-create", _("新增商品"), "bag-plus"),
         ("portal:mall:zone-list", _("门店专区"), "shop"),
+        ("portal:mall:referral-mine", _("我的分销"), "share"),
+        ("portal:mall:referral-team", _("团队分销"), "people"),
+        ("portal:mall:statement-list", _("提成结算"), "cash-coin"),
     ]),
     (_("系统"), "gear", [
         ("portal:outbox", _("消息发件箱"), "envelope"),

@@ -45,15 +45,20 @@ import logging
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
 from accounts.dates import add_months, day_start
 from accounts.models import STAFF_ROLES, Member, User
 from mall import exceptions as errors
 from mall.exceptions import MallError
+from mall.posters import share_poster, share_url
 from mall.models import (
     ClickSource, Commission, CommissionKind, CommissionRule, CommissionStatement, CommissionStatus, Order, OrderLine,
     OrderRefund, OrderStatus, Product, ProductKind, ReferralClick, ShareLink, StatementStatus,
@@ -61,9 +66,11 @@ from mall.models import (
 
 logger = logging.getLogger(__name__)
 
+_GROUP_NAME = gettext_lazy("集团")
 ZERO = Decimal("0.00")
 FEN = Decimal("0.01")
 COMPLETE_BATCH = 200
+CLICK_REPEAT = dt.timedelta(minutes=10)  # the same link opened again within this is one click
 
 
 def _fen(value: Decimal) -> Decimal:
@@ -98,9 +105,14 @@ def referral_click_record(*, code: str, member: Member | None, product: Product 
     staff = referral_staff_for_code(code)
     if staff is None or referral_is_self(staff=staff, member=member):
         return None
+    now = now or timezone.now()
+    last = ReferralClick.objects.filter(member=member, clicked_at__lte=now).order_by("-clicked_at", "-id").first()
+    if (last is not None and last.staff_id == staff.pk and last.product_id == (product.pk if product else None)
+            and last.source == source and now - last.clicked_at < CLICK_REPEAT):
+        return last  # the same page opened again: one click
     share = ShareLink.objects.filter(staff=staff, product=product).first() if product is not None else None
     return ReferralClick.objects.create(staff=staff, member=member, product=product, share=share, store=staff.store,
-                                        source=source, clicked_at=now or timezone.now())
+                                        source=source, clicked_at=now)
 
 
 def referral_attribute(*, code: str, member: Member, now: dt.datetime | None = None) -> User | None:
@@ -144,6 +156,70 @@ def share_create(*, actor: User, product: Product, now: dt.datetime | None = Non
         audit_record(actor=actor, action="mall.share.created", obj=share, store=actor.store,
                      data={"product": product.pk, "times": share.times_shared})
     return share
+
+
+POSTER_SALT = "mall.share-poster"
+POSTER_CACHE_SECONDS = 24 * 3600
+
+
+def share_link(*, share: ShareLink, base_url: str) -> str:
+    """The address the staff member shares: the mini-site product page with their code."""
+    return share_url(share.product_id, share.staff.referral_code, base_url)
+
+
+def share_answer(*, share: ShareLink, base_url: str) -> dict:
+    """``{"code", "url", "poster_url"}`` of a share (the API's answer; the portal's share button shows it)."""
+    poster = reverse("mobile:mall:share-poster", kwargs={"token": share_poster_token(share)})
+    return {"code": share.staff.referral_code, "url": share_link(share=share, base_url=base_url),
+            "poster_url": base_url.rstrip("/") + poster}
+
+
+def share_poster_token(share: ShareLink) -> str:
+    """The poster's address token: signed, so posters cannot be enumerated."""
+    return signing.dumps(share.pk, salt=POSTER_SALT, compress=False)
+
+
+def share_from_poster_token(token: str) -> ShareLink | None:
+    try:
+        pk = signing.loads(token, salt=POSTER_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(pk, int):
+        return None
+    return ShareLink.objects.select_related("product", "staff", "staff__store").filter(pk=pk).first()
+
+
+def _poster_photo(product: Product) -> bytes | None:
+    image = product.images.order_by("position", "id").first()
+    if image is None:
+        return None
+    path = (image.variants or {}).get("large") or image.original.name
+    try:
+        with image.original.storage.open(path, "rb") as handle:
+            return handle.read()
+    except (OSError, ValueError):
+        logger.warning("share poster: the photo %s of product %s cannot be read", path, product.pk)
+        return None
+
+
+def share_poster_png(*, share: ShareLink, base_url: str) -> bytes:
+    """The share poster (``mall.posters.share_poster``): the product's photo,
+    name and price, the staff member's name and store, and the QR code of the
+    share link.  Kept in the cache until the product or the person changes."""
+    product, staff = share.product, share.staff
+    sku = product.skus.filter(is_active=True).order_by("position", "id").first()
+    price = sku.price_text if sku is not None else ""
+    store_name = staff.store.name if staff.store_id else str(_GROUP_NAME)
+    url = share_link(share=share, base_url=base_url)
+    key = "mall-poster:" + signing.Signer(salt=POSTER_SALT).signature(
+        "|".join([str(share.pk), url, product.name, price, staff.display_name, store_name,
+                  product.updated_at.isoformat()]))
+    png = cache.get(key)
+    if png is None:
+        png = share_poster(product_image=_poster_photo(product), product_name=product.name, price_text=price,
+                           employee_name=staff.display_name, store_name=store_name, url=url)
+        cache.set(key, png, POSTER_CACHE_SECONDS)
+    return png
 
 
 # --- commission lines ----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""/m/mall/: the group mall, the store zones and product pages (owners)."""
+"""/m/mall/: the group mall, the store zones and product pages (owners); share posters (public)."""
 
 from django.urls import path
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.MallHomeView.as_view(), name="home"),
     path("zones/<str:code>/", views.ZoneView.as_view(), name="zone"),
     path("products/<int:pk>/", views.ProductView.as_view(), name="product"),
+    path("posters/<str:token>.png", views.SharePosterView.as_view(), name="share-poster"),
 ]

@@ -1,8 +1,8 @@
-"""/portal/mall/: the catalogue (products, SKUs, photos) and the store zones."""
+"""/portal/mall/: the catalogue (products, SKUs, photos), the store zones and employee referrals (分销)."""
 
 from django.urls import path
 
-from mall.portal import views
+from mall.portal import referrals, views
 
 urlpatterns = [
     path("products/", views.ProductListView.as_view(), name="product-list"),
@@ -14,4 +14,11 @@ urlpatterns = [
     path("zones/<int:pk>/", views.ZoneEditView.as_view(), name="zone-edit"),
     path("zones/<int:pk>/feature/", views.ZoneFeatureView.as_view(), name="zone-feature"),
     path("zones/<int:pk>/unfeature/", views.ZoneUnfeatureView.as_view(), name="zone-unfeature"),
+    path("referrals/", referrals.ReferralMineView.as_view(), name="referral-mine"),
+    path("referrals/share/", referrals.ShareCreateView.as_view(), name="share-create"),
+    path("referrals/team/", referrals.ReferralTeamView.as_view(), name="referral-team"),
+    path("referrals/statements/", referrals.StatementListView.as_view(), name="statement-list"),
+    path("referrals/statements/generate/", referrals.StatementGenerateView.as_view(), name="statement-generate"),
+    path("referrals/statements/pay/", referrals.StatementPayView.as_view(), name="statement-pay"),
+    path("referrals/statements/export/", referrals.StatementExportView.as_view(), name="statement-export"),
 ]
