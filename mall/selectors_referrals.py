@@ -23,6 +23,7 @@ from mall.selectors import product_list_for_staff
 from mall.services_referrals import month_end_instant, month_start
 
 ZERO = Decimal("0.00")
+FEN = Decimal("0.01")
 
 
 def _sees_team(actor: User) -> bool:
@@ -60,7 +61,7 @@ def commission_totals(queryset: QuerySet[Commission]) -> dict[str, Decimal]:
     """{pending, payable, paid, reversed}: the sums of the lines' amounts by status."""
     totals = dict.fromkeys(CommissionStatus.values, ZERO)
     for status, amount in queryset.order_by().values_list("status").annotate(s=Sum("amount")):
-        totals[status] = amount or ZERO
+        totals[status] = (amount or ZERO).quantize(FEN)
     return totals
 
 
@@ -132,7 +133,7 @@ def referral_summary(*, actor: User, team: bool = False) -> list[dict]:
     for staff_id, n in orders.order_by().values_list("referral_id").annotate(n=Count("pk")):
         row(staff_id)["orders"] = n
     for staff_id, status, amount in lines.order_by().values_list("staff_id", "status").annotate(s=Sum("amount")):
-        row(staff_id)[status] = amount or ZERO
+        row(staff_id)[status] = (amount or ZERO).quantize(FEN)
     if not team:
         row(actor.pk)
     people = {u.pk: u for u in User.objects.filter(pk__in=list(rows)).select_related("store")}
@@ -162,4 +163,4 @@ def statement_waiting_total(*, month: dt.date) -> tuple[int, Decimal]:
     """(lines, amount) payable up to the month's end and on no statement yet."""
     totals = Commission.objects.filter(status=CommissionStatus.PAYABLE, statement__isnull=True,
                                        payable_at__lt=month_end_instant(month)).aggregate(n=Count("pk"), s=Sum("amount"))
-    return totals["n"] or 0, totals["s"] or ZERO
+    return totals["n"] or 0, (totals["s"] or ZERO).quantize(FEN)
