@@ -51,6 +51,7 @@ NAV = [
         ("portal:mall:zone-list", _("门店专区"), "shop"),
         ("portal:mall:referral-mine", _("我的分销"), "share"),
         ("portal:mall:referral-team", _("团队分销"), "people"),
+        ("portal:mall:commission-rule-list", _("提成规则"), "percent"),
         ("portal:mall:statement-list", _("提成结算"), "cash-coin"),
     ]),
     (_("系统"), "gear", [

@@ -17,7 +17,7 @@ from accounts.dates import day_start
 from accounts.models import GROUP_ROLES, Role, User
 from accounts.scoping import store_ids_for
 from mall.models import (
-    Commission, CommissionStatement, CommissionStatus, Order, Product, ReferralClick, ShareLink,
+    Category, Commission, CommissionRule, CommissionStatement, CommissionStatus, Order, Product, ReferralClick, ShareLink,
 )
 from mall.selectors import product_list_for_staff
 from mall.services_referrals import month_end_instant, month_start
@@ -164,3 +164,22 @@ def statement_waiting_total(*, month: dt.date) -> tuple[int, Decimal]:
     totals = Commission.objects.filter(status=CommissionStatus.PAYABLE, statement__isnull=True,
                                        payable_at__lt=month_end_instant(month)).aggregate(n=Count("pk"), s=Sum("amount"))
     return totals["n"] or 0, (totals["s"] or ZERO).quantize(FEN)
+
+
+def commission_rule_list() -> QuerySet[CommissionRule]:
+    """Every rule (HQ manages them for the whole group), products first."""
+    return CommissionRule.objects.select_related("product", "product__store", "category", "category__parent").order_by(
+        "category_id", "product__name", "id")
+
+
+def commission_rule_get(*, pk) -> CommissionRule:
+    try:
+        return commission_rule_list().get(pk=pk)
+    except (CommissionRule.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def commission_rule_targets() -> tuple[QuerySet[Product], QuerySet[Category]]:
+    """What a rule may be for: active products and categories."""
+    return (Product.objects.filter(is_active=True).select_related("store").order_by("name"),
+            Category.objects.filter(is_active=True).select_related("parent"))

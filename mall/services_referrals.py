@@ -225,6 +225,38 @@ def share_poster_png(*, share: ShareLink, base_url: str) -> bytes:
 # --- commission lines ----------------------------------------------------------------------------
 
 
+def commission_rule_save(*, actor: User, product: Product | None = None, category=None, cash_percent: Decimal,
+                         per_1000_points: Decimal, is_active: bool = True,
+                         rule: CommissionRule | None = None) -> CommissionRule:
+    """Create or change a commission rule (HQ): for one product or one
+    category, never both; one rule per product and per category.  Changes
+    apply to orders paid from now on (earned lines keep their amount)."""
+    if (product is None) == (category is None):
+        raise MallError(errors.COMMISSION_RULE_TARGET, code="invalid",
+                        fields={"product": [str(errors.COMMISSION_RULE_TARGET)]})
+    if not (Decimal("0") <= cash_percent <= Decimal("100")) or per_1000_points < 0:
+        raise MallError(errors.COMMISSION_RULE_RATE, code="invalid",
+                        fields={"cash_percent": [str(errors.COMMISSION_RULE_RATE)]})
+    taken = CommissionRule.objects.filter(Q(product=product) if product is not None else Q(category=category))
+    if rule is not None:
+        taken = taken.exclude(pk=rule.pk)
+    if taken.exists():
+        field = "product" if product is not None else "category"
+        raise MallError(errors.COMMISSION_RULE_TAKEN, code="invalid", fields={field: [str(errors.COMMISSION_RULE_TAKEN)]})
+    rule = rule or CommissionRule()
+    created = rule.pk is None
+    rule.product, rule.category = product, category
+    rule.cash_percent, rule.per_1000_points, rule.is_active = cash_percent, per_1000_points, is_active
+    with transaction.atomic():
+        rule.save()
+        audit_record(actor=actor, action="mall.commission_rule.saved", obj=rule, store=None, data={
+            "product": product.pk if product is not None else None,
+            "category": category.pk if category is not None else None, "cash_percent": str(cash_percent),
+            "per_1000_points": str(per_1000_points), "is_active": is_active, "created": created,
+        })
+    return rule
+
+
 def commission_rule_for(product: Product) -> CommissionRule | None:
     """The product's active rule, else its category's, else the parent category's."""
     by_product = CommissionRule.objects.filter(is_active=True, product=product).first()

@@ -4,6 +4,7 @@
   orders and commission (pending, payable, paid), and a share button giving
   the link and the poster of a product they may sell.
 - 团队分销 (managers: their store's staff; HQ: everyone): the same per person.
+- 提成规则 (HQ): commission rules per product or category.
 - 提成结算 (HQ): a month's statements per staff member; generate them, export
   the payroll sheet (CSV, audited) and mark the month paid.
 
@@ -32,11 +33,11 @@ from mall import exceptions as errors
 from mall.exceptions import MallError
 from mall.models import StatementStatus
 from mall.selectors_referrals import (
-    commission_list_for_staff, referral_summary, share_get_for_staff, share_list_for_staff, shareable_product_get,
+    commission_list_for_staff, commission_rule_get, commission_rule_list, commission_rule_targets, referral_summary, share_get_for_staff, share_list_for_staff, shareable_product_get,
     shareable_products, statement_list, statement_waiting_total,
 )
 from mall.services_referrals import (
-    month_start, share_answer, share_create, statement_mark_paid, statements_export_record, statements_generate,
+    commission_rule_save, month_start, share_answer, share_create, statement_mark_paid, statements_export_record, statements_generate,
 )
 
 TEAM_ROLES = GROUP_ROLES | {Role.MANAGER}
@@ -56,6 +57,74 @@ class MonthForm(forms.Form):
         if not (2000 <= year <= 2100 and 1 <= month <= 12):
             raise forms.ValidationError(errors.STATEMENT_MONTH_INVALID)
         return dt.date(year, month, 1)
+
+
+class CommissionRuleForm(forms.Form):
+    product = forms.ModelChoiceField(label=gettext_lazy("商品"), queryset=None, required=False,
+                                     empty_label=gettext_lazy("（按分类）"))
+    category = forms.ModelChoiceField(label=gettext_lazy("分类"), queryset=None, required=False,
+                                      empty_label=gettext_lazy("（按商品）"))
+    cash_percent = forms.DecimalField(label=gettext_lazy("现金提成比例（%）"), min_value=0, max_value=100,
+                                      max_digits=5, decimal_places=2, initial=0)
+    per_1000_points = forms.DecimalField(label=gettext_lazy("每千积分提成（元）"), min_value=0, max_digits=8,
+                                         decimal_places=2, initial=0)
+    is_active = forms.BooleanField(label=gettext_lazy("启用"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset, self.fields["category"].queryset = commission_rule_targets()
+
+    @classmethod
+    def of(cls, rule):
+        return cls(initial={"product": rule.product_id, "category": rule.category_id, "cash_percent": rule.cash_percent,
+                            "per_1000_points": rule.per_1000_points, "is_active": rule.is_active})
+
+
+def _rule_saved(request, form, rule=None):
+    """Save the form through the service; None (with form errors) when refused."""
+    if not form.is_valid():
+        return None
+    try:
+        return commission_rule_save(actor=request.user, rule=rule, **form.cleaned_data)
+    except MallError as exc:
+        form_errors_from(form, exc)
+        return None
+
+
+class CommissionRuleListView(PortalMixin, View):
+    """提成规则 (HQ): the rules and a form for a new one."""
+
+    roles = GROUP_ROLES
+    template_name = "portal/mall/commission_rules.html"
+
+    def get(self, request, form=None, status=200):
+        return render(request, self.template_name, {"rules": commission_rule_list(), "form": form or CommissionRuleForm(),
+                                                    "rule": None}, status=status)
+
+    def post(self, request):
+        form = CommissionRuleForm(request.POST)
+        if _rule_saved(request, form) is None:
+            return self.get(request, form=form, status=400)
+        messages.success(request, _("提成规则已保存。"))
+        return SeeOther(reverse("portal:mall:commission-rule-list"))
+
+
+class CommissionRuleEditView(PortalMixin, View):
+    roles = GROUP_ROLES
+    template_name = "portal/mall/commission_rules.html"
+
+    def get(self, request, pk, form=None, status=200):
+        rule = commission_rule_get(pk=pk)
+        return render(request, self.template_name, {"rules": commission_rule_list(), "rule": rule,
+                                                    "form": form or CommissionRuleForm.of(rule)}, status=status)
+
+    def post(self, request, pk):
+        rule = commission_rule_get(pk=pk)
+        form = CommissionRuleForm(request.POST)
+        if _rule_saved(request, form, rule) is None:
+            return self.get(request, pk, form=form, status=400)
+        messages.success(request, _("提成规则已保存。"))
+        return SeeOther(reverse("portal:mall:commission-rule-list"))
 
 
 def _last_month() -> dt.date:

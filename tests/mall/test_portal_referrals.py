@@ -113,3 +113,26 @@ def test_managers_and_consultants_do_not_settle(client, manager_a, consultant_a)
 def test_a_new_staff_member_of_another_role_has_the_page(client, make_staff, store_a):
     client.force_login(make_staff(Role.DCC, store_a, username="s01_dcc"))
     assert client.get(MINE).status_code == 200
+
+
+def test_hq_sets_commission_rules_per_product_or_category(client, hq, group_product, category):
+    from mall.models import CommissionRule
+
+    client.force_login(hq)
+    url = reverse("portal:mall:commission-rule-list")
+    response = client.post(url, {"product": group_product.pk, "cash_percent": "8", "per_1000_points": "4",
+                                 "is_active": "on"})
+    assert response.status_code == 303
+    rule = CommissionRule.objects.get(product=group_product)
+    assert (rule.cash_percent, rule.per_1000_points, rule.is_active) == (Decimal("8"), Decimal("4"), True)
+    again = client.post(url, {"product": group_product.pk, "cash_percent": "9", "per_1000_points": "0"})
+    assert again.status_code == 400 and "已有提成规则" in again.content.decode()
+    both = client.post(url, {"product": group_product.pk, "category": category.pk, "cash_percent": "1",
+                             "per_1000_points": "0"})
+    assert both.status_code == 400 and "二选一" in both.content.decode()
+    edit = reverse("portal:mall:commission-rule-edit", args=[rule.pk])
+    assert client.post(edit, {"product": group_product.pk, "cash_percent": "6", "per_1000_points": "4"}).status_code == 303
+    rule.refresh_from_db()
+    assert (rule.cash_percent, rule.is_active) == (Decimal("6"), False)
+    assert AuditLog.objects.filter(action="mall.commission_rule.saved").count() == 2
+    assert client.post(url, {"category": category.pk, "cash_percent": "101", "per_1000_points": "0"}).status_code == 400
