@@ -52,7 +52,7 @@ class ShareLink(models.Model):
         constraints = [models.UniqueConstraint(fields=["staff", "product"], name="mall_share_staff_product")]
 
     def __str__(self) -> str:
-        return f"{self.staff} · {self.product_id}"
+        return f"{self.staff.display_name} · {self.product}"
 
 
 class ClickSource(models.TextChoices):
@@ -157,7 +157,7 @@ class CommissionStatement(models.Model):
         constraints = [models.UniqueConstraint(fields=["staff", "month"], name="mall_statement_staff_month")]
 
     def __str__(self) -> str:
-        return f"{self.staff} {self.month:%Y-%m}"
+        return f"{self.staff.display_name} {self.month:%Y-%m}"
 
 
 class Commission(models.Model):

@@ -136,3 +136,36 @@ def test_hq_sets_commission_rules_per_product_or_category(client, hq, group_prod
     assert (rule.cash_percent, rule.is_active) == (Decimal("6"), False)
     assert AuditLog.objects.filter(action="mall.commission_rule.saved").count() == 2
     assert client.post(url, {"category": category.pk, "cash_percent": "101", "per_1000_points": "0"}).status_code == 400
+
+
+def test_referral_pages_in_chinese_show_no_code_words(client, hq, consultant_a, manager_a, earned_lines, category):
+    from django.utils import translation
+
+    from mall.models import CommissionRule, Order
+    from mall.services_refunds import order_refund
+    from tests.test_web_zh_code_words import CODE_WORDS, _choice_codes, _code_words_in, _text
+
+    CommissionRule.objects.create(category=category, cash_percent=Decimal("2"))
+    completed = Order.objects.filter(referral=consultant_a, status="completed").get()
+    order_refund(order=completed, actor=manager_a, amount=Decimal("9.90"), reason="部分退款")  # a reversal line
+    client.force_login(hq)
+    month = f"{month_start(timezone.localdate()):%Y-%m}"
+    client.post(reverse("portal:mall:statement-generate"), {"month": month})
+    client.post(reverse("portal:mall:share-create"), {"product": completed.lines.get().product_id})
+    pages = [
+        (consultant_a, MINE), (hq, MINE), (manager_a, reverse("portal:mall:referral-team")),
+        (hq, reverse("portal:mall:referral-team")), (hq, f"{reverse('portal:mall:statement-list')}?month={month}"),
+        (hq, reverse("portal:mall:commission-rule-list")), (hq, reverse("portal:audit")),
+    ]
+    words = CODE_WORDS | _choice_codes()
+    problems = {}
+    with translation.override("zh-hans"):
+        for user, url in pages:
+            client.force_login(user)
+            response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+            assert response.status_code == 200, (url, response.status_code)
+            text = _text(response.content.decode())
+            found = _code_words_in(text, words) + (["mall."] if "mall." in text else [])
+            if found:
+                problems[url] = found
+    assert not problems, f"raw codes on the Chinese UI: {problems}"
