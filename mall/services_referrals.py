@@ -333,8 +333,8 @@ def commission_reverse(*, order: Order, refund: OrderRefund, now: dt.datetime | 
     if earned is None:
         return ZERO
     full = earned.cash_part + earned.points_part
-    reversals = -(Commission.objects.filter(order=order, kind=CommissionKind.REVERSAL)
-                  .aggregate(s=Sum("amount"))["s"] or ZERO)
+    reversals = -_fen(Commission.objects.filter(order=order, kind=CommissionKind.REVERSAL)
+                      .aggregate(s=Sum("amount"))["s"] or ZERO)  # SQLite sums decimals as floats
     done = (full - earned.amount) + reversals
     delta = _fen(_reversed_target(earned, order) - done)
     if delta <= ZERO:
@@ -425,7 +425,7 @@ def month_end_instant(month: dt.date) -> dt.datetime:
 
 def _statement_refresh(statement: CommissionStatement) -> None:
     totals = Commission.objects.filter(statement=statement).aggregate(s=Sum("amount"), n=Count("pk"))
-    CommissionStatement.objects.filter(pk=statement.pk).update(total=totals["s"] or ZERO, lines_count=totals["n"])
+    CommissionStatement.objects.filter(pk=statement.pk).update(total=_fen(totals["s"] or ZERO), lines_count=totals["n"])
 
 
 def statements_generate(*, actor: User, month: dt.date, now: dt.datetime | None = None) -> list[CommissionStatement]:

@@ -41,7 +41,8 @@ def earned(order) -> Commission:
 
 def net(order) -> Decimal:
     """What the referrer keeps of the order: the earned line plus its reversal lines."""
-    return Commission.objects.filter(order=order).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    total = Commission.objects.filter(order=order).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    return total.quantize(Decimal("0.01"))  # SQLite sums decimals as floats
 
 
 def days(n: float) -> dt.timedelta:

@@ -11,6 +11,8 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accounts.dates import add_months, day_start
 from accounts.models import AuditLog, Role
@@ -26,7 +28,7 @@ from mall.services_referrals import (
     statement_mark_paid, statements_generate,
 )
 from mall.services_refunds import order_refund
-from membership.models import CouponKind, CouponTemplate
+from membership.models import CouponKind, CouponTemplate, MembershipCard
 from tests.mall.conftest import make_product
 from tests.mall.orders_helpers import card, give_points, mixed_sku, rich  # noqa: F401  (fixtures)
 from tests.mall.referrals_helpers import days, earned, fulfilled, net, referred_order, rule  # noqa: F401
@@ -312,3 +314,59 @@ class TestStatements:
     def test_a_future_month_is_refused(self, hq):
         with pytest.raises(MallError):
             statements_generate(actor=hq, month=add_months(month_start(timezone.localdate()), 1))
+
+
+# --- the reversal's invariants, for any sequence of refunds (hypothesis) ---------------------------
+
+OPS = st.lists(st.one_of(
+    st.tuples(st.just("refund"), st.integers(0, 100), st.integers(0, 100)),
+    st.tuples(st.just("complete"), st.just(0), st.just(0)),
+), min_size=1, max_size=6)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=OPS, quantity=st.integers(1, 3))
+def test_reversal_invariants_hold_for_any_sequence_of_refunds(ops, quantity, make_member, store_a, tiers, hq,
+                                                              consultant_a, manager_a):
+    member = make_member(store_a, with_vehicle=False)
+    MembershipCard.objects.create(member=member, tier=tiers["normal"])
+    give_points(member, 20_000)
+    product = make_product(hq, name="随机商品", skus=[{"name": "A", "price_cash": Decimal("87.37"), "price_points": 3333,
+                                                     "stock": 5}])
+    CommissionRule.objects.create(product=product, cash_percent=Decimal("7.5"), per_1000_points=Decimal("3.33"))
+    now = timezone.now()
+    order = fulfilled(referred_order(member, store_a, product.skus.get(), consultant_a, quantity=quantity), manager_a,
+                      now=now - days(8))
+    line = earned(order)
+    full = line.cash_part + line.points_part
+    assert full == line.amount > 0
+
+    def check():
+        current = Order.objects.get(pk=order.pk)
+        if current.status == OrderStatus.REFUNDED:
+            taken = full
+        else:
+            taken = (line.cash_part * current.refunded_cash / current.cash_due
+                     + line.points_part * Decimal(current.refunded_points) / current.points_spent).quantize(Decimal("0.01"))
+        assert net(order) == full - taken
+        assert Decimal("0") <= earned(order).amount <= full
+        if current.status == OrderStatus.COMPLETED:
+            assert not Commission.objects.filter(order=order, status=CommissionStatus.PENDING).exists()
+
+    for op, cash_pct, points_pct in ops:
+        current = Order.objects.get(pk=order.pk)
+        if op == "complete":
+            orders_complete(now=now)
+        else:
+            cash_left = current.cash_due - current.refunded_cash
+            points_left = current.points_spent - current.refunded_points
+            cash = (cash_left * cash_pct / 100).quantize(Decimal("0.01"))
+            points = points_left * points_pct // 100
+            if cash or points:
+                order_refund(order=current, actor=manager_a, amount=cash, points=points, reason="随机退款")
+        check()
+    current = Order.objects.get(pk=order.pk)
+    order_refund(order=current, actor=manager_a, amount=current.cash_due - current.refunded_cash,
+                 points=current.points_spent - current.refunded_points, reason="退完")
+    check()
+    assert net(order) == 0
