@@ -33,7 +33,8 @@ from mall import exceptions as errors
 from mall.exceptions import MallError
 from mall.models import StatementStatus
 from mall.selectors_referrals import (
-    commission_list_for_staff, commission_rule_get, commission_rule_list, commission_rule_targets, referral_summary, share_get_for_staff, share_list_for_staff, shareable_product_get,
+    commission_list_for_staff, commission_rule_get, commission_rule_list, commission_rule_targets,
+    referred_orders_for_staff, referral_summary, share_get_for_staff, share_list_for_staff, shareable_product_get,
     shareable_products, statement_list, statement_waiting_total,
 )
 from mall.services_referrals import (
@@ -149,6 +150,7 @@ class ReferralMineView(PortalMixin, View):
             "summary": summary, "form": form or ShareForm(), "products": shareable_products(actor=user)[:200],
             "shares": share_list_for_staff(actor=user).filter(staff=user)[:RECENT],
             "lines": commission_list_for_staff(actor=user, staff=user)[:RECENT], "shared": shared,
+            "orders": referred_orders_for_staff(actor=user).filter(referral=user).order_by("-created_at")[:RECENT],
             "may_see_team": user.is_superuser or user.role in TEAM_ROLES,
         }, status=status)
 

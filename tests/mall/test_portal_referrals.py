@@ -68,6 +68,8 @@ def test_my_page_shows_my_shares_clicks_orders_and_commission(client, consultant
         2, 2, Decimal("19.90"), Decimal("19.90"), Decimal("0.00"))  # a code on each order is a click
     body = response.content.decode()
     assert 'data-testid="c-payable">¥19.90<' in body
+    assert [o.referral for o in response.context["orders"]] == [consultant_a, consultant_a]
+    assert "已完成" in body and "2000 积分" in body
     assert ">可结算<" in body and ">待结算<" in body and ">payable<" not in body and ">pending<" not in body
 
 
