@@ -194,6 +194,30 @@ def member_day_price(*, sku: Sku, member: Member | None, store: Store | None = N
     return offer.price(sku) if offer is not None else None
 
 
+class MemberDayOffers:
+    """The offers one member gets, per store, computed once (a page or an API
+    answer showing many products): a store's own product at its store, a
+    group product at ``store`` (default: the member's own store)."""
+
+    def __init__(self, *, member: Member | None, store: Store | None = None, now: dt.datetime | None = None):
+        self.member, self.now = member, now or timezone.now()
+        self.store = store or (member.store if member is not None else None)
+        self._cache: dict[int | None, MemberDayOffer | None] = {}
+
+    def for_product(self, product: Product) -> MemberDayOffer | None:
+        if self.member is None:
+            return None
+        store = product.store if product.store_id else self.store
+        key = store.pk if store is not None else None
+        if key not in self._cache:
+            self._cache[key] = member_day_offer(member=self.member, store=store, now=self.now)
+        return self._cache[key]
+
+    def price(self, sku: Sku) -> MemberPrice | None:
+        offer = self.for_product(sku.product)
+        return offer.price(sku) if offer is not None else None
+
+
 def member_day_unit_prices(*, skus: Iterable[Sku], member: Member, store: Store,
                            now: dt.datetime) -> dict[int, tuple[Decimal | None, int | None]]:
     """``{sku id: (cash, points)}`` each SKU costs ``member`` at ``store`` at
