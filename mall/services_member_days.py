@@ -134,6 +134,13 @@ class MemberDayOffer:
         best = max(covering, key=lambda r: (r.cash_off + r.points_off, r.day.store_id is not None))
         return max(r.cash_off for r in covering), max(r.points_off for r in covering), best.day
 
+    def discount_text(self, product: Product) -> str:
+        """"9.5折" (or "现金 9.5折 · 积分 9折") for ``product``; "" when not discounted."""
+        discount = self.discount_for(product)
+        if discount is None:
+            return ""
+        return MemberDayDiscount(cash_off_percent=discount[0], points_off_percent=discount[1]).text
+
     def price(self, sku: Sku) -> MemberPrice | None:
         """``sku``'s member-day price for this member (``None``: not discounted)."""
         discount = self.discount_for(sku.product)
