@@ -31,7 +31,7 @@ from tests.mall.member_days_helpers import (
     BEFORE, DAY, DAY_END, DAY_START, LAST_SECOND, ON_THE_DAY, discount, make_member_day,
 )
 from tests.mall.orders_helpers import (  # noqa: F401  (fixtures)
-    assert_ledger_consistent, balance, card, cash_sku, give_points, mixed_sku, rich, send_callback,
+    assert_ledger_consistent, balance, card, cash_sku, mixed_sku, rich, send_callback,
 )
 
 pytestmark = pytest.mark.django_db
