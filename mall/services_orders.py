@@ -25,6 +25,9 @@ compare-and-set, so a late callback racing the expiry ends in exactly one of:
 paid, or cancelled and the payment refunded through the backend.  A callback
 whose amount is not the order's cash due is refunded too, never kept.
 
+On a member day (会员日) SKU lines are paid at the member-day price of the
+member's tier (``mall.services_member_days``).
+
 Flash-sale lines (``{"flash_sale_item": id, "quantity": n}``) are paid at the
 item's sale price; refused ``not_started`` / ``ended`` outside the sale's
 window, ``limit_reached`` over the item's per-member limit (the member's
@@ -61,6 +64,7 @@ from mall.models import (
 from mall.payments.base import EventKind, PaymentEvent, PaymentOrder, get_backend, yuan_to_fen
 from mall.payments.services import payment_notify_url
 from mall.selectors import product_list_for_member
+from mall.services_member_days import member_day_unit_prices
 from mall.services_refunds import order_paid_effects
 from membership.exceptions import PointsInsufficient
 from membership.services.points import points_refund, points_spend
@@ -293,9 +297,11 @@ def order_create(
         raise _refusal(errors.NOT_SOLD_HERE, "not_sold_here", 400)
     skus.sort(key=lambda s: list(quantities).index(s.pk))
     items = _flash_items(flash, buyable, now)
-    cash_total = sum(((s.price_cash or ZERO) * quantities[s.pk] for s in skus), ZERO)
+    # SKU lines at the member-day price of the member's tier (mall.services_member_days); flash lines at the sale price.
+    prices = member_day_unit_prices(skus=skus, member=member, store=store, now=now)
+    cash_total = sum(((prices[s.pk][0] or ZERO) * quantities[s.pk] for s in skus), ZERO)
     cash_total += sum(((i.sale_price_cash or ZERO) * flash[i.pk] for i in items), ZERO)
-    points_total = sum((s.price_points or 0) * quantities[s.pk] for s in skus)
+    points_total = sum((prices[s.pk][1] or 0) * quantities[s.pk] for s in skus)
     points_total += sum((i.sale_price_points or 0) * flash[i.pk] for i in items)
     if points is not None and points != points_total:
         message = errors.ORDER_POINTS_MISMATCH % {"points": points_total}
@@ -310,7 +316,7 @@ def order_create(
     try:
         return _order_write(
             member=member, store=store, skus=skus, quantities=quantities, items=items, flash=flash,
-            sku_take=sku_take, cash_total=cash_total, points_total=points_total, paid_now=paid_now,
+            sku_take=sku_take, cash_total=cash_total, points_total=points_total, paid_now=paid_now, prices=prices,
             shipping=shipping, referrer=referrer, delivery=delivery, actor=actor, now=now,
         )
     except BaseException:
@@ -319,7 +325,7 @@ def order_create(
 
 
 def _order_write(*, member, store, skus, quantities, items, flash, sku_take, cash_total, points_total, paid_now,
-                 shipping, referrer, delivery, actor, now) -> Order:
+                 prices, shipping, referrer, delivery, actor, now) -> Order:
     """``order_create``'s transaction (retried when an order number is drawn twice)."""
     for _attempt in range(3):
         number = order_number_new(now)
@@ -341,9 +347,9 @@ def _order_write(*, member, store, skus, quantities, items, flash, sku_take, cas
                 )
                 OrderLine.objects.bulk_create([
                     OrderLine(order=order, sku=s, product=s.product, product_name=s.product.name[:100],
-                              sku_name=s.name[:64], quantity=quantities[s.pk], unit_cash=s.price_cash or ZERO,
-                              unit_points=s.price_points or 0, line_cash=(s.price_cash or ZERO) * quantities[s.pk],
-                              line_points=(s.price_points or 0) * quantities[s.pk])
+                              sku_name=s.name[:64], quantity=quantities[s.pk], unit_cash=prices[s.pk][0] or ZERO,
+                              unit_points=prices[s.pk][1] or 0, line_cash=(prices[s.pk][0] or ZERO) * quantities[s.pk],
+                              line_points=(prices[s.pk][1] or 0) * quantities[s.pk])
                     for s in skus
                 ] + [
                     OrderLine(order=order, sku=i.sku, product=i.sku.product, flash_sale_item=i,

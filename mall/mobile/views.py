@@ -1,6 +1,7 @@
 """Mini-site pages of the mall for owners: the group mall (categories and
 products), a store's zone (banner, featured group products, its own
-products) and a product page with its SKUs and prices."""
+products) and a product page with its SKUs and prices (and, on a member
+day, the member's price)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from django.views.generic import View
 from accounts.mobile.views import OwnerMixin
 from mall import selectors
 from mall.models import Category, PayKind
+from mall.selectors_member_days import member_day_list_upcoming
+from mall.services_member_days import MemberDayOffers
 
 PER_PAGE = 20
 
@@ -38,6 +41,7 @@ class MallHomeView(OwnerMixin, View):
             "categories": selectors.category_list(top_only=True), "category": category, "pay": pay, "q": q or "",
             "pay_choices": PayKind.choices, "page_obj": page, "is_paginated": page.has_other_pages(),
             "products": page.object_list, "home_store": self.member.store,
+            "next_member_day": member_day_list_upcoming(store=self.member.store).first(),
         })
 
 
@@ -56,11 +60,19 @@ class ZoneView(OwnerMixin, View):
 
 
 class ProductView(OwnerMixin, View):
+    """A product with its SKUs; on a member day (会员日) the price of the member's tier beside the list price."""
+
     template_name = "mobile/mall/product.html"
 
     def get(self, request, pk):
         product = selectors.product_get_for_member(member=self.member, pk=pk)
-        return render(request, self.template_name, {"product": product, "images": list(product.images.all())})
+        offers = MemberDayOffers(member=self.member)
+        offer = offers.for_product(product)
+        skus = [(sku, offers.price(sku)) for sku in product.active_skus]
+        return render(request, self.template_name, {
+            "product": product, "images": list(product.images.all()), "skus": skus, "member_day": offer,
+            "member_day_discount": offer.discount_text(product) if offer is not None else "",
+        })
 
 
 def home_mall_panel(*, request, member) -> str:

@@ -1,8 +1,8 @@
-"""/portal/mall/: the catalogue (products, SKUs, photos) and the store zones."""
+"""/portal/mall/: the catalogue (products, SKUs, photos), the store zones and member days."""
 
 from django.urls import path
 
-from mall.portal import views
+from mall.portal import member_days, views
 
 urlpatterns = [
     path("products/", views.ProductListView.as_view(), name="product-list"),
@@ -14,4 +14,7 @@ urlpatterns = [
     path("zones/<int:pk>/", views.ZoneEditView.as_view(), name="zone-edit"),
     path("zones/<int:pk>/feature/", views.ZoneFeatureView.as_view(), name="zone-feature"),
     path("zones/<int:pk>/unfeature/", views.ZoneUnfeatureView.as_view(), name="zone-unfeature"),
+    path("member-days/", member_days.MemberDayListView.as_view(), name="member-day-list"),
+    path("member-days/new/", member_days.MemberDayCreateView.as_view(), name="member-day-create"),
+    path("member-days/<int:pk>/", member_days.MemberDayEditView.as_view(), name="member-day-edit"),
 ]
