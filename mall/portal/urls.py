@@ -1,8 +1,8 @@
-"""/portal/mall/: the catalogue (products, SKUs, photos) and the store zones."""
+"""/portal/mall/: the catalogue (products, SKUs, photos), the store zones and the reports."""
 
 from django.urls import path
 
-from mall.portal import views
+from mall.portal import reports, views
 
 urlpatterns = [
     path("products/", views.ProductListView.as_view(), name="product-list"),
@@ -14,4 +14,5 @@ urlpatterns = [
     path("zones/<int:pk>/", views.ZoneEditView.as_view(), name="zone-edit"),
     path("zones/<int:pk>/feature/", views.ZoneFeatureView.as_view(), name="zone-feature"),
     path("zones/<int:pk>/unfeature/", views.ZoneUnfeatureView.as_view(), name="zone-unfeature"),
+    path("reports/", reports.ReportView.as_view(), name="reports"),
 ]
