@@ -34,20 +34,20 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
+    BigIntegerField,
     Case,
     CharField,
     Count,
     DecimalField,
     ExpressionWrapper,
     F,
-    IntegerField,
     Q,
     QuerySet,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -96,13 +96,13 @@ REPORT_SECTIONS = {
 
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
 # Sums over orders: how many, what was paid and what went back.
-_ORDER_SUMS = {
-    "orders": Count("pk"),
-    "cash": Coalesce(Sum("cash_due"), Value(ZERO), output_field=_MONEY),
-    "refunded_cash": Coalesce(Sum("refunded_cash"), Value(ZERO), output_field=_MONEY),
-    "points": Coalesce(Sum("points_spent"), Value(0)),
-    "refunded_points": Coalesce(Sum("refunded_points"), Value(0)),
-    "refunded_orders": Count("pk", filter=Q(refunded_cash__gt=0) | Q(refunded_points__gt=0)),
+_ORDER_SUMS = {  # named apart from the model's fields (an annotation must not shadow one)
+    "n_orders": Count("pk"),
+    "sum_cash": Coalesce(Sum("cash_due"), Value(ZERO), output_field=_MONEY),
+    "sum_refunded_cash": Coalesce(Sum("refunded_cash"), Value(ZERO), output_field=_MONEY),
+    "sum_points": Coalesce(Sum("points_spent"), Value(0)),
+    "sum_refunded_points": Coalesce(Sum("refunded_points"), Value(0)),
+    "n_refunded": Count("pk", filter=Q(refunded_cash__gt=0) | Q(refunded_points__gt=0)),
 }
 # A line's share of its order's refund.
 _LINE_REFUNDED_CASH = Case(
@@ -112,17 +112,19 @@ _LINE_REFUNDED_CASH = Case(
 )
 _LINE_REFUNDED_POINTS = Case(
     When(order__points_spent__gt=0,
-         then=ExpressionWrapper(F("line_points") * F("order__refunded_points") / F("order__points_spent"),
-                                output_field=IntegerField())),
-    default=Value(0), output_field=IntegerField(),
+         # 64-bit: 60,000 points × 60,000 refunded overflows PostgreSQL's integer.
+         then=ExpressionWrapper(Cast("line_points", BigIntegerField()) * F("order__refunded_points")
+                                / F("order__points_spent"), output_field=BigIntegerField())),
+    default=Value(0), output_field=BigIntegerField(),
 )
 _LINE_SUMS = {
-    "orders": Count("order", distinct=True),
-    "quantity": Coalesce(Sum("quantity"), Value(0)),
-    "cash": Coalesce(Sum("line_cash"), Value(ZERO), output_field=_MONEY),
-    "refunded_cash": Coalesce(Sum(_LINE_REFUNDED_CASH), Value(ZERO), output_field=_MONEY),
-    "points": Coalesce(Sum("line_points"), Value(0)),
-    "refunded_points": Coalesce(Sum(_LINE_REFUNDED_POINTS), Value(0)),
+    "n_orders": Count("order", distinct=True),
+    "sum_quantity": Coalesce(Sum("quantity"), Value(0)),
+    "sum_cash": Coalesce(Sum("line_cash"), Value(ZERO), output_field=_MONEY),
+    "sum_refunded_cash": Coalesce(Sum(_LINE_REFUNDED_CASH), Value(ZERO), output_field=_MONEY),
+    "sum_points": Coalesce(Sum("line_points"), Value(0)),
+    "sum_refunded_points": Coalesce(Sum(_LINE_REFUNDED_POINTS), Value(0)),
+    "n_refunded": Count("order", distinct=True, filter=Q(order__refunded_cash__gt=0) | Q(order__refunded_points__gt=0)),
 }
 
 
@@ -131,27 +133,23 @@ def _money(value) -> Decimal:
 
 
 def _figures(row: dict) -> dict:
-    """Gross, refunded and net cash and points of an aggregated row."""
-    cash, refunded_cash = _money(row.get("cash")), _money(row.get("refunded_cash"))
-    points, refunded_points = int(row.get("points") or 0), int(row.get("refunded_points") or 0)
-    out = {
-        "orders": int(row.get("orders") or 0),
+    """Gross, refunded and net cash and points of an aggregated row (``_ORDER_SUMS``
+    or ``_LINE_SUMS``; an empty row is all zeros)."""
+    cash, refunded_cash = _money(row.get("sum_cash")), _money(row.get("sum_refunded_cash"))
+    points, refunded_points = int(row.get("sum_points") or 0), int(row.get("sum_refunded_points") or 0)
+    return {
+        "orders": int(row.get("n_orders") or 0), "refunded_orders": int(row.get("n_refunded") or 0),
+        "quantity": int(row.get("sum_quantity") or 0),
         "cash": cash, "refunded_cash": refunded_cash, "net_cash": cash - refunded_cash,
         "points": points, "refunded_points": refunded_points, "net_points": points - refunded_points,
     }
-    for key in ("refunded_orders", "quantity"):
-        if key in row:
-            out[key] = int(row[key] or 0)
-    return out
 
 
 def _total(rows: list[dict], label: str) -> dict:
-    keys = ("orders", "cash", "refunded_cash", "net_cash", "points", "refunded_points", "net_points",
-            "refunded_orders", "quantity")
-    total = {"label": label}
-    for key in keys:
-        if rows and key in rows[0]:
-            total[key] = sum((row[key] for row in rows), ZERO if isinstance(rows[0][key], Decimal) else 0)
+    total = {"label": label, **_figures({})}
+    for key, zero in total.items():
+        if key != "label":
+            total[key] = sum((row[key] for row in rows), zero)
     return total
 
 
@@ -216,7 +214,7 @@ def report_pay_types(orders: QuerySet[Order]) -> dict:
 def report_products(orders: QuerySet[Order], *, limit: int = TOP) -> dict:
     """The ``limit`` products that sold the most units (then the most cash)."""
     grouped = (_lines(orders).values("product_id", "product__name", "product__kind").annotate(**_LINE_SUMS)
-               .order_by("-quantity", "-cash", "product_id")[:limit])
+               .order_by("-sum_quantity", "-sum_cash", "product_id")[:limit])
     kinds = dict(ProductKind.choices)
     rows = [{"product_id": row["product_id"], "label": row["product__name"],
              "kind": str(kinds.get(row["product__kind"], "")), **_figures(row)} for row in grouped]
@@ -235,8 +233,8 @@ def report_flash_sales(*, actor: User, filters: ReportFilters) -> dict:
     if store_ids is not None:
         items = items.filter(Q(sku__product__store__isnull=True) | Q(sku__product__store_id__in=store_ids))
     sales = (items.values("sale_id", "sale__name", "sale__starts_at", "sale__ends_at")
-             .annotate(items=Count("pk"), sale_stock=Coalesce(Sum("sale_stock"), Value(0)),
-                       sold=Coalesce(Sum("sold"), Value(0)))
+             .annotate(n_items=Count("pk"), sum_stock=Coalesce(Sum("sale_stock"), Value(0)),
+                       sum_sold=Coalesce(Sum("sold"), Value(0)))
              .order_by("sale__starts_at", "sale_id"))
     # What the viewer's counted orders bought from those items (one more aggregate).
     bought = {
@@ -246,13 +244,13 @@ def report_flash_sales(*, actor: User, filters: ReportFilters) -> dict:
     }
     rows = []
     for sale in sales:
-        stock, sold = int(sale["sale_stock"]), int(sale["sold"])
+        stock, sold = int(sale["sum_stock"]), int(sale["sum_sold"])
         rows.append({
             "sale_id": sale["sale_id"], "label": sale["sale__name"],
             "starts_at": timezone.localtime(sale["sale__starts_at"]), "ends_at": timezone.localtime(sale["sale__ends_at"]),
-            "items": sale["items"], "sale_stock": stock, "sold": sold,
+            "items": sale["n_items"], "sale_stock": stock, "sold": sold,
             "sell_through": round(sold / stock, 4) if stock else None,
-            **_figures(bought.get(sale["sale_id"], {"quantity": 0})),
+            **_figures(bought.get(sale["sale_id"], {})),
         })
     return {"rows": rows}
 
@@ -289,7 +287,7 @@ def report_referrals(orders: QuerySet[Order], *, limit: int = TOP) -> dict:
     """The ``limit`` employees whose shares brought the most counted orders."""
     grouped = (orders.filter(referral__isnull=False)
                .values("referral_id").annotate(**_ORDER_SUMS)
-               .order_by("-orders", "-cash", "referral_id")[:limit])
+               .order_by("-n_orders", "-sum_cash", "referral_id")[:limit])
     grouped = list(grouped)
     people = User.objects.select_related("store").in_bulk([row["referral_id"] for row in grouped])
     rows = []
