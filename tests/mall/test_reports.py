@@ -16,14 +16,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from accounts.labels import audit_action_label, audit_data_items
 from accounts.models import AuditLog, Role
 from leads.selectors.reports import ReportFilters
 from mall import selectors_reports as reports
 from mall.models import FlashSaleItem, Order, OrderLine, OrderStatus, ProductKind
+from mall.services_orders import APPLIED, order_cancel, order_create
+from mall.services_refunds import order_refund
 from tests.mall.conftest import make_product
 from tests.mall.flash_helpers import make_flash_item
+from tests.mall.orders_helpers import card, mixed_sku, points_sku, rich, send_callback  # noqa: F401  (fixtures)
+from tests.test_web_zh_code_words import CODE_WORDS, _choice_codes, _code_words_in, _text
 
 pytestmark = pytest.mark.django_db
 
@@ -230,6 +235,65 @@ class TestFigures:
         assert [(r["label"], r["items"], r["sale_stock"], r["sold"], r["sell_through"], r["quantity"],
                  r["net_points"]) for r in as_manager] == [("周四积分秒杀", 1, 4, 3, 0.75, 2, 1000)]
         assert elsewhere == []  # the sale does not start in March 2026
+
+
+class TestThroughTheServices:
+    def test_orders_placed_paid_and_refunded_by_the_mall_show_as_such(self, hq, manager_a, rich, store_a, mixed_sku,
+                                                                       points_sku):
+        """The same figures from real orders: paid by the payment callback,
+        one refunded in part by the store's manager, one cancelled."""
+        mixed = order_create(member=rich, store=store_a, lines=[{"sku": mixed_sku.pk, "quantity": 2}])
+        assert send_callback(mixed.number, 19800).notification.outcome == APPLIED
+        points_only = order_create(member=rich, store=store_a, lines=[{"sku": points_sku.pk, "quantity": 1}])
+        cancelled = order_create(member=rich, store=store_a, lines=[{"sku": mixed_sku.pk, "quantity": 1}])
+        order_cancel(order=cancelled)
+        order_refund(order=Order.objects.get(pk=mixed.pk), actor=manager_a, amount=Decimal("99"), points=2000,
+                     reason="退一件")
+        unpaid = order_create(member=rich, store=store_a, lines=[{"sku": mixed_sku.pk, "quantity": 1}])
+        assert Order.objects.get(pk=unpaid.pk).status == OrderStatus.PENDING_PAYMENT
+        today = Order.objects.get(pk=mixed.pk).paid_at.astimezone(SHANGHAI).date()
+        span = filters(date_from=today, date_to=today)
+
+        orders = reports.report_orders(actor=manager_a, filters=span)
+        pay = {r["code"]: r for r in reports.report_pay_types(orders)["rows"]}
+        product = {r["label"]: r for r in reports.report_products(orders)["rows"]}
+
+        assert sorted(orders.values_list("pk", flat=True)) == sorted([mixed.pk, points_only.pk])
+        assert (pay["mixed"]["orders"], pay["mixed"]["cash"], pay["mixed"]["refunded_cash"], pay["mixed"]["net_cash"],
+                pay["mixed"]["points"], pay["mixed"]["net_points"]) == (1, Decimal("198.00"), Decimal("99.00"),
+                                                                       Decimal("99.00"), 4000, 2000)
+        assert (pay["points"]["orders"], pay["points"]["net_points"], pay["cash"]["orders"]) == (1, 1500, 0)
+        # neither the cancelled nor the unpaid order's unit is counted
+        assert (product["全包围脚垫"]["quantity"], product["全包围脚垫"]["net_cash"]) == (2, Decimal("99.00"))
+        assert (product["车载香薰"]["quantity"], product["车载香薰"]["net_points"]) == (1, 1500)
+
+
+class TestChinese:
+    def test_the_report_and_its_audit_row_show_no_codes(self, client, hq, brand, member_a, store_a, skus,
+                                                        consultant_a):
+        consultant_a.last_name, consultant_a.first_name = "陈", "晓"
+        consultant_a.save()
+        series = brand.series.order_by("pk").first()
+        deposit = make_product(hq, name="新车订金", kind=ProductKind.DEPOSIT, car_series=series, delivery_pickup=False,
+                               skus=[{"name": "订金", "price_cash": Decimal("2000"), "stock": 10}]).skus.get()
+        order(member_a, store_a, [(skus["cash"], 1)], paid_at=at(1, 9), referral=consultant_a)
+        order(member_a, store_a, [(skus["points"], 1)], paid_at=at(2, 9), status=OrderStatus.REFUNDED,
+              refunded_points=1000)
+        order(member_a, store_a, [(skus["mixed"], 1), (deposit, 1)], paid_at=at(3, 9))
+        client.force_login(hq)
+        words = CODE_WORDS | _choice_codes()
+
+        page = client.get(URL, RANGE, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        client.get(URL, {**RANGE, "export": "deposits"})
+        audit = client.get(reverse("portal:audit"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+        for response in (page, audit):
+            text = _text(response.content.decode())
+            assert response.status_code == 200
+            assert _code_words_in(text, words) == [] and "mall." not in text
+        page_text = _text(page.content.decode())
+        assert all(label in page_text for label in ("纯现金", "纯积分", "现金+积分", "陈晓", series.name, "新车订金"))
+        assert "导出商城报表" in _text(audit.content.decode())
 
 
 class TestScoping:

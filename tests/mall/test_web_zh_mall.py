@@ -60,6 +60,8 @@ def test_mall_pages_in_chinese_show_no_code_words(demo, client):
         ("hq", reverse("portal:mall:product-edit", args=[group.pk])),
         ("hq", reverse("portal:mall:zone-list")),
         ("manager", reverse("portal:mall:zone-edit", args=[store.pk])),
+        ("hq", reverse("portal:mall:reports")),
+        ("manager", reverse("portal:mall:reports")),
         ("hq", reverse("portal:audit")),
         ("owner", reverse("mobile:mall:home")),
         ("owner", reverse("mobile:mall:zone", args=[store.code])),
