@@ -41,6 +41,7 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    Func,
     Q,
     QuerySet,
     Sum,
@@ -104,10 +105,24 @@ _ORDER_SUMS = {  # named apart from the model's fields (an annotation must not s
     "sum_refunded_points": Coalesce(Sum("refunded_points"), Value(0)),
     "n_refunded": Count("pk", filter=Q(refunded_cash__gt=0) | Q(refunded_points__gt=0)),
 }
+
+
+class _RealOnSQLite(Func):
+    """The amount itself; on SQLite as REAL, because SQLite keeps a whole
+    amount (100.00) as an integer and would then divide as integers."""
+
+    function = ""
+    template = "(%(expressions)s)"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, template="CAST(%(expressions)s AS REAL)", **extra_context)
+
+
 # A line's share of its order's refund.
 _LINE_REFUNDED_CASH = Case(
     When(order__cash_total__gt=0,
-         then=ExpressionWrapper(F("line_cash") * F("order__refunded_cash") / F("order__cash_total"), output_field=_MONEY)),
+         then=ExpressionWrapper(_RealOnSQLite(F("line_cash"), output_field=_MONEY) * F("order__refunded_cash")
+                                / F("order__cash_total"), output_field=_MONEY)),
     default=Value(ZERO), output_field=_MONEY,
 )
 _LINE_REFUNDED_POINTS = Case(
@@ -146,11 +161,8 @@ def _figures(row: dict) -> dict:
 
 
 def _total(rows: list[dict], label: str) -> dict:
-    total = {"label": label, **_figures({})}
-    for key, zero in total.items():
-        if key != "label":
-            total[key] = sum((row[key] for row in rows), zero)
-    return total
+    zeros = _figures({})
+    return {"label": label, **{key: sum((row[key] for row in rows), zero) for key, zero in zeros.items()}}
 
 
 def _store_label(code, name) -> str:

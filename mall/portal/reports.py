@@ -22,21 +22,19 @@ from mall.portal.views import MALL_ROLES
 SECTIONS = reports.REPORT_SECTIONS
 
 
-def _section(section: str, *, actor, filters) -> dict:
+def _sections(codes, *, actor, filters) -> dict:
+    """The figures of the sections ``codes``, over one scoped set of counted orders."""
     orders = reports.report_orders(actor=actor, filters=filters)
-    if section == "daily":
-        return reports.report_sales_by_day(orders, filters=filters)
-    if section == "stores":
-        return reports.report_sales_by_store(orders)
-    if section == "pay":
-        return reports.report_pay_types(orders)
-    if section == "products":
-        return reports.report_products(orders)
-    if section == "flash":
-        return reports.report_flash_sales(actor=actor, filters=filters)
-    if section == "deposits":
-        return reports.report_deposits(orders)
-    return reports.report_referrals(orders)
+    builders = {
+        "daily": lambda: reports.report_sales_by_day(orders, filters=filters),
+        "stores": lambda: reports.report_sales_by_store(orders),
+        "pay": lambda: reports.report_pay_types(orders),
+        "products": lambda: reports.report_products(orders),
+        "flash": lambda: reports.report_flash_sales(actor=actor, filters=filters),
+        "deposits": lambda: reports.report_deposits(orders),
+        "referrals": lambda: reports.report_referrals(orders),
+    }
+    return {code: builders[code]() for code in codes}
 
 
 def _pct(value) -> str:
@@ -57,7 +55,7 @@ class ReportView(PortalMixin, View):
         context = {"form": form, "sections": SECTIONS}
         if form.is_valid():
             filters = form.report_filters()
-            data = {code: _section(code, actor=request.user, filters=filters) for code in SECTIONS}
+            data = _sections(SECTIONS, actor=request.user, filters=filters)
             query = request.GET.copy()
             query.pop("export", None)
             context.update(data)
@@ -69,13 +67,13 @@ class ReportView(PortalMixin, View):
         if section not in SECTIONS or not form.is_valid():
             return HttpResponseBadRequest(_("筛选条件无效。"))
         filters = form.report_filters()
-        data = _section(section, actor=request.user, filters=filters)
-        heading, rows = CSV_SHEETS[section](data)
+        data = _sections([section], actor=request.user, filters=filters)[section]
+        heading, rows, total = CSV_SHEETS[section](data)
         title = [str(SECTIONS[section]), f"{filters.date_from} ~ {filters.date_to}",
                  filters.store.name if filters.store else ""]
         export_record(actor=request.user, what="mall.report", rows=len(rows),
                       filters={**filters.as_dict(), "section": section})
-        return csv_response([title, heading, *rows],
+        return csv_response([title, heading, *rows, *([total] if total else [])],
                             filename=f"mall-{section}-{filters.date_from:%Y%m%d}-{filters.date_to:%Y%m%d}.csv")
 
 
@@ -92,7 +90,7 @@ def _chart_data(data: dict) -> dict:
     }
 
 
-# --- CSV sheets: (heading, rows); counts and amounts stay numbers ---------------------------------
+# --- CSV sheets: (heading, rows, total row or None); counts and amounts stay numbers -------------
 
 
 def _money_heading() -> list[str]:
@@ -106,22 +104,22 @@ def _money_cells(row: dict) -> list:
 
 def _daily_sheet(data):
     rows = [[row["day"].isoformat(), *_money_cells(row)] for row in data["rows"]]
-    return [_("日期"), *_money_heading()], rows
+    return [_("日期"), *_money_heading()], rows, [data["total"]["label"], *_money_cells(data["total"])]
 
 
 def _stores_sheet(data):
     rows = [[row["label"], *_money_cells(row)] for row in data["rows"]]
-    return [_("门店"), *_money_heading()], rows
+    return [_("门店"), *_money_heading()], rows, [data["total"]["label"], *_money_cells(data["total"])]
 
 
 def _pay_sheet(data):
     rows = [[row["label"], *_money_cells(row)] for row in data["rows"]]
-    return [_("支付方式"), *_money_heading()], rows
+    return [_("支付方式"), *_money_heading()], rows, [data["total"]["label"], *_money_cells(data["total"])]
 
 
 def _products_sheet(data):
     rows = [[row["label"], row["kind"], row["quantity"], *_money_cells(row)] for row in data["rows"]]
-    return [_("商品"), _("类型"), _("数量"), *_money_heading()], rows
+    return [_("商品"), _("类型"), _("数量"), *_money_heading()], rows, None
 
 
 def _flash_sheet(data):
@@ -129,18 +127,23 @@ def _flash_sheet(data):
              row["sale_stock"], row["sold"], _pct(row["sell_through"]), row["quantity"],
              *_money_cells(row)] for row in data["rows"]]
     return [_("秒杀活动"), _("开始时间"), _("结束时间"), _("商品数"), _("秒杀库存"), _("已售（全集团）"), _("售罄率"),
-            _("本范围售出件数"), *_money_heading()], rows
+            _("本范围售出件数"), *_money_heading()], rows, None
+
+
+def _deposit_cells(row: dict) -> list:
+    return [row["orders"], row["refunded_orders"], row["cash"], row["refunded_cash"], row["net_cash"]]
 
 
 def _deposits_sheet(data):
-    rows = [[row["store"], row["series"], row["orders"], row["cash"], row["refunded_cash"], row["net_cash"]]
-            for row in data["rows"]]
-    return [_("门店"), _("车系"), _("订单数"), _("订金（元）"), _("已退（元）"), _("净额（元）")], rows
+    rows = [[row["store"], row["series"], *_deposit_cells(row)] for row in data["rows"]]
+    total = data["total"]
+    return ([_("门店"), _("车系"), _("订单数"), _("有退款订单"), _("订金（元）"), _("已退（元）"), _("净额（元）")], rows,
+            [total["label"], "", *_deposit_cells(total)])
 
 
 def _referrals_sheet(data):
     rows = [[row["label"], row["store"], *_money_cells(row)] for row in data["rows"]]
-    return [_("员工"), _("所属门店"), *_money_heading()], rows
+    return [_("员工"), _("所属门店"), *_money_heading()], rows, None
 
 
 CSV_SHEETS = {

@@ -153,6 +153,15 @@ class TestFigures:
         assert (mat["points"], mat["refunded_points"], mat["net_points"]) == (2000, 250, 1750)
         assert (recorder["cash"], recorder["refunded_cash"]) == (Decimal("100.00"), Decimal("40.00"))
 
+    def test_a_refund_share_keeps_its_cents_of_whole_amounts(self, hq, member_a, store_a, skus):
+        # 100 + 50 paid, 50 back: 33.33 and 16.67 (SQLite keeps whole amounts as integers).
+        order(member_a, store_a, [(skus["cash"], 1), (skus["mixed"], 1)], paid_at=at(1, 9), refunded_cash="50")
+
+        rows = reports.report_products(reports.report_orders(actor=hq, filters=filters()))["rows"]
+
+        assert {r["label"]: r["refunded_cash"] for r in rows} == {"行车记录仪": Decimal("33.33"),
+                                                                  "全包围脚垫": Decimal("16.67")}
+
     def test_a_large_points_refund_is_shared_without_overflow(self, hq, member_a, store_a):
         sku = make_product(hq, name="积分大礼包", skus=[{"name": "标准", "price_points": 60_000, "stock": 5}]).skus.get()
         order(member_a, store_a, [(sku, 2)], paid_at=at(1, 9), refunded_points=90_000)
@@ -373,7 +382,8 @@ class TestExport:
         assert response.status_code == 200 and 'filename="mall-stores-20260301-20260303.csv"' in response[
             "Content-Disposition"]
         assert rows[1][:4] == ["门店", "订单数", "现金（元）", "退款现金（元）"]
-        assert rows[2:] == [["S01 广州天河大众", "1", "100.00", "25.50", "74.50", "1000", "0", "1000"]]
+        assert rows[2:] == [["S01 广州天河大众", "1", "100.00", "25.50", "74.50", "1000", "0", "1000"],
+                            ["合计", "1", "100.00", "25.50", "74.50", "1000", "0", "1000"]]
         assert store_b.name not in response.getvalue().decode("utf-8-sig")
         log = AuditLog.objects.get(action="mall.report.exported")
         assert log.actor == manager_a and log.store == store_a
