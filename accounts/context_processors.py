@@ -50,6 +50,7 @@ NAV = [
         ("portal:mall:product-create", _("新增商品"), "bag-plus"),
         ("portal:mall:zone-list", _("门店专区"), "shop"),
         ("portal:mall:member-day-list", _("会员日"), "calendar-heart"),
+        ("portal:mall:reports", _("商城报表"), "bar-chart-line"),
     ]),
     (_("系统"), "gear", [
         ("portal:outbox", _("消息发件箱"), "envelope"),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.labels import object_ref, register_audit_labels
 from mall.models import Delivery, OrderStatus, Product, ProductKind
+from mall.selectors_reports import REPORT_SECTIONS
 
 # ``mall.product.changed`` lists the fields it changed: their names, as the form shows them.
 _EXTRA_FIELDS = {"stores": _("销售门店"), "visible_tiers": _("可见会员等级"), "skus": _("规格（SKU）")}
@@ -22,6 +23,11 @@ def product_field_label(name) -> str | None:
         return str(Product._meta.get_field(name).verbose_name)
     except FieldDoesNotExist:
         return None
+
+
+def report_section_label(code) -> str | None:
+    """A section of the mall report (``mall.report.exported``), by its title."""
+    return str(REPORT_SECTIONS[code]) if isinstance(code, str) and code in REPORT_SECTIONS else None
 
 
 def register() -> None:
@@ -49,6 +55,7 @@ def register() -> None:
             "mall.order.effect_failed": _("商城订单支付后处理失败"),
             "mall.member_day.created": _("创建会员日"),
             "mall.member_day.changed": _("修改会员日"),
+            "mall.report.exported": _("导出商城报表"),
         },
         fields={
             "mall.product.created:kind": _("类型"),
@@ -101,6 +108,7 @@ def register() -> None:
             "mall.member_day.changed:categories": _("折扣分类数"),
             "mall.member_day.created:discounts": _("等级折扣"),
             "mall.member_day.changed:discounts": _("等级折扣"),
+            "mall.report.exported:section": _("报表"),
         },
         values={
             "mall.product.created:kind": dict(ProductKind.choices),
@@ -119,6 +127,7 @@ def register() -> None:
                                               "earn": _("消费得积分")},
             "mall.member_day.created:is_active": {True: _("是"), False: _("否")},
             "mall.member_day.changed:is_active": {True: _("是"), False: _("否")},
+            "mall.report.exported:section": report_section_label,
             "mall.order.payment_refunded:reason": {
                 "amount_mismatch": _("支付金额与订单不符"), "order_closed": _("订单已取消或超时"),
                 "paid_twice": _("重复支付"),

@@ -1,8 +1,8 @@
-"""/portal/mall/: the catalogue (products, SKUs, photos), the store zones and member days."""
+"""/portal/mall/: the catalogue (products, SKUs, photos), the store zones, member days and the reports."""
 
 from django.urls import path
 
-from mall.portal import member_days, views
+from mall.portal import member_days, reports, views
 
 urlpatterns = [
     path("products/", views.ProductListView.as_view(), name="product-list"),
@@ -17,4 +17,5 @@ urlpatterns = [
     path("member-days/", member_days.MemberDayListView.as_view(), name="member-day-list"),
     path("member-days/new/", member_days.MemberDayCreateView.as_view(), name="member-day-create"),
     path("member-days/<int:pk>/", member_days.MemberDayEditView.as_view(), name="member-day-edit"),
+    path("reports/", reports.ReportView.as_view(), name="reports"),
 ]

@@ -84,6 +84,8 @@ def test_mall_pages_in_chinese_show_no_code_words(demo, client):
         ("hq", reverse("portal:mall:member-day-create")),
         ("manager", reverse("portal:mall:member-day-edit", args=[today.pk])),
         ("hq", reverse("portal:mall:member-day-edit", args=[MemberDay.objects.get(store__isnull=True).pk])),
+        ("hq", reverse("portal:mall:reports")),
+        ("manager", reverse("portal:mall:reports")),
         ("hq", reverse("portal:audit")),
         ("owner", reverse("mobile:mall:home")),
         ("owner", reverse("mobile:mall:zone", args=[store.code])),
