@@ -18,7 +18,7 @@ membership cards, 10,000 points each through the ledger's bulk earn — and
 mints their mini-program session tokens (``X-Session-Token``, the headless
 app sessions the SMS sign-in would open) straight into the session table.
 
-Each run (``no Redis``, then ``Redis gate`` with REDIS_URL on Redis database
+Each run (``no Redis``, then ``Redis gate`` with REDIS_URL = $BENCH_REDIS_URL, default Redis database
 12, flushed first and afterwards; only that database) creates its own sale: one
 group product, one SKU with ``--units`` + 1,000 in stock, a flash-sale item of
 ``--units`` units at 100 points, limit 1 per member, running now.  gunicorn
@@ -31,6 +31,11 @@ in ``--greedy`` of them sends a second order at the same moment, on a second
 connection, to push past the limit.  Latency is measured from sending the
 request to the end of the answer, so it includes the queue in front of the
 server: with every buyer at once that queue is the rush.
+
+After the rush the last ``--after`` buyers (most of whom lost) order again,
+``--after-clients`` at a time: the sold-out answer's own time, without the
+rush's queue (in the rush every answer waits for all those in front of it,
+so its p99 is about the time the whole rush takes).
 
 Afterwards a child reads the database and ``proof`` checks: units sold (the
 sale's non-cancelled order lines) = ``item.sold`` = the sale stock (when
@@ -370,14 +375,14 @@ def bench(label: str, database_url: str, buyers: list, args, redis_gate: bool) -
         if args.greedy and n % args.greedy == 0:  # a second order of the same member at the same moment
             requests.append(_request(port, token, body[code]))
             greedy += 1
-    after = [_request(port, token, body[code]) for _m, code, token in buyers[:args.after]]
+    after = [_request(port, token, body[code]) for _m, code, token in buyers[max(len(buyers) - args.after, 0):]]  # mostly losers
     with tempfile.TemporaryFile("w+") as log:
         server = server_start(env, port, args.workers, args.threads, log)
         try:
             asyncio.run(_warm_up(port, [token for _m, _c, token in buyers[:args.workers * args.threads * 2]]))
             load = os.getloadavg()
             seconds, results = asyncio.run(_rush(port, requests))
-            after_seconds, after_results = asyncio.run(_steady(port, after, args.workers * args.threads))
+            after_seconds, after_results = asyncio.run(_steady(port, after, args.after_clients))
         finally:
             server.terminate()
             server.wait(timeout=60)
@@ -406,7 +411,7 @@ def bench(label: str, database_url: str, buyers: list, args, redis_gate: bool) -
                                                  in sorted(answers.items())), flush=True)
     after_sold_out = [t for _status, code, t in after_results if code == "sold_out"]
     after_answers = Counter((status, code) for status, code, _ in after_results)
-    print(f"{label:<11}   after the rush, {len(after_results):,} more orders from {args.workers * args.threads} "
+    print(f"{label:<11}   after the rush, {len(after_results):,} more orders from {args.after_clients} "
           f"clients at a time: {len(after_results) / after_seconds:,.1f} answers/s, sold_out p50 = "
           f"{_ms(after_sold_out, 50)} ms  p99 = {_ms(after_sold_out, 99)} ms  ("
           + ", ".join(f"{status} {code}: {n:,}" for (status, code), n in sorted(after_answers.items())) + ")",
@@ -430,7 +435,9 @@ def main() -> None:
     parser.add_argument("--greedy", type=int, default=10,
                         help="every n-th buyer also sends a second order at the same moment (0: none)")
     parser.add_argument("--after", type=int, default=500,
-                        help="orders sent after the rush, a few clients at a time (the sold-out answer's own time)")
+                        help="orders sent after the rush by the last buyers, --after-clients at a time")
+    parser.add_argument("--after-clients", type=int, default=2,
+                        help="clients at a time after the rush (few: the answer's own time, not a queue's)")
     parser.add_argument("--database-url", help="a PostgreSQL database to use and keep (default: a scratch one)")
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     runs = parser.add_mutually_exclusive_group()
