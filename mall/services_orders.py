@@ -207,6 +207,23 @@ def _gate_take(member: Member, items: list[FlashSaleItem], flash: Mapping[int, i
     return taken
 
 
+def flash_sold_out_early(lines) -> None:
+    """Where the Redis gate runs: refuse ``sold_out`` before anything else is
+    read or written when the gate already knows a flash-sale line cannot be
+    had (the late buyers of a rush).  Anything it cannot read plainly (a
+    malformed line, a SKU line, no gate) is left to ``order_create``."""
+    if not flash_gate.enabled() or not isinstance(lines, list) or not 0 < len(lines) <= MAX_LINES:
+        return
+    wanted: dict[int, int] = {}
+    for line in lines:
+        item, quantity = (line.get("flash_sale_item"), line.get("quantity")) if isinstance(line, dict) else (None, None)
+        if type(item) is not int or type(quantity) is not int or not 1 <= quantity <= MAX_QUANTITY:
+            return
+        wanted[item] = wanted.get(item, 0) + quantity
+    if flash_gate.sold_out(wanted):
+        raise _refusal(errors.SOLD_OUT, "sold_out")
+
+
 def _gate_give_back(member_id: int, taken: Iterable[tuple[int, int]]) -> None:
     for item_id, quantity in taken:
         flash_gate.give_back(item_id, member_id, quantity)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from mall.models import FlashSale, Order
 from mall.services_flash import flash_sale_create
 from tests.mall.conftest import make_product
-from tests.mall.flash_helpers import make_flash_item
+from tests.mall.flash_helpers import make_flash_item, redis_gate  # noqa: F401  (fixture)
 from tests.mall.orders_helpers import balance, card, rich  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +145,32 @@ def test_staff_see_the_items_of_their_stores_products(api_as, consultant_a, hq, 
     group = make_flash_item(hq)
     items, _ = _sale_items(api_as(consultant_a).get(URL))
     assert items == {group.pk}
+
+
+def test_with_the_gate_a_late_buyer_hears_sold_out_before_any_write(owner_api, rich, hq, redis_gate,
+                                                                     django_assert_max_num_queries):
+    """Once the gate knows an item is gone, the answer is read from Redis: no
+    Idempotency-Key row, no catalogue read, no order; a retry of an order that
+    went through still replays it."""
+    from accounts.models import IdempotencyKey
+
+    item = make_flash_item(hq, sale_stock=1, limit=1, points=500)
+    body = {"lines": [{"flash_sale_item": item.pk, "quantity": 1}], "store": "S01"}
+    first = owner_api.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="late-1")
+    assert first.status_code == 201, first.json()
+    assert int(redis_gate.get(f"mall:flash:{item.pk}:left")) == 0
+    keys = IdempotencyKey.objects.count()
+    with django_assert_max_num_queries(4):  # session, user, the key lookup (and the member, where read)
+        late = owner_api.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="late-2")
+    assert late.status_code == 409 and late.json()["code"] == "sold_out"
+    assert IdempotencyKey.objects.count() == keys and Order.objects.count() == 1
+    replay = owner_api.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="late-1")
+    assert replay.status_code == 201 and replay.json()["id"] == first.json()["id"]
+
+
+def test_without_a_gate_key_the_order_path_decides(owner_api, rich, hq, redis_gate):
+    """A fresh occurrence (no Redis key yet) is never refused early."""
+    item = make_flash_item(hq, sale_stock=2, limit=1, points=500)
+    response = owner_api.post(ORDERS, {"lines": [{"flash_sale_item": item.pk, "quantity": 1}], "store": "S01"},
+                              format="json")
+    assert response.status_code == 201, response.json()
