@@ -145,6 +145,7 @@ bench: install
 	$(PY) bench/import.py
 	$(PY) bench/leads_scoring.py
 	$(PY) bench/leads_ingest.py
+	$(PY) bench/mall_flash.py
 
 clean:
 	rm -rf var staticfiles

@@ -53,6 +53,8 @@ NAV = [
         ("portal:mall:referral-team", _("团队分销"), "people"),
         ("portal:mall:commission-rule-list", _("提成规则"), "percent"),
         ("portal:mall:statement-list", _("提成结算"), "cash-coin"),
+        ("portal:mall:member-day-list", _("会员日"), "calendar-heart"),
+        ("portal:mall:reports", _("商城报表"), "bar-chart-line"),
     ]),
     (_("系统"), "gear", [
         ("portal:outbox", _("消息发件箱"), "envelope"),

@@ -30,6 +30,16 @@ def _request_hash(request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
+def idempotency_replay_pending(request) -> bool:
+    """Has this caller already used the request's ``Idempotency-Key``?  A view
+    that answers some refusals before ``idempotent`` runs (without writing
+    the key) asks this first, so a retry still gets its stored answer."""
+    key = request.META.get(HEADER, "").strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not request.user.is_authenticated:
+        return False
+    return IdempotencyKey.objects.filter(user=request.user, key=key).exists()
+
+
 def idempotent(view_method):
     """Decorate a DRF view method (``create``, ``post``)."""
 

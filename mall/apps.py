@@ -18,6 +18,8 @@ class MallConfig(AppConfig):
         labels.register()
         register_mobile_home_panel(home_mall_panel)
         register_demo_step("mall.demo.seed_mall")
+        register_demo_step("mall.demo_sales.seed_flash_sales")
+        register_demo_step("mall.demo_sales.seed_mall_orders")
         # check --deploy: the local payment backend is refused with DEBUG off (E002),
         # WeChat Pay's credentials must be set (E004) and load (E007).
         register_backend_setting("PAYMENT_BACKEND")

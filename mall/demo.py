@@ -8,19 +8,25 @@ The group mall: car care, accessories, maintenance and car-wash vouchers
 offers, one tier-only offer, and a new-car deposit offer per group brand
 (2,000–5,000 yuan, sold at the stores of that brand).  Every store gets a
 few products of its own and a zone that features three group products.
+The next monthly member day (the 18th) gives silver, gold and diamond cards
+95折 / 9折 / 85折 on five group products and 2× points on mall cash.
 Prices are in cash, points or both; no images (the pages show an icon).
 Employee referrals (分销) earn by the category rules in ``COMMISSION_RULES``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from decimal import Decimal
 
+from django.utils import timezone
+
 from accounts.demo import SERIES
 from accounts.models import Brand, CarSeries, Role, Store, User
-from mall.models import Category, CommissionRule, Product, ProductKind, StoreZone, Supplier
+from mall.models import Category, CommissionRule, MemberDay, Product, ProductKind, StoreZone, Supplier
 from mall.selectors import zone_featurable_products
 from mall.services import product_create, zone_feature, zone_update
+from mall.services_member_days import member_day_create
 from mall.services_referrals import commission_rule_save
 from membership.models import CouponKind, CouponTemplate, Tier
 from membership.services.coupons import coupon_template_create
@@ -148,6 +154,37 @@ def seed_mall(*, rng: random.Random | None = None, stdout=None) -> dict[str, int
         if not CommissionRule.objects.filter(category=categories[name]).exists():
             commission_rule_save(actor=actor, category=categories[name], cash_percent=Decimal(percent),
                                  per_1000_points=Decimal(per_1000))
+    counts["member_days"] = seed_member_day(actor=actor)
     if stdout is not None:
-        stdout.write("Mall: {products} products, {zones} store zones.".format(**counts))
+        stdout.write("Mall: {products} products, {zones} store zones, {member_days} member day.".format(**counts))
     return counts
+
+
+# The monthly member day (每月 18 日会员日): tier discounts on a few group products and 2× points.
+MEMBER_DAY_OF_MONTH = 18
+MEMBER_DAY_PRODUCTS = ("全包围定制脚垫", "高清行车记录仪", "精致洗车券", "3M 空调滤芯（活性炭）", "品牌车主保温杯")
+MEMBER_DAY_DISCOUNTS = {"silver": "5", "gold": "10", "diamond": "15"}  # % off cash and points: 95折, 9折, 85折
+
+
+def next_member_day_date(today: dt.date) -> dt.date:
+    """The next 18th on or after ``today``."""
+    if today.day <= MEMBER_DAY_OF_MONTH:
+        return today.replace(day=MEMBER_DAY_OF_MONTH)
+    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    return dt.date(year, month, MEMBER_DAY_OF_MONTH)
+
+
+def seed_member_day(*, actor: User | None = None, today: dt.date | None = None) -> int:
+    """The next monthly member day (a group day at every store), unless the
+    group already has one on that date.  Returns 1 when it made one."""
+    actor = actor or _hq_actor()
+    day = next_member_day_date(today or timezone.localdate())
+    if actor is None or MemberDay.objects.filter(day=day, store__isnull=True).exists():
+        return 0
+    tiers = {t.code: t for t in Tier.objects.filter(code__in=list(MEMBER_DAY_DISCOUNTS))}
+    products = list(Product.objects.filter(name__in=MEMBER_DAY_PRODUCTS, store__isnull=True, is_active=True))
+    discounts = [{"tier": tiers[code], "cash_off_percent": Decimal(off), "points_off_percent": Decimal(off)}
+                 for code, off in MEMBER_DAY_DISCOUNTS.items() if code in tiers] if products else []
+    member_day_create(actor=actor, day=day, name="会员日", products=products, points_multiplier=Decimal("2.00"),
+                      discounts=discounts)
+    return 1

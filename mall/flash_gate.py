@@ -89,6 +89,24 @@ def take(item_id: int, member_id: int, qty: int, limit: int, *, stock_left: int,
     return {0: OK, 1: SOLD_OUT, 2: LIMIT_REACHED}[answer]
 
 
+def sold_out(wanted: dict[int, int]) -> bool:
+    """Does the gate already know that one of these items ({item id: units}) has
+    fewer units left than wanted?  One MGET, read only: what a rush's late
+    buyers are answered with before anything is written (the keys exist once
+    the first order of the occurrence went through ``take``).  False without
+    Redis, for keys not set yet, or when Redis is down."""
+    gate = _client()
+    if gate is None or not wanted:
+        return False
+    ids = list(wanted)
+    try:
+        values = gate[0].mget([_keys(item_id)[0] for item_id in ids])
+    except redis.RedisError:
+        logger.warning("flash gate: Redis unavailable for the sold-out check", exc_info=True)
+        return False
+    return any(value is not None and int(value) < wanted[item_id] for item_id, value in zip(ids, values))
+
+
 def give_back(item_id: int, member_id: int, qty: int) -> None:
     """Return units taken by ``take`` (a failed transaction, a cancelled or
     expired order).  Never raises."""

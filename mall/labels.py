@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.labels import object_ref, person_name, register_audit_labels
 from accounts.models import User
 from mall.models import Delivery, OrderStatus, Product, ProductKind
+from mall.selectors_reports import REPORT_SECTIONS
 
 # ``mall.product.changed`` lists the fields it changed: their names, as the form shows them.
 _EXTRA_FIELDS = {"stores": _("销售门店"), "visible_tiers": _("可见会员等级"), "skus": _("规格（SKU）")}
@@ -31,6 +32,11 @@ def staff_by_id(value) -> str | None:
         return None
     user = User.objects.filter(pk=value).first()
     return person_name(user) if user is not None else object_ref(value)
+
+
+def report_section_label(code) -> str | None:
+    """A section of the mall report (``mall.report.exported``), by its title."""
+    return str(REPORT_SECTIONS[code]) if isinstance(code, str) and code in REPORT_SECTIONS else None
 
 
 def register() -> None:
@@ -64,6 +70,9 @@ def register() -> None:
             "mall.statement.paid": _("提成结算单标记已发放"),
             "mall.statement.exported": _("导出提成工资表"),
             "mall.commission_rule.saved": _("保存分销提成规则"),
+            "mall.member_day.created": _("创建会员日"),
+            "mall.member_day.changed": _("修改会员日"),
+            "mall.report.exported": _("导出商城报表"),
         },
         fields={
             "mall.product.created:kind": _("类型"),
@@ -121,6 +130,19 @@ def register() -> None:
             "per_1000_points": _("每千积分提成（元）"),
             "mall.commission_rule.saved:is_active": _("启用"),
             "mall.commission_rule.saved:created": _("新建"),
+            "mall.member_day.created:day": _("日期"),
+            "mall.member_day.changed:day": _("日期"),
+            "mall.member_day.created:points_multiplier": _("积分倍数"),
+            "mall.member_day.changed:points_multiplier": _("积分倍数"),
+            "mall.member_day.created:is_active": _("启用"),
+            "mall.member_day.changed:is_active": _("启用"),
+            "mall.member_day.created:products": _("折扣商品数"),
+            "mall.member_day.changed:products": _("折扣商品数"),
+            "mall.member_day.created:categories": _("折扣分类数"),
+            "mall.member_day.changed:categories": _("折扣分类数"),
+            "mall.member_day.created:discounts": _("等级折扣"),
+            "mall.member_day.changed:discounts": _("等级折扣"),
+            "mall.report.exported:section": _("报表"),
         },
         values={
             "mall.product.created:kind": dict(ProductKind.choices),
@@ -143,7 +165,11 @@ def register() -> None:
             "mall.commission_rule.saved:created": {True: _("是"), False: _("否")},
             "staff": staff_by_id,
             "mall.commission.reversed:how": {"reduced": _("减少待结算提成"), "reversal_line": _("下期结算单扣回")},
-            "mall.order.effect_failed:kind": {"voucher": _("发放服务券"), "deposit": _("订金转线索")},
+            "mall.order.effect_failed:kind": {"voucher": _("发放服务券"), "deposit": _("订金转线索"),
+                                              "earn": _("消费得积分")},
+            "mall.member_day.created:is_active": {True: _("是"), False: _("否")},
+            "mall.member_day.changed:is_active": {True: _("是"), False: _("否")},
+            "mall.report.exported:section": report_section_label,
             "mall.order.payment_refunded:reason": {
                 "amount_mismatch": _("支付金额与订单不符"), "order_closed": _("订单已取消或超时"),
                 "paid_twice": _("重复支付"),

@@ -284,3 +284,5 @@ from mall.models_referrals import (  # noqa: E402,F401
     ClickSource, Commission, CommissionKind, CommissionRule, CommissionStatement, CommissionStatus, ReferralClick,
     ShareLink, StatementStatus,
 )
+# Member days (mall/models_member_days.py).
+from mall.models_member_days import MemberDay, MemberDayDiscount  # noqa: E402,F401

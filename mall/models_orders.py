@@ -94,6 +94,9 @@ class Order(models.Model):
             models.Index(fields=["member", "-created_at"], name="mall_order_member_created"),
             models.Index(fields=["store", "-created_at"], name="mall_order_store_created"),
             models.Index(fields=["status", "expires_at"], name="mall_order_status_expires"),
+            # Reports (mall/selectors_reports.py): a store's or every store's orders paid in a date range.
+            models.Index(fields=["store", "paid_at"], name="mall_order_store_paid"),
+            models.Index(fields=["paid_at"], name="mall_order_paid"),
         ]
         constraints = [
             models.CheckConstraint(name="mall_order_cash_total_gte_0", condition=Q(cash_total__gte=0)),

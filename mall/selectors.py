@@ -215,10 +215,26 @@ def zone_stores_for_staff(*, actor: User) -> QuerySet[Store]:
     return stores_for(actor).select_related("mall_zone").order_by("code")
 
 
-def flash_sale_list_current(*, now=None) -> QuerySet:
+def flash_sale_list_current(*, now=None, products: QuerySet[Product] | None = None) -> QuerySet:
     """Flash sales running or upcoming (not ended), soonest first, with their
-    items and SKUs (active sales only)."""
+    items and SKUs (active sales only).  ``products``: only the items of these
+    products, and only the sales that still have one (an owner sees what their
+    tier may buy, at the store asked about; staff, their stores' products)."""
     now = now or timezone.now()
-    return FlashSale.objects.filter(is_active=True, ends_at__gt=now).prefetch_related(
-        Prefetch("items", queryset=FlashSaleItem.objects.select_related("sku", "sku__product").order_by("id"))
-    ).order_by("starts_at", "id")
+    items = FlashSaleItem.objects.select_related("sku", "sku__product").order_by("id")
+    sales = FlashSale.objects.filter(is_active=True, ends_at__gt=now)
+    if products is not None:
+        items = items.filter(sku__product__in=products.values("pk"))
+        sales = sales.filter(Exists(items.filter(sale_id=OuterRef("pk"))))
+    return sales.prefetch_related(Prefetch("items", queryset=items)).order_by("starts_at", "id")
+
+
+def flash_sale_list_for(*, actor: User, member: Member | None, store: Store | None = None, now=None) -> QuerySet:
+    """The flash-sale list a caller sees: an owner the items of products their
+    tier may buy (at ``store`` when given, else anywhere); staff the items of
+    their stores' products (HQ: all)."""
+    if actor.role == Role.OWNER and not actor.is_superuser:
+        products = product_list_for_member(member=member, store=store)
+    else:
+        products = product_list_for_staff(actor=actor, store=store)
+    return flash_sale_list_current(now=now, products=products)

@@ -25,6 +25,9 @@ compare-and-set, so a late callback racing the expiry ends in exactly one of:
 paid, or cancelled and the payment refunded through the backend.  A callback
 whose amount is not the order's cash due is refunded too, never kept.
 
+On a member day (会员日) SKU lines are paid at the member-day price of the
+member's tier (``mall.services_member_days``).
+
 Flash-sale lines (``{"flash_sale_item": id, "quantity": n}``) are paid at the
 item's sale price; refused ``not_started`` / ``ended`` outside the sale's
 window, ``limit_reached`` over the item's per-member limit (the member's
@@ -61,6 +64,7 @@ from mall.models import (
 from mall.payments.base import EventKind, PaymentEvent, PaymentOrder, get_backend, yuan_to_fen
 from mall.payments.services import payment_notify_url
 from mall.selectors import product_list_for_member
+from mall.services_member_days import member_day_unit_prices
 from mall.services_referrals import referral_attribute
 from mall.services_refunds import order_paid_effects
 from membership.exceptions import PointsInsufficient
@@ -191,6 +195,23 @@ def _gate_take(member: Member, items: list[FlashSaleItem], flash: Mapping[int, i
     return taken
 
 
+def flash_sold_out_early(lines) -> None:
+    """Where the Redis gate runs: refuse ``sold_out`` before anything else is
+    read or written when the gate already knows a flash-sale line cannot be
+    had (the late buyers of a rush).  Anything it cannot read plainly (a
+    malformed line, a SKU line, no gate) is left to ``order_create``."""
+    if not flash_gate.enabled() or not isinstance(lines, list) or not 0 < len(lines) <= MAX_LINES:
+        return
+    wanted: dict[int, int] = {}
+    for line in lines:
+        item, quantity = (line.get("flash_sale_item"), line.get("quantity")) if isinstance(line, dict) else (None, None)
+        if type(item) is not int or type(quantity) is not int or not 1 <= quantity <= MAX_QUANTITY:
+            return
+        wanted[item] = wanted.get(item, 0) + quantity
+    if flash_gate.sold_out(wanted):
+        raise _refusal(errors.SOLD_OUT, "sold_out")
+
+
 def _gate_give_back(member_id: int, taken: Iterable[tuple[int, int]]) -> None:
     for item_id, quantity in taken:
         flash_gate.give_back(item_id, member_id, quantity)
@@ -281,9 +302,11 @@ def order_create(
         raise _refusal(errors.NOT_SOLD_HERE, "not_sold_here", 400)
     skus.sort(key=lambda s: list(quantities).index(s.pk))
     items = _flash_items(flash, buyable, now)
-    cash_total = sum(((s.price_cash or ZERO) * quantities[s.pk] for s in skus), ZERO)
+    # SKU lines at the member-day price of the member's tier (mall.services_member_days); flash lines at the sale price.
+    prices = member_day_unit_prices(skus=skus, member=member, store=store, now=now)
+    cash_total = sum(((prices[s.pk][0] or ZERO) * quantities[s.pk] for s in skus), ZERO)
     cash_total += sum(((i.sale_price_cash or ZERO) * flash[i.pk] for i in items), ZERO)
-    points_total = sum((s.price_points or 0) * quantities[s.pk] for s in skus)
+    points_total = sum((prices[s.pk][1] or 0) * quantities[s.pk] for s in skus)
     points_total += sum((i.sale_price_points or 0) * flash[i.pk] for i in items)
     if points is not None and points != points_total:
         message = errors.ORDER_POINTS_MISMATCH % {"points": points_total}
@@ -298,7 +321,7 @@ def order_create(
     try:
         return _order_write(
             member=member, store=store, skus=skus, quantities=quantities, items=items, flash=flash,
-            sku_take=sku_take, cash_total=cash_total, points_total=points_total, paid_now=paid_now,
+            sku_take=sku_take, cash_total=cash_total, points_total=points_total, paid_now=paid_now, prices=prices,
             shipping=shipping, referrer=referrer, delivery=delivery, actor=actor, now=now,
         )
     except BaseException:
@@ -307,7 +330,7 @@ def order_create(
 
 
 def _order_write(*, member, store, skus, quantities, items, flash, sku_take, cash_total, points_total, paid_now,
-                 shipping, referrer, delivery, actor, now) -> Order:
+                 prices, shipping, referrer, delivery, actor, now) -> Order:
     """``order_create``'s transaction (retried when an order number is drawn twice)."""
     for _attempt in range(3):
         number = order_number_new(now)
@@ -329,9 +352,9 @@ def _order_write(*, member, store, skus, quantities, items, flash, sku_take, cas
                 )
                 OrderLine.objects.bulk_create([
                     OrderLine(order=order, sku=s, product=s.product, product_name=s.product.name[:100],
-                              sku_name=s.name[:64], quantity=quantities[s.pk], unit_cash=s.price_cash or ZERO,
-                              unit_points=s.price_points or 0, line_cash=(s.price_cash or ZERO) * quantities[s.pk],
-                              line_points=(s.price_points or 0) * quantities[s.pk])
+                              sku_name=s.name[:64], quantity=quantities[s.pk], unit_cash=prices[s.pk][0] or ZERO,
+                              unit_points=prices[s.pk][1] or 0, line_cash=(prices[s.pk][0] or ZERO) * quantities[s.pk],
+                              line_points=(prices[s.pk][1] or 0) * quantities[s.pk])
                     for s in skus
                 ] + [
                     OrderLine(order=order, sku=i.sku, product=i.sku.product, flash_sale_item=i,

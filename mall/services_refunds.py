@@ -12,7 +12,12 @@ no cash to pay).  It is idempotent (a repeated callback changes nothing):
   gives it an owner by the store's rule (``lead_allocate``) and a follow-up
   task for that consultant (``task_create``, dedup ``mall-deposit:<number>``).
 
-A voucher or lead that cannot be made (template out of stock, per-member
+- the cash paid earns points (``mall.services_member_days.order_points_earn``:
+  membership's mall rule × tier multiplier × the member day's multiplier,
+  key ``mall-order-earn:<number>``); a refund takes back the same share
+  (``order_points_reverse``).
+
+A voucher, lead or earn that cannot be made (template out of stock, per-member
 limit) never undoes the payment: that effect rolls back to its savepoint, is
 audited (``mall.order.effect_failed``) and staff can refund the order.
 
@@ -49,6 +54,7 @@ from mall import exceptions as errors
 from mall.exceptions import OrderError
 from mall.models import Order, OrderLead, OrderLine, OrderRefund, OrderStatus, ProductKind
 from mall.payments.base import get_backend, yuan_to_fen
+from mall.services_member_days import order_points_earn, order_points_reverse
 from mall.payments.services import payment_notify_url
 from mall.services_referrals import commission_create_for_order, commission_reverse
 from membership.models import Coupon, CouponStatus
@@ -84,16 +90,17 @@ def order_paid_effects(order: Order, *, now: dt.datetime | None = None) -> None:
     if deposit is not None and not OrderLead.objects.filter(order=order).exists():
         _effect(order, deposit, "deposit", lambda: _deposit_lead(order, deposit.product, now))
     commission_create_for_order(order=order, now=now)
+    _effect(order, None, "earn", lambda: order_points_earn(order=order))
 
 
-def _effect(order: Order, line: OrderLine, kind: str, run) -> None:
+def _effect(order: Order, line: OrderLine | None, kind: str, run) -> None:
     try:
         with transaction.atomic():
             run()
     except ApplicationError as exc:
-        logger.error("mall order %s: %s of line %s failed: %s", order.number, kind, line.pk, exc)
+        logger.error("mall order %s: %s of line %s failed: %s", order.number, kind, line and line.pk, exc)
         audit_record(actor=None, action="mall.order.effect_failed", obj=order, store=order.store, data={
-            "number": order.number, "kind": kind, "line": line.pk, "error": str(exc)[:200],
+            "number": order.number, "kind": kind, "line": line.pk if line else None, "error": str(exc)[:200],
         })
 
 
@@ -204,6 +211,8 @@ def order_refund(*, order: Order, actor: User, amount=ZERO, points: int = 0, rea
         if full:
             order.status = OrderStatus.REFUNDED
         commission_reverse(order=order, refund=refund, now=now)
+        if amount > ZERO:  # the points the cash earned, back in the same share as the cash (member days ×)
+            order_points_reverse(order=order, refund_number=number, actor=actor)
         voided = _void_vouchers(order, actor, reason)
         _deposit_refunded(order, actor, number)
         audit_record(actor=actor, action="mall.order.refunded", obj=order, store=order.store, data={

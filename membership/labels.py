@@ -28,6 +28,8 @@ POINTS_SOURCES = {
     "staff": _("员工调整"),
     "referral": _("推荐好友"),
     "transaction": _("到店消费"),
+    "mall_order": _("商城订单"),
+    "earn_reversal": _("扣回赠送积分"),
 }
 
 
@@ -61,11 +63,14 @@ def register() -> None:
             "membership.points.refunded": _("退回积分"),
             "membership.points.adjusted": _("调整积分"),
             "membership.points.expired": _("积分过期"),
+            "membership.points.earn_reversed": _("扣回赠送积分"),
             "membership.audience.exported": _("导出人群"),
         },
         fields={
             "points": _("积分"),
             "balance_after": _("余额"),
+            "membership.points.earn_reversed:earn_entry_id": _("获得积分流水"),
+            "membership.points.earn_reversed:wanted": _("应扣回积分"),
             "source_type": _("来源"),
             "source_id": _("来源编号"),
             "referrer_id": _("推荐人"),

@@ -19,13 +19,15 @@ from rest_framework.views import APIView
 
 from accounts.api import serializers as account_serializers
 from accounts.api.base import ERRORS, IDEMPOTENCY_HEADER, OwnerApiMixin, StaffApiMixin
-from accounts.idempotency import idempotent
+from accounts.idempotency import idempotency_replay_pending, idempotent
 from accounts.models import Store
 from mall import exceptions as errors
 from mall.models import Delivery, Order, OrderLine, OrderStatus
 from mall.payments.services import payment_notify_url
 from mall.selectors_orders import order_get_for_member, order_get_for_staff, order_list_for_member, order_list_for_staff
-from mall.services_orders import MAX_LINES, MAX_QUANTITY, order_cancel, order_create, order_fulfil, order_pay
+from mall.services_orders import (
+    MAX_LINES, MAX_QUANTITY, flash_sold_out_early, order_cancel, order_create, order_fulfil, order_pay,
+)
 from mall.services_refunds import order_refund
 
 REFUSED = OpenApiResponse(
@@ -162,8 +164,13 @@ class MyOrderListApi(OwnerApiMixin, generics.ListAPIView):
         examples=[OpenApiExample("mixed", request_only=True,
                                  value={"lines": [{"sku": 12, "quantity": 1}], "points": 2000, "store": "S01"})],
     )
-    @idempotent
     def post(self, request):
+        if not idempotency_replay_pending(request):
+            flash_sold_out_early(request.data.get("lines") if isinstance(request.data, dict) else None)
+        return self._create(request)
+
+    @idempotent
+    def _create(self, request):
         serializer = OrderCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -9,20 +9,62 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import CarSeries, Store
-from mall.models import Category, Product, ProductKind, Sku, Supplier
+from mall.models import Category, MemberDayDiscount, Product, ProductKind, Sku, Supplier
+from mall.services_member_days import MemberDayOffers
 from membership.models import CouponTemplate, Tier
 
 INT_MAX = 2**31 - 1
+
+
+def _offers(serializer) -> MemberDayOffers | None:
+    """The signed-in owner's member-day offers (``ProductViewSet`` puts them in the context)."""
+    return serializer.context.get("member_day_offers")
 
 
 class SkuSerializer(serializers.ModelSerializer):
     price_cash = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     price_points = serializers.IntegerField(allow_null=True)
     stock_available = serializers.IntegerField(source="stock", help_text="units that can be ordered now")
+    member_price_cash = serializers.SerializerMethodField()
+    member_price_points = serializers.SerializerMethodField()
 
     class Meta:
         model = Sku
-        fields = ["id", "name", "price_cash", "price_points", "stock_available"]
+        fields = ["id", "name", "price_cash", "price_points", "stock_available", "member_price_cash",
+                  "member_price_points"]
+
+    def _member_price(self, sku):
+        offers = _offers(self)
+        if offers is None:
+            return None
+        cache = self.context.setdefault("_member_prices", {})
+        if sku.pk not in cache:
+            cache[sku.pk] = offers.price(sku)
+        return cache[sku.pk]
+
+    @extend_schema_field(serializers.DecimalField(
+        max_digits=12, decimal_places=2, allow_null=True,
+        help_text="today's member-day (会员日) cash price for the signed-in owner's tier; null: no member price"))
+    def get_member_price_cash(self, sku) -> str | None:
+        price = self._member_price(sku)
+        return f"{price.cash:.2f}" if price is not None and price.cash is not None else None
+
+    @extend_schema_field(serializers.IntegerField(
+        allow_null=True, help_text="today's member-day points price for the owner's tier; null: no member price"))
+    def get_member_price_points(self, sku) -> int | None:
+        price = self._member_price(sku)
+        return price.points if price is not None else None
+
+
+class MemberDayInfoSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    day = serializers.DateField()
+    points_multiplier = serializers.DecimalField(max_digits=4, decimal_places=2)
+    cash_off_percent = serializers.DecimalField(max_digits=4, decimal_places=2,
+                                                help_text="this product's cash discount for the owner's tier")
+    points_off_percent = serializers.DecimalField(max_digits=4, decimal_places=2)
+    discount_text = serializers.CharField(help_text="e.g. 9.5折; empty: no discount on this product")
 
 
 class ProductListSerializer(serializers.ModelSerializer):
@@ -35,10 +77,28 @@ class ProductListSerializer(serializers.ModelSerializer):
     image = serializers.SerializerMethodField()
     skus = SkuSerializer(source="active_skus", many=True, help_text="the SKUs on sale")
 
+    member_day = serializers.SerializerMethodField()
+
     class Meta:
         model = Product
         fields = ["id", "name", "kind", "kind_label", "category", "category_name", "store", "is_group",
-                  "limit_per_member", "delivery_pickup", "delivery_shipping", "image", "skus"]
+                  "limit_per_member", "delivery_pickup", "delivery_shipping", "image", "skus", "member_day"]
+
+    @extend_schema_field(MemberDayInfoSerializer(
+        allow_null=True, help_text="today's member day (会员日) where the owner buys it; null: none today"))
+    def get_member_day(self, product) -> dict | None:
+        offers = _offers(self)
+        offer = offers.for_product(product) if offers is not None else None
+        if offer is None:
+            return None
+        discount = offer.discount_for(product)
+        day = discount[2] if discount else offer.member_day
+        cash_off, points_off = (discount[0], discount[1]) if discount else (Decimal(0), Decimal(0))
+        text = MemberDayDiscount(cash_off_percent=cash_off, points_off_percent=points_off).text
+        return MemberDayInfoSerializer({
+            "id": day.pk, "name": day.name, "day": day.day, "points_multiplier": offer.multiplier,
+            "cash_off_percent": cash_off, "points_off_percent": points_off, "discount_text": text,
+        }).data
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_category_name(self, product) -> str | None:

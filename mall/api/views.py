@@ -19,6 +19,7 @@ from mall import selectors
 from mall.api import serializers as s
 from mall.models import Category, PayKind, Product, ProductKind
 from mall.services import product_create, product_update
+from mall.services_member_days import MemberDayOffers
 
 READ_ROLES = STAFF_ROLES | {Role.OWNER, Role.INTEGRATION}
 
@@ -98,6 +99,16 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_serializer_class(self):
         return s.ProductListSerializer if self.action == "list" else s.ProductDetailSerializer
+
+    def get_serializer_context(self):
+        """An owner's member-day (会员日) prices: at the ``store`` asked about, else their own store."""
+        context = super().get_serializer_context()
+        user = getattr(self.request, "user", None)
+        if user is not None and user.is_authenticated and user.role == Role.OWNER and not user.is_superuser:
+            code = (self.request.query_params.get("store") or "").strip()[:32]
+            store = Store.objects.filter(code=code, is_active=True).first() if code else None
+            context["member_day_offers"] = MemberDayOffers(member=request_member(self.request), store=store)
+        return context
 
     def _detail(self, product: Product) -> dict:
         return s.ProductDetailSerializer(selectors.product_get_for_staff(actor=self.request.user, pk=product.pk)).data

@@ -1,9 +1,10 @@
 """Mini-site pages of the mall for owners: the group mall (categories and
 products), a store's zone (banner, featured group products, its own
-products) and a product page with its SKUs and prices.  A product page
-opened from a staff member's share link (``?ref=<code>``) records the click
-(a visitor not signed in yet: the code waits in the session until they are);
-the share poster is public (a signed address: it is made to be forwarded)."""
+products) and a product page with its SKUs and prices (and, on a member
+day, the member's price).  A product page opened from a staff member's share
+link (``?ref=<code>``) records the click (a visitor not signed in yet: the
+code waits in the session until they are); the share poster is public (a
+signed address: it is made to be forwarded)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from accounts.mobile.views import OwnerMixin
 from mall import selectors
 from mall.models import Category, PayKind
 from mall.posters import PosterTextError
+from mall.selectors_member_days import member_day_list_upcoming
+from mall.services_member_days import MemberDayOffers
 from mall.services_referrals import referral_click_record, share_from_poster_token, share_poster_png
 
 PER_PAGE = 20
@@ -45,6 +48,7 @@ class MallHomeView(OwnerMixin, View):
             "categories": selectors.category_list(top_only=True), "category": category, "pay": pay, "q": q or "",
             "pay_choices": PayKind.choices, "page_obj": page, "is_paginated": page.has_other_pages(),
             "products": page.object_list, "home_store": self.member.store,
+            "next_member_day": member_day_list_upcoming(store=self.member.store).first(),
         })
 
 
@@ -63,6 +67,8 @@ class ZoneView(OwnerMixin, View):
 
 
 class ProductView(OwnerMixin, View):
+    """A product with its SKUs; on a member day (会员日) the price of the member's tier beside the list price."""
+
     template_name = "mobile/mall/product.html"
 
     def dispatch(self, request, *args, **kwargs):
@@ -77,7 +83,13 @@ class ProductView(OwnerMixin, View):
         code = (request.GET.get("ref") or "").strip()[:12] or kept
         if code:
             referral_click_record(code=code, member=self.member, product=product)
-        return render(request, self.template_name, {"product": product, "images": list(product.images.all())})
+        offers = MemberDayOffers(member=self.member)
+        offer = offers.for_product(product)
+        skus = [(sku, offers.price(sku)) for sku in product.active_skus]
+        return render(request, self.template_name, {
+            "product": product, "images": list(product.images.all()), "skus": skus, "member_day": offer,
+            "member_day_discount": offer.discount_text(product) if offer is not None else "",
+        })
 
 
 class SharePosterView(View):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CarSeries, Store
 from accounts.scoping import stores_for
+from leads.portal.forms_reports import ReportFilterForm
 from mall.models import Category, PayKind, Product, ProductKind, Supplier
 from membership.models import CouponTemplate, Tier
 
@@ -145,3 +146,12 @@ class ZoneFeatureForm(forms.Form):
 
 class ZoneUnfeatureForm(forms.Form):
     product = forms.IntegerField(min_value=1, max_value=INT_MAX)
+
+
+class MallReportFilterForm(ReportFilterForm):
+    """The mall report's date range (default: the last 30 days) and, for HQ,
+    a store; the range checks are the lead report's (at most a year)."""
+
+    def __init__(self, data=None, *, actor, **kwargs):
+        super().__init__(data, actor=actor, **kwargs)
+        del self.fields["dimension"]

@@ -1,8 +1,9 @@
-"""/portal/mall/: the catalogue (products, SKUs, photos), the store zones and employee referrals (分销)."""
+"""/portal/mall/: the catalogue (products, SKUs, photos), the store zones, member days, the reports and
+employee referrals (分销)."""
 
 from django.urls import path
 
-from mall.portal import referrals, views
+from mall.portal import member_days, referrals, reports, views
 
 urlpatterns = [
     path("products/", views.ProductListView.as_view(), name="product-list"),
@@ -23,4 +24,8 @@ urlpatterns = [
     path("referrals/statements/generate/", referrals.StatementGenerateView.as_view(), name="statement-generate"),
     path("referrals/statements/pay/", referrals.StatementPayView.as_view(), name="statement-pay"),
     path("referrals/statements/export/", referrals.StatementExportView.as_view(), name="statement-export"),
+    path("member-days/", member_days.MemberDayListView.as_view(), name="member-day-list"),
+    path("member-days/new/", member_days.MemberDayCreateView.as_view(), name="member-day-create"),
+    path("member-days/<int:pk>/", member_days.MemberDayEditView.as_view(), name="member-day-edit"),
+    path("reports/", reports.ReportView.as_view(), name="reports"),
 ]

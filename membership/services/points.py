@@ -320,14 +320,16 @@ def spend_earn_reason(label, amount) -> str:
     return f"{label} {amount}"
 
 
-def points_for_amount(*, member: Member, amount: Decimal, kind: str) -> int:
-    """Points a spend of ``amount`` yuan earns: rule × tier multiplier, floored."""
+def points_for_amount(*, member: Member, amount: Decimal, kind: str, extra_multiplier: Decimal = Decimal(1)) -> int:
+    """Points a spend of ``amount`` yuan earns: rule × tier multiplier, floored.
+    ``extra_multiplier`` multiplies the tier's (a mall member day's 2×)."""
     rule_kind = _spend_rule_kind(kind)
     rule = EarningRule.objects.filter(kind=rule_kind, is_active=True).first()
     if rule is None or amount is None or Decimal(amount) <= 0:
         return 0
     card = card_for(member, lock=False)
-    return spend_points(amount=amount, rule_points=rule.points, multiplier=card.tier.points_multiplier)
+    return spend_points(amount=amount, rule_points=rule.points,
+                        multiplier=card.tier.points_multiplier * Decimal(extra_multiplier))
 
 
 def points_earn_for_spend(
@@ -501,6 +503,50 @@ def points_refund(
         return entry
 
     return _run_idempotent(member, key, write)
+
+
+# --- taking back an earn ---------------------------------------------------------------------
+
+
+def points_earn_reversed(*, earn_entry: PointsEntry) -> int:
+    """Points already taken back from ``earn_entry`` (``points_earn_reverse``)."""
+    taken = PointsEntry.objects.filter(member_id=earn_entry.member_id, source_type="earn_reversal",
+                                       source_id=str(earn_entry.pk)).aggregate(total=Sum("points"))["total"]
+    return -(taken or 0)
+
+
+def points_earn_reverse(
+    *, earn_entry: PointsEntry, points: int, idempotency_key: str, actor=None, reason: str = ""
+) -> PointsEntry | None:
+    """Take back ``points`` of an earn whose cause was refunded (a mall order's
+    earn, ``mall.services_member_days``): an ``adjust`` debit (FIFO over the
+    lots, like any debit) with source ``earn_reversal`` / the earn's pk, at
+    most what the member has left: the balance never goes below zero, and
+    points the member already spent stay spent (the shortfall is in the audit
+    row's ``wanted``).  ``None`` when nothing can be taken.  A repeat of
+    ``idempotency_key`` returns the first entry."""
+    key = _check_key(idempotency_key)
+    member = earn_entry.member
+    before = _existing(member, key)
+    if before is not None:
+        return before
+    points = _check_positive(points)
+    if earn_entry.kind != EntryKind.EARN:
+        raise errors.PointsError(errors.POINTS_REVERSE_NOT_EARN, code="invalid")
+    card = card_for(member, lock=False)
+    for _attempt in range(3):  # the balance may drop between the read and the conditional UPDATE
+        take = min(points, _balance(card.pk))
+        if take <= 0:
+            return None
+        try:
+            return _debit(member=member, points=take, kind=EntryKind.ADJUST,
+                          reason=reason or f"扣回 #{earn_entry.pk}", source_type="earn_reversal",
+                          source_id=str(earn_entry.pk), idempotency_key=key, actor=actor, store=earn_entry.store,
+                          action="membership.points.earn_reversed",
+                          audit_data={"earn_entry_id": earn_entry.pk, "wanted": points})
+        except errors.PointsInsufficient:
+            continue
+    return None
 
 
 # --- staff adjustment -----------------------------------------------------------------------

@@ -27,6 +27,43 @@
         options: { scales: { y: { beginAtZero: true } } }
       };
     },
+    // Mall report: net cash (left axis) and net points (right axis) per day / per store.
+    mall_daily: function (data) {
+      return {
+        type: "line",
+        data: {
+          labels: data.daily.labels,
+          datasets: [
+            { label: data.daily.cash_label, data: data.daily.cash, borderColor: palette[0], backgroundColor: palette[0], yAxisID: "y", tension: 0.2 },
+            { label: data.daily.points_label, data: data.daily.points, borderColor: palette[2], backgroundColor: palette[2], yAxisID: "y1", tension: 0.2 }
+          ]
+        },
+        options: {
+          interaction: { mode: "index", intersect: false },
+          scales: { y: { beginAtZero: true, position: "left" }, y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false }, ticks: { precision: 0 } } }
+        }
+      };
+    },
+    mall_stores: function (data) {
+      return {
+        type: "bar",
+        data: {
+          labels: data.stores.labels,
+          datasets: [
+            { label: data.stores.cash_label, data: data.stores.cash, backgroundColor: palette[0], yAxisID: "y" },
+            { label: data.stores.points_label, data: data.stores.points, backgroundColor: palette[2], yAxisID: "y1" }
+          ]
+        },
+        options: { scales: { y: { beginAtZero: true, position: "left" }, y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false }, ticks: { precision: 0 } } } }
+      };
+    },
+    mall_pay: function (data) {
+      return {
+        type: "doughnut",
+        data: { labels: data.pay.labels, datasets: [{ data: data.pay.values, backgroundColor: palette }] },
+        options: { plugins: { legend: { position: "bottom" } } }
+      };
+    },
     defeats: function (data) {
       return {
         type: "doughnut",

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mall.models import FlashSale, Order
+from mall.services_flash import flash_sale_create
 from tests.mall.conftest import make_product
-from tests.mall.flash_helpers import make_flash_item
+from tests.mall.flash_helpers import make_flash_item, redis_gate  # noqa: F401  (fixture)
 from tests.mall.orders_helpers import balance, card, rich  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +96,81 @@ def test_a_manager_adds_a_sale_of_their_store_sku(api_as, manager_a, store_a, st
     body["ends_at"] = body["starts_at"]
     body["items"][0]["sku"] = own.pk
     assert client.post(URL, body, format="json").status_code == 400
+
+
+def _sale_items(response):
+    body = response.json()
+    sales = body["results"] if isinstance(body, dict) else body
+    return {item["id"] for sale in sales for item in sale["items"]}, {sale["id"] for sale in sales}
+
+
+def test_an_owner_sees_only_the_items_their_tier_may_buy(owner_api, api_as, rich, hq, tiers):
+    everyone = make_flash_item(hq)
+    gold_sku = make_product(hq, name="金卡专享秒杀", visible_tiers=[tiers["gold"]],
+                            skus=[{"name": "一份", "price_points": 900, "stock": 5}]).skus.get()
+    gold_sale = flash_sale_create(
+        actor=hq, name="金卡秒杀", starts_at=timezone.now() - dt.timedelta(hours=1),
+        ends_at=timezone.now() + dt.timedelta(hours=1),
+        items=[{"sku": gold_sku.pk, "sale_price_points": 500, "sale_stock": 3, "limit_per_member": 1}])
+    items, sales = _sale_items(owner_api.get(URL))
+    assert items == {everyone.pk} and gold_sale.pk not in sales  # a sale with nothing for them is not listed
+    # HQ still sees every sale.
+    hq_items, hq_sales = _sale_items(api_as(hq).get(URL))
+    assert gold_sale.pk in hq_sales and everyone.pk in hq_items
+
+
+def test_the_store_filter_lists_what_that_store_sells(owner_api, rich, hq, store_a, store_b):
+    group = make_flash_item(hq)
+    own_b = make_product(hq, name="浦东店 秒杀", store=store_b, skus=[{"name": "一次", "price_cash": Decimal("9"),
+                                                                       "stock": 5}]).skus.get()
+    sale_b = flash_sale_create(
+        actor=hq, name="浦东店秒杀", starts_at=timezone.now() - dt.timedelta(hours=1),
+        ends_at=timezone.now() + dt.timedelta(hours=1),
+        items=[{"sku": own_b.pk, "sale_price_cash": Decimal("1.00"), "sale_stock": 3, "limit_per_member": 1}])
+    at_a, _ = _sale_items(owner_api.get(URL, {"store": "S01"}))
+    at_b, sales_b = _sale_items(owner_api.get(URL, {"store": "S02"}))
+    assert at_a == {group.pk}
+    assert sale_b.pk in sales_b and sale_b.items.get().pk in at_b
+    response = owner_api.get(URL, {"store": "NOPE"})
+    assert response.status_code == 400 and "store" in response.json()["fields"]
+
+
+def test_staff_see_the_items_of_their_stores_products(api_as, consultant_a, hq, store_b):
+    own_b = make_product(hq, name="浦东店 秒杀", store=store_b, skus=[{"name": "一次", "price_cash": Decimal("9"),
+                                                                       "stock": 5}]).skus.get()
+    flash_sale_create(
+        actor=hq, name="浦东店秒杀", starts_at=timezone.now() - dt.timedelta(hours=1),
+        ends_at=timezone.now() + dt.timedelta(hours=1),
+        items=[{"sku": own_b.pk, "sale_price_cash": Decimal("1.00"), "sale_stock": 3, "limit_per_member": 1}])
+    group = make_flash_item(hq)
+    items, _ = _sale_items(api_as(consultant_a).get(URL))
+    assert items == {group.pk}
+
+
+def test_with_the_gate_a_late_buyer_hears_sold_out_before_any_write(owner_api, rich, hq, redis_gate,
+                                                                     django_assert_max_num_queries):
+    """Once the gate knows an item is gone, the answer is read from Redis: no
+    Idempotency-Key row, no catalogue read, no order; a retry of an order that
+    went through still replays it."""
+    from accounts.models import IdempotencyKey
+
+    item = make_flash_item(hq, sale_stock=1, limit=1, points=500)
+    body = {"lines": [{"flash_sale_item": item.pk, "quantity": 1}], "store": "S01"}
+    first = owner_api.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="late-1")
+    assert first.status_code == 201, first.json()
+    assert int(redis_gate.get(f"mall:flash:{item.pk}:left")) == 0
+    keys = IdempotencyKey.objects.count()
+    with django_assert_max_num_queries(4):  # session, user, the key lookup (and the member, where read)
+        late = owner_api.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="late-2")
+    assert late.status_code == 409 and late.json()["code"] == "sold_out"
+    assert IdempotencyKey.objects.count() == keys and Order.objects.count() == 1
+    replay = owner_api.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="late-1")
+    assert replay.status_code == 201 and replay.json()["id"] == first.json()["id"]
+
+
+def test_without_a_gate_key_the_order_path_decides(owner_api, rich, hq, redis_gate):
+    """A fresh occurrence (no Redis key yet) is never refused early."""
+    item = make_flash_item(hq, sale_stock=2, limit=1, points=500)
+    response = owner_api.post(ORDERS, {"lines": [{"flash_sale_item": item.pk, "quantity": 1}], "store": "S01"},
+                              format="json")
+    assert response.status_code == 201, response.json()

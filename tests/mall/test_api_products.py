@@ -17,7 +17,8 @@ from tests.matrix import sign_in
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/v1/mall/products/"
-SKU_FIELDS = {"id", "name", "price_cash", "price_points", "stock_available"}
+SKU_FIELDS = {"id", "name", "price_cash", "price_points", "stock_available", "member_price_cash",
+              "member_price_points"}
 
 
 def detail(pk) -> str:
@@ -38,7 +39,8 @@ def test_list_and_detail_shape(owner_api, group_product, category):
     assert row["is_group"] is True and row["store"] is None
     sku = group_product.skus.get()
     assert row["skus"] == [{"id": sku.pk, "name": "黑色", "price_cash": "99.00", "price_points": 2000,
-                            "stock_available": 5}]
+                            "stock_available": 5, "member_price_cash": None, "member_price_points": None}]
+    assert row["member_day"] is None
     one = owner_api.get(detail(group_product.pk)).json()
     assert set(one["skus"][0]) == SKU_FIELDS
     assert one["stores"] == [] and one["visible_tiers"] == [] and one["images"] == []
