@@ -17,7 +17,8 @@ from accounts.dates import day_start
 from accounts.models import GROUP_ROLES, Role, User
 from accounts.scoping import store_ids_for
 from mall.models import (
-    Category, Commission, CommissionRule, CommissionStatement, CommissionStatus, Order, Product, ReferralClick, ShareLink,
+    Category, Commission, CommissionRule, CommissionStatement, CommissionStatus, Order, Product, ReferralClick,
+    ShareLink,
 )
 from mall.selectors import product_list_for_staff
 from mall.services_referrals import month_end_instant, month_start
@@ -162,7 +163,8 @@ def statement_get(*, actor: User, pk) -> CommissionStatement:
 def statement_waiting_total(*, month: dt.date) -> tuple[int, Decimal]:
     """(lines, amount) payable up to the month's end and on no statement yet."""
     totals = Commission.objects.filter(status=CommissionStatus.PAYABLE, statement__isnull=True,
-                                       payable_at__lt=month_end_instant(month)).aggregate(n=Count("pk"), s=Sum("amount"))
+                                       payable_at__lt=month_end_instant(month)).aggregate(n=Count("pk"),
+                                                                                          s=Sum("amount"))
     return totals["n"] or 0, (totals["s"] or ZERO).quantize(FEN)
 
 

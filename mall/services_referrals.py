@@ -140,7 +140,8 @@ def share_create(*, actor: User, product: Product, now: dt.datetime | None = Non
     one they may sell).  One row per staff member and product, counted."""
     now = now or timezone.now()
     if not product.is_active:
-        raise MallError(errors.SHARE_PRODUCT_INACTIVE, code="invalid", fields={"product": [str(errors.SHARE_PRODUCT_INACTIVE)]})
+        raise MallError(errors.SHARE_PRODUCT_INACTIVE, code="invalid",
+                        fields={"product": [str(errors.SHARE_PRODUCT_INACTIVE)]})
     with transaction.atomic():
         updated = ShareLink.objects.filter(staff=actor, product=product).update(
             times_shared=F("times_shared") + 1, last_shared_at=now)
@@ -242,7 +243,8 @@ def commission_rule_save(*, actor: User, product: Product | None = None, categor
         taken = taken.exclude(pk=rule.pk)
     if taken.exists():
         field = "product" if product is not None else "category"
-        raise MallError(errors.COMMISSION_RULE_TAKEN, code="invalid", fields={field: [str(errors.COMMISSION_RULE_TAKEN)]})
+        raise MallError(errors.COMMISSION_RULE_TAKEN, code="invalid",
+                        fields={field: [str(errors.COMMISSION_RULE_TAKEN)]})
     rule = rule or CommissionRule()
     created = rule.pk is None
     rule.product, rule.category = product, category
@@ -436,7 +438,8 @@ def statements_generate(*, actor: User, month: dt.date, now: dt.datetime | None 
     now = now or timezone.now()
     month = month_start(month)
     if month > month_start(timezone.localdate(now)):
-        raise MallError(errors.STATEMENT_MONTH_FUTURE, code="invalid", fields={"month": [str(errors.STATEMENT_MONTH_FUTURE)]})
+        raise MallError(errors.STATEMENT_MONTH_FUTURE, code="invalid",
+                        fields={"month": [str(errors.STATEMENT_MONTH_FUTURE)]})
     end = month_end_instant(month)
     waiting = Commission.objects.filter(status=CommissionStatus.PAYABLE, statement__isnull=True, payable_at__lt=end)
     statements = []

@@ -38,7 +38,8 @@ from mall.selectors_referrals import (
     shareable_products, statement_list, statement_waiting_total,
 )
 from mall.services_referrals import (
-    commission_rule_save, month_start, share_answer, share_create, statement_mark_paid, statements_export_record, statements_generate,
+    commission_rule_save, month_start, share_answer, share_create, statement_mark_paid, statements_export_record,
+    statements_generate,
 )
 
 TEAM_ROLES = GROUP_ROLES | {Role.MANAGER}
@@ -99,8 +100,8 @@ class CommissionRuleListView(PortalMixin, View):
     template_name = "portal/mall/commission_rules.html"
 
     def get(self, request, form=None, status=200):
-        return render(request, self.template_name, {"rules": commission_rule_list(), "form": form or CommissionRuleForm(),
-                                                    "rule": None}, status=status)
+        return render(request, self.template_name, {
+            "rules": commission_rule_list(), "form": form or CommissionRuleForm(), "rule": None}, status=status)
 
     def post(self, request):
         form = CommissionRuleForm(request.POST)

@@ -15,7 +15,7 @@ from mall import exceptions as errors
 from mall.models import Commission, CommissionStatus, Order, ReferralClick, ShareLink
 from mall.mobile.views import REF_SESSION_KEY
 from tests.mall.orders_helpers import card, give_points, mixed_sku, rich  # noqa: F401  (fixtures)
-from tests.mall.referrals_helpers import fulfilled, referred_order, rule  # noqa: F401
+from tests.mall.referrals_helpers import referred_order, rule  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

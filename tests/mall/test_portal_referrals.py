@@ -51,7 +51,7 @@ def test_someone_elses_share_is_a_404(client, consultant_a, consultant_b, group_
 
 @pytest.fixture
 def earned_lines(rich, store_a, mixed_sku, consultant_a, consultant_b, manager_a, rule):
-    """consultant_a: one payable line (completed 8 days after fulfilment) and a pending one; consultant_b: one payable."""
+    """consultant_a: a payable line (completed 8 days after fulfilment) and a pending one; consultant_b: a payable."""
     give_points(rich, 10_000, key="more")
     now = timezone.now()
     fulfilled(referred_order(rich, store_a, mixed_sku, consultant_a), manager_a, now=now - days(8))
@@ -133,7 +133,8 @@ def test_hq_sets_commission_rules_per_product_or_category(client, hq, group_prod
                              "per_1000_points": "0"})
     assert both.status_code == 400 and "二选一" in both.content.decode()
     edit = reverse("portal:mall:commission-rule-edit", args=[rule.pk])
-    assert client.post(edit, {"product": group_product.pk, "cash_percent": "6", "per_1000_points": "4"}).status_code == 303
+    changed = client.post(edit, {"product": group_product.pk, "cash_percent": "6", "per_1000_points": "4"})
+    assert changed.status_code == 303
     rule.refresh_from_db()
     assert (rule.cash_percent, rule.is_active) == (Decimal("6"), False)
     assert AuditLog.objects.filter(action="mall.commission_rule.saved").count() == 2

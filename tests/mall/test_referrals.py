@@ -347,7 +347,8 @@ def test_reversal_invariants_hold_for_any_sequence_of_refunds(ops, quantity, mak
             taken = full
         else:
             taken = (line.cash_part * current.refunded_cash / current.cash_due
-                     + line.points_part * Decimal(current.refunded_points) / current.points_spent).quantize(Decimal("0.01"))
+                     + line.points_part * Decimal(current.refunded_points) / current.points_spent)
+            taken = taken.quantize(Decimal("0.01"))
         assert net(order) == full - taken
         assert Decimal("0") <= earned(order).amount <= full
         if current.status == OrderStatus.COMPLETED:
