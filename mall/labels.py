@@ -44,6 +44,7 @@ def register() -> None:
             "mall.order.payment_refunded": _("商城订单款项自动退回"),
             "mall.order.refund_failed": _("商城订单退款异常"),
             "mall.order.fulfilled": _("商城订单核销/发货"),
+            "mall.order.pickup_code_wrong": _("商城订单提货码错误"),
             "mall.order.refunded": _("商城订单退款"),
             "mall.order.deposit_lead": _("新车订金转线索"),
             "mall.order.effect_failed": _("商城订单支付后处理失败"),
@@ -87,6 +88,7 @@ def register() -> None:
             "mall.order.effect_failed:line": _("订单明细"),
             "mall.order.effect_failed:error": _("错误"),
             "tracking_number": _("快递单号"),
+            "mall.order.pickup_code_wrong:lookup": _("查找方式"),
         },
         values={
             "mall.product.created:kind": dict(ProductKind.choices),
@@ -101,6 +103,9 @@ def register() -> None:
             "mall.order.created:status": dict(OrderStatus.choices),
             "mall.order.fulfilled:delivery": dict(Delivery.choices),
             "mall.order.refunded:full": {True: _("是"), False: _("否")},
+            "mall.order.pickup_code_wrong:lookup": {
+                "order": _("订单核销"), "number": _("订单号 + 提货码"), "phone": _("手机号后四位 + 提货码"),
+            },
             "mall.order.effect_failed:kind": {"voucher": _("发放服务券"), "deposit": _("订金转线索")},
             "mall.order.payment_refunded:reason": {
                 "amount_mismatch": _("支付金额与订单不符"), "order_closed": _("订单已取消或超时"),
