@@ -49,6 +49,8 @@ NAV = [
         ("portal:mall:product-list", _("商品管理"), "bag"),
         ("portal:mall:product-create", _("新增商品"), "bag-plus"),
         ("portal:mall:zone-list", _("门店专区"), "shop"),
+        ("portal:mall:order-list", _("商城订单"), "receipt"),
+        ("portal:mall:order-pickup", _("到店提货核销"), "upc-scan"),
     ]),
     (_("系统"), "gear", [
         ("portal:outbox", _("消息发件箱"), "envelope"),

@@ -1,8 +1,8 @@
-"""/portal/mall/: the catalogue (products, SKUs, photos) and the store zones."""
+"""/portal/mall/: the catalogue (products, SKUs, photos), the store zones and the orders."""
 
 from django.urls import path
 
-from mall.portal import views
+from mall.portal import orders, views
 
 urlpatterns = [
     path("products/", views.ProductListView.as_view(), name="product-list"),
@@ -14,4 +14,9 @@ urlpatterns = [
     path("zones/<int:pk>/", views.ZoneEditView.as_view(), name="zone-edit"),
     path("zones/<int:pk>/feature/", views.ZoneFeatureView.as_view(), name="zone-feature"),
     path("zones/<int:pk>/unfeature/", views.ZoneUnfeatureView.as_view(), name="zone-unfeature"),
+    path("orders/", orders.OrderListView.as_view(), name="order-list"),
+    path("orders/pickup/", orders.PickupView.as_view(), name="order-pickup"),
+    path("orders/<int:pk>/", orders.OrderDetailView.as_view(), name="order-detail"),
+    path("orders/<int:pk>/fulfil/", orders.OrderFulfilView.as_view(), name="order-fulfil"),
+    path("orders/<int:pk>/refund/", orders.OrderRefundView.as_view(), name="order-refund"),
 ]
