@@ -210,19 +210,34 @@ def _gate_give_back(member_id: int, taken: Iterable[tuple[int, int]]) -> None:
         flash_gate.give_back(item_id, member_id, quantity)
 
 
-def _check_delivery(skus: list[Sku], delivery: str, address: Mapping[str, str]) -> dict[str, str]:
-    goods = [s.product for s in skus if s.product.kind == ProductKind.GOODS]
+def delivery_allowed(products: Iterable, delivery: str) -> bool:
+    """May an order of ``products`` go by ``delivery``?  Pickup: every goods
+    product offers pickup (vouchers and deposits are always "picked up");
+    shipping: some goods, each of which ships."""
+    goods = [p for p in products if p.kind == ProductKind.GOODS]
     if delivery == Delivery.PICKUP:
-        if any(not p.delivery_pickup for p in goods):
-            raise _refusal(errors.ORDER_DELIVERY_UNAVAILABLE, "invalid", 400, "delivery")
-        return {}
-    if delivery != Delivery.SHIPPING or not goods or any(not p.delivery_shipping for p in goods):
+        return all(p.delivery_pickup for p in goods)
+    return delivery == Delivery.SHIPPING and bool(goods) and all(p.delivery_shipping for p in goods)
+
+
+def _check_delivery(skus: list[Sku], delivery: str, address: Mapping[str, str]) -> dict[str, str]:
+    if not delivery_allowed([s.product for s in skus], delivery):
         raise _refusal(errors.ORDER_DELIVERY_UNAVAILABLE, "invalid", 400, "delivery")
+    if delivery == Delivery.PICKUP:
+        return {}
     values = {key: str(address.get(key) or "").strip() for key in ("recipient_name", "recipient_phone", "address")}
     if not all(values.values()):
         raise _refusal(errors.ORDER_ADDRESS_REQUIRED, "invalid", 400, "address")
     return {"recipient_name": values["recipient_name"][:64], "recipient_phone": values["recipient_phone"][:20],
             "address": values["address"][:200]}
+
+
+def order_totals(skus: Iterable[Sku], quantities: Mapping[int, int]) -> tuple[Decimal, int]:
+    """(cash, points) of ``quantities`` of each SKU at its listed prices."""
+    skus = list(skus)
+    cash = sum(((s.price_cash or ZERO) * quantities[s.pk] for s in skus), ZERO)
+    points = sum((s.price_points or 0) * quantities[s.pk] for s in skus)
+    return cash, points
 
 
 def _limit_check(member: Member, skus: list[Sku], quantities: Mapping[int, int]) -> None:
@@ -295,9 +310,8 @@ def order_create(
         raise _refusal(errors.NOT_SOLD_HERE, "not_sold_here", 400)
     skus.sort(key=lambda s: list(quantities).index(s.pk))
     items = _flash_items(flash, buyable, now)
-    cash_total = sum(((s.price_cash or ZERO) * quantities[s.pk] for s in skus), ZERO)
+    cash_total, points_total = order_totals(skus, quantities)
     cash_total += sum(((i.sale_price_cash or ZERO) * flash[i.pk] for i in items), ZERO)
-    points_total = sum((s.price_points or 0) * quantities[s.pk] for s in skus)
     points_total += sum((i.sale_price_points or 0) * flash[i.pk] for i in items)
     if points is not None and points != points_total:
         message = errors.ORDER_POINTS_MISMATCH % {"points": points_total}
