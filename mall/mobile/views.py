@@ -11,6 +11,7 @@ from django.views.generic import View
 
 from accounts.mobile.views import OwnerMixin
 from mall import selectors
+from mall.mobile.checkout import remember_referral
 from mall.models import Category, PayKind
 
 PER_PAGE = 20
@@ -60,6 +61,7 @@ class ProductView(OwnerMixin, View):
 
     def get(self, request, pk):
         product = selectors.product_get_for_member(member=self.member, pk=pk)
+        remember_referral(request)
         return render(request, self.template_name, {"product": product, "images": list(product.images.all())})
 
 
