@@ -31,6 +31,23 @@ MATRIX = [
     (("portal:mall:order-refund", {"pk": "mall_order"}),        "POST", REFUND,
      {"refund-amount": "1.00", "refund-reason": "测试"}),
 ]
+
+# Mini-site rows: ``(url name or (name, {kwarg: object}), method, expected[, data])``; the order is
+# member_a's (owner_a's) unpaid cash order.  Empty or invalid POSTs go back (303) to the cart.
+MOBILE_MATRIX = [
+    ("mobile:mall:cart",                                        "GET",  MOBILE_OWNER),
+    ("mobile:mall:cart-add",                                    "POST", MOBILE_OWNER_POST, {}),
+    ("mobile:mall:cart-update",                                 "POST", MOBILE_OWNER_POST, {}),
+    ("mobile:mall:cart-remove",                                 "POST", MOBILE_OWNER_POST, {}),
+    ("mobile:mall:checkout",                                    "GET",  MOBILE_OWNER_POST),  # empty cart: to the cart
+    ("mobile:mall:checkout",                                    "POST", MOBILE_OWNER_POST, {}),
+    ("mobile:mall:order-list",                                  "GET",  MOBILE_OWNER),
+    (("mobile:mall:order-detail", {"pk": "mall_order"}),        "GET",  MOBILE_OWNER),
+    (("mobile:mall:order-qr", {"pk": "mall_order"}),            "GET",  {**MOBILE_OWNER, "owner": 404}),  # unpaid
+    (("mobile:mall:order-pay", {"pk": "mall_order"}),           "POST", MOBILE_OWNER_POST),
+    (("mobile:mall:order-pay-confirm", {"pk": "mall_order"}),   "GET",  MOBILE_OWNER),  # the local backend
+    (("mobile:mall:order-cancel", {"pk": "mall_order"}),        "POST", MOBILE_OWNER_POST),
+]
 # fmt: on
 
-assert all(set(row[2]) == set(ROLES) for row in MATRIX)
+assert all(set(row[2]) == set(ROLES) for row in MATRIX + MOBILE_MATRIX)
