@@ -17,6 +17,7 @@ from mall import exceptions as errors
 from mall.models import Order, OrderStatus
 from mall.services_orders import PICKUP_CODE_WRONG_ACTION, order_create, order_fulfil, pickup_lock_minutes
 from mall.exceptions import OrderError
+from tests.concurrency import run_together
 from tests.mall.orders_helpers import (  # noqa: F401  (fixtures)
     balance, card, cash_sku, give_points, mixed_sku, points_sku, rich, stock,
 )
@@ -279,3 +280,32 @@ def test_a_consultant_may_not_refund(client, consultant_a, order):
     url = reverse("portal:mall:order-refund", args=[order.pk])
     assert client.post(url, {"refund-points": "100", "refund-reason": "试试"}).status_code == 403
     assert Order.objects.get(pk=order.pk).refunded_points == 0
+
+
+# --- wrong codes at the same moment --------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rush_of_wrong_codes_is_counted_one_after_the_other(consultant_a, manager_a, rich, store_a, points_sku,
+                                                               settings):
+    """Eight wrong codes at once (two staff, several workers): exactly the
+    limit is recorded, the rest are refused as locked, and then even the
+    right code is refused."""
+    order = paid_order(rich, store_a, points_sku)
+    actors = [consultant_a, manager_a]
+
+    def attempt(i):
+        try:
+            order_fulfil(actor=actors[i % 2], order=Order.objects.get(pk=order.pk), pickup_code=wrong_code(order))
+        except OrderError as exc:
+            return exc.code
+        return "fulfilled"
+
+    codes = run_together(attempt, 8)
+    limit = settings.MALL_PICKUP_WRONG_PER_ORDER
+    assert sorted(codes) == sorted(["pickup_code_wrong"] * limit + ["pickup_code_locked"] * (8 - limit)), codes
+    assert AuditLog.objects.filter(action=PICKUP_CODE_WRONG_ACTION, object_id=str(order.pk)).count() == limit
+    with pytest.raises(OrderError) as locked:
+        order_fulfil(actor=manager_a, order=order, pickup_code=order.pickup_code)
+    assert locked.value.code == "pickup_code_locked"
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
