@@ -237,3 +237,20 @@ def test_two_submits_at_once_make_one_order(owner_a, rich, mixed_sku, client):
 
     assert sorted(run_together(submit, 2)) == [303, 303]
     assert Order.objects.count() == 1 and balance(rich) == 8000 and stock(mixed_sku) == 4
+
+
+def test_the_mobile_pages_show_labels_not_codes(owner, rich, mixed_sku, store_a):
+    from django.utils import translation
+
+    from tests.test_web_zh_code_words import CODE_WORDS, _choice_codes, _code_words_in, _text
+
+    owner.post(reverse("mobile:mall:cart-add"), {"sku": mixed_sku.pk, "quantity": 1})
+    order = order_create(member=rich, store=store_a, lines=[{"sku": mixed_sku.pk, "quantity": 1}])
+    words = CODE_WORDS | _choice_codes()
+    with translation.override("zh-hans"):
+        for url in (CART, CHECKOUT, reverse("mobile:mall:order-list"),
+                    reverse("mobile:mall:order-detail", args=[order.pk]),
+                    reverse("mobile:mall:order-pay-confirm", args=[order.pk]),
+                    reverse("mobile:mall:product", args=[mixed_sku.product_id])):
+            text = _text(owner.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode())
+            assert _code_words_in(text, words) == [], url

@@ -309,3 +309,24 @@ def test_a_rush_of_wrong_codes_is_counted_one_after_the_other(consultant_a, mana
         order_fulfil(actor=manager_a, order=order, pickup_code=order.pickup_code)
     assert locked.value.code == "pickup_code_locked"
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
+
+
+# --- what people read ----------------------------------------------------------------------------
+
+
+def test_the_order_pages_show_labels_not_codes(client, manager_a, order):
+    from django.utils import translation
+
+    from tests.test_web_zh_code_words import CODE_WORDS, _choice_codes, _code_words_in, _text
+
+    client.force_login(manager_a)
+    client.post(fulfil_url(order), {"fulfil-pickup_code": wrong_code(order)})
+    client.post(reverse("portal:mall:order-refund", args=[order.pk]),
+                {"refund-points": "100", "refund-reason": "部分退款"})
+    words = CODE_WORDS | _choice_codes()
+    with translation.override("zh-hans"):
+        for url in (LIST, PICKUP, reverse("portal:mall:order-detail", args=[order.pk])):
+            text = _text(client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode())
+            assert _code_words_in(text, words) == [] and "mall." not in text, url
+    detail = _text(client.get(reverse("portal:mall:order-detail", args=[order.pk])).content.decode())
+    assert "商城订单提货码错误" in detail and "商城订单退款" in detail
