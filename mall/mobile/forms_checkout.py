@@ -12,6 +12,7 @@ from mall.models import Delivery
 from mall.services_orders import MAX_LINES, MAX_QUANTITY
 
 INT_MAX = 2**31 - 1
+NO_STORE = _("购物车中的商品没有同时销售它们的门店，请分开下单。")
 
 
 class CartLineForm(forms.Form):
@@ -62,14 +63,16 @@ class CheckoutForm(forms.Form):
         if len(self.fields["delivery"].choices) == 1:
             self.fields["delivery"].initial = self.fields["delivery"].choices[0][0]
 
-    def clean_lines(self):
-        return parse_lines(self.cleaned_data["lines"])
-
     def clean_store(self):
         return self.stores[self.cleaned_data["store"]]
 
+    def clean_lines(self):
+        return parse_lines(self.cleaned_data["lines"])
+
     def clean(self):
         data = super().clean()
+        if not self.stores:
+            raise ValidationError(NO_STORE)
         if data.get("delivery") == Delivery.SHIPPING:
             for name in ("recipient_name", "recipient_phone", "address"):
                 if not (data.get(name) or "").strip():

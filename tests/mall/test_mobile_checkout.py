@@ -254,3 +254,22 @@ def test_the_mobile_pages_show_labels_not_codes(owner, rich, mixed_sku, store_a)
                     reverse("mobile:mall:product", args=[mixed_sku.product_id])):
             text = _text(owner.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode())
             assert _code_words_in(text, words) == [], url
+
+
+def test_a_cart_no_store_sells_whole_is_refused_with_a_clear_message(owner, rich, hq, store_a, store_b):
+    from mall.mobile.forms_checkout import NO_STORE
+    from tests.mall.conftest import make_product
+
+    own_a = make_product(hq, name="天河店洗车", store=store_a, skus=[{"name": "次", "price_points": 100, "stock": 5}])
+    own_b = make_product(hq, name="浦东店洗车", store=store_b, skus=[{"name": "次", "price_points": 100, "stock": 5}])
+    for product in (own_a, own_b):
+        owner.post(reverse("mobile:mall:cart-add"), {"sku": product.skus.get().pk, "quantity": 1})
+    page = owner.get(CHECKOUT)
+    assert page.context["form"].fields["store"].choices == []
+    assert 'data-testid="checkout-no-store"' in page.content.decode()
+    form = page.context["form"]
+    data = {"lines": form.initial["lines"], "points": form.initial["points"], "token": form.initial["token"],
+            "delivery": "pickup"}
+    response = owner.post(CHECKOUT, data)
+    assert response.status_code == 400 and str(NO_STORE) in response.content.decode()
+    assert not Order.objects.exists()
