@@ -15,7 +15,7 @@ from tests.concurrency import run_together
 from tests.mall.matrix_orders import OBJECTS as ORDER_OBJECTS
 from tests.mall.matrix_orders_pages import MOBILE_MATRIX
 from tests.mall.orders_helpers import (  # noqa: F401  (fixtures)
-    balance, card, cash_sku, give_points, mixed_sku, points_sku, rich, stock,
+    balance, card, give_points, mixed_sku, points_sku, rich, stock,
 )
 from tests.matrix import ROLE_FIXTURES, ROLES, SESSIONLESS, sign_in
 

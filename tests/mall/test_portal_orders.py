@@ -19,7 +19,7 @@ from mall.services_orders import PICKUP_CODE_WRONG_ACTION, order_create, order_f
 from mall.exceptions import OrderError
 from tests.concurrency import run_together
 from tests.mall.orders_helpers import (  # noqa: F401  (fixtures)
-    balance, card, cash_sku, give_points, mixed_sku, points_sku, rich, stock,
+    balance, card, cash_sku, give_points, mixed_sku, points_sku, rich,
 )
 
 pytestmark = pytest.mark.django_db
