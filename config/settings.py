@@ -409,6 +409,14 @@ PAYMENT_LOCAL_KEY_PATH = os.environ.get("PAYMENT_LOCAL_KEY_PATH", str(BASE_DIR /
 # Mall orders: an order left unpaid this many minutes is cancelled by the expiry job
 # (mall.tasks.orders_expire, every minute), giving back its stock and points.
 MALL_ORDER_EXPIRY_MINUTES = int(os.environ.get("MALL_ORDER_EXPIRY_MINUTES", "15"))
+# Wrong pickup codes (6 digits) are counted in the audit log, shared by every worker:
+# an order takes MALL_PICKUP_WRONG_PER_ORDER wrong codes per MALL_PICKUP_ORDER_LOCK_MINUTES,
+# a staff member MALL_PICKUP_WRONG_PER_STAFF per MALL_PICKUP_STAFF_WINDOW_MINUTES; then
+# every code is refused (pickup_code_locked, 429) until the window has passed.
+MALL_PICKUP_WRONG_PER_ORDER = int(os.environ.get("MALL_PICKUP_WRONG_PER_ORDER", "5"))
+MALL_PICKUP_ORDER_LOCK_MINUTES = int(os.environ.get("MALL_PICKUP_ORDER_LOCK_MINUTES", "30"))
+MALL_PICKUP_WRONG_PER_STAFF = int(os.environ.get("MALL_PICKUP_WRONG_PER_STAFF", "20"))
+MALL_PICKUP_STAFF_WINDOW_MINUTES = int(os.environ.get("MALL_PICKUP_STAFF_WINDOW_MINUTES", "10"))
 WECHATPAY_MCHID = os.environ.get("WECHATPAY_MCHID", "")  # 商户号
 WECHATPAY_APPID = os.environ.get("WECHATPAY_APPID", WECHAT_APP_ID)  # the mini-program's appid
 WECHATPAY_MERCHANT_SERIAL_NO = os.environ.get("WECHATPAY_MERCHANT_SERIAL_NO", "")  # 商户API证书序列号

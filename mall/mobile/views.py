@@ -12,6 +12,7 @@ from django.views.generic import View
 
 from accounts.mobile.views import OwnerMixin
 from mall import selectors
+from mall.mobile.checkout import remember_referral
 from mall.models import Category, PayKind
 from mall.selectors_member_days import member_day_list_upcoming
 from mall.services_member_days import MemberDayOffers
@@ -66,6 +67,7 @@ class ProductView(OwnerMixin, View):
 
     def get(self, request, pk):
         product = selectors.product_get_for_member(member=self.member, pk=pk)
+        remember_referral(request)
         offers = MemberDayOffers(member=self.member)
         offer = offers.for_product(product)
         skus = [(sku, offers.price(sku)) for sku in product.active_skus]
