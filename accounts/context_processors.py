@@ -55,6 +55,8 @@ NAV = [
         ("portal:mall:statement-list", _("提成结算"), "cash-coin"),
         ("portal:mall:member-day-list", _("会员日"), "calendar-heart"),
         ("portal:mall:reports", _("商城报表"), "bar-chart-line"),
+        ("portal:mall:order-list", _("商城订单"), "receipt"),
+        ("portal:mall:order-pickup", _("到店提货核销"), "upc-scan"),
     ]),
     (_("系统"), "gear", [
         ("portal:outbox", _("消息发件箱"), "envelope"),

@@ -88,3 +88,34 @@ def idempotent(view_method):
         return response
 
     return wrapper
+
+
+class InFlight(Exception):
+    """``submit_once``: the first submit with this key is still running."""
+
+
+def submit_once(*, user, key: str, path: str, run) -> tuple[dict, bool]:
+    """A server-rendered form's submit token (a hidden field made when the
+    form was shown): ``run()`` — returning a small JSON body, e.g.
+    ``{"order": 12}`` — runs once per (user, key); a double submit gets the
+    first run's body back as (body, True).  ``InFlight`` while the first is
+    still running; an exception in ``run`` frees the key (the form may be
+    fixed and sent again).  Same rows as the API's ``Idempotency-Key``."""
+    key = f"form:{key}"[:MAX_KEY_LENGTH]
+    try:
+        with transaction.atomic():
+            record = IdempotencyKey.objects.create(user=user, key=key, method="POST", path=path[:255],
+                                                   request_hash=hashlib.sha256(key.encode()).hexdigest())
+    except IntegrityError:
+        existing = IdempotencyKey.objects.filter(user=user, key=key).first()
+        if existing is None or existing.state == IdempotencyKey.State.IN_FLIGHT:
+            raise InFlight from None
+        return existing.response_body or {}, True
+    try:
+        body = run()
+    except BaseException:
+        IdempotencyKey.objects.filter(pk=record.pk).delete()
+        raise
+    IdempotencyKey.objects.filter(pk=record.pk).update(state=IdempotencyKey.State.DONE, response_status=200,
+                                                       response_body=body)
+    return body, False

@@ -415,6 +415,14 @@ MALL_REFUND_WINDOW_DAYS = int(os.environ.get("MALL_REFUND_WINDOW_DAYS", "7"))
 # Employee referrals (分销): a member who opened a staff member's share link is attributed to them
 # for this many days (the last click wins); orders placed meanwhile carry that referrer.
 MALL_REFERRAL_WINDOW_DAYS = int(os.environ.get("MALL_REFERRAL_WINDOW_DAYS", "7"))
+# Wrong pickup codes (6 digits) are counted in the audit log, shared by every worker:
+# an order takes MALL_PICKUP_WRONG_PER_ORDER wrong codes per MALL_PICKUP_ORDER_LOCK_MINUTES,
+# a staff member MALL_PICKUP_WRONG_PER_STAFF per MALL_PICKUP_STAFF_WINDOW_MINUTES; then
+# every code is refused (pickup_code_locked, 429) until the window has passed.
+MALL_PICKUP_WRONG_PER_ORDER = int(os.environ.get("MALL_PICKUP_WRONG_PER_ORDER", "5"))
+MALL_PICKUP_ORDER_LOCK_MINUTES = int(os.environ.get("MALL_PICKUP_ORDER_LOCK_MINUTES", "30"))
+MALL_PICKUP_WRONG_PER_STAFF = int(os.environ.get("MALL_PICKUP_WRONG_PER_STAFF", "20"))
+MALL_PICKUP_STAFF_WINDOW_MINUTES = int(os.environ.get("MALL_PICKUP_STAFF_WINDOW_MINUTES", "10"))
 WECHATPAY_MCHID = os.environ.get("WECHATPAY_MCHID", "")  # 商户号
 WECHATPAY_APPID = os.environ.get("WECHATPAY_APPID", WECHAT_APP_ID)  # the mini-program's appid
 WECHATPAY_MERCHANT_SERIAL_NO = os.environ.get("WECHATPAY_MERCHANT_SERIAL_NO", "")  # 商户API证书序列号

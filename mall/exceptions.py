@@ -53,6 +53,9 @@ ORDER_NOTHING_TO_PAY = _("该订单无需支付现金。")
 ORDER_EXPIRED = _("订单已超时，请重新下单。")
 ORDER_NOT_FULFILLABLE = _("只有已支付的订单可以核销提货。")
 PICKUP_CODE_WRONG = _("提货码不正确。")
+PICKUP_CODE_LOCKED = _("提货码错误次数过多，请 %(minutes)s 分钟后再试。")
+PICKUP_NOT_FOUND = _("没有找到匹配的待提货订单，请核对提货码和手机号后四位（或订单号）。")
+PICKUP_LOOKUP_NEEDS = _("请填写手机号后四位或订单号。")
 ORDER_BUSY = _("订单正在处理中，请稍后再试。")
 
 

@@ -59,6 +59,7 @@ def register() -> None:
             "mall.order.payment_refunded": _("商城订单款项自动退回"),
             "mall.order.refund_failed": _("商城订单退款异常"),
             "mall.order.fulfilled": _("商城订单核销/发货"),
+            "mall.order.pickup_code_wrong": _("商城订单提货码错误"),
             "mall.order.refunded": _("商城订单退款"),
             "mall.order.deposit_lead": _("新车订金转线索"),
             "mall.order.effect_failed": _("商城订单支付后处理失败"),
@@ -143,6 +144,7 @@ def register() -> None:
             "mall.member_day.created:discounts": _("等级折扣"),
             "mall.member_day.changed:discounts": _("等级折扣"),
             "mall.report.exported:section": _("报表"),
+            "mall.order.pickup_code_wrong:lookup": _("查找方式"),
         },
         values={
             "mall.product.created:kind": dict(ProductKind.choices),
@@ -170,6 +172,9 @@ def register() -> None:
             "mall.member_day.created:is_active": {True: _("是"), False: _("否")},
             "mall.member_day.changed:is_active": {True: _("是"), False: _("否")},
             "mall.report.exported:section": report_section_label,
+            "mall.order.pickup_code_wrong:lookup": {
+                "order": _("订单核销"), "number": _("订单号 + 提货码"), "phone": _("手机号后四位 + 提货码"),
+            },
             "mall.order.payment_refunded:reason": {
                 "amount_mismatch": _("支付金额与订单不符"), "order_closed": _("订单已取消或超时"),
                 "paid_twice": _("重复支付"),

@@ -238,3 +238,21 @@ def flash_sale_list_for(*, actor: User, member: Member | None, store: Store | No
     else:
         products = product_list_for_staff(actor=actor, store=store)
     return flash_sale_list_current(now=now, products=products)
+
+
+def skus_for_member(*, member: Member | None, sku_ids) -> QuerySet[Sku]:
+    """Active SKUs among ``sku_ids`` of products the member may buy (a cart's lines)."""
+    buyable = product_list_for_member(member=member).values("pk")
+    return Sku.objects.select_related("product", "product__store").filter(
+        pk__in=list(sku_ids), is_active=True, product__in=buyable)
+
+
+def stores_selling_for_member(*, member: Member | None, product_ids) -> list[Store]:
+    """The open stores where the member may buy every one of ``product_ids``
+    (the checkout's pickup stores), the member's own store first."""
+    ids = set(product_ids)
+    if member is None or not ids:
+        return []
+    stores = [store for store in Store.objects.filter(is_active=True).order_by("code")
+              if product_list_for_member(member=member, store=store).filter(pk__in=ids).count() == len(ids)]
+    return sorted(stores, key=lambda store: store.pk != member.store_id)

@@ -42,6 +42,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import logging
+import math
 import secrets
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -54,7 +55,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.models import Member, Store, User
+from accounts.models import AuditLog, Member, Store, User
 from mall import exceptions as errors
 from mall import flash_gate
 from mall.exceptions import OrderError
@@ -65,6 +66,7 @@ from mall.payments.base import EventKind, PaymentEvent, PaymentOrder, get_backen
 from mall.payments.services import payment_notify_url
 from mall.selectors import product_list_for_member
 from mall.services_member_days import member_day_unit_prices
+from mall.selectors_orders import order_get_for_staff, order_list_for_staff
 from mall.services_referrals import referral_attribute
 from mall.services_refunds import order_paid_effects
 from membership.exceptions import PointsInsufficient
@@ -217,19 +219,37 @@ def _gate_give_back(member_id: int, taken: Iterable[tuple[int, int]]) -> None:
         flash_gate.give_back(item_id, member_id, quantity)
 
 
-def _check_delivery(skus: list[Sku], delivery: str, address: Mapping[str, str]) -> dict[str, str]:
-    goods = [s.product for s in skus if s.product.kind == ProductKind.GOODS]
+def delivery_allowed(products: Iterable, delivery: str) -> bool:
+    """May an order of ``products`` go by ``delivery``?  Pickup: every goods
+    product offers pickup (vouchers and deposits are always "picked up");
+    shipping: some goods, each of which ships."""
+    goods = [p for p in products if p.kind == ProductKind.GOODS]
     if delivery == Delivery.PICKUP:
-        if any(not p.delivery_pickup for p in goods):
-            raise _refusal(errors.ORDER_DELIVERY_UNAVAILABLE, "invalid", 400, "delivery")
-        return {}
-    if delivery != Delivery.SHIPPING or not goods or any(not p.delivery_shipping for p in goods):
+        return all(p.delivery_pickup for p in goods)
+    return delivery == Delivery.SHIPPING and bool(goods) and all(p.delivery_shipping for p in goods)
+
+
+def _check_delivery(skus: list[Sku], delivery: str, address: Mapping[str, str]) -> dict[str, str]:
+    if not delivery_allowed([s.product for s in skus], delivery):
         raise _refusal(errors.ORDER_DELIVERY_UNAVAILABLE, "invalid", 400, "delivery")
+    if delivery == Delivery.PICKUP:
+        return {}
     values = {key: str(address.get(key) or "").strip() for key in ("recipient_name", "recipient_phone", "address")}
     if not all(values.values()):
         raise _refusal(errors.ORDER_ADDRESS_REQUIRED, "invalid", 400, "address")
     return {"recipient_name": values["recipient_name"][:64], "recipient_phone": values["recipient_phone"][:20],
             "address": values["address"][:200]}
+
+
+def order_totals(skus: Iterable[Sku], quantities: Mapping[int, int],
+                 prices: Mapping[int, tuple[Decimal | None, int | None]] | None = None) -> tuple[Decimal, int]:
+    """(cash, points) of ``quantities`` of each SKU at ``prices`` ({sku id:
+    (cash, points)}, e.g. ``member_day_unit_prices``), else at its listed prices."""
+    skus = list(skus)
+    unit = {s.pk: (prices[s.pk] if prices is not None else (s.price_cash, s.price_points)) for s in skus}
+    cash = sum(((unit[s.pk][0] or ZERO) * quantities[s.pk] for s in skus), ZERO)
+    points = sum((unit[s.pk][1] or 0) * quantities[s.pk] for s in skus)
+    return cash, points
 
 
 def _limit_check(member: Member, skus: list[Sku], quantities: Mapping[int, int]) -> None:
@@ -304,9 +324,8 @@ def order_create(
     items = _flash_items(flash, buyable, now)
     # SKU lines at the member-day price of the member's tier (mall.services_member_days); flash lines at the sale price.
     prices = member_day_unit_prices(skus=skus, member=member, store=store, now=now)
-    cash_total = sum(((prices[s.pk][0] or ZERO) * quantities[s.pk] for s in skus), ZERO)
+    cash_total, points_total = order_totals(skus, quantities, prices)
     cash_total += sum(((i.sale_price_cash or ZERO) * flash[i.pk] for i in items), ZERO)
-    points_total = sum((prices[s.pk][1] or 0) * quantities[s.pk] for s in skus)
     points_total += sum((i.sale_price_points or 0) * flash[i.pk] for i in items)
     if points is not None and points != points_total:
         message = errors.ORDER_POINTS_MISMATCH % {"points": points_total}
@@ -565,34 +584,145 @@ def orders_expire(*, now: dt.datetime | None = None) -> int:
 
 
 # --- pickup ------------------------------------------------------------------------------------
+#
+# A pickup code is 6 digits: without a limit a million guesses find it.  Every
+# wrong code is an audit row (``mall.order.pickup_code_wrong``, the order as its
+# object, the staff member as actor; never the code typed), so the count is in
+# the database every worker shares (with or without Redis).  An order with
+# ``MALL_PICKUP_WRONG_PER_ORDER`` wrong codes in the last
+# ``MALL_PICKUP_ORDER_LOCK_MINUTES``, or a staff member with
+# ``MALL_PICKUP_WRONG_PER_STAFF`` in the last ``MALL_PICKUP_STAFF_WINDOW_MINUTES``,
+# is refused every code, the right one too (``pickup_code_locked`` 429), until
+# the oldest of those rows leaves the window.  The attempt locks the staff
+# member's row and then the orders' rows (pk order), so concurrent attempts are
+# counted one after the other.
+
+PICKUP_CODE_WRONG_ACTION = "mall.order.pickup_code_wrong"
+ORDER_OBJECT_TYPE = "mall.order"
+PICKUP_CANDIDATES = 50
+
+
+def _wait_minutes(times: list[dt.datetime], limit: int, window: dt.timedelta, now: dt.datetime) -> int | None:
+    """``times`` newest first: the minutes until fewer than ``limit`` lie in ``window``, or None."""
+    if limit <= 0 or len(times) < limit:
+        return None
+    until = times[limit - 1] + window
+    return max(1, math.ceil((until - now).total_seconds() / 60))
+
+
+def pickup_lock_minutes(*, actor: User, order_ids: Iterable[int], now: dt.datetime | None = None) -> int | None:
+    """How many minutes ``actor`` (or one of the orders) must wait before
+    another pickup code is compared; None when not locked."""
+    now = now or timezone.now()
+    wrong = AuditLog.objects.filter(action=PICKUP_CODE_WRONG_ACTION).order_by("-created_at")
+    staff_window = dt.timedelta(minutes=settings.MALL_PICKUP_STAFF_WINDOW_MINUTES)
+    staff_limit = settings.MALL_PICKUP_WRONG_PER_STAFF
+    times = list(wrong.filter(actor_id=actor.pk, created_at__gt=now - staff_window)
+                 .values_list("created_at", flat=True)[:staff_limit])
+    waits = [_wait_minutes(times, staff_limit, staff_window, now)]
+    order_window = dt.timedelta(minutes=settings.MALL_PICKUP_ORDER_LOCK_MINUTES)
+    order_limit = settings.MALL_PICKUP_WRONG_PER_ORDER
+    for pk in order_ids:
+        times = list(wrong.filter(object_type=ORDER_OBJECT_TYPE, object_id=str(pk), created_at__gt=now - order_window)
+                     .values_list("created_at", flat=True)[:order_limit])
+        waits.append(_wait_minutes(times, order_limit, order_window, now))
+    waits = [w for w in waits if w is not None]
+    return max(waits) if waits else None
+
+
+def _pickup_attempt(*, actor: User, orders: list[Order], pickup_code: str, now: dt.datetime, lookup: str) -> Order | None:
+    """One pickup code compared with ``orders``' (constant time), inside the
+    caller's transaction: the matching order, or None after recording the
+    wrong code (one row per order; one without an order when there is none).
+    Refuses while locked (see above)."""
+    try:
+        User.objects.select_for_update(of=("self",)).filter(pk=actor.pk).first()
+        if orders:
+            list(Order.objects.select_for_update(of=("self",)).filter(pk__in=[o.pk for o in orders])
+                 .order_by("pk").values_list("pk", flat=True))
+    except OperationalError as exc:  # lock wait timeout / deadlock victim
+        raise OrderError(errors.ORDER_BUSY, code="busy", status_code=409) from exc
+    wait = pickup_lock_minutes(actor=actor, order_ids=[o.pk for o in orders], now=now)
+    if wait is not None:
+        logger.warning("pickup codes locked for staff %s (orders %s): %s minutes", actor.pk,
+                       [o.number for o in orders], wait)
+        message = errors.PICKUP_CODE_LOCKED % {"minutes": wait}
+        raise OrderError(message, code="pickup_code_locked", status_code=429, fields={"pickup_code": [str(message)]})
+    typed = str(pickup_code or "").strip().encode()
+    match = None
+    for order in orders:
+        if hmac.compare_digest(typed, order.pickup_code.encode()) and match is None:
+            match = order
+    if match is not None:
+        return match
+    for order in orders or [None]:
+        audit_record(actor=actor, action=PICKUP_CODE_WRONG_ACTION, obj=order,
+                     store=order.store if order is not None else (actor.store if actor.store_id else None),
+                     data={"number": order.number} if order is not None else {"lookup": lookup})
+    return None
+
+
+def order_pickup_find(*, actor: User, pickup_code: str, phone_last4: str = "", number: str = "",
+                      now: dt.datetime | None = None) -> Order:
+    """The counter's lookup: the paid pickup order of the actor's stores
+    whose pickup code is ``pickup_code`` and whose owner's mobile ends with
+    ``phone_last4`` (or whose number is ``number``).  Counted like a
+    fulfilment's code: nothing found is a wrong code for every order that
+    matched the phone or number (``pickup_code_wrong`` 400; locked: 429)."""
+    now = now or timezone.now()
+    phone_last4 = "".join(ch for ch in str(phone_last4 or "") if ch.isdigit())[-4:]
+    number = str(number or "").strip().upper()[:32]
+    if not number and len(phone_last4) != 4:
+        raise OrderError(errors.PICKUP_LOOKUP_NEEDS, code="invalid",
+                         fields={"phone_last4": [str(errors.PICKUP_LOOKUP_NEEDS)]})
+    candidates = order_list_for_staff(actor=actor, status=OrderStatus.PAID).filter(delivery=Delivery.PICKUP)
+    if number:
+        candidates = candidates.filter(number=number)
+    if phone_last4:
+        candidates = candidates.filter(member__mobile__endswith=phone_last4)
+    orders = list(candidates.order_by("pk")[:PICKUP_CANDIDATES])
+    with transaction.atomic():
+        match = _pickup_attempt(actor=actor, orders=orders, pickup_code=pickup_code, now=now,
+                                lookup="number" if number else "phone")
+    if match is None:
+        raise OrderError(errors.PICKUP_NOT_FOUND, code="pickup_code_wrong",
+                         fields={"pickup_code": [str(errors.PICKUP_NOT_FOUND)]})
+    return order_get_for_staff(actor=actor, pk=match.pk)
 
 
 def order_fulfil(*, actor: User, order: Order, pickup_code: str = "", tracking_number: str = "",
                  now: dt.datetime | None = None) -> Order:
     """Staff hand a paid order over: a pickup order with the owner's pickup
-    code (compared in constant time; wrong: ``pickup_code_wrong`` 400), a
-    shipped one with its tracking number.  ``order_not_fulfillable`` 409 when
-    not paid.  The caller fetched ``order`` through the scoped getter."""
+    code (wrong: ``pickup_code_wrong`` 400, counted; too many wrong codes:
+    ``pickup_code_locked`` 429, see above), a shipped one with its tracking
+    number.  ``order_not_fulfillable`` 409 when not paid.  The caller fetched
+    ``order`` through the scoped getter."""
     now = now or timezone.now()
     if order.status != OrderStatus.PAID:
         raise OrderError(errors.ORDER_NOT_FULFILLABLE, code="order_not_fulfillable", status_code=409)
     if order.delivery == Delivery.PICKUP:
-        if not hmac.compare_digest(str(pickup_code or "").strip().encode(), order.pickup_code.encode()):
+        with transaction.atomic():
+            matched = _pickup_attempt(actor=actor, orders=[order], pickup_code=pickup_code, now=now, lookup="order")
+            if matched is not None:
+                _fulfil_move(actor=actor, order=order, changes={}, now=now)
+        if matched is None:  # the wrong code's row is committed: it counts
             raise OrderError(errors.PICKUP_CODE_WRONG, code="pickup_code_wrong",
                              fields={"pickup_code": [str(errors.PICKUP_CODE_WRONG)]})
-        changes = {}
     else:
         tracking_number = str(tracking_number or "").strip()[:64]
         if not tracking_number:
             raise OrderError(errors.ORDER_ADDRESS_REQUIRED, code="invalid",
                              fields={"tracking_number": [str(errors.ORDER_ADDRESS_REQUIRED)]})
-        changes = {"tracking_number": tracking_number}
-    with transaction.atomic():
-        moved = Order.objects.filter(pk=order.pk, status=OrderStatus.PAID).update(
-            status=OrderStatus.FULFILLED, fulfilled_at=now, updated_at=now, **changes)
-        if not moved:
-            raise OrderError(errors.ORDER_NOT_FULFILLABLE, code="order_not_fulfillable", status_code=409)
-        audit_record(actor=actor, action="mall.order.fulfilled", obj=order, store=order.store,
-                     data={"number": order.number, "delivery": order.delivery, **changes})
+        with transaction.atomic():
+            _fulfil_move(actor=actor, order=order, changes={"tracking_number": tracking_number}, now=now)
     order.refresh_from_db()
     return order
+
+
+def _fulfil_move(*, actor: User, order: Order, changes: dict, now: dt.datetime) -> None:
+    moved = Order.objects.filter(pk=order.pk, status=OrderStatus.PAID).update(
+        status=OrderStatus.FULFILLED, fulfilled_at=now, updated_at=now, **changes)
+    if not moved:
+        raise OrderError(errors.ORDER_NOT_FULFILLABLE, code="order_not_fulfillable", status_code=409)
+    audit_record(actor=actor, action="mall.order.fulfilled", obj=order, store=order.store,
+                 data={"number": order.number, "delivery": order.delivery, **changes})

@@ -57,7 +57,7 @@ from mall.payments.base import get_backend, yuan_to_fen
 from mall.services_member_days import order_points_earn, order_points_reverse
 from mall.payments.services import payment_notify_url
 from mall.services_referrals import commission_create_for_order, commission_reverse
-from membership.models import Coupon, CouponStatus
+from membership.models import Coupon, CouponSource, CouponStatus
 from membership.services.coupons import coupon_issue, coupon_void
 from membership.services.points import points_refund
 
@@ -106,7 +106,7 @@ def _effect(order: Order, line: OrderLine | None, kind: str, run) -> None:
 
 def _issue_vouchers(order: Order, line: OrderLine, now: dt.datetime) -> None:
     for n in range(1, line.quantity + 1):
-        coupon_issue(template=line.product.coupon_template, member=order.member, source="mall_order",
+        coupon_issue(template=line.product.coupon_template, member=order.member, source=CouponSource.MALL_ORDER,
                      dedup_key=f"{voucher_key_prefix(order)}{line.pk}:{n}", now=now)
 
 

@@ -101,6 +101,7 @@ def register() -> None:
             "membership.coupon.redeemed:code": _("券码"),
             "membership.coupon.voided:code": _("券码"),
             "membership.referral.recorded:code": _("推荐码"),
+            "membership.points.refunded:spend_entry_id": _("原扣减流水编号"),
             "membership.transaction_limit.changed:ceiling": _("单笔上限（元）"),
             "membership.transaction_limit.changed:review_threshold": _("审核线（元）"),
         },

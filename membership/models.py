@@ -345,6 +345,7 @@ class CouponSource(models.TextChoices):
     BIRTHDAY = "birthday", _("生日关怀")
     WINBACK = "winback", _("流失挽回")
     NURTURE = "nurture", _("线索培育")
+    MALL_ORDER = "mall_order", _("商城购买")
 
 
 class Coupon(models.Model):

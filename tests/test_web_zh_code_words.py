@@ -44,6 +44,8 @@ FRAGMENTS = ("membership.", "leads.", "accounts.", "{'", "':", "[]", "{}")
 USERNAMES = re.compile(r"\b(?:s\d{2}_[a-z]+\d*|m1\d{10})\b")
 # Untranslated English: two lowercase-led words in a row ("Model name", "Daily runs"), and Django's name.
 ENGLISH = re.compile(r"\b(?:[A-Za-z][a-z]+ [a-z]{2,}|Django)\b")
+# A snake_case identifier (an audit key such as spend_entry_id, a source code such as mall_order).
+SNAKE = re.compile(r"(?<![\w.\-/])[a-z]+(?:_[a-z]+)+(?![\w\-/])")
 
 
 class _Text(HTMLParser):
@@ -91,6 +93,7 @@ def _code_words_in(text: str, words: set[str]) -> list[str]:
     found += [f for f in FRAGMENTS if f in text]
     found += USERNAMES.findall(text)
     found += ENGLISH.findall(text)
+    found += SNAKE.findall(text)
     return sorted(set(found))
 
 
@@ -185,5 +188,6 @@ def test_the_checker_finds_codes_in_text_but_not_in_attributes():
                       ("<td>{'member_id': 3}</td>", "{'"), ("<td>来源渠道 walkin</td>", "walkin"),
                       ("<span>s01_consultant</span>", "s01_consultant"), ("<b>m13800138000</b>", "m13800138000"),
                       ("<td>False</td>", "False"), ("<td>defeated</td>", "defeated"),
-                      ("<th>Model name</th>", "Model name"), ("<h1>Django 管理</h1>", "Django")]:
+                      ("<th>Model name</th>", "Model name"), ("<h1>Django 管理</h1>", "Django"),
+                      ("<li>spend_entry_id：12</li>", "spend_entry_id"), ("<td>来源：mall_order</td>", "mall_order")]:
         assert word in _code_words_in(_text(raw), words), raw

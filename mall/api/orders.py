@@ -236,12 +236,15 @@ class OrderListApi(StaffApiMixin, generics.ListAPIView):
 @extend_schema(tags=["mall"])
 class OrderFulfilApi(StaffApiMixin, APIView):
     """Hand over a paid order: a pickup with the owner's ``pickup_code``
-    (wrong: 400 ``pickup_code_wrong``), a shipped order with its
-    ``tracking_number``.  Another store's order: 404."""
+    (wrong: 400 ``pickup_code_wrong``; after too many wrong codes for the
+    order or by the caller: 429 ``pickup_code_locked`` for a while), a shipped
+    order with its ``tracking_number``.  Another store's order: 404."""
 
     @extend_schema(request=FulfilSerializer,
                    responses={200: StaffOrderSerializer, **ERRORS,
-                              409: OpenApiResponse(account_serializers.ErrorSerializer, description="not paid")})
+                              409: OpenApiResponse(account_serializers.ErrorSerializer, description="not paid"),
+                              429: OpenApiResponse(account_serializers.ErrorSerializer,
+                                                   description="pickup_code_locked: too many wrong pickup codes")})
     def post(self, request, pk):
         order = order_get_for_staff(actor=request.user, pk=pk)
         serializer = FulfilSerializer(data=request.data)

@@ -20,6 +20,7 @@ CALLBACK_UNKNOWN_EVENT = _("不支持的支付回调类型。")
 PROVIDER_FAILED = _("支付服务暂时不可用，请稍后再试。")
 AMOUNT_NOT_WHOLE_FEN = _("金额必须精确到分。")
 AMOUNT_NEGATIVE = _("金额不能为负数。")
+NOT_SIMULATED = _("模拟支付仅在开发环境（本地支付通道）可用。")
 
 
 class PaymentError(MallError):

@@ -19,10 +19,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from mall.models_payments import PaymentNotification, PaymentNotificationStatus
+from mall.payments import exceptions as errors
 from mall.payments import hooks
 from mall.payments.base import PaymentBackend, PaymentEvent, get_backend
+from mall.payments.exceptions import PaymentError
 from mall.payments.local import LocalPaymentBackend, deliver
 
 logger = logging.getLogger(__name__)
@@ -146,3 +149,22 @@ def payment_local_callback_send(
         logger.info("local payments: %s callback of %s → %s", outcome, out_trade_no, status or "unreachable")
         answers.append((status, answer))
     return answers
+
+
+def payment_backend_simulated() -> bool:
+    """Is the configured backend a development stand-in (the local one)?"""
+    return bool(getattr(import_string(settings.PAYMENT_BACKEND), "simulated", False))
+
+
+def payment_local_simulate(*, out_trade_no: str, amount_fen: int, payer_openid: str = "") -> CallbackResult:
+    """The simulated payer confirming at once (the mini-site's development
+    "确认支付" page): the local backend's signed success callback, applied
+    here through the webhook's own verification.  The callback ``prepay``
+    queued may still arrive: it is the same event, stored once.  Refused
+    (``PaymentError``) unless the configured backend is simulated."""
+    if not payment_backend_simulated():
+        raise PaymentError(errors.NOT_SIMULATED)
+    backend = LocalPaymentBackend()
+    headers, body = backend.callback(out_trade_no=out_trade_no, amount_fen=amount_fen, outcome="paid",
+                                     payer_openid=payer_openid)
+    return payment_callback_receive(headers=headers, body=body, backend=backend)

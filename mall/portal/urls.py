@@ -1,9 +1,9 @@
-"""/portal/mall/: the catalogue (products, SKUs, photos), the store zones, member days, the reports and
-employee referrals (分销)."""
+"""/portal/mall/: the catalogue (products, SKUs, photos), the store zones, member days, the orders, the
+reports and employee referrals (分销)."""
 
 from django.urls import path
 
-from mall.portal import member_days, referrals, reports, views
+from mall.portal import member_days, orders, referrals, reports, views
 
 urlpatterns = [
     path("products/", views.ProductListView.as_view(), name="product-list"),
@@ -28,4 +28,9 @@ urlpatterns = [
     path("member-days/new/", member_days.MemberDayCreateView.as_view(), name="member-day-create"),
     path("member-days/<int:pk>/", member_days.MemberDayEditView.as_view(), name="member-day-edit"),
     path("reports/", reports.ReportView.as_view(), name="reports"),
+    path("orders/", orders.OrderListView.as_view(), name="order-list"),
+    path("orders/pickup/", orders.PickupView.as_view(), name="order-pickup"),
+    path("orders/<int:pk>/", orders.OrderDetailView.as_view(), name="order-detail"),
+    path("orders/<int:pk>/fulfil/", orders.OrderFulfilView.as_view(), name="order-fulfil"),
+    path("orders/<int:pk>/refund/", orders.OrderRefundView.as_view(), name="order-refund"),
 ]
