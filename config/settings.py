@@ -409,6 +409,12 @@ PAYMENT_LOCAL_KEY_PATH = os.environ.get("PAYMENT_LOCAL_KEY_PATH", str(BASE_DIR /
 # Mall orders: an order left unpaid this many minutes is cancelled by the expiry job
 # (mall.tasks.orders_expire, every minute), giving back its stock and points.
 MALL_ORDER_EXPIRY_MINUTES = int(os.environ.get("MALL_ORDER_EXPIRY_MINUTES", "15"))
+# Fulfilled orders complete (mall.tasks.orders_complete, hourly) once this many days have passed
+# since fulfilment (a voucher-only order: since payment); their referral commission then becomes payable.
+MALL_REFUND_WINDOW_DAYS = int(os.environ.get("MALL_REFUND_WINDOW_DAYS", "7"))
+# Employee referrals (分销): a member who opened a staff member's share link is attributed to them
+# for this many days (the last click wins); orders placed meanwhile carry that referrer.
+MALL_REFERRAL_WINDOW_DAYS = int(os.environ.get("MALL_REFERRAL_WINDOW_DAYS", "7"))
 # Wrong pickup codes (6 digits) are counted in the audit log, shared by every worker:
 # an order takes MALL_PICKUP_WRONG_PER_ORDER wrong codes per MALL_PICKUP_ORDER_LOCK_MINUTES,
 # a staff member MALL_PICKUP_WRONG_PER_STAFF per MALL_PICKUP_STAFF_WINDOW_MINUTES; then

@@ -1,12 +1,17 @@
 """Admin for the mall: HQ edits categories and suppliers here.  Products,
 SKUs (stock is a counter orders take with conditional UPDATEs), images and
 zones change only through services (the portal's 积分商城 pages and the API),
-which check who may manage them and write the audit rows: read-only here."""
+which check who may manage them and write the audit rows: read-only here.
+Referral commission rules (per product or category) are edited here by HQ;
+clicks, commission lines and statements are read-only (services write them)."""
 
 from django.contrib import admin
 
 from accounts.admin import ReadOnlyAdmin
-from mall.models import Category, Product, ProductImage, Sku, StoreZone, Supplier, ZoneFeature
+from mall.models import (
+    Category, Commission, CommissionRule, CommissionStatement, Product, ProductImage, ReferralClick, ShareLink, Sku,
+    StoreZone, Supplier, ZoneFeature,
+)
 
 
 @admin.register(Category)
@@ -71,3 +76,43 @@ class StoreZoneAdmin(ReadOnlyAdmin):
 class ZoneFeatureAdmin(ReadOnlyAdmin):
     list_display = ["zone", "product", "position"]
     list_select_related = ["zone__store", "product"]
+
+
+@admin.register(CommissionRule)
+class CommissionRuleAdmin(admin.ModelAdmin):
+    """Who earns what: a product's rule wins over its category's (then the parent category's)."""
+
+    list_display = ["__str__", "product", "category", "cash_percent", "per_1000_points", "is_active", "updated_at"]
+    list_filter = ["is_active"]
+    search_fields = ["product__name", "category__name"]
+    list_select_related = ["product", "category"]
+    autocomplete_fields = ["product"]
+    raw_id_fields = ["category"]
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(ReadOnlyAdmin):
+    list_display = ["staff", "product", "store", "times_shared", "last_shared_at"]
+    list_select_related = ["staff", "product", "store"]
+
+
+@admin.register(ReferralClick)
+class ReferralClickAdmin(ReadOnlyAdmin):
+    list_display = ["staff", "product", "source", "store", "clicked_at"]
+    list_filter = ["source"]
+    list_select_related = ["staff", "product", "store"]
+
+
+@admin.register(Commission)
+class CommissionAdmin(ReadOnlyAdmin):
+    list_display = ["order", "staff", "store", "kind", "status", "amount", "payable_at", "statement"]
+    list_filter = ["kind", "status"]
+    search_fields = ["order__number", "staff__username"]
+    list_select_related = ["order", "staff", "store", "statement"]
+
+
+@admin.register(CommissionStatement)
+class CommissionStatementAdmin(ReadOnlyAdmin):
+    list_display = ["staff", "store", "month", "lines_count", "total", "status", "paid_at"]
+    list_filter = ["status", "month"]
+    list_select_related = ["staff", "store"]

@@ -28,3 +28,5 @@ class MallConfig(AppConfig):
         register_payment_handler(order_payment_event)
         register_payment_order_resolver(order_payment_order_resolve)
         register_schedule("mall-orders-expire", "mall.tasks.orders_expire", "I", 1)
+        # Referral commission: orders past their refund window complete, their commission becomes payable.
+        register_schedule("mall-orders-complete", "mall.tasks.orders_complete", "H")

@@ -10,7 +10,8 @@ offers, one tier-only offer, and a new-car deposit offer per group brand
 few products of its own and a zone that features three group products.
 The next monthly member day (the 18th) gives silver, gold and diamond cards
 95折 / 9折 / 85折 on five group products and 2× points on mall cash.
-Prices are in cash, points or both; no images (the pages show an icon)."""
+Prices are in cash, points or both; no images (the pages show an icon).
+Employee referrals (分销) earn by the category rules in ``COMMISSION_RULES``."""
 
 from __future__ import annotations
 
@@ -22,15 +23,18 @@ from django.utils import timezone
 
 from accounts.demo import SERIES
 from accounts.models import Brand, CarSeries, Role, Store, User
-from mall.models import Category, MemberDay, Product, ProductKind, StoreZone, Supplier
+from mall.models import Category, CommissionRule, MemberDay, Product, ProductKind, StoreZone, Supplier
 from mall.selectors import zone_featurable_products
 from mall.services import product_create, zone_feature, zone_update
 from mall.services_member_days import member_day_create
+from mall.services_referrals import commission_rule_save
 from membership.models import CouponKind, CouponTemplate, Tier
 from membership.services.coupons import coupon_template_create
 
 CATEGORIES = ["汽车养护", "汽车精品", "保养服务", "售后与续保", "新车订金", "生活好物"]
 SUPPLIERS = [("集团售后服务中心", True), ("集团精品中心", True), ("3M 授权经销商", False), ("途虎养车供应链", False)]
+# Referral commission per category: (% of the cash paid, yuan per 1,000 points).
+COMMISSION_RULES = {"汽车精品": ("5", "2"), "汽车养护": ("3", "1"), "保养服务": ("3", "1"), "新车订金": ("2.5", "0")}
 WASH_TEMPLATE = "精致洗车券"
 MAINTENANCE_TEMPLATE = "保养工时券"
 
@@ -146,6 +150,10 @@ def seed_mall(*, rng: random.Random | None = None, stdout=None) -> dict[str, int
         for product in list(zone_featurable_products(store=store).order_by("pk"))[:3]:
             zone_feature(actor=actor, store=store, product=product)
         counts["zones"] += 1
+    for name, (percent, per_1000) in COMMISSION_RULES.items():
+        if not CommissionRule.objects.filter(category=categories[name]).exists():
+            commission_rule_save(actor=actor, category=categories[name], cash_percent=Decimal(percent),
+                                 per_1000_points=Decimal(per_1000))
     counts["member_days"] = seed_member_day(actor=actor)
     if stdout is not None:
         stdout.write("Mall: {products} products, {zones} store zones, {member_days} member day.".format(**counts))

@@ -73,6 +73,14 @@ REFUND_DEPOSIT_NOT_REFUNDABLE = _("该新车订金不可退，如需退款请联
 REFUND_TOO_MUCH_CASH = _("退款金额超过可退金额：最多还可退 %(left)s 元。")
 REFUND_TOO_MUCH_POINTS = _("退回积分超过可退积分：最多还可退 %(left)s 积分。")
 
+# --- referrals (mall.services_referrals) ------------------------------------------------------
+SHARE_PRODUCT_INACTIVE = _("该商品已下架，不能分享。")
+SHARE_PRODUCT_UNKNOWN = _("请选择您可以销售的商品。")
+STATEMENT_MONTH_FUTURE = _("只能结算本月及以前的月份。")
+STATEMENT_MONTH_INVALID = _("请选择有效的结算月份（如 2026-11）。")
+COMMISSION_RULE_TARGET = _("提成规则请选择一个商品或一个分类（二选一）。")
+COMMISSION_RULE_RATE = _("现金提成比例应为 0–100%，每千积分提成不能为负数。")
+COMMISSION_RULE_TAKEN = _("该商品或分类已有提成规则，请直接修改。")
 # --- member days (mall.services_member_days) --------------------------------------------------
 MEMBER_DAY_DISCOUNT_RANGE = _("优惠比例（百分比）应在 0–50 之间。")
 MEMBER_DAY_MULTIPLIER_RANGE = _("积分倍数应为 1–10。")

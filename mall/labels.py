@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
-from accounts.labels import object_ref, register_audit_labels
+from accounts.labels import object_ref, person_name, register_audit_labels
+from accounts.models import User
 from mall.models import Delivery, OrderStatus, Product, ProductKind
 from mall.selectors_reports import REPORT_SECTIONS
 
@@ -23,6 +24,14 @@ def product_field_label(name) -> str | None:
         return str(Product._meta.get_field(name).verbose_name)
     except FieldDoesNotExist:
         return None
+
+
+def staff_by_id(value) -> str | None:
+    """A staff member's id in audit data (``staff``), as their name."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    user = User.objects.filter(pk=value).first()
+    return person_name(user) if user is not None else object_ref(value)
 
 
 def report_section_label(code) -> str | None:
@@ -54,6 +63,14 @@ def register() -> None:
             "mall.order.refunded": _("商城订单退款"),
             "mall.order.deposit_lead": _("新车订金转线索"),
             "mall.order.effect_failed": _("商城订单支付后处理失败"),
+            "mall.order.completed": _("商城订单完成"),
+            "mall.share.created": _("员工分享商品"),
+            "mall.commission.created": _("产生分销提成"),
+            "mall.commission.reversed": _("退款冲回分销提成"),
+            "mall.statement.generated": _("生成提成结算单"),
+            "mall.statement.paid": _("提成结算单标记已发放"),
+            "mall.statement.exported": _("导出提成工资表"),
+            "mall.commission_rule.saved": _("保存分销提成规则"),
             "mall.member_day.created": _("创建会员日"),
             "mall.member_day.changed": _("修改会员日"),
             "mall.report.exported": _("导出商城报表"),
@@ -97,6 +114,23 @@ def register() -> None:
             "mall.order.effect_failed:line": _("订单明细"),
             "mall.order.effect_failed:error": _("错误"),
             "tracking_number": _("快递单号"),
+            "mall.order.completed:commission_payable": _("提成转为可结算"),
+            "mall.share.created:product": _("商品"),
+            "mall.share.created:times": _("分享次数"),
+            "staff": _("员工"),
+            "amount": _("金额（元）"),
+            "total": _("合计（元）"),
+            "month": _("结算月份"),
+            "rows": _("行数"),
+            "mall.statement.generated:lines": _("明细数"),
+            "mall.statement.paid:lines": _("明细数"),
+            "mall.commission.reversed:how": _("冲回方式"),
+            "mall.commission_rule.saved:product": _("商品"),
+            "mall.commission_rule.saved:category": _("分类"),
+            "cash_percent": _("现金提成比例（%）"),
+            "per_1000_points": _("每千积分提成（元）"),
+            "mall.commission_rule.saved:is_active": _("启用"),
+            "mall.commission_rule.saved:created": _("新建"),
             "mall.member_day.created:day": _("日期"),
             "mall.member_day.changed:day": _("日期"),
             "mall.member_day.created:points_multiplier": _("积分倍数"),
@@ -125,6 +159,14 @@ def register() -> None:
             "mall.order.created:status": dict(OrderStatus.choices),
             "mall.order.fulfilled:delivery": dict(Delivery.choices),
             "mall.order.refunded:full": {True: _("是"), False: _("否")},
+            "mall.order.completed:commission_payable": {True: _("是"), False: _("否")},
+            "mall.share.created:product": object_ref,
+            "mall.commission_rule.saved:product": object_ref,
+            "mall.commission_rule.saved:category": object_ref,
+            "mall.commission_rule.saved:is_active": {True: _("是"), False: _("否")},
+            "mall.commission_rule.saved:created": {True: _("是"), False: _("否")},
+            "staff": staff_by_id,
+            "mall.commission.reversed:how": {"reduced": _("减少待结算提成"), "reversal_line": _("下期结算单扣回")},
             "mall.order.effect_failed:kind": {"voucher": _("发放服务券"), "deposit": _("订金转线索"),
                                               "earn": _("消费得积分")},
             "mall.member_day.created:is_active": {True: _("是"), False: _("否")},

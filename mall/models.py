@@ -279,5 +279,10 @@ from mall.models_orders import Delivery, Order, OrderCloseReason, OrderLine, Ord
 from mall.models_refunds import OrderLead, OrderRefund  # noqa: E402,F401
 # Flash sales (mall/models_flash.py).
 from mall.models_flash import FlashSale, FlashSaleItem  # noqa: E402,F401
+# Employee referrals and commissions (mall/models_referrals.py).
+from mall.models_referrals import (  # noqa: E402,F401
+    ClickSource, Commission, CommissionKind, CommissionRule, CommissionStatement, CommissionStatus, ReferralClick,
+    ShareLink, StatementStatus,
+)
 # Member days (mall/models_member_days.py).
 from mall.models_member_days import MemberDay, MemberDayDiscount  # noqa: E402,F401

@@ -55,7 +55,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.models import STAFF_ROLES, AuditLog, Member, Store, User
+from accounts.models import AuditLog, Member, Store, User
 from mall import exceptions as errors
 from mall import flash_gate
 from mall.exceptions import OrderError
@@ -67,6 +67,7 @@ from mall.payments.services import payment_notify_url
 from mall.selectors import product_list_for_member
 from mall.services_member_days import member_day_unit_prices
 from mall.selectors_orders import order_get_for_staff, order_list_for_staff
+from mall.services_referrals import referral_attribute
 from mall.services_refunds import order_paid_effects
 from membership.exceptions import PointsInsufficient
 from membership.services.points import points_refund, points_spend
@@ -102,19 +103,6 @@ def order_number_new(now: dt.datetime | None = None) -> str:
 
 def _pickup_code() -> str:
     return f"{secrets.randbelow(10**6):06d}"
-
-
-def referral_resolve(*, code: str, member: Member) -> User | None:
-    """The active staff member behind a referral code; an unknown code, or
-    the member's own account, refers nobody (a stale share link never blocks
-    a purchase)."""
-    code = (code or "").strip().upper()[:12]
-    if not code:
-        return None
-    user = User.objects.filter(referral_code=code, is_active=True, role__in=sorted(STAFF_ROLES)).first()
-    if user is None or (member.user_id is not None and user.pk == member.user_id):
-        return None
-    return user
 
 
 def _merge_lines(lines: Iterable[Mapping[str, Any]]) -> "tuple[OrderedDict[int, int], OrderedDict[int, int]]":
@@ -343,7 +331,7 @@ def order_create(
         message = errors.ORDER_POINTS_MISMATCH % {"points": points_total}
         raise OrderError(message, code="points_mismatch", fields={"points": [str(message)]})
     shipping = _check_delivery(skus + [i.sku for i in items], delivery, address or {})
-    referrer = referral_resolve(code=referral, member=member)
+    referrer = referral_attribute(code=referral, member=member, now=now)
     paid_now = cash_total == ZERO
     sku_take = dict(quantities)
     for item in items:

@@ -27,7 +27,10 @@ refunded; cash back through the payment backend (``out_refund_no``
 ``<number>-R<n>``), points back through the ledger (``mall-refund:<refund
 number>``); the order becomes ``refunded`` once everything is back.  A
 refund of a deposit moves the lead back to where it was before ``ordered``
-and tells its consultant; unused voucher coupons of the order are voided."""
+and tells its consultant; unused voucher coupons of the order are voided; the
+referrer's commission is taken back in proportion
+(``mall.services_referrals.commission_reverse``).  A paid referred order gets
+its commission line in ``order_paid_effects``."""
 
 from __future__ import annotations
 
@@ -53,6 +56,7 @@ from mall.models import Order, OrderLead, OrderLine, OrderRefund, OrderStatus, P
 from mall.payments.base import get_backend, yuan_to_fen
 from mall.services_member_days import order_points_earn, order_points_reverse
 from mall.payments.services import payment_notify_url
+from mall.services_referrals import commission_create_for_order, commission_reverse
 from membership.models import Coupon, CouponSource, CouponStatus
 from membership.services.coupons import coupon_issue, coupon_void
 from membership.services.points import points_refund
@@ -85,6 +89,7 @@ def order_paid_effects(order: Order, *, now: dt.datetime | None = None) -> None:
     deposit = next((line for line in lines if line.product.kind == ProductKind.DEPOSIT), None)
     if deposit is not None and not OrderLead.objects.filter(order=order).exists():
         _effect(order, deposit, "deposit", lambda: _deposit_lead(order, deposit.product, now))
+    commission_create_for_order(order=order, now=now)
     _effect(order, None, "earn", lambda: order_points_earn(order=order))
 
 
@@ -203,6 +208,9 @@ def order_refund(*, order: Order, actor: User, amount=ZERO, points: int = 0, rea
         if full:
             changes["status"] = OrderStatus.REFUNDED
         Order.objects.filter(pk=order.pk).update(**changes)
+        if full:
+            order.status = OrderStatus.REFUNDED
+        commission_reverse(order=order, refund=refund, now=now)
         if amount > ZERO:  # the points the cash earned, back in the same share as the cash (member days ×)
             order_points_reverse(order=order, refund_number=number, actor=actor)
         voided = _void_vouchers(order, actor, reason)

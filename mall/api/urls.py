@@ -1,12 +1,13 @@
 """/api/v1/ routes of the mall app (names under ``api:mall:``):
 product-list, product-detail; payment-webhook (the payment provider's signed callbacks);
 my-order-list, my-order-detail, my-order-pay, my-order-cancel (owners); order-list, order-fulfil, order-refund (staff);
-flash-sale-list (anyone signed in; POST: HQ, managers, integrations); member-day-list (anyone signed in)."""
+flash-sale-list (anyone signed in; POST: HQ, managers, integrations); member-day-list (anyone signed in);
+share-create, commission-list (staff: employee referrals)."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from mall.api import flash, member_days, orders, views
+from mall.api import flash, member_days, orders, referrals, views
 from mall.api.webhooks import PaymentWebhookApi
 
 router = SimpleRouter()
@@ -23,5 +24,7 @@ urlpatterns = [
     path("mall/orders/", orders.OrderListApi.as_view(), name="order-list"),
     path("mall/orders/<int:pk>/fulfil/", orders.OrderFulfilApi.as_view(), name="order-fulfil"),
     path("mall/orders/<int:pk>/refund/", orders.OrderRefundApi.as_view(), name="order-refund"),
+    path("mall/shares/", referrals.ShareCreateApi.as_view(), name="share-create"),
+    path("mall/commissions/", referrals.CommissionListApi.as_view(), name="commission-list"),
     *router.urls,
 ]

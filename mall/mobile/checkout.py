@@ -10,8 +10,11 @@ cancels an unpaid order (``order_cancel``).  With the local (simulated)
 payment backend, "去支付" leads to a confirm page that applies the simulated
 payer's callback at once; with a real backend that page is a 404.
 
-A share link's ``?ref=<code>`` on a product page is kept in the session and
-sent with the order as its ``referral``."""
+A share link's ``?ref=<code>`` is recorded as a click when the product page
+opens (``mall.mobile.views.ProductView``); the order's referrer is the last
+click within ``MALL_REFERRAL_WINDOW_DAYS`` (``mall.services_referrals``), so
+the checkout sends no code of its own (a code kept in the session would renew
+the window with every order)."""
 
 from __future__ import annotations
 
@@ -46,18 +49,10 @@ from mall.services_orders import (
 from membership.selectors.points import points_balance
 
 CART_KEY = "mall_cart"
-REFERRAL_KEY = "mall_referral"
 PER_PAGE = 20
 
 
-# --- the session's cart and referral -------------------------------------------------------------
-
-
-def remember_referral(request) -> None:
-    """Keep a share link's ``?ref=`` for the orders of this session."""
-    code = (request.GET.get("ref") or "").strip()[:12]
-    if code:
-        request.session[REFERRAL_KEY] = code
+# --- the session's cart -------------------------------------------------------------------------
 
 
 def cart_get(request) -> dict[int, int]:
@@ -196,7 +191,7 @@ class CheckoutView(OwnerMixin, View):
         def place() -> dict:
             order = order_create(
                 member=self.member, store=data["store"], lines=[{"sku": s, "quantity": q} for s, q in data["lines"]],
-                points=data["points"], referral=request.session.get(REFERRAL_KEY, ""), delivery=data["delivery"],
+                points=data["points"], delivery=data["delivery"],
                 address={key: data.get(key) or "" for key in ("recipient_name", "recipient_phone", "address")},
                 actor=request.user,
             )

@@ -1,4 +1,5 @@
-"""/m/mall/: the group mall, the store zones, product pages, the cart, checkout and my orders (owners)."""
+"""/m/mall/: the group mall, the store zones, product pages, the cart, checkout and my orders (owners);
+share posters (public)."""
 
 from django.urls import path
 
@@ -8,6 +9,7 @@ urlpatterns = [
     path("", views.MallHomeView.as_view(), name="home"),
     path("zones/<str:code>/", views.ZoneView.as_view(), name="zone"),
     path("products/<int:pk>/", views.ProductView.as_view(), name="product"),
+    path("posters/<str:token>.png", views.SharePosterView.as_view(), name="share-poster"),
     path("cart/", checkout.CartView.as_view(), name="cart"),
     path("cart/add/", checkout.CartAddView.as_view(), name="cart-add"),
     path("cart/update/", checkout.CartUpdateView.as_view(), name="cart-update"),

@@ -1,23 +1,29 @@
 """Mini-site pages of the mall for owners: the group mall (categories and
 products), a store's zone (banner, featured group products, its own
 products) and a product page with its SKUs and prices (and, on a member
-day, the member's price)."""
+day, the member's price).  A product page opened from a staff member's share
+link (``?ref=<code>``) records the click (a visitor not signed in yet: the
+code waits in the session until they are); the share poster is public (a
+signed address: it is made to be forwarded)."""
 
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.generic import View
 
 from accounts.mobile.views import OwnerMixin
 from mall import selectors
-from mall.mobile.checkout import remember_referral
 from mall.models import Category, PayKind
+from mall.posters import PosterTextError
 from mall.selectors_member_days import member_day_list_upcoming
 from mall.services_member_days import MemberDayOffers
+from mall.services_referrals import referral_click_record, share_from_poster_token, share_poster_png
 
 PER_PAGE = 20
+REF_SESSION_KEY = "mall_ref"
 
 
 def _category(value: str | None) -> Category | None:
@@ -65,9 +71,18 @@ class ProductView(OwnerMixin, View):
 
     template_name = "mobile/mall/product.html"
 
+    def dispatch(self, request, *args, **kwargs):
+        code = (request.GET.get("ref") or "").strip()[:12]
+        if code and not request.user.is_authenticated:
+            request.session[REF_SESSION_KEY] = code  # recorded once they have signed in
+        return super().dispatch(request, *args, **kwargs)
+
     def get(self, request, pk):
         product = selectors.product_get_for_member(member=self.member, pk=pk)
-        remember_referral(request)
+        kept = request.session.pop(REF_SESSION_KEY, "")
+        code = (request.GET.get("ref") or "").strip()[:12] or kept
+        if code:
+            referral_click_record(code=code, member=self.member, product=product)
         offers = MemberDayOffers(member=self.member)
         offer = offers.for_product(product)
         skus = [(sku, offers.price(sku)) for sku in product.active_skus]
@@ -75,6 +90,22 @@ class ProductView(OwnerMixin, View):
             "product": product, "images": list(product.images.all()), "skus": skus, "member_day": offer,
             "member_day_discount": offer.discount_text(product) if offer is not None else "",
         })
+
+
+class SharePosterView(View):
+    """A share poster (PNG), by its signed address; anyone may open it."""
+
+    def get(self, request, token):
+        share = share_from_poster_token(token)
+        if share is None:
+            raise Http404
+        try:
+            png = share_poster_png(share=share, base_url=request.build_absolute_uri("/"))
+        except PosterTextError as exc:
+            return HttpResponse(str(exc.message), status=422, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(png, content_type="image/png")
+        response["Cache-Control"] = "public, max-age=3600"
+        return response
 
 
 def home_mall_panel(*, request, member) -> str:

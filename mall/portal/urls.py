@@ -1,8 +1,9 @@
-"""/portal/mall/: the catalogue (products, SKUs, photos), the store zones, member days, the orders and the reports."""
+"""/portal/mall/: the catalogue (products, SKUs, photos), the store zones, member days, the orders, the
+reports and employee referrals (分销)."""
 
 from django.urls import path
 
-from mall.portal import member_days, orders, reports, views
+from mall.portal import member_days, orders, referrals, reports, views
 
 urlpatterns = [
     path("products/", views.ProductListView.as_view(), name="product-list"),
@@ -14,6 +15,15 @@ urlpatterns = [
     path("zones/<int:pk>/", views.ZoneEditView.as_view(), name="zone-edit"),
     path("zones/<int:pk>/feature/", views.ZoneFeatureView.as_view(), name="zone-feature"),
     path("zones/<int:pk>/unfeature/", views.ZoneUnfeatureView.as_view(), name="zone-unfeature"),
+    path("referrals/", referrals.ReferralMineView.as_view(), name="referral-mine"),
+    path("referrals/share/", referrals.ShareCreateView.as_view(), name="share-create"),
+    path("referrals/team/", referrals.ReferralTeamView.as_view(), name="referral-team"),
+    path("referrals/rules/", referrals.CommissionRuleListView.as_view(), name="commission-rule-list"),
+    path("referrals/rules/<int:pk>/", referrals.CommissionRuleEditView.as_view(), name="commission-rule-edit"),
+    path("referrals/statements/", referrals.StatementListView.as_view(), name="statement-list"),
+    path("referrals/statements/generate/", referrals.StatementGenerateView.as_view(), name="statement-generate"),
+    path("referrals/statements/pay/", referrals.StatementPayView.as_view(), name="statement-pay"),
+    path("referrals/statements/export/", referrals.StatementExportView.as_view(), name="statement-export"),
     path("member-days/", member_days.MemberDayListView.as_view(), name="member-day-list"),
     path("member-days/new/", member_days.MemberDayCreateView.as_view(), name="member-day-create"),
     path("member-days/<int:pk>/", member_days.MemberDayEditView.as_view(), name="member-day-edit"),

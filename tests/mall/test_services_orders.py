@@ -139,10 +139,12 @@ class TestCreate:
             order_create(member=rich, store=store_a, lines=[{"flash_sale_item": 1, "quantity": 1}])
         assert stock(mixed_sku) == 5
 
-    def test_referral_code_of_staff_is_kept_own_account_is_not(self, rich, owner_a, store_a, cash_sku, consultant_a):
+    def test_referral_code_of_staff_is_kept_an_unknown_code_changes_nothing(self, rich, owner_a, store_a, cash_sku,
+                                                                            consultant_a):
         order = buy(rich, store_a, (cash_sku, 1), referral=consultant_a.referral_code.lower())
         assert order.referral == consultant_a and order.referral_code == consultant_a.referral_code
-        assert buy(rich, store_a, (cash_sku, 1), referral="NOPE1234").referral is None
+        # An unknown code is no click: the last click (the code above, within the window) still counts.
+        assert buy(rich, store_a, (cash_sku, 1), referral="NOPE1234").referral == consultant_a
 
     def test_shipping_needs_an_address_and_a_shippable_product(self, rich, store_a, hq):
         product = make_product(hq, name="车衣", delivery_shipping=True,
