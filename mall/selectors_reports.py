@@ -25,7 +25,10 @@ Definitions (the portal page and its CSV exports show the same):
   A store's staff see the items of group products and of their store's own.
 - **Deposits** (new-car deposit products) by store and the product's series.
 - **Top sharing employees**: counted orders by their referring employee
-  (``Order.referral``).  Commissions are not part of these reports yet.
+  (``Order.referral``).
+- **Commissions** of the counted orders (cohort, like refunds), by the
+  order's store: pending, payable and paid amounts (a reversal line counts in
+  its own status, negative), the reversals on their own, and the net.
 """
 
 from __future__ import annotations
@@ -58,13 +61,16 @@ from accounts.labels import person_name
 from accounts.models import User
 from accounts.scoping import scope, store_ids_for
 from leads.selectors.reports import ReportFilters
-from mall.models import FlashSaleItem, Order, OrderLine, OrderStatus, ProductKind
+from mall.models import (
+    Commission, CommissionKind, CommissionStatus, FlashSaleItem, Order, OrderLine, OrderStatus, ProductKind,
+)
 
 __all__ = [
     "COUNTED_STATUSES",
     "PAY_TYPES",
     "REPORT_SECTIONS",
     "ReportFilters",
+    "report_commissions",
     "report_deposits",
     "report_flash_sales",
     "report_orders",
@@ -93,6 +99,7 @@ REPORT_SECTIONS = {
     "flash": gettext_lazy("秒杀售罄率"),
     "deposits": gettext_lazy("新车订金"),
     "referrals": gettext_lazy("员工分享排行"),
+    "commissions": gettext_lazy("分销提成"),
 }
 
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -308,3 +315,35 @@ def report_referrals(orders: QuerySet[Order], *, limit: int = TOP) -> dict:
         rows.append({"user_id": row["referral_id"], "label": person_name(person) if person else "—",
                      "store": person.store.name if person and person.store_id else _("集团"), **_figures(row)})
     return {"rows": rows, "limit": limit}
+
+
+def _amount_sum(condition: Q | None = None):
+    return Coalesce(Sum("amount", filter=condition), Value(ZERO), output_field=_MONEY)
+
+
+_COMMISSION_SUMS = {
+    "n_staff": Count("staff", distinct=True),
+    "n_lines": Count("pk"),
+    "sum_pending": _amount_sum(Q(status=CommissionStatus.PENDING)),
+    "sum_payable": _amount_sum(Q(status=CommissionStatus.PAYABLE)),
+    "sum_paid": _amount_sum(Q(status=CommissionStatus.PAID)),
+    "sum_reversed": _amount_sum(Q(kind=CommissionKind.REVERSAL)),
+    "sum_net": _amount_sum(),
+}
+
+
+def _commission_figures(row: dict) -> dict:
+    return {"staff": row["n_staff"], "lines": row["n_lines"], "pending": _money(row["sum_pending"]),
+            "payable": _money(row["sum_payable"]), "paid": _money(row["sum_paid"]),
+            "reversed": _money(row["sum_reversed"]), "net": _money(row["sum_net"])}
+
+
+def report_commissions(orders: QuerySet[Order]) -> dict:
+    """Commission totals of the counted orders, by the order's store, and overall."""
+    lines = Commission.objects.filter(order__in=orders.values("pk"))
+    grouped = (lines.values("order__store_id", "order__store__code", "order__store__name")
+               .annotate(**_COMMISSION_SUMS).order_by("order__store__code"))
+    rows = [{"label": _store_label(row["order__store__code"], row["order__store__name"]), **_commission_figures(row)}
+            for row in grouped]
+    total = {"label": _("合计"), **_commission_figures(lines.aggregate(**_COMMISSION_SUMS))}
+    return {"rows": rows, "total": total}

@@ -33,6 +33,7 @@ def _sections(codes, *, actor, filters) -> dict:
         "flash": lambda: reports.report_flash_sales(actor=actor, filters=filters),
         "deposits": lambda: reports.report_deposits(orders),
         "referrals": lambda: reports.report_referrals(orders),
+        "commissions": lambda: reports.report_commissions(orders),
     }
     return {code: builders[code]() for code in codes}
 
@@ -146,7 +147,18 @@ def _referrals_sheet(data):
     return [_("员工"), _("所属门店"), *_money_heading()], rows, None
 
 
+def _commission_cells(row: dict) -> list:
+    return [row["staff"], row["lines"], row["pending"], row["payable"], row["paid"], row["reversed"], row["net"]]
+
+
+def _commissions_sheet(data):
+    rows = [[row["label"], *_commission_cells(row)] for row in data["rows"]]
+    return ([_("门店"), _("员工数"), _("提成明细数"), _("待结算（元）"), _("可结算（元）"), _("已发放（元）"),
+             _("退款冲回（元）"), _("净额（元）")], rows, [data["total"]["label"], *_commission_cells(data["total"])])
+
+
 CSV_SHEETS = {
     "daily": _daily_sheet, "stores": _stores_sheet, "pay": _pay_sheet, "products": _products_sheet,
     "flash": _flash_sheet, "deposits": _deposits_sheet, "referrals": _referrals_sheet,
+    "commissions": _commissions_sheet,
 }

@@ -224,6 +224,36 @@ class TestFigures:
             ("刘洋", store_a.name, 1, Decimal("200.00"), 2000, 2000),
         ]
 
+    def test_commission_totals_by_status_with_reversals_and_scoped(self, hq, manager_a, member_a, member_b, store_a,
+                                                                    store_b, skus, consultant_a, consultant_b):
+        from mall.models import Commission, CommissionKind, CommissionStatus, OrderRefund
+
+        def line(the_order, staff, amount, status, kind=CommissionKind.EARNED, refund=None):
+            return Commission.objects.create(staff=staff, store=staff.store, order=the_order, kind=kind,
+                                             status=status, amount=Decimal(amount), refund=refund)
+
+        first = order(member_a, store_a, [(skus["cash"], 1)], paid_at=at(1, 9), referral=consultant_a)
+        second = order(member_a, store_a, [(skus["cash"], 2)], paid_at=at(2, 9), referral=consultant_a)
+        line(first, consultant_a, "5.00", CommissionStatus.PAID)
+        refund = OrderRefund.objects.create(order=first, number="R-T1", cash=Decimal("50"), points=0, actor=hq,
+                                            reason="质量问题")
+        line(first, consultant_a, "-2.50", CommissionStatus.PAYABLE, kind=CommissionKind.REVERSAL, refund=refund)
+        line(second, consultant_a, "10.00", CommissionStatus.PENDING)
+        outside = order(member_a, store_a, [(skus["cash"], 1)], paid_at=at(5, 9), referral=consultant_a)
+        line(outside, consultant_a, "5.00", CommissionStatus.PENDING)  # paid after the range
+        at_b = order(member_b, store_b, [(skus["cash"], 3)], paid_at=at(1, 9), referral=consultant_b)
+        line(at_b, consultant_b, "15.00", CommissionStatus.PAYABLE)
+
+        every = reports.report_commissions(reports.report_orders(actor=hq, filters=filters()))
+        assert [(r["label"].split()[0], r["staff"], r["pending"], r["payable"], r["paid"], r["reversed"], r["net"])
+                for r in every["rows"]] == [
+            (store_a.code, 1, Decimal("10.00"), Decimal("-2.50"), Decimal("5.00"), Decimal("-2.50"), Decimal("12.50")),
+            (store_b.code, 1, Decimal("0.00"), Decimal("15.00"), Decimal("0.00"), Decimal("0.00"), Decimal("15.00")),
+        ]
+        assert every["total"]["net"] == Decimal("27.50") and every["total"]["staff"] == 2
+        mine = reports.report_commissions(reports.report_orders(actor=manager_a, filters=filters()))
+        assert [r["net"] for r in mine["rows"]] == [Decimal("12.50")] and mine["total"]["net"] == Decimal("12.50")
+
     def test_flash_sale_sell_through_per_occurrence(self, hq, manager_a, member_a, store_a, store_b):
         item = make_flash_item(hq, sale_stock=4, points=500, cash=None)
         FlashSaleItem.objects.filter(pk=item.pk).update(sold=3)
