@@ -5,9 +5,12 @@ the mini-site product page opened from a share link records the click."""
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
 import pytest
+import zxingcpp
+from PIL import Image
 from django.urls import reverse
 
 from accounts.models import Role
@@ -36,6 +39,10 @@ class TestShare:
         poster = client.get(body["poster_url"].removeprefix("http://testserver"))  # signed out: public
         assert poster.status_code == 200 and poster["Content-Type"] == "image/png"
         assert poster.content.startswith(PNG)
+        # The poster's QR code, as a phone's scanner reads it, is exactly the share link.
+        qr = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(poster.content)))
+              if r.format == zxingcpp.BarcodeFormat.QRCode]
+        assert qr == [body["url"]]
 
     def test_another_stores_or_an_inactive_product_is_refused_on_product(self, api_as, consultant_b, product_a,
                                                                          group_product):
