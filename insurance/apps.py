@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class InsuranceConfig(AppConfig):
     name = "insurance"
     verbose_name = _("续保")
+
+    def ready(self) -> None:
+        from insurance import labels
+
+        labels.register()

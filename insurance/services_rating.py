@@ -228,7 +228,11 @@ def vehicle_class_for(inp: RatingInput) -> CompulsoryBasePremium:
         raise _refuse(errors.VEHICLE_MEASURE_REQUIRED, _MEASURE_FIELD[unit], code="vehicle_class_unknown", measure=name)
     rows = CompulsoryBasePremium.objects.filter(usage=inp.usage, effective_from__lte=inp.start_date).order_by(
         "-effective_from", "id")
-    for row in _in_force(rows, lambda r: (r.min_value, r.max_value)).values():
+    in_force = _in_force(rows, lambda r: (r.min_value, r.max_value))
+    if not in_force:
+        raise _refuse(errors.RULE_MISSING, "start_date", code="rule_missing", date=inp.start_date,
+                      table=_g("交强险基础保费"))
+    for row in in_force.values():
         if row.contains(value):
             return row
     raise _refuse(errors.VEHICLE_CLASS_UNKNOWN, _MEASURE_FIELD[unit], code="vehicle_class_unknown", measure=name,
