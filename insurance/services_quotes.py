@@ -18,7 +18,7 @@ from insurance import exceptions as errors
 from insurance.exceptions import InsuranceError
 from insurance.models import Insurer, Quote
 from insurance.selectors import vehicle_by_plate_for_staff, vehicle_get_for_staff
-from insurance.services_rating import CoverageRequest, Rating, RatingInput, calculate
+from insurance.services_rating import CoverageRequest, Rating, RatingInput, calculate, coefficient
 
 # How long a quote holds (days after it is made, and never past the start date).
 QUOTE_VALID_DAYS = 30
@@ -72,7 +72,8 @@ def _json_inputs(inp: RatingInput, insurer: Insurer) -> dict:
         "region": inp.region, "seats": inp.seats, "tonnage": text(inp.tonnage), "engine_cc": inp.engine_cc,
         "displacement": text(inp.displacement), "vehicle_price": text(inp.vehicle_price),
         "compulsory_history": inp.history_level, "ncd_level": inp.ncd_level,
-        "pricing_coefficient": text(inp.pricing_coefficient), "violation_coefficient": text(inp.violation_coefficient),
+        "pricing_coefficient": coefficient(inp.pricing_coefficient),
+        "violation_coefficient": None if inp.violation_coefficient is None else coefficient(inp.violation_coefficient),
         "coverages": [{"code": c.code, "sum_insured": text(c.sum_insured), "seats": c.seats} for c in inp.coverages],
     }
 

@@ -54,6 +54,8 @@ ZERO = Decimal("0.00")
 ONE = Decimal("1.00")
 # A break in cover longer than this loses the history (NCD: "a lapse over 6 months resets to 0").
 LAPSE = datetime.timedelta(days=183)
+# A policy overlapping the next one by more than this covers the same year (e.g. replaced mid-year).
+OVERLAP = datetime.timedelta(days=31)
 # The history an NCD level looks at: the last three policy years.
 NCD_YEARS = 3
 
@@ -245,8 +247,8 @@ def _chain(policies: list[Policy], start_date: datetime.date) -> list[Policy]:
     chain: list[Policy] = []
     next_start = start_date
     for policy in policies:  # latest end first
-        if policy.start_date >= next_start:
-            continue  # overlaps the year being rated (or a later one)
+        if policy.start_date >= next_start or policy.end_date - next_start > OVERLAP:
+            continue  # the year being rated, a later one, or a policy overlapping the next (same year)
         if next_start - policy.end_date > LAPSE:
             break
         chain.append(policy)
