@@ -52,6 +52,10 @@ NAV = [
         ("portal:mall:member-day-list", _("会员日"), "calendar-heart"),
         ("portal:mall:reports", _("商城报表"), "bar-chart-line"),
     ]),
+    (_("车险续保"), "shield-plus", [
+        ("portal:insurance:quote", _("保费试算"), "calculator"),
+        ("portal:insurance:quote-list", _("报价记录"), "receipt"),
+    ]),
     (_("系统"), "gear", [
         ("portal:outbox", _("消息发件箱"), "envelope"),
         ("portal:audit", _("审计日志"), "shield-check"),
