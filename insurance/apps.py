@@ -7,6 +7,8 @@ class InsuranceConfig(AppConfig):
     verbose_name = _("续保")
 
     def ready(self) -> None:
+        from accounts.hooks import register_demo_step
         from insurance import labels
 
         labels.register()
+        register_demo_step("insurance.demo.seed_insurance")
