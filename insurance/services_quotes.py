@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import User, Vehicle
-from accounts.validators import normalize_plate
+from accounts.validators import PLATE_INVALID, is_valid_plate, normalize_plate
 from insurance import exceptions as errors
 from insurance.exceptions import InsuranceError
 from insurance.models import Insurer, Quote
@@ -60,6 +60,9 @@ def quote_vehicle(*, actor: User, vehicle_id=None, plate: str = "") -> Vehicle |
     if not normalize_plate(plate or ""):
         raise InsuranceError(errors.VEHICLE_OR_PLATE, code="invalid",
                              fields={"vehicle": [str(errors.VEHICLE_OR_PLATE)]})
+    plate = normalize_plate(plate)
+    if not is_valid_plate(plate):
+        raise InsuranceError(PLATE_INVALID, code="invalid", fields={"plate": [str(PLATE_INVALID)]})
     return vehicle_by_plate_for_staff(actor=actor, plate=plate)
 
 

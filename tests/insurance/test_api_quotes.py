@@ -109,6 +109,8 @@ def test_compulsory_only_quote(staff_api):
     ({"start_date": start(-1)}, "start_date_past", "start_date"),
     ({"insurer": "nobody"}, "insurer_unknown", "insurer"),
     ({"plate": "", "region": ""}, "invalid", "vehicle"),
+    ({"plate": "粤A1234567890ABC"}, "invalid", "plate"),
+    ({"plate": "ABC"}, "invalid", "plate"),
     ({"ncd_level": 6}, "invalid", "ncd_level"),
     ({"compulsory_history": "A7"}, "invalid", "compulsory_history"),
     ({"start_date": "2027-02-30"}, "invalid", "start_date"),
@@ -144,3 +146,25 @@ def test_the_endpoint_is_in_the_openapi_schema(api_as, hq):
     schema = api_as(hq).get("/api/schema/?format=json").json()
     operation = schema["paths"][URL]["post"]
     assert "201" in operation["responses"] and "400" in operation["responses"]
+
+
+def test_queries_per_quote_do_not_grow_with_coverages(staff_api, vehicle_a, make_policy):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_policy(vehicle_a)
+    small = body(vehicle=vehicle_a.pk, coverages=[{"code": "third_party", "sum_insured": 1000000}])
+    del small["compulsory_history"], small["ncd_level"]
+    large = body(vehicle=vehicle_a.pk, coverages=[
+        {"code": "vehicle_damage"}, {"code": "third_party", "sum_insured": 1000000},
+        {"code": "driver_seat", "sum_insured": 10000}, {"code": "passenger_seat", "sum_insured": 10000},
+        {"code": "medical_beyond_nhi", "sum_insured": 10000}, {"code": "roadside_assistance"},
+        {"code": "wheel_damage", "sum_insured": 5000}])
+    del large["compulsory_history"], large["ncd_level"]
+    counts = []
+    for payload in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_api.post(URL, payload, format="json").status_code == 201
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert counts[1] <= 30
