@@ -83,10 +83,10 @@ class CoverageAdmin(admin.ModelAdmin):
 
 @admin.register(CommercialBenchmark)
 class CommercialBenchmarkAdmin(admin.ModelAdmin):
-    list_display = ["coverage", "usage", "min_value", "max_value", "price_min", "price_max", "sum_insured", "base",
-                    "rate", "effective_from", "is_sample"]
-    list_filter = ["is_sample", "coverage", "usage", "effective_from"]
-    list_select_related = ["coverage"]
+    list_display = ["coverage", "insurer", "usage", "min_value", "max_value", "price_min", "price_max", "sum_insured",
+                    "base", "rate", "effective_from", "is_sample"]
+    list_filter = ["is_sample", "coverage", "insurer", "usage", "effective_from"]
+    list_select_related = ["coverage", "insurer"]
 
 
 @admin.register(NcdCoefficient)

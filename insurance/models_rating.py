@@ -230,11 +230,15 @@ class Coverage(models.Model):
 class CommercialBenchmark(Band):
     """商业险 benchmark premium (基准保费) of a coverage for a usage and seat
     band (the band), a vehicle price band and, where the coverage has sums,
-    one sum insured:  ``base + rate × measure`` where the measure is the
+    one sum insured (an insurer's own row wins over the common one):  ``base + rate × measure`` where the measure is the
     vehicle's price (vehicle damage) or the sum insured (per seat for seat
     covers; else 0).  Sample data until the insurer's filed tables replace it."""
 
     coverage = models.ForeignKey(Coverage, on_delete=models.PROTECT, related_name="benchmarks", verbose_name=_("险种"))
+    insurer = models.ForeignKey(
+        "insurance.Insurer", on_delete=models.PROTECT, null=True, blank=True, related_name="benchmarks",
+        verbose_name=_("保险公司"), help_text=_("留空表示各保险公司通用；填写后该公司优先使用本行。"),
+    )
     usage = models.CharField(_("使用性质"), max_length=20, choices=Usage.choices)
     price_min = models.DecimalField(_("新车购置价下限（元，含）"), max_digits=12, decimal_places=2, null=True, blank=True)
     price_max = models.DecimalField(_("新车购置价上限（元，不含）"), max_digits=12, decimal_places=2, null=True, blank=True)
@@ -251,8 +255,8 @@ class CommercialBenchmark(Band):
         verbose_name_plural = _("商业险基准保费")
         constraints = [
             models.UniqueConstraint(
-                fields=["coverage", "usage", "min_value", "max_value", "price_min", "price_max", "sum_insured",
-                        "effective_from"],
+                fields=["coverage", "insurer", "usage", "min_value", "max_value", "price_min", "price_max",
+                        "sum_insured", "effective_from"],
                 name="ins_benchmark_unique",
             ),
             models.CheckConstraint(name="ins_benchmark_not_negative", condition=Q(base__gte=0, rate__gte=0)),

@@ -229,7 +229,7 @@ def _seed_coverages(apps) -> None:
     def row(code, usage, seats, factor, *, price=(None, None), sum_insured=None, base="0", rate="0"):
         low, high = seats
         Benchmark.objects.get_or_create(
-            coverage=coverages[code], usage=usage, min_value=low, max_value=high, price_min=price[0],
+            coverage=coverages[code], insurer=None, usage=usage, min_value=low, max_value=high, price_min=price[0],
             price_max=price[1], sum_insured=sum_insured, effective_from=RULES_FROM,
             defaults={"min_inclusive": True, "max_inclusive": False, "base": _money(D(base) * factor),
                       "rate": (D(rate) * factor).quantize(D("0.000001")), "is_sample": True},

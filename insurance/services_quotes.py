@@ -85,6 +85,7 @@ def quote_create(*, actor: User, vehicle: Vehicle | None, insurer_code: str, inp
                  today: datetime.date | None = None) -> tuple[Quote, Rating]:
     """Rate ``inp`` and keep the quote; refused inputs raise ``InsuranceError``."""
     insurer = _insurer(insurer_code)
+    inp.insurer = insurer
     rating = calculate(inp, today=today)
     today = today or timezone.localdate()
     store_id = vehicle.member.store_id if vehicle is not None else actor.store_id

@@ -21,6 +21,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 
@@ -37,6 +38,7 @@ from insurance.models import (
     CompulsoryFloatingRate,
     Coverage,
     HistoryLevel,
+    Insurer,
     NcdCoefficient,
     PlatePrefix,
     Policy,
@@ -99,6 +101,7 @@ class RatingInput:
     ncd_level: int | None = None
     violation_coefficient: Decimal | None = None
     coverages: list[CoverageRequest] = field(default_factory=list)
+    insurer: Insurer | None = None  # its own benchmark rows win over the common ones
 
 
 @dataclass
@@ -484,13 +487,15 @@ def calculate(inp: RatingInput, *, today: datetime.date | None = None) -> Rating
         pricing_range = _check_pricing(inp, region)
         violation_range, violation = _check_violation(inp, region)
         ncd = _ncd_coefficient(ncd_level, inp.start_date)
+        insurers = Q(insurer__isnull=True) | (Q(insurer=inp.insurer) if inp.insurer is not None else Q())
         rows = list(
-            CommercialBenchmark.objects.filter(coverage__in=[c for c, _s, _n in checked], usage=inp.usage,
+            CommercialBenchmark.objects.filter(insurers, coverage__in=[c for c, _s, _n in checked], usage=inp.usage,
                                                effective_from__lte=inp.start_date)
             .order_by("-effective_from", "id")
         )
-        rows = list(_in_force(rows, lambda r: (r.coverage_id, r.min_value, r.max_value, r.price_min, r.price_max,
-                                               r.sum_insured)).values())
+        rows = list(_in_force(rows, lambda r: (r.coverage_id, r.insurer_id, r.min_value, r.max_value, r.price_min,
+                                               r.price_max, r.sum_insured)).values())
+        rows.sort(key=lambda r: r.insurer_id is None)  # the insurer's own rows first
         for coverage, sum_insured, seats in checked:
             benchmark = _benchmark(rows, coverage, sum_insured, seats, inp)
             premium = benchmark * ncd * inp.pricing_coefficient * (violation if violation is not None else 1)

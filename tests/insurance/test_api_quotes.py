@@ -168,3 +168,20 @@ def test_queries_per_quote_do_not_grow_with_coverages(staff_api, vehicle_a, make
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert counts[1] <= 30
+
+
+def test_the_quotes_insurer_rates_with_its_own_benchmarks(staff_api):
+    from decimal import Decimal
+
+    from insurance.models import CommercialBenchmark, Insurer
+
+    common = CommercialBenchmark.objects.get(coverage__code="third_party", usage="family", min_value=None,
+                                             sum_insured=Decimal(1000000))
+    CommercialBenchmark.objects.create(coverage=common.coverage, insurer=Insurer.objects.get(code="pingan"),
+                                       usage="family", max_value=6, sum_insured=Decimal(1000000), base=Decimal("1480"),
+                                       effective_from=common.effective_from)
+    payload = body(plate="粤A12345", ncd_level=0, pricing_coefficient="1.00",
+                   coverages=[{"code": "third_party", "sum_insured": 1000000}])
+    assert staff_api.post(URL, payload, format="json").json()["commercial"]["total"] == "1530.00"
+    pingan = staff_api.post(URL, {**payload, "insurer": "pingan"}, format="json").json()
+    assert pingan["commercial"]["total"] == "1480.00" and pingan["insurer"] == "pingan"

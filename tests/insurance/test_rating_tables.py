@@ -401,3 +401,19 @@ def test_benchmark_edited_with_a_later_date_applies_from_that_date():
 def test_history_and_ncd_overrides_are_checked():
     assert refused(history_level="A9").code == "invalid"
     assert refused(ncd_level=6).code == "invalid"
+
+
+def test_an_insurers_own_benchmark_wins_for_that_insurer_only():
+    from insurance.models import Insurer
+
+    picc, pingan = Insurer.objects.get(code="picc"), Insurer.objects.get(code="pingan")
+    common = CommercialBenchmark.objects.get(coverage__code="third_party", usage="family", min_value=None,
+                                             sum_insured=D(1000000))
+    CommercialBenchmark.objects.create(coverage=common.coverage, insurer=pingan, usage="family", max_value=6,
+                                       sum_insured=D(1000000), base=D("1480"), effective_from=datetime.date(2021, 1, 1))
+    assert rate(ncd_level=0, coverages=TP, insurer=pingan).lines[0].benchmark == D("1480.00")
+    assert rate(ncd_level=0, coverages=TP, insurer=picc).lines[0].benchmark == D("1530.00")
+    assert rate(ncd_level=0, coverages=TP).lines[0].benchmark == D("1530.00")
+    # other coverages of the same insurer still use the common rows
+    assert rate(ncd_level=0, insurer=pingan, coverages=[CoverageRequest("driver_seat", D(10000))]).lines[0].benchmark \
+        == D("40.00")
