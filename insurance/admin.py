@@ -126,11 +126,11 @@ class PolicyCoverageInline(admin.TabularInline):
 
 @admin.register(Policy)
 class PolicyAdmin(ReadOnlyAdmin):
-    list_display = ["number", "kind", "insurer", "vehicle", "store", "start_date", "end_date", "premium",
+    list_display = ["number", "kind", "insurer", "plate", "store", "start_date", "end_date", "premium",
                     "at_fault_claims", "status"]
     list_filter = ["kind", "status", "source", "insurer", "store"]
-    search_fields = ["number", "vehicle__plate", "vehicle__vin"]
-    list_select_related = ["insurer", "vehicle", "store"]
+    search_fields = ["number", "plate", "vin"]
+    list_select_related = ["insurer", "store"]
     date_hierarchy = "end_date"
     show_full_result_count = False
     raw_id_fields = ["vehicle", "renewal_of", "quote", "specialist"]

@@ -38,12 +38,12 @@ def seed_insurance(*, rng: random.Random | None = None, stdout=None) -> dict[str
     specialists = dict(User.objects.filter(role=Role.INSURANCE, is_active=True).order_by("id")
                        .values_list("store_id", "id"))
     today = timezone.localdate()
-    vehicles = list(Vehicle.objects.filter(policies__isnull=True).select_related("member").order_by("id")
-                    .values_list("id", "member__store_id"))
+    vehicles = list(Vehicle.objects.filter(policies__isnull=True).order_by("id")
+                    .values_list("id", "member__store_id", "plate", "vin"))
     created = 0
     for start in range(0, len(vehicles), BATCH):
         policies, lines_for = [], []
-        for vehicle_id, store_id in vehicles[start:start + BATCH]:
+        for vehicle_id, store_id, plate, vin in vehicles[start:start + BATCH]:
             insurer = rng.choice(insurers)
             end = today + dt.timedelta(days=rng.randint(-30, 335))
             years = [(_year_before(end), end, 0)]
@@ -52,7 +52,8 @@ def seed_insurance(*, rng: random.Random | None = None, stdout=None) -> dict[str
             for year, (begin, finish, claims) in enumerate(years):
                 for kind in (PolicyKind.COMPULSORY, PolicyKind.COMMERCIAL):
                     policy = Policy(
-                        vehicle_id=vehicle_id, kind=kind, insurer=insurer, store_id=store_id,
+                        vehicle_id=vehicle_id, plate=plate or "", vin=vin or "", kind=kind, insurer=insurer,
+                        store_id=store_id,
                         number=f"DEMO{insurer.code.upper()}{'J' if kind == PolicyKind.COMPULSORY else 'S'}"
                                f"{vehicle_id:08d}{begin.year}",
                         start_date=begin, end_date=finish, specialist_id=specialists.get(store_id),

@@ -1,6 +1,8 @@
 """Insurers, policies and their coverage lines.
 
-A policy (保单) belongs to one vehicle (``accounts.Vehicle``): 交强险
+A policy (保单) belongs to one vehicle (``accounts.Vehicle``; ``plate`` and
+``vin`` are kept as written on the policy, and stay if the owner removes the
+car, when ``vehicle`` becomes empty): 交强险
 (compulsory) or 商业险 (commercial, with ``PolicyCoverage`` lines).  ``store``
 is the store responsible for it (that sold it, or that the import gave it
 to): staff reads are scoped by it.  ``at_fault_claims`` and ``fatal_claim``
@@ -55,7 +57,12 @@ class PolicySource(models.TextChoices):
 
 
 class Policy(models.Model):
-    vehicle = models.ForeignKey(Vehicle, on_delete=models.PROTECT, related_name="policies", verbose_name=_("车辆"))
+    # SET_NULL: an owner may remove a sold car from their list; its policies stay on record
+    # (renewal and premium reports) with the plate and VIN they were written for.
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.SET_NULL, null=True, blank=True, related_name="policies",
+                                verbose_name=_("车辆"))
+    plate = models.CharField(_("车牌号"), max_length=10, blank=True, db_index=True)
+    vin = models.CharField(_("车架号"), max_length=17, blank=True)
     kind = models.CharField(_("险别"), max_length=16, choices=PolicyKind.choices)
     insurer = models.ForeignKey(Insurer, on_delete=models.PROTECT, related_name="policies", verbose_name=_("保险公司"))
     number = models.CharField(_("保单号"), max_length=64)

@@ -40,7 +40,8 @@ def make_policy(insurer):
              years=1, **extra):
         end = start.replace(year=start.year + years)
         return Policy.objects.create(
-            vehicle=vehicle, kind=kind, insurer=insurer, number=f"P{kind[:2].upper()}{next(counter):06d}",
+            vehicle=vehicle, plate=vehicle.plate or "", vin=vehicle.vin or "", kind=kind, insurer=insurer,
+            number=f"P{kind[:2].upper()}{next(counter):06d}",
             start_date=start, end_date=end, premium=Decimal("950.00"), store=vehicle.member.store,
             at_fault_claims=claims, fatal_claim=fatal, **extra,
         )

@@ -111,3 +111,13 @@ def test_the_year_being_rated_and_later_policies_are_not_history(vehicle_a, make
     make_policy(vehicle_a, C, TODAY, claims=3)  # the new year itself (already issued)
     make_policy(vehicle_a, C, years_back(1)[0])
     assert history(vehicle_a) == "A1"
+
+
+def test_removing_a_car_keeps_its_policies_with_the_plate(vehicle_a, make_policy, owner_a, api_as):
+    from insurance.models import Policy
+
+    policy = make_policy(vehicle_a, C, years_back(1)[0])
+    plate = vehicle_a.plate
+    assert api_as(owner_a).delete(f"/api/v1/me/vehicles/{vehicle_a.pk}/").status_code == 204
+    policy = Policy.objects.get(pk=policy.pk)
+    assert policy.vehicle is None and policy.plate == plate
