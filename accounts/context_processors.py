@@ -58,6 +58,10 @@ NAV = [
         ("portal:mall:order-list", _("商城订单"), "receipt"),
         ("portal:mall:order-pickup", _("到店提货核销"), "upc-scan"),
     ]),
+    (_("车险续保"), "shield-plus", [
+        ("portal:insurance:quote", _("保费试算"), "calculator"),
+        ("portal:insurance:quote-list", _("报价记录"), "receipt"),
+    ]),
     (_("系统"), "gear", [
         ("portal:outbox", _("消息发件箱"), "envelope"),
         ("portal:audit", _("审计日志"), "shield-check"),

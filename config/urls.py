@@ -13,6 +13,7 @@ api_v1 = [
     path("", include(("leads.api.urls", "leads"))),
     path("", include(("membership.api.urls", "membership"))),
     path("", include(("mall.api.urls", "mall"))),
+    path("", include(("insurance.api.urls", "insurance"))),
 ]
 api = [
     path("v1/", include(api_v1)),
@@ -25,6 +26,7 @@ portal = [
     path("leads/", include(("leads.portal.urls", "leads"))),
     path("membership/", include(("membership.portal.urls", "membership"))),
     path("mall/", include(("mall.portal.urls", "mall"))),
+    path("insurance/", include(("insurance.portal.urls", "insurance"))),
 ]
 mobile = [
     path("", include("accounts.mobile.urls")),

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class InsuranceConfig(AppConfig):
     name = "insurance"
     verbose_name = _("续保")
+
+    def ready(self) -> None:
+        from accounts.hooks import register_demo_step
+        from insurance import labels
+
+        labels.register()
+        register_demo_step("insurance.demo.seed_insurance")

@@ -98,6 +98,7 @@ def fuzz_world(store_a, store_b, member_a, member_b, owner_a, hq):
     SEEDED.update(member=member_a.pk, store=store_a.pk, vehicle=member_a.vehicles.get().pk)
     SEEDED.update(_leads_world(store_a, hq))
     SEEDED.update(_mall_world(store_a, hq))
+    _insurance_world()
     # Real headless "app" session tokens, as the mini-program and integrations send them.
     yield {"hq": session_token_issue(user=hq), "owner": session_token_issue(user=owner_a)}
     SEEDED.clear()
@@ -130,6 +131,14 @@ def _mall_world(store, hq) -> dict[str, int]:
     product_create(actor=hq, name="全包围脚垫", skus=[{"name": "黑色", "price_cash": Decimal("99"), "price_points": 2000, "stock": 5}])
     own = product_create(actor=hq, name="空调清洗", store=store, skus=[{"name": "一次", "price_cash": Decimal("168"), "stock": 9}])
     return {"mall_product": own.pk}
+
+
+def _insurance_world() -> None:
+    """The insurers and rating rules (the data migration's rows are gone once a
+    transactional test has flushed the database)."""
+    from insurance.rating_seed import seed_rating_rules
+
+    seed_rating_rules()
 
 
 FUZZ_SETTINGS = settings(

@@ -1,0 +1,21 @@
+"""What people read for the insurance app's codes: its audit actions and
+their data (registered from ``InsuranceConfig.ready``; see ``accounts.labels``)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.labels import register_audit_labels
+
+
+def register() -> None:
+    register_audit_labels(
+        actions={
+            "insurance.quote.created": _("车险报价"),
+        },
+        fields={
+            "insurance.quote.created:insurer": _("保险公司"),
+            "insurance.quote.created:total": _("保费合计（元）"),
+            "insurance.quote.created:plate": _("车牌号"),
+        },
+    )
