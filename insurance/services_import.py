@@ -76,6 +76,12 @@ KIND_ALIASES = {
     "交强险": PolicyKind.COMPULSORY, "交强": PolicyKind.COMPULSORY, "compulsory": PolicyKind.COMPULSORY,
     "商业险": PolicyKind.COMMERCIAL, "商业": PolicyKind.COMMERCIAL, "commercial": PolicyKind.COMMERCIAL,
 }
+# What insurers' sheets call the coverages, besides their codes and full names.
+COVERAGE_ALIASES = {
+    "车损险": "vehicle_damage", "车损": "vehicle_damage", "三者险": "third_party", "三者": "third_party",
+    "司机险": "driver_seat", "司机座位险": "driver_seat", "乘客险": "passenger_seat", "乘客座位险": "passenger_seat",
+    "医保外": "medical_beyond_nhi", "道路救援": "roadside_assistance", "车轮险": "wheel_damage",
+}
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 MAX_PREMIUM = Decimal("9999999999.99")
 MAX_CLAIMS = 99
@@ -207,6 +213,10 @@ class _Lookups:
         for coverage in Coverage.objects.all():
             self.coverages.setdefault(coverage.code.lower(), coverage)
             self.coverages.setdefault(coverage.name.lower(), coverage)
+        by_code = {c.code: c for c in self.coverages.values()}
+        for alias, code in COVERAGE_ALIASES.items():
+            if code in by_code:
+                self.coverages.setdefault(alias, by_code[code])
         self._staff: dict[int, tuple[dict, dict]] = {}
 
     def staff_of(self, store: Store) -> tuple[dict[str, User], dict[str, list[User]]]:
