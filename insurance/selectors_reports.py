@@ -114,7 +114,8 @@ def _due(policies: QuerySet[Policy], filters: InsuranceReportFilters) -> QuerySe
     marked ``this_year`` and ``renewed``."""
     start, end = filters.start, filters.end
     last_start, last_end = add_months(start, -12), add_months(end, -12)
-    return (policies.filter(Q(end_date__gte=start, end_date__lt=end) | Q(end_date__gte=last_start, end_date__lt=last_end))
+    in_range = Q(end_date__gte=start, end_date__lt=end) | Q(end_date__gte=last_start, end_date__lt=last_end)
+    return (policies.filter(in_range)
             .annotate(renewed=_RENEWED,
                       this_year=Case(When(end_date__gte=start, then=Value(True)), default=Value(False))))
 
@@ -208,8 +209,9 @@ def _premium_total(rows: list[dict]) -> dict:
 
 
 def report_premium_by_insurer(policies: QuerySet[Policy], *, filters: InsuranceReportFilters) -> dict:
-    grouped = (_written(policies, filters.start, filters.end).values("insurer_id", "insurer__name", "insurer__short_name")
-               .annotate(**_PREMIUM_SUMS).order_by("-sum_premium", "insurer_id"))
+    grouped = (_written(policies, filters.start, filters.end)
+               .values("insurer_id", "insurer__name", "insurer__short_name").annotate(**_PREMIUM_SUMS)
+               .order_by("-sum_premium", "insurer_id"))
     rows = [{"key": row["insurer_id"], "label": row["insurer__short_name"] or row["insurer__name"],
              **_premium_figures(row)} for row in grouped]
     return {"rows": rows, "total": _premium_total(rows)}

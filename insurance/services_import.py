@@ -39,12 +39,11 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
-from accounts.bulk import KeysIn
 from accounts.import_jobs import ImportKind
 from accounts.imports import ImportPreview, ImportRow, ImportSheet
 from accounts.models import STAFF_ROLES, Store, User, Vehicle
@@ -345,8 +344,10 @@ def _check_existing(rows: list[PolicyImportRow], actor: User) -> None:
     keys = {row.key for row in rows if row.key}
     if not keys:
         return
-    numbers = sorted({number for _insurer, number in keys})
-    existing = {(p.insurer_id, p.number): p for p in Policy.objects.filter(KeysIn(F("number"), numbers)).order_by()}
+    # Both lists: the unique index (insurer, number) answers them; the pairs are picked out below.
+    insurers, numbers = sorted({i for i, _n in keys}), sorted({n for _i, n in keys})
+    candidates = Policy.objects.filter(insurer_id__in=insurers, number__in=numbers).order_by()
+    existing = {(p.insurer_id, p.number): p for p in candidates if (p.insurer_id, p.number) in keys}
     allowed = store_ids_for(actor)
     for row in rows:
         policy = existing.get(row.key) if row.key else None

@@ -59,7 +59,8 @@ class InsuranceReportFilterForm(forms.Form):
 
     def __init__(self, data=None, *, actor, **kwargs):
         this_month = timezone.localdate().replace(day=1)
-        initial = {"month_from": f"{add_months(this_month, -(MAX_MONTHS - 1)):%Y-%m}", "month_to": f"{this_month:%Y-%m}"}
+        first_month = add_months(this_month, -(MAX_MONTHS - 1))
+        initial = {"month_from": f"{first_month:%Y-%m}", "month_to": f"{this_month:%Y-%m}"}
         data = {**initial, **{k: v for k, v in (data or {}).items() if v not in ("", None)}}
         super().__init__(data, initial=initial, **kwargs)
         self.fields["store"].queryset = stores_for(actor).order_by("code")
@@ -86,12 +87,16 @@ def _pct(value) -> str:
     return "" if value is None else f"{value * 100:.1f}%"
 
 
+def _percent(value) -> float | None:
+    return None if value is None else float(value * 100)
+
+
 def _chart_data(data: dict) -> dict:
     months, insurers = data["months"]["rows"], data["premium_insurers"]["rows"]
     return {
         "renewal": {"labels": [row["label"] for row in months],
-                    "rate": [None if row["rate"] is None else float(row["rate"] * 100) for row in months],
-                    "last_rate": [None if row["last_rate"] is None else float(row["last_rate"] * 100) for row in months],
+                    "rate": [_percent(row["rate"]) for row in months],
+                    "last_rate": [_percent(row["last_rate"]) for row in months],
                     "rate_label": _("续保率（%）"), "last_rate_label": _("去年同月（%）")},
         "premium": {"labels": [row["label"] for row in insurers], "values": [float(row["premium"]) for row in insurers],
                     "label": _("保费（元）")},
@@ -152,15 +157,23 @@ def _renewal_sheet(first):
     return sheet
 
 
+def _premium_cells(row: dict) -> list:
+    return [row["label"], row["policies"], row["premium"]]
+
+
 def _premium_sheet(first):
     def sheet(data):
-        cells = lambda row: [row["label"], row["policies"], row["premium"]]  # noqa: E731
-        return [first, _("保单数"), _("保费（元）")], [cells(row) for row in data["rows"]], cells(data["total"])
+        return ([first, _("保单数"), _("保费（元）")], [_premium_cells(row) for row in data["rows"]],
+                _premium_cells(data["total"]))
     return sheet
 
 
+def _premium_months_cells(row: dict) -> list:
+    return [row["label"], row["policies"], row["premium"], row["last_policies"], row["last_premium"]]
+
+
 def _premium_months_sheet(data):
-    cells = lambda row: [row["label"], row["policies"], row["premium"], row["last_policies"], row["last_premium"]]  # noqa: E731
+    cells = _premium_months_cells
     return ([_("月份"), _("保单数"), _("保费（元）"), _("去年同月保单数"), _("去年同月保费（元）")],
             [cells(row) for row in data["rows"]], cells(data["total"]))
 

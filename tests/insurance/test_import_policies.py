@@ -14,7 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounts.demo import plate_for, vin_for
+from accounts.demo import plate_for
 from accounts.import_jobs import import_job_run
 from accounts.models import AuditLog, ImportJob, ImportJobStatus, Role
 from insurance import services_import as imports
@@ -161,7 +161,8 @@ def test_bad_rows_each_get_their_error_and_nothing_is_imported(client, manager_a
     assert {str(imports.PLATE_INVALID), str(imports.DATE_INVALID % {"field": "起保日期"}),
             str(imports.PREMIUM_INVALID), str(imports.CLAIMS_INVALID)} <= set(errors[5])
     assert any("车架号" in message for message in errors[5])
-    assert {str(imports.DATES_ORDER), str(imports.COVERAGE_COMPULSORY), str(imports.STORE_NOT_ALLOWED)} <= set(errors[6])
+    assert {str(imports.DATES_ORDER), str(imports.COVERAGE_COMPULSORY),
+            str(imports.STORE_NOT_ALLOWED)} <= set(errors[6])
     assert {str(imports.COVERAGE_UNKNOWN % {"value": "飞行险"}), str(imports.COVERAGE_INVALID % {"item": "车损险"}),
             str(imports.STORE_UNKNOWN % {"value": "S99"})} <= set(errors[7])
     assert errors[8] == [str(imports.NUMBER_TAKEN)]

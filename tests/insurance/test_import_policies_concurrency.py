@@ -4,7 +4,8 @@ two (the unique constraint, the chunk re-checked at commit and the job's one
 retry of a chunk that lost the race turn the second insert into an update).
 
     .venv/bin/python -m pytest tests/insurance/test_import_policies_concurrency.py
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dealerops .venv/bin/python -m pytest tests/insurance/test_import_policies_concurrency.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dealerops .venv/bin/python -m pytest \
+        tests/insurance/test_import_policies_concurrency.py
 """
 
 from __future__ import annotations
