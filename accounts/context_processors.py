@@ -61,6 +61,9 @@ NAV = [
     (_("车险续保"), "shield-plus", [
         ("portal:insurance:quote", _("保费试算"), "calculator"),
         ("portal:insurance:quote-list", _("报价记录"), "receipt"),
+        ("portal:insurance:policy-import", _("保单导入"), "cloud-upload"),
+        ("portal:insurance:policy-unmatched", _("待匹配保单"), "link-45deg"),
+        ("portal:insurance:reports", _("续保报表"), "bar-chart-line"),
     ]),
     (_("系统"), "gear", [
         ("portal:outbox", _("消息发件箱"), "envelope"),

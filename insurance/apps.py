@@ -8,7 +8,10 @@ class InsuranceConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.hooks import register_demo_step
+        from accounts.import_jobs import register_import_kind
         from insurance import labels
+        from insurance.services_import import IMPORT_KIND as POLICY_IMPORT
 
         labels.register()
         register_demo_step("insurance.demo.seed_insurance")
+        register_import_kind(POLICY_IMPORT)

@@ -6,16 +6,40 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from accounts.labels import register_audit_labels
+from insurance.selectors_reports import REPORT_SECTIONS
+
+
+def report_section_label(code) -> str | None:
+    """A section of the renewal report (``insurance.report.exported``), by its title."""
+    return str(REPORT_SECTIONS[code]) if isinstance(code, str) and code in REPORT_SECTIONS else None
 
 
 def register() -> None:
     register_audit_labels(
         actions={
             "insurance.quote.created": _("车险报价"),
+            # Policy import and reports (h40).
+            "insurance.policy.imported": _("导入保单"),
+            "insurance.policy.vehicle_linked": _("保单关联车辆"),
+            "insurance.report.exported": _("导出续保报表"),
         },
         fields={
             "insurance.quote.created:insurer": _("保险公司"),
             "insurance.quote.created:total": _("保费合计（元）"),
             "insurance.quote.created:plate": _("车牌号"),
+            "insurance.policy.imported:job": _("导入任务"),
+            "insurance.policy.imported:status": _("状态"),
+            "insurance.policy.imported:rows": _("行数"),
+            "insurance.policy.imported:created": _("新增保单"),
+            "insurance.policy.imported:updated": _("更新保单"),
+            "insurance.policy.imported:skipped": _("重复行，跳过"),
+            "insurance.policy.imported:unmatched": _("待匹配车辆"),
+            "insurance.policy.vehicle_linked:number": _("保单号"),
+            "insurance.policy.vehicle_linked:plate": _("车牌号"),
+            "insurance.policy.vehicle_linked:vin": _("车架号"),
+            "insurance.report.exported:section": _("报表"),
+        },
+        values={
+            "insurance.report.exported:section": report_section_label,
         },
     )

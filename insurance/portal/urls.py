@@ -1,11 +1,20 @@
-"""/portal/insurance/: the premium quote page, the kept quotes and one quote."""
+"""/portal/insurance/: the premium quote page, the kept quotes and one quote; the policy
+import, the unmatched policies and the renewal report."""
 
 from django.urls import path
 
-from insurance.portal import views
+from insurance.portal import reports, views, views_import
 
 urlpatterns = [
     path("quote/", views.QuoteView.as_view(), name="quote"),
     path("quotes/", views.QuoteListView.as_view(), name="quote-list"),
     path("quotes/<int:pk>/", views.QuoteDetailView.as_view(), name="quote-detail"),
+]
+
+# Policy import, unmatched policies and the renewal report (h40).
+urlpatterns += [
+    path("policies/import/", views_import.PolicyImportView.as_view(), name="policy-import"),
+    path("policies/unmatched/", views_import.UnmatchedPolicyListView.as_view(), name="policy-unmatched"),
+    path("policies/<int:pk>/link/", views_import.PolicyLinkView.as_view(), name="policy-link"),
+    path("reports/", reports.InsuranceReportView.as_view(), name="reports"),
 ]

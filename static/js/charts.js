@@ -64,6 +64,27 @@
         options: { plugins: { legend: { position: "bottom" } } }
       };
     },
+    // Insurance report: renewal rate by month, this year and the same month last year (%).
+    insurance_renewal: function (data) {
+      return {
+        type: "line",
+        data: {
+          labels: data.renewal.labels,
+          datasets: [
+            { label: data.renewal.rate_label, data: data.renewal.rate, borderColor: palette[0], backgroundColor: palette[0], tension: 0.2, spanGaps: true },
+            { label: data.renewal.last_rate_label, data: data.renewal.last_rate, borderColor: palette[7], backgroundColor: palette[7], borderDash: [4, 4], tension: 0.2, spanGaps: true }
+          ]
+        },
+        options: { interaction: { mode: "index", intersect: false }, scales: { y: { beginAtZero: true, max: 100 } } }
+      };
+    },
+    insurance_premium: function (data) {
+      return {
+        type: "doughnut",
+        data: { labels: data.premium.labels, datasets: [{ label: data.premium.label, data: data.premium.values, backgroundColor: palette }] },
+        options: { plugins: { legend: { position: "bottom" } } }
+      };
+    },
     defeats: function (data) {
       return {
         type: "doughnut",
