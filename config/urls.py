@@ -13,6 +13,7 @@ api_v1 = [
     path("", include(("leads.api.urls", "leads"))),
     path("", include(("membership.api.urls", "membership"))),
     path("", include(("mall.api.urls", "mall"))),
+    path("", include(("usedcars.api.urls", "usedcars"))),
 ]
 api = [
     path("v1/", include(api_v1)),

@@ -46,7 +46,7 @@ def usedcar_list(*, actor: User, status: str | None = None, q: str | None = None
     return queryset.select_related("store", "brand", "series", "car_model", "listing").annotate(
         reconditioning=Sum("costs__amount"),
         ready_photos=Count("photos", filter=Q(photos__status=PhotoStatus.READY), distinct=True),
-    )
+    ).order_by("-stocked_at", "-id")
 
 
 def usedcar_get(*, actor: User, pk) -> UsedCar:

@@ -169,7 +169,7 @@ def listing_missing(listing: Listing) -> list[tuple[str, str]]:
 def _conflict(listing: Listing, verb) -> ListingStateConflict:
     state = Listing.objects.filter(pk=listing.pk).values_list("state", flat=True).first() or listing.state
     return ListingStateConflict(errors.STATE_CONFLICT % {"state": ListingState(state).label, "verb": verb},
-                                fields={"state": state})
+                                fields={"state": [state]})
 
 
 def _move(listing: Listing, *, from_states, verb, **values) -> Listing:

@@ -97,7 +97,7 @@ def test_transitions_from_the_wrong_state_are_refused_with_409(car_a, usedcar_a,
     }
     with pytest.raises(ListingStateConflict) as exc_info:
         calls[move]()
-    assert exc_info.value.status_code == 409 and exc_info.value.fields == {"state": start}
+    assert exc_info.value.status_code == 409 and exc_info.value.fields == {"state": [start]}
     listing.refresh_from_db()
     assert listing.state == start
 
