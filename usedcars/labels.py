@@ -30,6 +30,7 @@ def register() -> None:
             "usedcars.photo.removed": _("删除二手车照片"),
             "usedcars.photo.cover_set": _("设置二手车封面照片"),
             "usedcars.photo.reordered": _("调整二手车照片顺序"),
+            "usedcars.photo.requeued": _("重新处理二手车照片"),
         },
         fields={
             "usedcars.car.created:source": _("车源"),
@@ -60,6 +61,7 @@ def register() -> None:
             "usedcars.photo.removed:photo": _("照片"),
             "usedcars.photo.cover_set:photo": _("照片"),
             "usedcars.photo.reordered:photos": _("照片顺序"),
+            "usedcars.photo.requeued:photo": _("照片"),
         },
         values={
             "usedcars.car.created:source": dict(StockSource.choices),

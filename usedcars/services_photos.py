@@ -163,3 +163,16 @@ def photo_remove(*, actor: User, photo: ListingPhoto) -> None:
             storage.delete(name)
 
     transaction.on_commit(remove_files)
+
+
+@transaction.atomic
+def photo_requeue(*, actor: User, photo: ListingPhoto) -> bool:
+    """Queue a ``failed`` or stuck ``processing`` photo again (admin action); a ready
+    photo is left alone.  True when it was queued."""
+    if not ListingPhoto.objects.filter(pk=photo.pk, status__in=[PhotoStatus.FAILED, PhotoStatus.PROCESSING]).update(
+            status=PhotoStatus.PROCESSING, error=""):
+        return False
+    car = photo.car
+    audit_record(actor=actor, action="usedcars.photo.requeued", obj=car, store=car.store, data={"photo": photo.pk})
+    _enqueue(photo.pk)
+    return True
