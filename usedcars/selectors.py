@@ -3,13 +3,13 @@ cars of their stores (HQ every store); another store's car is a 404."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 
 from accounts.models import GROUP_ROLES, Role, Store, User, Vehicle
 from accounts.scoping import store_ids_for
 from accounts.validators import normalize_plate, normalize_vin
-from usedcars.models import ListingPhoto, PhotoStatus, StockStatus, UsedCar
+from usedcars.models import ListingPhoto, PhotoStatus, ReconditioningCost, StockStatus, UsedCar
 
 # Who may change used-car stock and listings (others of the store only read them).
 MANAGE_ROLES = frozenset({Role.USEDCAR, Role.MANAGER}) | GROUP_ROLES
@@ -43,9 +43,13 @@ def usedcar_list(*, actor: User, status: str | None = None, q: str | None = None
         term = q.strip()
         vin, plate = normalize_vin(term), normalize_plate(term)
         queryset = queryset.filter(Q(vin__endswith=vin) | Q(plate__endswith=plate) if vin or plate else Q(pk=None))
+    # Per-car subqueries, not joins: a join of costs and photos would count each cost once per photo.
+    costs = ReconditioningCost.objects.filter(car=OuterRef("pk")).order_by().values("car").annotate(s=Sum("amount"))
+    ready = ListingPhoto.objects.filter(car=OuterRef("pk"), status=PhotoStatus.READY).order_by().values("car").annotate(
+        n=Count("pk"))
     return queryset.select_related("store", "brand", "series", "car_model", "listing").annotate(
-        reconditioning=Sum("costs__amount"),
-        ready_photos=Count("photos", filter=Q(photos__status=PhotoStatus.READY), distinct=True),
+        reconditioning=Subquery(costs.values("s")),
+        ready_photos=Subquery(ready.values("n"), output_field=IntegerField()),
     ).order_by("-stocked_at", "-id")
 
 

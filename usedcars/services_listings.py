@@ -6,10 +6,10 @@ badge), and the state machine
       └──── withdrawn ◀───┘  └──reserve_cancel───┘   (draft/published/reserved ──withdraw──▶ withdrawn;
                                                       withdrawn ──publish──▶ published)
 
-Every transition is a compare-and-set on the listing's state
-(``filter(pk=…, state__in=from).update(state=to)``): of two staff reserving the same
-car at once one wins and the other gets a 409 ``listing_state``; the car's stock status
-follows in the same transaction.  Publishing is refused unless the listing is
+Every transition locks the listing's row, reads its state afresh and writes with a
+compare-and-set on it (``_move``): of two staff reserving the same car at once one wins
+and the other gets a 409 ``listing_state``; the car's stock status follows, in the same
+transaction, from the state the listing really left (not one read before the lock).  Publishing is refused unless the listing is
 complete, and the refusal names every missing item at once (``ListingIncomplete``
 with ``fields["missing"]``).  Every change writes an audit row."""
 
@@ -172,13 +172,20 @@ def _conflict(listing: Listing, verb) -> ListingStateConflict:
                                 fields={"state": [state]})
 
 
-def _move(listing: Listing, *, from_states, verb, **values) -> Listing:
-    """The compare-and-set every transition is: 0 rows means another request moved it."""
-    now = timezone.now()
-    if not Listing.objects.filter(pk=listing.pk, state__in=list(from_states)).update(updated_at=now, **values):
+def _move(listing: Listing, *, from_states, verb, **values) -> tuple[Listing, str]:
+    """The one way a listing changes state: lock its row (PostgreSQL; SQLite's
+    IMMEDIATE transaction already holds the write lock), read the state afresh, refuse
+    unless it is one of ``from_states`` (409), then write.  Returns the listing and the
+    state it came from, so the caller keeps the car's status in step with what really
+    happened, not with what it read before the lock."""
+    locked = Listing.objects.select_for_update(of=("self",)).filter(pk=listing.pk).first()
+    if locked is None or locked.state not in from_states:
         raise _conflict(listing, verb)
+    was = locked.state
+    if not Listing.objects.filter(pk=listing.pk, state=was).update(updated_at=timezone.now(), **values):
+        raise _conflict(listing, verb)  # defensive: the row is locked, nothing can move it meanwhile
     listing.refresh_from_db()
-    return listing
+    return listing, was
 
 
 @transaction.atomic
@@ -195,7 +202,7 @@ def listing_publish(*, actor: User, listing: Listing) -> Listing:
             fields={"missing": [code for code, _ in missing]},
         )
     car = listing.car
-    listing = _move(listing, from_states=(ListingState.DRAFT, ListingState.WITHDRAWN), verb=errors.VERB_PUBLISH,
+    listing, _was = _move(listing, from_states=(ListingState.DRAFT, ListingState.WITHDRAWN), verb=errors.VERB_PUBLISH,
                     state=ListingState.PUBLISHED, published_at=timezone.now(), withdrawn_at=None,
                     **_search_columns(car))
     audit_record(actor=actor, action="usedcars.listing.published", obj=listing, store=car.store,
@@ -212,7 +219,7 @@ def listing_reserve(*, actor: User, listing: Listing, deposit, buyer_name: str =
     if listing.price is not None and amount > listing.price:
         raise invalid("deposit", errors.DEPOSIT_INVALID)
     mobile = _mobile(buyer_mobile)
-    listing = _move(listing, from_states=(ListingState.PUBLISHED,), verb=errors.VERB_RESERVE,
+    listing, _was = _move(listing, from_states=(ListingState.PUBLISHED,), verb=errors.VERB_RESERVE,
                     state=ListingState.RESERVED, reserved_at=timezone.now(), deposit=amount,
                     buyer_name=(buyer_name or "").strip()[:64], buyer_mobile=mobile)
     usedcar_mark(car=car, status=StockStatus.RESERVED)
@@ -226,7 +233,7 @@ def listing_reserve_cancel(*, actor: User, listing: Listing) -> Listing:
     """The buyer stepped back: reserved → published, the car in stock again."""
     car = listing.car
     manage_check(actor, car.store)
-    listing = _move(listing, from_states=(ListingState.RESERVED,), verb=errors.VERB_UNRESERVE,
+    listing, _was = _move(listing, from_states=(ListingState.RESERVED,), verb=errors.VERB_UNRESERVE,
                     state=ListingState.PUBLISHED, reserved_at=None, deposit=None, buyer_name="", buyer_mobile="")
     usedcar_mark(car=car, status=StockStatus.IN_STOCK)
     audit_record(actor=actor, action="usedcars.listing.reserve_cancelled", obj=listing, store=car.store)
@@ -240,7 +247,7 @@ def listing_sell(*, actor: User, listing: Listing, sale_price=None) -> Listing:
     manage_check(actor, car.store)
     amount = money(sale_price, field="sale_price", allow_zero=False) if sale_price not in (None, "") else listing.price
     now = timezone.now()
-    listing = _move(listing, from_states=(ListingState.PUBLISHED, ListingState.RESERVED), verb=errors.VERB_SELL,
+    listing, _was = _move(listing, from_states=(ListingState.PUBLISHED, ListingState.RESERVED), verb=errors.VERB_SELL,
                     state=ListingState.SOLD, sold_at=now, sale_price=amount)
     usedcar_mark(car=car, status=StockStatus.SOLD, sold_at=now)
     audit_record(actor=actor, action="usedcars.listing.sold", obj=listing, store=car.store,
@@ -254,11 +261,10 @@ def listing_withdraw(*, actor: User, listing: Listing, reason: str = "") -> List
     reservation is released (the car is in stock again)."""
     car = listing.car
     manage_check(actor, car.store)
-    was = listing.state
-    listing = _move(listing, from_states=(ListingState.DRAFT, ListingState.PUBLISHED, ListingState.RESERVED),
-                    verb=errors.VERB_WITHDRAW, state=ListingState.WITHDRAWN, withdrawn_at=timezone.now(),
-                    reserved_at=None, deposit=None, buyer_name="", buyer_mobile="")
-    if car.status == StockStatus.RESERVED or was == ListingState.RESERVED:
+    listing, was = _move(listing, from_states=(ListingState.DRAFT, ListingState.PUBLISHED, ListingState.RESERVED),
+                         verb=errors.VERB_WITHDRAW, state=ListingState.WITHDRAWN, withdrawn_at=timezone.now(),
+                         reserved_at=None, deposit=None, buyer_name="", buyer_mobile="")
+    if was == ListingState.RESERVED:
         usedcar_mark(car=car, status=StockStatus.IN_STOCK)
     audit_record(actor=actor, action="usedcars.listing.withdrawn", obj=listing, store=car.store,
                  data={"from": was, "reason": (reason or "").strip()[:200]})

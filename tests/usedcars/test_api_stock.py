@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts import images
 from accounts.models import Brand, Role
 from usedcars.models import Listing, ListingPhoto, ListingState, PhotoStatus, UsedCar
-from usedcars.services import condition_report_save
+from usedcars.services import condition_report_save, cost_add
+from usedcars.services_listings import listing_create
 from usedcars.services_photos import photo_process
 from tests.usedcars.helpers import add_ready_photos, jpeg_bytes, make_car, next_vin
 
@@ -173,3 +176,23 @@ def test_reserve_needs_a_positive_deposit(api_as, usedcar_a, car_a, deposit):
     response = api_as(usedcar_a).post(_url("stock-reserve", car_a), {"deposit": deposit}, format="json")
     assert response.status_code == 400
     assert not Listing.objects.filter(car=car_a).exists()
+
+
+def test_stock_list_costs_are_right_with_photos_and_queries_do_not_grow(api_as, hq, usedcar_a, store_a):
+
+    car = make_car(usedcar_a, store_a, purchase_cost="10000")
+    cost_add(actor=usedcar_a, car=car, description="喷漆", amount="100")
+    cost_add(actor=usedcar_a, car=car, description="精洗", amount="50")
+    add_ready_photos(usedcar_a, car, 3)
+    client = api_as(hq)
+    with CaptureQueriesContext(connection) as one:
+        body = client.get(reverse(STOCK)).json()["results"]
+    assert (body[0]["reconditioning_cost"], body[0]["total_cost"]) == ("150.00", "10150.00")
+
+    for _ in range(4):
+        other = make_car(usedcar_a, store_a)
+        listing_create(actor=usedcar_a, car=other, title="朗逸", price="1000")
+        cost_add(actor=usedcar_a, car=other, description="x", amount="1")
+    with CaptureQueriesContext(connection) as five:
+        assert len(client.get(reverse(STOCK)).json()["results"]) == 5
+    assert len(five.captured_queries) == len(one.captured_queries)

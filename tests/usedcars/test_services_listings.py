@@ -178,3 +178,17 @@ def test_publish_copies_the_search_columns(car_a, usedcar_a):
 def test_condition_report_grade_is_required(car_a, usedcar_a):
     with pytest.raises(UsedcarsError):
         condition_report_save(actor=usedcar_a, car=car_a, grade="E")
+
+
+def test_a_transition_follows_the_state_in_the_database_not_a_stale_copy(car_a, usedcar_a, hq):
+    """Withdrawing with a copy read while the listing was published, after someone
+    else reserved it, still releases the reservation (the car is in stock again)."""
+    listing = listing_publish(actor=usedcar_a, listing=complete_listing(usedcar_a, car_a))
+    stale = listing.__class__.objects.select_related("car__store").get(pk=listing.pk)
+    listing_reserve(actor=hq, listing=listing.__class__.objects.get(pk=listing.pk), deposit="1000")
+
+    withdrawn = listing_withdraw(actor=usedcar_a, listing=stale)
+
+    car_a.refresh_from_db()
+    assert withdrawn.state == ListingState.WITHDRAWN and car_a.status == StockStatus.IN_STOCK
+    assert AuditLog.objects.get(action="usedcars.listing.withdrawn").data["from"] == ListingState.RESERVED
