@@ -187,12 +187,13 @@ def test_stock_list_costs_are_right_with_photos_and_queries_do_not_grow(api_as, 
     client = api_as(hq)
     with CaptureQueriesContext(connection) as one:
         body = client.get(reverse(STOCK)).json()["results"]
-    assert (body[0]["reconditioning_cost"], body[0]["total_cost"]) == ("150.00", "10150.00")
+    assert (body[0]["reconditioning_cost"], body[0]["total_cost"], body[0]["margin"]) == ("150.00", "10150.00", None)
 
     for _ in range(4):
         other = make_car(usedcar_a, store_a)
         listing_create(actor=usedcar_a, car=other, title="朗逸", price="1000")
         cost_add(actor=usedcar_a, car=other, description="x", amount="1")
     with CaptureQueriesContext(connection) as five:
-        assert len(client.get(reverse(STOCK)).json()["results"]) == 5
+        body = client.get(reverse(STOCK)).json()["results"]
+    assert len(body) == 5 and body[0]["margin"] == "-79001.00"  # 1,000 − (80,000 + 1)
     assert len(five.captured_queries) == len(one.captured_queries)

@@ -175,6 +175,7 @@ class StockSerializer(serializers.Serializer):
     stocked_at = serializers.DateTimeField()
     days_in_stock = serializers.IntegerField()
     aging = serializers.SerializerMethodField(help_text="the aging warning: 0, 30, 60 or 90 (days reached)")
+    margin = serializers.SerializerMethodField(help_text="listing price − total cost (null without a price)")
     listing = serializers.SerializerMethodField()
 
     def get_series(self, car) -> str | None:
@@ -195,6 +196,14 @@ class StockSerializer(serializers.Serializer):
     def get_aging(self, car) -> int:
         days = car.days_in_stock
         return next((limit for limit in (90, 60, 30) if days >= limit), 0)
+
+    @extend_schema_field(serializers.DecimalField(allow_null=True, **MONEY))
+    def get_margin(self, car) -> str | None:
+        listing = getattr(car, "listing", None)
+        if listing is None or listing.price is None:
+            return None
+        return serializers.DecimalField(**MONEY).to_representation(
+            listing.price - car.purchase_cost - self._reconditioning(car))
 
     @extend_schema_field(ListingBriefSerializer(allow_null=True))
     def get_listing(self, car) -> dict | None:
