@@ -241,6 +241,8 @@ class Vehicle(models.Model):
     colour = models.CharField(_("颜色"), max_length=32, blank=True)
     purchase_date = models.DateField(_("购车日期"), null=True, blank=True)
     mileage = models.PositiveIntegerField(_("里程（公里）"), null=True, blank=True)
+    # Set when the owner trades the car in to a store (usedcars' stock entry).
+    traded_in_at = models.DateTimeField(_("置换时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     class Meta:

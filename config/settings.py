@@ -329,6 +329,11 @@ SPECTACULAR_SETTINGS = {
         "PayKindEnum": "mall.models.PayKind",
         "OrderStatusEnum": "mall.models.OrderStatus",
         "DeliveryEnum": "mall.models.Delivery",
+        "UsedCarSourceEnum": "usedcars.models.StockSource",
+        "UsedCarStatusEnum": "usedcars.models.StockStatus",
+        "ListingStateEnum": "usedcars.models.ListingState",
+        "PhotoStatusEnum": "usedcars.models.PhotoStatus",
+        "ConditionGradeEnum": "usedcars.models.ConditionGrade",
     },
 }
 
@@ -455,6 +460,8 @@ IDEMPOTENCY_KEY_TTL_HOURS = 24
 POSTER_FONT_PATH = os.environ.get("POSTER_FONT_PATH") or None
 POSTER_FONT_BOLD_PATH = os.environ.get("POSTER_FONT_BOLD_PATH") or None
 POSTER_FONT_INDEX = int(os.environ.get("POSTER_FONT_INDEX", "0"))
+# Used-car photos: the largest upload in bytes (default 15 MB); the pixel limit is MALL_IMAGE_MAX_PIXELS's.
+USEDCARS_PHOTO_MAX_BYTES = int(os.environ.get("USEDCARS_PHOTO_MAX_MB", "15")) * 1024 * 1024
 # Product photos: uploads over this many pixels are refused from their header (decompression bombs).
 MALL_IMAGE_MAX_PIXELS = int(os.environ.get("MALL_IMAGE_MAX_PIXELS", str(50_000_000)))
 

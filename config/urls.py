@@ -14,6 +14,7 @@ api_v1 = [
     path("", include(("membership.api.urls", "membership"))),
     path("", include(("mall.api.urls", "mall"))),
     path("", include(("insurance.api.urls", "insurance"))),
+    path("", include(("usedcars.api.urls", "usedcars"))),
 ]
 api = [
     path("v1/", include(api_v1)),

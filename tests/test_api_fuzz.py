@@ -77,6 +77,7 @@ ID_SOURCES = [
     ("/api/v1/leads/", "lead"),
     ("/api/v1/tasks/", "task"),
     ("/api/v1/mall/products/", "mall_product"),
+    ("/api/v1/usedcars/stock/", "used_car"),
 ]
 
 
@@ -99,6 +100,7 @@ def fuzz_world(store_a, store_b, member_a, member_b, owner_a, hq):
     SEEDED.update(_leads_world(store_a, hq))
     SEEDED.update(_mall_world(store_a, hq))
     _insurance_world()
+    SEEDED.update(_usedcars_world(store_a, hq))
     # Real headless "app" session tokens, as the mini-program and integrations send them.
     yield {"hq": session_token_issue(user=hq), "owner": session_token_issue(user=owner_a)}
     SEEDED.clear()
@@ -139,6 +141,16 @@ def _insurance_world() -> None:
     from insurance.rating_seed import seed_rating_rules
 
     seed_rating_rules()
+
+
+def _usedcars_world(store, hq) -> dict[str, int]:
+    """A car in store A's stock with a draft listing (so listing, publish, reserve and sell see a real one)."""
+    from tests.usedcars.helpers import make_car
+    from usedcars.services_listings import listing_create
+
+    car = make_car(hq, store)
+    listing_create(actor=hq, car=car, title="2021款 朗逸", price="98000")
+    return {"used_car": car.pk}
 
 
 FUZZ_SETTINGS = settings(

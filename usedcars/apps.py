@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class UsedcarsConfig(AppConfig):
     name = "usedcars"
     verbose_name = _("二手车")
+
+    def ready(self) -> None:
+        from usedcars import labels
+
+        labels.register()

@@ -1,0 +1,56 @@
+"""Permission-matrix rows for the used-car staff API (format: tests/test_permission_matrix.py).
+
+Objects: ``used_car``, a car in store A's stock (no listing); ``used_car_listed``, a
+car of store A with a draft listing (no photos, no condition report).  Reads: the
+stores' staff; writes: used-car managers, store managers, HQ and admins (a
+consultant 403); store B's staff 404 on store A's cars; owners and the integration
+credential 403."""
+
+from __future__ import annotations
+
+from tests.matrix import API_STAFF, API_STAFF_STORE_OBJECT
+
+
+def _car(fx):
+    from usedcars.models import UsedCar
+    from tests.usedcars.helpers import make_car
+
+    existing = UsedCar.objects.filter(store=fx("store_a"), listing__isnull=True).first()
+    return existing or make_car(fx("hq"), fx("store_a"))
+
+
+def _listed(fx):
+    from usedcars.models import Listing
+    from usedcars.services_listings import listing_create
+    from tests.usedcars.helpers import make_car
+
+    existing = Listing.objects.filter(store=fx("store_a")).first()
+    if existing:
+        return existing.car
+    car = make_car(fx("hq"), fx("store_a"))
+    listing_create(actor=fx("hq"), car=car, title="2021款 朗逸", price="98000")
+    return car
+
+
+OBJECTS = {"used_car": _car, "used_car_listed": _listed}
+
+# Writes: a consultant 403 (store A) or 404 (store B); the managers and HQ get the
+# service's answer for the body given.
+WRITE = {**API_STAFF_STORE_OBJECT, "consultant_a": 403}
+WRITE_400 = {**WRITE, "manager_a": 400, "hq": 400, "admin": 400}
+WRITE_409 = {**WRITE, "manager_a": 409, "hq": 409, "admin": 409}
+CREATE_400 = {**API_STAFF, "consultant_a": 403, "consultant_b": 403, "manager_a": 400, "hq": 400, "admin": 400}
+
+# fmt: off
+MATRIX = [
+    ("api:usedcars:stock-list",                                    "GET",   API_STAFF),
+    ("api:usedcars:stock-list",                                    "POST",  CREATE_400, {"source": "purchase"}),
+    (("api:usedcars:stock-listing", {"pk": "used_car"}),           "POST",  {**WRITE, "manager_a": 201, "hq": 201, "admin": 201},
+     {"title": "2021款 朗逸 1.5L", "price": "98000"}),
+    (("api:usedcars:stock-listing", {"pk": "used_car_listed"}),    "PATCH", WRITE, {"price": "96000"}),
+    (("api:usedcars:stock-photos", {"pk": "used_car"}),            "POST",  WRITE_400),
+    (("api:usedcars:stock-publish", {"pk": "used_car_listed"}),    "POST",  WRITE_400),
+    (("api:usedcars:stock-reserve", {"pk": "used_car_listed"}),    "POST",  WRITE_409, {"deposit": "2000"}),
+    (("api:usedcars:stock-sell", {"pk": "used_car_listed"}),       "POST",  WRITE_409, {}),
+]
+# fmt: on
