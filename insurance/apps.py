@@ -12,3 +12,4 @@ class InsuranceConfig(AppConfig):
 
         labels.register()
         register_demo_step("insurance.demo.seed_insurance")
+        register_demo_step("insurance.demo_plates.seed_plate_demo")

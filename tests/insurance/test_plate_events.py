@@ -354,3 +354,13 @@ def test_service_is_idempotent_by_store_and_event_id(store_a, vehicle):
     first, created = plate_event_receive(store=store_a, event_id="X", plate=vehicle.plate, seen_at=now)
     again, created_again = plate_event_receive(store=store_a, event_id="X", plate=vehicle.plate, seen_at=now)
     assert created and not created_again and first.pk == again.pk
+
+
+def test_demo_plate_event_alerts_the_s01_specialist_with_a_quote(capsys):
+    call_command("seed_demo", members=5, no_progress=True)
+    call_command("plate_event", "S01", "粤B12345")
+    assert '"alert": true' in capsys.readouterr().out
+    alert = PlateAlert.objects.get()
+    assert alert.store.code == "S01" and alert.recipient.role == Role.INSURANCE and alert.quote is not None
+    call_command("seed_demo", members=5, no_progress=True)  # idempotent
+    assert Vehicle.objects.filter(plate="粤B12345").count() == 1
