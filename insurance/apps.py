@@ -7,9 +7,11 @@ class InsuranceConfig(AppConfig):
     verbose_name = _("续保")
 
     def ready(self) -> None:
+        from accounts.checks import register_webhook_secret
         from accounts.hooks import register_demo_step
         from insurance import labels
 
         labels.register()
         register_demo_step("insurance.demo.seed_insurance")
         register_demo_step("insurance.demo_plates.seed_plate_demo")
+        register_webhook_secret("PLATE_WEBHOOK_SECRET")
