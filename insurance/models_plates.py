@@ -16,6 +16,7 @@ without a reload (htmx polling), the outbox carries the WeCom message."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +36,8 @@ class PlateEvent(models.Model):
     event_id = models.CharField(_("事件编号"), max_length=64)
     plate = models.CharField(_("车牌号"), max_length=10, db_index=True)
     seen_at = models.DateTimeField(_("识别时间"))
-    image_url = models.URLField(_("抓拍图片"), max_length=500, blank=True)
+    # A CharField with the URL validator: a model URLField's admin form field warns about Django 6's scheme default.
+    image_url = models.CharField(_("抓拍图片"), max_length=500, blank=True, validators=[URLValidator()])
     status = models.CharField(_("状态"), max_length=16, choices=PlateEventStatus.choices)
     vehicle = models.ForeignKey(Vehicle, on_delete=models.SET_NULL, null=True, blank=True, related_name="plate_events",
                                 verbose_name=_("车辆"))

@@ -364,3 +364,13 @@ def test_demo_plate_event_alerts_the_s01_specialist_with_a_quote(capsys):
     assert alert.store.code == "S01" and alert.recipient.role == Role.INSURANCE and alert.quote is not None
     call_command("seed_demo", members=5, no_progress=True)  # idempotent
     assert Vehicle.objects.filter(plate="粤B12345").count() == 1
+
+
+def test_admin_lists_plate_events_and_alerts(client, admin_user, store_a, vehicle, specialist_a):
+    policy_ending_in(vehicle, 30)
+    post_signed(client, event_body(store_a, vehicle.plate))
+    client.force_login(admin_user)
+    for name in ("plateevent", "platealert"):
+        assert client.get(reverse(f"admin:insurance_{name}_changelist")).status_code == 200
+    event = PlateEvent.objects.get()
+    assert client.get(reverse("admin:insurance_plateevent_change", args=[event.pk])).status_code == 200
