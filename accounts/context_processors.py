@@ -64,6 +64,7 @@ NAV = [
         ("portal:insurance:policy-import", _("保单导入"), "cloud-upload"),
         ("portal:insurance:policy-unmatched", _("待匹配保单"), "link-45deg"),
         ("portal:insurance:reports", _("续保报表"), "bar-chart-line"),
+        ("portal:insurance:unknown-plates", _("未识别车牌"), "camera"),
     ]),
     (_("系统"), "gear", [
         ("portal:outbox", _("消息发件箱"), "envelope"),

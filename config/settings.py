@@ -472,3 +472,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Insurance plate events (车牌识别): each store's gate camera signs with its own key, derived
+# from this secret and the store code (insurance.services_plates.plate_store_secret; the
+# telephony webhook's scheme and tolerance).  A car whose policy ends within the window alerts
+# the store's on-duty insurance specialist.
+PLATE_WEBHOOK_SECRET = os.environ.get("PLATE_WEBHOOK_SECRET", "dev-plate-webhook-secret")
+PLATE_RENEWAL_WINDOW_DAYS = int(os.environ.get("PLATE_RENEWAL_WINDOW_DAYS", "90"))

@@ -23,6 +23,7 @@ from insurance.models import (
     VehicleTaxRate,
     ViolationCoefficientRange,
 )
+from insurance.models_plates import PlateAlert, PlateEvent
 
 BAND = ["min_value", "min_inclusive", "max_value", "max_inclusive"]
 
@@ -144,3 +145,22 @@ class QuoteAdmin(ReadOnlyAdmin):
     search_fields = ["plate"]
     list_select_related = ["insurer", "store"]
     raw_id_fields = ["vehicle", "member", "created_by"]
+
+
+@admin.register(PlateEvent)
+class PlateEventAdmin(ReadOnlyAdmin):
+    list_display = ["plate", "store", "status", "seen_at", "event_id"]
+    list_filter = ["status", "store"]
+    search_fields = ["plate", "event_id"]
+    list_select_related = ["store"]
+    date_hierarchy = "seen_at"
+    show_full_result_count = False
+    raw_id_fields = ["vehicle", "member", "linked_by"]
+
+
+@admin.register(PlateAlert)
+class PlateAlertAdmin(ReadOnlyAdmin):
+    list_display = ["text", "store", "recipient", "created_at", "read_at"]
+    list_filter = ["store"]
+    list_select_related = ["store", "recipient"]
+    raw_id_fields = ["event", "recipient", "member", "vehicle", "policy", "quote"]

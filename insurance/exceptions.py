@@ -36,3 +36,9 @@ VEHICLE_PRICE_REQUIRED = _("投保机动车损失保险请填写新车购置价�
 BENCHMARK_MISSING = _("该车辆没有%(coverage)s的基准保费，无法报价。")
 INSURER_UNKNOWN = _("没有这家保险公司，或已停止合作。")
 VEHICLE_OR_PLATE = _("请选择车辆或填写车牌号。")
+
+# --- plate events (insurance.services_plates) ---------------------------------------------------
+PLATE_SEEN_AT_FUTURE = _("识别时间不能晚于当前时间。")
+PLATE_NOT_UNKNOWN = _("该车牌已关联会员。")
+PLATE_TAKEN = _("该车牌已登记在其他车主名下。")
+MEMBER_NOT_FOUND = _("没有该手机号的会员，或您无权操作该会员。")

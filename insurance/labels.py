@@ -22,6 +22,7 @@ def register() -> None:
             "insurance.policy.imported": _("导入保单"),
             "insurance.policy.vehicle_linked": _("保单关联车辆"),
             "insurance.report.exported": _("导出续保报表"),
+            "insurance.plate.linked": _("未识别车牌关联会员"),
         },
         fields={
             "insurance.quote.created:insurer": _("保险公司"),
@@ -38,6 +39,9 @@ def register() -> None:
             "insurance.policy.vehicle_linked:plate": _("车牌号"),
             "insurance.policy.vehicle_linked:vin": _("车架号"),
             "insurance.report.exported:section": _("报表"),
+            "insurance.plate.linked:plate": _("车牌号"),
+            "insurance.plate.linked:member": _("会员"),
+            "insurance.plate.linked:vehicle": _("车辆"),
         },
         values={
             "insurance.report.exported:section": report_section_label,

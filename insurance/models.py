@@ -21,3 +21,4 @@ from insurance.models_rating import (  # noqa: F401
     VehicleTaxRate,
     ViolationCoefficientRange,
 )
+from insurance.models_plates import PlateAlert, PlateEvent, PlateEventStatus  # noqa: F401,E402

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.models import User, Vehicle
+from accounts.models import Store, User, Vehicle
 from accounts.validators import PLATE_INVALID, is_valid_plate, normalize_plate
 from insurance import exceptions as errors
 from insurance.exceptions import InsuranceError
@@ -81,17 +81,22 @@ def _json_inputs(inp: RatingInput, insurer: Insurer) -> dict:
     }
 
 
-def quote_create(*, actor: User, vehicle: Vehicle | None, insurer_code: str, inp: RatingInput,
-                 today: datetime.date | None = None) -> tuple[Quote, Rating]:
-    """Rate ``inp`` and keep the quote; refused inputs raise ``InsuranceError``."""
+def quote_create(*, actor: User | None, vehicle: Vehicle | None, insurer_code: str, inp: RatingInput,
+                 today: datetime.date | None = None, store: Store | None = None) -> tuple[Quote, Rating]:
+    """Rate ``inp`` and keep the quote; refused inputs raise ``InsuranceError``.
+    ``actor`` None: made by the system (a plate event's ready quote), for
+    ``store`` (default: the owner's store, else the actor's)."""
     insurer = _insurer(insurer_code)
     inp.insurer = insurer
     rating = calculate(inp, today=today)
     today = today or timezone.localdate()
-    store_id = vehicle.member.store_id if vehicle is not None else actor.store_id
+    if store is not None:
+        store_id = store.pk
+    else:
+        store_id = vehicle.member.store_id if vehicle is not None else actor.store_id
     with transaction.atomic():
         quote = Quote.objects.create(
-            store_id=store_id, created_by=actor if actor.is_authenticated else None, vehicle=vehicle,
+            store_id=store_id, created_by=actor if actor is not None and actor.is_authenticated else None, vehicle=vehicle,
             member=vehicle.member if vehicle is not None else None, plate=inp.plate, insurer=insurer,
             start_date=inp.start_date, region=rating.region.code, history_level=rating.history_level,
             ncd_level=rating.ncd_level, compulsory_premium=rating.compulsory_premium, vehicle_tax=rating.vehicle_tax,

@@ -63,6 +63,7 @@ PRODUCTION = {
     "TRUSTED_PROXY_COUNT": "1",  # nginx in front of gunicorn
     "TELEPHONY_WEBHOOK_SECRET": secrets.token_urlsafe(48),
     "SMS_WEBHOOK_SECRET": secrets.token_urlsafe(48),
+    "PLATE_WEBHOOK_SECRET": secrets.token_urlsafe(48),
     "SMS_BACKEND": "accounts.outbox.backends.AliyunSmsBackend",
     "ALIYUN_SMS_ACCESS_KEY_ID": "LTAI-sms-key-id",
     "ALIYUN_SMS_ACCESS_KEY_SECRET": "sms-key-secret",
@@ -93,6 +94,7 @@ PRODUCTION = {
 UNSAFE_DEFAULTS = {
     "TELEPHONY_WEBHOOK_SECRET": "dealerops.E001",
     "SMS_WEBHOOK_SECRET": "dealerops.E001",
+    "PLATE_WEBHOOK_SECRET": "dealerops.E001",
     "SMS_BACKEND": "dealerops.E002",
     "WECHAT_BACKEND": "dealerops.E002",
     "WECHAT_LOGIN_CLIENT": "dealerops.E002",
