@@ -12,3 +12,12 @@ class InsuranceConfig(AppConfig):
 
         labels.register()
         register_demo_step("insurance.demo.seed_insurance")
+
+        # The renewal pipeline's daily sweep: a step of run_daily_ops and its own schedule.
+        from accounts.schedules import register_schedule
+        from insurance.services_renewals import renewals_sweep
+        from insurance.tasks import RENEWALS_STEP
+        from membership.services.daily import register_daily_step
+
+        register_daily_step(RENEWALS_STEP, lambda day: renewals_sweep(today=day), batched=True)
+        register_schedule("insurance-renewals-daily", "insurance.tasks.renewals_daily", "D")

@@ -36,3 +36,16 @@ VEHICLE_PRICE_REQUIRED = _("投保机动车损失保险请填写新车购置价�
 BENCHMARK_MISSING = _("该车辆没有%(coverage)s的基准保费，无法报价。")
 INSURER_UNKNOWN = _("没有这家保险公司，或已停止合作。")
 VEHICLE_OR_PLATE = _("请选择车辆或填写车牌号。")
+
+# --- renewals (insurance.services_renewals) -----------------------------------------------------
+QUOTE_NO_OWNER = _("这份报价没有关联车主，无法发送。")
+QUOTE_NOT_SENDABLE = _("这份报价已被车主处理，不能再次发送。")
+QUOTE_EXPIRED = _("报价已过有效期，请重新报价。")
+QUOTE_NOT_OPEN = _("这份报价当前不能接受或申请回电。")
+QUOTE_NOT_PAYABLE = _("报价尚未发送给车主或已处理完毕。")
+QUOTE_NO_RENEWAL = _("这份报价没有关联到期保单，无法登记续保。")
+POLICY_NUMBER_REQUIRED = _("请填写%(kind)s保单号。")
+POLICY_NUMBER_TAKEN = _("该保险公司已有此保单号。")
+RENEWAL_CLOSED = _("该续保跟进已结束（续保成功或已流失）。")
+LOST_REASON_REQUIRED = _("请选择流失原因。")
+LOST_TO_REQUIRED = _("请填写转投的保险公司或经销商。")

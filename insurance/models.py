@@ -21,3 +21,11 @@ from insurance.models_rating import (  # noqa: F401
     VehicleTaxRate,
     ViolationCoefficientRange,
 )
+from insurance.models_renewals import (  # noqa: F401,E402
+    OPEN_STAGES,
+    LostReason,
+    Renewal,
+    RenewalStage,
+    RenewalTouch,
+    TouchKind,
+)
