@@ -57,6 +57,7 @@ from insurance.models import (
 )
 from leads.models import TaskKind
 from leads.services import member_tasks_create_bulk
+from membership.models import MembershipCard
 from membership.services.points import points_earn_for_spend
 
 WINDOW_DAYS = 90
@@ -204,18 +205,19 @@ def _check_valid(quote: Quote, today: dt.date) -> None:
 
 def quote_send(*, actor: User, quote: Quote, today: dt.date | None = None) -> Quote:
     """Send the quote to its owner (outbox, marketing: consent and quiet
-    hours apply; a resend adds nothing) and mark the vehicle's open renewals
+    hours apply; sending it again does nothing) and mark the vehicle's open renewals
     *quoted*.  A quote already accepted, declined into a call, or expired is refused."""
     today = today or timezone.localdate()
     if quote.member_id is None:
         raise InsuranceError(errors.QUOTE_NO_OWNER, code="quote_no_owner", status_code=409)
     _check_valid(quote, today)
     with transaction.atomic():
-        changed = Quote.objects.filter(pk=quote.pk, status__in=[QuoteStatus.DRAFT, QuoteStatus.SENT]).update(
-            status=QuoteStatus.SENT)
-        if not changed:
-            raise InsuranceError(errors.QUOTE_NOT_SENDABLE, code="quote_not_sendable", status_code=409)
+        changed = Quote.objects.filter(pk=quote.pk, status=QuoteStatus.DRAFT).update(status=QuoteStatus.SENT)
         quote.refresh_from_db()
+        if not changed:
+            if quote.status == QuoteStatus.SENT:
+                return quote  # sent before: nothing more
+            raise InsuranceError(errors.QUOTE_NOT_SENDABLE, code="quote_not_sendable", status_code=409)
         member = quote.member
         channel, recipient = push_target(member)
         message_enqueue(
@@ -326,6 +328,8 @@ def renewal_renew(*, actor: User, quote: Quote, numbers: dict[str, str]) -> list
                 return done
             raise InsuranceError(errors.QUOTE_NOT_PAYABLE, code="quote_not_payable", status_code=409)
         made = []
+        # Points need a membership card (an owner without one earns nothing, as for other spend).
+        has_card = MembershipCard.objects.filter(member_id=paid[0].member_id).exists()
         for renewal in paid:
             kind = renewal.policy.kind
             number = (numbers.get(kind) or "").strip()
@@ -349,7 +353,7 @@ def renewal_renew(*, actor: User, quote: Quote, numbers: dict[str, str]) -> list
                                      fields={f"number_{kind}": [str(errors.POLICY_NUMBER_TAKEN)]}) from exc
             Renewal.objects.filter(pk=renewal.pk, stage=RenewalStage.PAID).update(
                 stage=RenewalStage.RENEWED, new_policy=policy, updated_at=timezone.now())
-            if renewal.member is not None and premium > 0:
+            if renewal.member is not None and premium > 0 and has_card:
                 points_earn_for_spend(member=renewal.member, amount=premium, kind="insurance",
                                       reference=f"policy:{policy.pk}", store=renewal.store, actor=actor)
             audit_record(actor=actor, action="insurance.renewal.renewed", obj=policy, store=renewal.store,
