@@ -320,7 +320,7 @@ def renewal_renew(*, actor: User, quote: Quote, numbers: dict[str, str]) -> list
     ``per_yuan_insurance`` rule; once per new policy).  A retry after
     success returns the policies already recorded."""
     with transaction.atomic():
-        paid = list(Renewal.objects.select_for_update().filter(quote=quote, stage=RenewalStage.PAID)
+        paid = list(Renewal.objects.select_for_update(of=("self",)).filter(quote=quote, stage=RenewalStage.PAID)
                     .select_related("policy", "member"))
         if not paid:
             done = list(Policy.objects.filter(quote=quote, source=PolicySource.RENEWAL))
