@@ -55,6 +55,7 @@ NAV = [
     (_("车险续保"), "shield-plus", [
         ("portal:insurance:quote", _("保费试算"), "calculator"),
         ("portal:insurance:quote-list", _("报价记录"), "receipt"),
+        ("portal:insurance:renewal-list", _("续保跟进"), "arrow-repeat"),
     ]),
     (_("系统"), "gear", [
         ("portal:outbox", _("消息发件箱"), "envelope"),
