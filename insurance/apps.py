@@ -20,4 +20,9 @@ class InsuranceConfig(AppConfig):
         from membership.services.daily import register_daily_step
 
         register_daily_step(RENEWALS_STEP, lambda day: renewals_sweep(today=day), batched=True)
+
+        from accounts.hooks import register_mobile_home_panel
+        from insurance.mobile.views import home_insurance_panel
+
+        register_mobile_home_panel(home_insurance_panel)
         register_schedule("insurance-renewals-daily", "insurance.tasks.renewals_daily", "D")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -55,3 +56,12 @@ class QuoteAcceptView(_QuoteAnswerView):
 class QuoteCallMeView(_QuoteAnswerView):
     answer = staticmethod(quote_call_me)
     done = _("已通知门店，续保专员会尽快给您回电。")
+
+
+def home_insurance_panel(*, request, member) -> str:
+    """我的保单 on the owner's /m/ home (``accounts.hooks``): shown when they
+    have a policy or a quote waiting for their answer."""
+    waiting = quote_list_for_member(member=member).filter(status=QuoteStatus.SENT).count()
+    if not waiting and not policy_list_for_member(member=member).exists():
+        return ""
+    return render_to_string("mobile/insurance/_home_insurance.html", {"waiting": waiting}, request=request)

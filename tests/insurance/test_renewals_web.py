@@ -190,3 +190,17 @@ def test_owner_api_lists_policies_and_sent_quotes_and_answers(api_as, quote, spe
     assert again.status_code == 200 and again.json() == response.json()
     refused = api.post(f"/api/v1/me/quotes/{quote.pk}/call-me/")
     assert refused.status_code == 409 and refused.json()["code"] == "quote_not_open"
+
+
+def test_the_owners_home_links_to_my_policies_with_the_quotes_waiting(client, quote, specialist_a, owner_a):
+    client.force_login(owner_a)
+    html = client.get("/m/").content.decode()
+    assert 'data-testid="home-insurance"' in html and "查看保单与续保报价" in html
+    quote_send(actor=specialist_a, quote=quote)
+    html = client.get("/m/").content.decode()
+    assert "1 份续保报价待您确认" in html and MY in html
+
+
+def test_an_owner_without_policies_sees_no_insurance_panel(client, owner_a):
+    client.force_login(owner_a)
+    assert 'data-testid="home-insurance"' not in client.get("/m/").content.decode()
