@@ -31,7 +31,7 @@ import itertools
 from collections import defaultdict
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.audit import audit_record

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import OutboxMessage, OutboxStatus, Role
+from accounts.schedules import SCHEDULES
 from insurance.models import PolicyKind, PolicyStatus, Renewal, RenewalStage, RenewalTouch, TouchKind
 from insurance.services_renewals import renewals_sweep
 from insurance.tasks import RENEWALS_STEP, renewals_daily
@@ -176,8 +177,6 @@ def test_the_sweep_is_a_step_of_run_daily_ops_and_of_the_worker_schedule(ending,
 
 
 def test_the_worker_schedule_is_registered():
-    from accounts.schedules import SCHEDULES
-
     assert ("insurance-renewals-daily", "insurance.tasks.renewals_daily", "D", None) in SCHEDULES
 
 

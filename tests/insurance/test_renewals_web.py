@@ -22,7 +22,8 @@ from tests.insurance.renewal_fixtures import (  # noqa: F401
     quote,
     specialist_a,
 )
-from tests.matrix import ROLE_FIXTURES, ROLES, SESSIONLESS, sign_in
+from tests.factories import OwnerFactory
+from tests.matrix import OBJECTS, ROLE_FIXTURES, ROLES, SESSIONLESS, app_rows, sign_in
 from tests.test_web_zh_code_words import CODE_WORDS, _choice_codes, _code_words_in, _text
 
 pytestmark = pytest.mark.django_db
@@ -135,8 +136,6 @@ def test_the_owner_asks_for_a_call_on_the_mini_site(client, quote, specialist_a,
 
 
 def test_a_draft_or_another_members_quote_is_404_on_the_mini_site(client, quote, make_member, store_a):
-    from tests.factories import OwnerFactory
-
     client.force_login(quote.member.user or OwnerFactory(phone=quote.member.mobile))
     assert client.post(reverse("mobile:insurance:quote-accept", args=[quote.pk])).status_code == 404  # a draft
     other = make_member(store_a, mobile="13900001111")
@@ -147,8 +146,6 @@ def test_a_draft_or_another_members_quote_is_404_on_the_mini_site(client, quote,
 @pytest.mark.parametrize(("row", "role"), [(row, role) for row in MOBILE_MATRIX for role in ROLES],
                          ids=[f"{r[1]} {r[0]} as {role}" for r in MOBILE_MATRIX for role in ROLES])
 def test_mobile_permission_rows(row, role, request, client, member_a, member_b):
-    from tests.matrix import OBJECTS, app_rows
-
     app_rows()  # loads every app's OBJECTS
     name, method, expected = row[:3]
     if isinstance(name, tuple):
