@@ -65,6 +65,7 @@ NAV = [
         ("portal:insurance:policy-unmatched", _("待匹配保单"), "link-45deg"),
         ("portal:insurance:reports", _("续保报表"), "bar-chart-line"),
         ("portal:insurance:unknown-plates", _("未识别车牌"), "camera"),
+        ("portal:insurance:renewal-list", _("续保跟进"), "arrow-repeat"),
     ]),
     (_("系统"), "gear", [
         ("portal:outbox", _("消息发件箱"), "envelope"),

@@ -34,6 +34,7 @@ mobile = [
     path("leads/", include(("leads.mobile.urls", "leads"))),
     path("membership/", include(("membership.mobile.urls", "membership"))),
     path("mall/", include(("mall.mobile.urls", "mall"))),
+    path("insurance/", include(("insurance.mobile.urls", "insurance"))),
 ]
 
 urlpatterns = [

@@ -164,3 +164,28 @@ class PlateAlertAdmin(ReadOnlyAdmin):
     list_filter = ["store"]
     list_select_related = ["store", "recipient"]
     raw_id_fields = ["event", "recipient", "member", "vehicle", "policy", "quote"]
+# --- the renewal pipeline (services_renewals): read-only, the sweep and the services write it ---
+from insurance.models import Renewal, RenewalTouch  # noqa: E402
+
+
+class RenewalTouchInline(admin.TabularInline):
+    model = RenewalTouch
+    extra = 0
+    can_delete = False
+    fields = ["kind", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Renewal)
+class RenewalAdmin(ReadOnlyAdmin):
+    list_display = ["id", "policy", "store", "end_date", "stage", "specialist", "lost_reason"]
+    list_filter = ["stage", "lost_reason", "store"]
+    search_fields = ["policy__plate", "policy__number"]
+    list_select_related = ["policy", "store", "specialist"]
+    date_hierarchy = "end_date"
+    show_full_result_count = False
+    raw_id_fields = ["policy", "vehicle", "member", "specialist", "quote", "new_policy"]
+    inlines = [RenewalTouchInline]

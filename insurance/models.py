@@ -22,3 +22,11 @@ from insurance.models_rating import (  # noqa: F401
     ViolationCoefficientRange,
 )
 from insurance.models_plates import PlateAlert, PlateEvent, PlateEventStatus  # noqa: F401,E402
+from insurance.models_renewals import (  # noqa: F401,E402
+    OPEN_STAGES,
+    LostReason,
+    Renewal,
+    RenewalStage,
+    RenewalTouch,
+    TouchKind,
+)

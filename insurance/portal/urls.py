@@ -3,7 +3,7 @@ import, the unmatched policies and the renewal report."""
 
 from django.urls import path
 
-from insurance.portal import plates, reports, views, views_import
+from insurance.portal import plates, reports, views, views_import, views_renewals
 
 urlpatterns = [
     path("quote/", views.QuoteView.as_view(), name="quote"),
@@ -21,4 +21,9 @@ urlpatterns += [
     path("policies/unmatched/", views_import.UnmatchedPolicyListView.as_view(), name="policy-unmatched"),
     path("policies/<int:pk>/link/", views_import.PolicyLinkView.as_view(), name="policy-link"),
     path("reports/", reports.InsuranceReportView.as_view(), name="reports"),
+    # the renewal pipeline
+    path("renewals/", views_renewals.RenewalListView.as_view(), name="renewal-list"),
+    path("renewals/<int:pk>/lost/", views_renewals.RenewalLostView.as_view(), name="renewal-lost"),
+    path("quotes/<int:pk>/send/", views_renewals.QuoteSendView.as_view(), name="quote-send"),
+    path("quotes/<int:pk>/renew/", views_renewals.QuoteRenewView.as_view(), name="quote-renew"),
 ]

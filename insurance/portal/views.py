@@ -17,6 +17,7 @@ from accounts.portal.mixins import PortalMixin, SeeOther
 from insurance.exceptions import InsuranceError
 from insurance.models import HistoryLevel, Region
 from insurance.portal.forms import QuoteForm
+from insurance.portal.views_renewals import quote_renewal_context
 from insurance.selectors import quote_get_for_staff, quote_list_for_staff, vehicle_get_for_staff
 from insurance.services_quotes import quote_create, quote_vehicle, rating_input_for
 
@@ -72,7 +73,7 @@ class QuoteDetailView(PortalMixin, View):
         history_label = dict(HistoryLevel.choices).get(quote.history_level, quote.history_level)
         return render(request, self.template_name, {
             "quote": quote, "b": quote.breakdown, "region": region, "history_label": history_label,
-            "title": _("车险报价单"),
+            "title": _("车险报价单"), **quote_renewal_context(quote),
         })
 
 

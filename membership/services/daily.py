@@ -335,6 +335,25 @@ STEPS = [
     ("winback", lambda day: winback_care(day=day)),
 ]
 
+
+
+def register_daily_step(name: str, func, *, batched: bool = False) -> None:
+    """A higher app's step (``AppConfig.ready``): ``func(day)`` returns what
+    it did and must be safe to rerun; ``batched`` steps commit as they go
+    (see ``BATCHED_STEPS``).  Appended after membership's own steps;
+    registering a name again replaces it."""
+    for index, (known, _func) in enumerate(STEPS):
+        if known == name:
+            STEPS[index] = (name, func)
+            break
+    else:
+        STEPS.append((name, func))
+    if batched:
+        BATCHED_STEPS.add(name)
+    else:
+        BATCHED_STEPS.discard(name)
+
+
 # Other names a step answers to on the command line (``--steps profiles,tags``).
 STEP_ALIASES = {"points": "points_expiry", "coupons": "coupons_expiry", "tags": "rule_tags"}
 UNKNOWN_STEP = "unknown step %(name)r; choose from: %(choices)s"
