@@ -47,6 +47,8 @@ def register() -> None:
             "insurance.policy.vehicle_linked:plate": _("车牌号"),
             "insurance.policy.vehicle_linked:vin": _("车架号"),
             "insurance.report.exported:section": _("报表"),
+            "month_from": _("开始月份"),
+            "month_to": _("结束月份"),
             "insurance.plate.linked:plate": _("车牌号"),
             "insurance.plate.linked:member": _("会员"),
             "insurance.plate.linked:vehicle": _("车辆"),
