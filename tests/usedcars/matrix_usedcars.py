@@ -8,7 +8,7 @@ credential 403."""
 
 from __future__ import annotations
 
-from tests.matrix import API_STAFF, API_STAFF_STORE_OBJECT
+from tests.matrix import API_PUBLIC, API_STAFF, API_STAFF_STORE_OBJECT
 
 
 def _car(fx):
@@ -54,3 +54,30 @@ MATRIX = [
     (("api:usedcars:stock-sell", {"pk": "used_car_listed"}),       "POST",  WRITE_409, {}),
 ]
 # fmt: on
+
+
+def _public(fx):
+    """A published listing held by store B: the public detail shows its holding store's
+    name to anyone, so the row's object is not store A's (the leak check would flag
+    store A's name shown to store B's consultant, here public by design)."""
+    from django.utils import timezone
+
+    from usedcars.models import Listing, ListingState
+    from usedcars.services_listings import listing_create
+    from tests.usedcars.helpers import make_car
+
+    existing = Listing.objects.filter(store=fx("store_b"), state=ListingState.PUBLISHED).first()
+    if existing:
+        return existing
+    listing = listing_create(actor=fx("hq"), car=make_car(fx("hq"), fx("store_b")), title="2020款 帕萨特", price="128000")
+    Listing.objects.filter(pk=listing.pk).update(state=ListingState.PUBLISHED, published_at=timezone.now())
+    return listing
+
+
+OBJECTS["public_listing"] = _public
+
+# Public listings (no sign-in; the integration credential reads them too).
+MATRIX += [
+    ("api:usedcars:listings",                                      "GET",   API_PUBLIC),
+    (("api:usedcars:listing-detail", {"pk": "public_listing"}),    "GET",   API_PUBLIC),
+]
