@@ -8,7 +8,7 @@ credential 403."""
 
 from __future__ import annotations
 
-from tests.matrix import API_PUBLIC, API_STAFF, API_STAFF_STORE_OBJECT
+from tests.matrix import API_OWNER, API_PUBLIC, API_STAFF, API_STAFF_STORE_OBJECT
 
 
 def _car(fx):
@@ -80,4 +80,12 @@ OBJECTS["public_listing"] = _public
 MATRIX += [
     ("api:usedcars:listings",                                      "GET",   API_PUBLIC),
     (("api:usedcars:listing-detail", {"pk": "public_listing"}),    "GET",   API_PUBLIC),
+]
+
+# Owners' requests (a lead with a task); staff and the integration credential 403, signed-out 401.
+MATRIX += [
+    (("api:usedcars:listing-inquiries", {"pk": "public_listing"}), "POST", {**API_OWNER, "owner": 201},
+     {"kind": "question", "message": "还能便宜吗"}),
+    (("api:usedcars:vehicle-valuation-requests", {"pk": "vehicle"}), "POST", {**API_OWNER, "owner": 201},
+     {"message": "想置换"}),
 ]
