@@ -96,7 +96,8 @@ def inquiry_create(*, listing: Listing, kind: str, mobile: str, name: str = "", 
     else:
         preferred_time = None
     with transaction.atomic():
-        locked = Listing.objects.select_for_update().select_related("store", "brand").filter(pk=listing.pk).first()
+        locked = Listing.objects.select_for_update(of=("self",)).select_related("store", "brand").filter(
+            pk=listing.pk).first()
         if locked is None or locked.state not in PUBLIC_STATES or not locked.store.is_active:
             raise invalid("listing", errors.INQUIRY_LISTING_CLOSED)
         existing = Inquiry.objects.filter(listing=locked, mobile=mobile, kind=kind,
@@ -134,7 +135,7 @@ def valuation_request_create(*, member: Member, vehicle: Vehicle, message: str =
     message = (message or "").strip()[:MAX_MESSAGE]
     now = timezone.now()
     with transaction.atomic():
-        locked = Vehicle.objects.select_for_update().select_related("brand").get(pk=vehicle.pk)
+        locked = Vehicle.objects.select_for_update(of=("self",)).select_related("brand").get(pk=vehicle.pk)
         if locked.traded_in_at is not None:
             raise invalid("vehicle", errors.VALUATION_VEHICLE_TRADED)
         existing = Inquiry.objects.filter(vehicle=locked, kind=InquiryKind.VALUATION,
