@@ -32,6 +32,7 @@ mobile = [
     path("leads/", include(("leads.mobile.urls", "leads"))),
     path("membership/", include(("membership.mobile.urls", "membership"))),
     path("mall/", include(("mall.mobile.urls", "mall"))),
+    path("usedcars/", include(("usedcars.mobile.urls", "usedcars"))),
 ]
 
 urlpatterns = [

@@ -63,6 +63,11 @@ def public_listing_list(*, brand: Brand | None = None, series: CarSeries | None 
     ).order_by(*ORDERINGS.get(ordering or DEFAULT_ORDERING, ORDERINGS[DEFAULT_ORDERING]))
 
 
+def photo_file_url(name: str | None) -> str | None:
+    """The URL of a stored photo file named by a subquery (``cover_thumbnail``)."""
+    return ListingPhoto._meta.get_field("thumbnail").storage.url(name) if name else None
+
+
 def public_listing_get(*, pk) -> Listing:
     """One published or reserved listing with its ready photos (cover first, then
     their order), the condition report and its items, and the holding store."""

@@ -89,3 +89,17 @@ MATRIX += [
     (("api:usedcars:vehicle-valuation-requests", {"pk": "vehicle"}), "POST", {**API_OWNER, "owner": 201},
      {"message": "想置换"}),
 ]
+
+# Mini-site rows (not in the shared matrix, which covers portal and API names): run by
+# tests/usedcars/test_mobile_usedcars.py.  Anyone browses (staff too); the owner-only
+# pages send others to the mini-site sign-in and staff to the portal (302).
+MOBILE_PUBLIC = dict.fromkeys(API_PUBLIC, 200)
+MOBILE_OWNER_ONLY = {**dict.fromkeys(API_PUBLIC, 302), "owner": 200}
+MOBILE_MATRIX = [
+    ("mobile:usedcars:list",                                       "GET",   MOBILE_PUBLIC),
+    (("mobile:usedcars:detail", {"pk": "public_listing"}),         "GET",   MOBILE_PUBLIC),
+    (("mobile:usedcars:inquiry", {"pk": "public_listing"}),        "POST",  dict.fromkeys(API_PUBLIC, 302),
+     {"kind": "question", "message": "还能便宜吗"}),
+    ("mobile:usedcars:sell",                                       "GET",   MOBILE_OWNER_ONLY),
+    ("mobile:usedcars:sell",                                       "POST",  MOBILE_OWNER_ONLY, {"vehicle": "0"}),
+]

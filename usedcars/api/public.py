@@ -5,65 +5,22 @@ listing with its photos, condition report and holding store (any other listing i
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-import django_filters
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.throttling import AnonRateThrottle
 
 from accounts.api.base import ERRORS, THROTTLED
-from accounts.models import Brand, CarSeries, Store
-from usedcars.models import CHECKLIST_LABELS, ConditionGrade, Listing, ListingPhoto, ListingState, PhotoStatus
-from usedcars.selectors_public import ORDERINGS, public_listing_get, public_listing_list
+from usedcars.models import CHECKLIST_LABELS, ConditionGrade, Listing, ListingState, PhotoStatus
+from usedcars.filters import PublicListingFilter
+from usedcars.selectors_public import photo_file_url, public_listing_get, public_listing_list
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 PUBLIC_ERRORS = {400: ERRORS[400], 404: ERRORS[404], **THROTTLED}
 
 
-def _file_url(field_file, name: str | None = None) -> str | None:
-    if name:
-        return ListingPhoto._meta.get_field("thumbnail").storage.url(name)
+def _file_url(field_file) -> str | None:
     return field_file.url if field_file else None
-
-
-class PublicListingFilter(django_filters.FilterSet):
-    brand = django_filters.ModelChoiceFilter(queryset=Brand.objects.all(), to_field_name="code", method="noop",
-                                             label=_("品牌代码"))
-    series = django_filters.ModelChoiceFilter(queryset=CarSeries.objects.all(), to_field_name="code", method="noop",
-                                              label=_("车系代码"))
-    price_min = django_filters.NumberFilter(method="noop", min_value=Decimal("0"), max_value=Decimal("9999999999"),
-                                            label=_("最低售价（元）"))
-    price_max = django_filters.NumberFilter(method="noop", min_value=Decimal("0"), max_value=Decimal("9999999999"),
-                                            label=_("最高售价（元）"))
-    age_max = django_filters.NumberFilter(method="noop", min_value=0, max_value=50, label=_("最长车龄（年）"))
-    mileage_max = django_filters.NumberFilter(method="noop", min_value=0, max_value=2_000_000,
-                                              label=_("最高里程（公里）"))
-    city = django_filters.CharFilter(method="noop", max_length=32, label=_("城市"))
-    store = django_filters.ModelChoiceFilter(queryset=Store.objects.filter(is_active=True), to_field_name="code",
-                                             method="noop", label=_("门店代码"))
-    ordering = django_filters.ChoiceFilter(choices=[(key, key) for key in ORDERINGS], method="noop",
-                                           label=_("排序：price、-price、mileage、-published_at（默认）"))
-
-    class Meta:
-        model = Listing
-        fields = ["brand", "series", "price_min", "price_max", "age_max", "mileage_max", "city", "store", "ordering"]
-
-    def noop(self, queryset, name, value):
-        return queryset
-
-    def filter_queryset(self, queryset):
-        data = self.form.cleaned_data
-        age = data.get("age_max")
-        mileage = data.get("mileage_max")
-        return public_listing_list(
-            brand=data.get("brand"), series=data.get("series"), price_min=data.get("price_min"),
-            price_max=data.get("price_max"), age_max=int(age) if age is not None else None,
-            mileage_max=int(mileage) if mileage is not None else None, city=(data.get("city") or "").strip() or None,
-            store=data.get("store"), ordering=data.get("ordering") or None,
-        )
 
 
 class PublicPhotoSerializer(serializers.Serializer):
@@ -137,7 +94,7 @@ class PublicListingSerializer(serializers.Serializer):
         return listing.series.name if listing.series_id else None
 
     def get_cover_url(self, listing) -> str | None:
-        return _file_url(None, getattr(listing, "cover_thumbnail", None))
+        return photo_file_url(getattr(listing, "cover_thumbnail", None))
 
 
 class PublicListingDetailSerializer(PublicListingSerializer):
