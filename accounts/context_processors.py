@@ -54,6 +54,9 @@ NAV = [
         ("portal:mall:order-list", _("商城订单"), "receipt"),
         ("portal:mall:order-pickup", _("到店提货核销"), "upc-scan"),
     ]),
+    (_("二手车"), "car-front-fill", [
+        ("portal:usedcars:stock-list", _("二手车库存"), "car-front-fill"),
+    ]),
     (_("系统"), "gear", [
         ("portal:outbox", _("消息发件箱"), "envelope"),
         ("portal:audit", _("审计日志"), "shield-check"),

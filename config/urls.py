@@ -26,6 +26,7 @@ portal = [
     path("leads/", include(("leads.portal.urls", "leads"))),
     path("membership/", include(("membership.portal.urls", "membership"))),
     path("mall/", include(("mall.portal.urls", "mall"))),
+    path("usedcars/", include(("usedcars.portal.urls", "usedcars"))),
 ]
 mobile = [
     path("", include("accounts.mobile.urls")),

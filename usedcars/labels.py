@@ -32,6 +32,7 @@ def register() -> None:
             "usedcars.photo.reordered": _("调整二手车照片顺序"),
             "usedcars.photo.requeued": _("重新处理二手车照片"),
             "usedcars.inquiry.created": _("二手车咨询/预约看车"),
+            "usedcars.stock.exported": _("导出二手车库存"),
             "usedcars.valuation_request.created": _("卖车/置换估价申请"),
         },
         fields={

@@ -8,7 +8,7 @@ credential 403."""
 
 from __future__ import annotations
 
-from tests.matrix import API_OWNER, API_PUBLIC, API_STAFF, API_STAFF_STORE_OBJECT
+from tests.matrix import API_OWNER, API_PUBLIC, API_STAFF, API_STAFF_STORE_OBJECT, PORTAL_PAGE, PORTAL_STORE_OBJECT
 
 
 def _car(fx):
@@ -102,4 +102,17 @@ MOBILE_MATRIX = [
      {"kind": "question", "message": "还能便宜吗"}),
     ("mobile:usedcars:sell",                                       "GET",   MOBILE_OWNER_ONLY),
     ("mobile:usedcars:sell",                                       "POST",  MOBILE_OWNER_ONLY, {"vehicle": "0"}),
+]
+
+# Portal: the stock list (any staff), the CSV export (managers, used-car managers, HQ:
+# a consultant 403), a car's page (store B's staff 404) and its transitions (a
+# consultant 403 from the service shown as a message: 303 back to the page).
+MATRIX += [
+    ("portal:usedcars:stock-list",                                 "GET",   PORTAL_PAGE),
+    ("portal:usedcars:stock-export",                               "GET",   {**PORTAL_PAGE, "consultant_a": 403,
+                                                                             "consultant_b": 403}),
+    (("portal:usedcars:car-detail", {"pk": "used_car"}),           "GET",   PORTAL_STORE_OBJECT),
+    (("portal:usedcars:car-detail", {"pk": "used_car_listed"}),    "POST",  {**PORTAL_STORE_OBJECT, "consultant_a": 303,
+                                                                             "manager_a": 303, "hq": 303, "admin": 303},
+     {"action": "withdraw"}),
 ]

@@ -1,1 +1,11 @@
-urlpatterns: list = []
+"""/portal/usedcars/: the stock list, its CSV export, a car's page (with its listing's transitions)."""
+
+from django.urls import path
+
+from usedcars.portal import views
+
+urlpatterns = [
+    path("", views.StockListView.as_view(), name="stock-list"),
+    path("export/", views.StockExportView.as_view(), name="stock-export"),
+    path("<int:pk>/", views.CarDetailView.as_view(), name="car-detail"),
+]
