@@ -116,3 +116,11 @@ MATRIX += [
                                                                              "manager_a": 303, "hq": 303, "admin": 303},
      {"action": "withdraw"}),
 ]
+MATRIX += [
+    (("portal:usedcars:car-listing", {"pk": "used_car_listed"}),   "POST",  {**PORTAL_STORE_OBJECT, "consultant_a": 303,
+                                                                             "manager_a": 303, "hq": 303, "admin": 303},
+     {"title": "2021款 朗逸", "price": "96000"}),
+    (("portal:usedcars:car-photos", {"pk": "used_car"}),           "POST",  {**PORTAL_STORE_OBJECT, "consultant_a": 303,
+                                                                             "manager_a": 303, "hq": 303, "admin": 303},
+     {"action": "cover", "photo": "0"}),
+]

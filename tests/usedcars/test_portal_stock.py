@@ -67,3 +67,28 @@ def test_publish_refusal_is_shown_and_withdraw_works(client, usedcar_a, store_a)
 
     client.post(url, {"action": "withdraw"})
     assert Listing.objects.get(pk=listing.pk).state == ListingState.WITHDRAWN
+
+
+def test_listing_is_created_and_photos_uploaded_ordered_and_covered(client, usedcar_a, store_a, settings):
+    from tests.usedcars.helpers import jpeg_upload
+    from usedcars.models import ListingPhoto, PhotoStatus
+
+    car = make_car(usedcar_a, store_a)
+    client.force_login(usedcar_a)
+
+    client.post(reverse("portal:usedcars:car-listing", kwargs={"pk": car.pk}), {"title": "朗逸 白色", "price": "95000"})
+    client.post(reverse("portal:usedcars:car-photos", kwargs={"pk": car.pk}),
+                {"images": [jpeg_upload("a.jpg"), jpeg_upload("b.jpg", colour=(200, 10, 10))]})
+    page = client.get(reverse("portal:usedcars:car-detail", kwargs={"pk": car.pk})).content.decode()
+
+    listing = Listing.objects.get(car=car)
+    assert (listing.title, str(listing.price)) == ("朗逸 白色", "95000.00")
+    first, second = ListingPhoto.objects.filter(car=car).order_by("position", "id")
+    assert "朗逸 白色" in page and first.status in (PhotoStatus.PROCESSING, PhotoStatus.READY)
+    assert first.is_cover
+    client.post(reverse("portal:usedcars:car-photos", kwargs={"pk": car.pk}), {"photo": second.pk, "action": "up"})
+    assert list(ListingPhoto.objects.filter(car=car).order_by("position", "id").values_list("pk", flat=True)) == [
+        second.pk, first.pk]
+    bad = client.post(reverse("portal:usedcars:car-listing", kwargs={"pk": car.pk}), {"title": "", "price": "-1"},
+                      follow=True).content.decode()
+    assert "请填写标题" in bad or "售价应大于 0" in bad or "请填写有效的金额" in bad

@@ -1,4 +1,5 @@
-"""/portal/usedcars/: the stock list, its CSV export, a car's page (with its listing's transitions)."""
+"""/portal/usedcars/: the stock list, its CSV export, a car's page (with its listing's transitions),
+its listing (create/edit) and photos (upload, cover, order)."""
 
 from django.urls import path
 
@@ -8,4 +9,6 @@ urlpatterns = [
     path("", views.StockListView.as_view(), name="stock-list"),
     path("export/", views.StockExportView.as_view(), name="stock-export"),
     path("<int:pk>/", views.CarDetailView.as_view(), name="car-detail"),
+    path("<int:pk>/listing/", views.CarListingView.as_view(), name="car-listing"),
+    path("<int:pk>/photos/", views.CarPhotosView.as_view(), name="car-photos"),
 ]

@@ -25,7 +25,10 @@ from accounts.scoping import stores_for
 from accounts.services import export_record
 from usedcars.models import CHECKLIST_LABELS, Listing, StockStatus
 from usedcars.selectors import MANAGE_ROLES, usedcar_get, usedcar_list
-from usedcars.services_listings import listing_publish, listing_reserve, listing_sell, listing_withdraw
+from usedcars.services_listings import (
+    listing_create, listing_publish, listing_reserve, listing_sell, listing_update, listing_withdraw,
+)
+from usedcars.services_photos import photo_add, photo_reorder, photo_set_cover
 
 PER_PAGE = 50
 EXPORT_LIMIT = 20_000
@@ -133,4 +136,54 @@ class CarDetailView(PortalMixin, View):
             messages.error(request, str(exc.message))
         else:
             messages.success(request, _("已更新车辆信息状态。"))
+        return SeeOther(reverse("portal:usedcars:car-detail", kwargs={"pk": car.pk}))
+
+
+class CarListingView(PortalMixin, View):
+    """POST: create the car's listing (a draft) or change its title, price and description."""
+
+    def post(self, request, pk):
+        car = usedcar_get(actor=request.user, pk=pk)
+        listing = _listing(car)
+        title, price = request.POST.get("title", ""), request.POST.get("price") or None
+        description = request.POST.get("description", "")[:5000]
+        try:
+            if listing is None:
+                listing_create(actor=request.user, car=car, title=title, price=price, description=description)
+            else:
+                listing_update(actor=request.user, listing=listing, title=title, price=price, description=description)
+        except ApplicationError as exc:
+            messages.error(request, "；".join(str(m) for ms in exc.fields.values() for m in ms) or str(exc.message))
+        else:
+            messages.success(request, _("已保存车辆信息。"))
+        return SeeOther(reverse("portal:usedcars:car-detail", kwargs={"pk": car.pk}))
+
+
+class CarPhotosView(PortalMixin, View):
+    """POST: upload photos (several files; each shows 处理中 until processed), set the
+    cover, or move a photo up or down."""
+
+    def post(self, request, pk):
+        car = usedcar_get(actor=request.user, pk=pk)
+        photos = list(car.photos.all())
+        try:
+            if request.FILES.getlist("images"):
+                for upload in request.FILES.getlist("images")[:30]:
+                    photo_add(actor=request.user, car=car, upload=upload)
+                messages.success(request, _("照片已上传，处理中。"))
+            else:
+                chosen = next((p for p in photos if str(p.pk) == request.POST.get("photo")), None)
+                action = request.POST.get("action")
+                if chosen is None:
+                    messages.error(request, _("请选择照片。"))
+                elif action == "cover":
+                    photo_set_cover(actor=request.user, photo=chosen)
+                elif action in ("up", "down"):
+                    i = photos.index(chosen)
+                    j = i - 1 if action == "up" else i + 1
+                    if 0 <= j < len(photos):
+                        photos[i], photos[j] = photos[j], photos[i]
+                        photo_reorder(actor=request.user, car=car, photo_ids=[p.pk for p in photos])
+        except ApplicationError as exc:
+            messages.error(request, "；".join(str(m) for ms in exc.fields.values() for m in ms) or str(exc.message))
         return SeeOther(reverse("portal:usedcars:car-detail", kwargs={"pk": car.pk}))
