@@ -22,6 +22,9 @@ Then, in a child process each:
   call tasks made;
 - the same sweep a second time the same day: it must make nothing new (the
   bench exits non-zero when it does), and its time;
+- the sweep of the next day: the first day opens the whole 90-day window at
+  once (a pipeline starting on a full book); from then on a day opens one
+  day's renewals, which is the daily figure;
 - ``--quotes`` quotes through ``POST /api/v1/insurance/quotes/`` (Django's
   test client, as the store's 续保专员) over the owners' vehicles, half with
   one coverage line and half with six: p50/p99 latency and the queries per
@@ -184,17 +187,24 @@ def measure_sweep(today: dt.date) -> None:
     cpu1 = _db_cpu()
     peak = rss_mib()
     after = counts()
+    reminder_status = dict(OutboxMessage.objects.filter(template="insurance_renewal_reminder")
+                           .values_list("status").annotate(n=Count("pk")).order_by())
     started = time.monotonic()
     second = renewals_sweep(today=today)
     again_s = time.monotonic() - started
     final = counts()
+    # The next day: a day like every other once the pipeline runs (one day of new
+    # renewals, that day's reminders and calls).
+    started = time.monotonic()
+    next_day = renewals_sweep(today=today + dt.timedelta(days=1))
+    next_s = time.monotonic() - started
     print(json.dumps({
+        "next_day": next_day, "next_s": next_s, "rss_end": rss_mib(),
         "seconds": seconds, "rss_before": before_rss, "rss_peak": peak, "first": first, "second": second,
         "again_s": again_s, "made": [a - b for a, b in zip(after, before)], "made_again": [f - a for f, a in zip(final, after)],
         "backend_cpu": (cpu1[1] - cpu0[1]) if cpu0 and cpu1 and cpu0[0] == cpu1[0] else None,
         "open_renewals": after[0],
-        "reminder_status": dict(OutboxMessage.objects.filter(template="insurance_renewal_reminder")
-                                .values_list("status").annotate(n=Count("pk")).order_by()),
+        "reminder_status": reminder_status,
     }))
 
 
@@ -286,6 +296,10 @@ def bench(label: str, url: str, args, today: dt.date) -> None:
           f"{'nothing new (safe to run twice)' if nothing else 'DUPLICATES'}", flush=True)
     if not nothing:
         raise SystemExit("THE SECOND SWEEP MADE SOMETHING NEW")
+    nxt = sweep["next_day"]
+    print(f"{label:<11} the next day ({today + dt.timedelta(days=1)}, a steady-state day) = {sweep['next_s']:.2f}s, "
+          f"peak RSS {sweep['rss_end']} MiB: renewals opened {nxt['opened']:,}, reminders {nxt['reminded']:,}, "
+          f"call tasks {nxt['tasks']:,}", flush=True)
     if args.quotes:
         q = child_json(["--child", "quotes", "--quotes", str(args.quotes), *stamp], env)
         per = "; ".join(f"{k} coverage line(s): p50 {v['p50']:.1f} ms, queries per quote {v['queries']}"
