@@ -146,6 +146,7 @@ bench: install
 	$(PY) bench/leads_scoring.py
 	$(PY) bench/leads_ingest.py
 	$(PY) bench/mall_flash.py
+	$(PY) bench/insurance_renewals.py
 
 clean:
 	rm -rf var staticfiles

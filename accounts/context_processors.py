@@ -67,6 +67,9 @@ NAV = [
         ("portal:insurance:unknown-plates", _("未识别车牌"), "camera"),
         ("portal:insurance:renewal-list", _("续保跟进"), "arrow-repeat"),
     ]),
+    (_("二手车"), "car-front-fill", [
+        ("portal:usedcars:stock-list", _("二手车库存"), "car-front-fill"),
+    ]),
     (_("系统"), "gear", [
         ("portal:outbox", _("消息发件箱"), "envelope"),
         ("portal:audit", _("审计日志"), "shield-check"),

@@ -28,6 +28,7 @@ portal = [
     path("membership/", include(("membership.portal.urls", "membership"))),
     path("mall/", include(("mall.portal.urls", "mall"))),
     path("insurance/", include(("insurance.portal.urls", "insurance"))),
+    path("usedcars/", include(("usedcars.portal.urls", "usedcars"))),
 ]
 mobile = [
     path("", include("accounts.mobile.urls")),
@@ -35,6 +36,7 @@ mobile = [
     path("membership/", include(("membership.mobile.urls", "membership"))),
     path("mall/", include(("mall.mobile.urls", "mall"))),
     path("insurance/", include(("insurance.mobile.urls", "insurance"))),
+    path("usedcars/", include(("usedcars.mobile.urls", "usedcars"))),
 ]
 
 urlpatterns = [

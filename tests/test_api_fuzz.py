@@ -78,6 +78,7 @@ ID_SOURCES = [
     ("/api/v1/tasks/", "task"),
     ("/api/v1/mall/products/", "mall_product"),
     ("/api/v1/usedcars/stock/", "used_car"),
+    ("/api/v1/usedcars/listings/", "public_listing"),
 ]
 
 
@@ -144,13 +145,20 @@ def _insurance_world() -> None:
 
 
 def _usedcars_world(store, hq) -> dict[str, int]:
-    """A car in store A's stock with a draft listing (so listing, publish, reserve and sell see a real one)."""
+    """A car in store A's stock with a draft listing (so listing, publish, reserve and sell see a real one),
+    and a published listing for the public listing endpoints."""
     from tests.usedcars.helpers import make_car
     from usedcars.services_listings import listing_create
 
+    from django.utils import timezone
+
+    from usedcars.models import Listing, ListingState
+
     car = make_car(hq, store)
     listing_create(actor=hq, car=car, title="2021款 朗逸", price="98000")
-    return {"used_car": car.pk}
+    public = listing_create(actor=hq, car=make_car(hq, store), title="2020款 帕萨特", price="128000")
+    Listing.objects.filter(pk=public.pk).update(state=ListingState.PUBLISHED, published_at=timezone.now())
+    return {"used_car": car.pk, "public_listing": public.pk}
 
 
 FUZZ_SETTINGS = settings(

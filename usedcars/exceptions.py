@@ -76,3 +76,10 @@ PHOTO_NOT_READY = _("照片处理完成后才能设为封面。")
 
 VALUATION_NEEDS_NEW_PRICE = _("估价需要车型的新车指导价：请选择车型或填写新车价。")
 VALUATION_NO_RULES = _("还没有估价规则，请在后台添加。")
+
+INQUIRY_KIND_INVALID = _("请选择咨询或预约看车。")
+INQUIRY_LISTING_CLOSED = _("该车辆已售出或下架，不能再咨询。")
+VIEWING_NEEDS_TIME = _("请选择看车时间。")
+VIEWING_TIME_INVALID = _("看车时间应在未来 60 天内。")
+INQUIRY_NEEDS_MOBILE = _("请填写手机号。")
+VALUATION_VEHICLE_TRADED = _("该车辆已置换入库。")

@@ -7,7 +7,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 from accounts.labels import object_ref, register_audit_labels
-from usedcars.models import ConditionGrade, Listing, ListingState, StockSource
+from usedcars.models import ConditionGrade, InquiryKind, Listing, ListingState, StockSource
 
 YES_NO = {True: _("是"), False: _("否")}
 
@@ -31,6 +31,9 @@ def register() -> None:
             "usedcars.photo.cover_set": _("设置二手车封面照片"),
             "usedcars.photo.reordered": _("调整二手车照片顺序"),
             "usedcars.photo.requeued": _("重新处理二手车照片"),
+            "usedcars.inquiry.created": _("二手车咨询/预约看车"),
+            "usedcars.stock.exported": _("导出二手车库存"),
+            "usedcars.valuation_request.created": _("卖车/置换估价申请"),
         },
         fields={
             "usedcars.car.created:source": _("车源"),
@@ -62,6 +65,11 @@ def register() -> None:
             "usedcars.photo.cover_set:photo": _("照片"),
             "usedcars.photo.reordered:photos": _("照片顺序"),
             "usedcars.photo.requeued:photo": _("照片"),
+            "usedcars.inquiry.created:kind": _("类型"),
+            "usedcars.inquiry.created:listing": _("车辆信息"),
+            "usedcars.inquiry.created:lead": _("线索"),
+            "usedcars.valuation_request.created:vehicle": _("会员车辆"),
+            "usedcars.valuation_request.created:lead": _("线索"),
         },
         values={
             "usedcars.car.created:source": dict(StockSource.choices),
@@ -73,6 +81,7 @@ def register() -> None:
             "usedcars.condition.saved:fire": YES_NO,
             "usedcars.listing.changed:fields": _listing_field_label,
             "usedcars.listing.withdrawn:from": dict(ListingState.choices),
+            "usedcars.inquiry.created:kind": dict(InquiryKind.choices),
         },
     )
 

@@ -400,3 +400,4 @@ class DepreciationRule(models.Model):
 
 def months_between(start: dt.date, end: dt.date) -> int:
     return max(0, (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day))
+from usedcars.models_inquiries import Inquiry, InquiryKind  # noqa: E402, F401

@@ -22,7 +22,7 @@ def _renewal(fx):
     from insurance.rating_seed import seed_rating_rules
     from insurance.services_renewals import renewals_open
 
-    existing = Renewal.objects.first()
+    existing = Renewal.objects.filter(policy__number="MATRIX-1").first()
     if existing:
         return existing
     seed_rating_rules()
@@ -32,7 +32,7 @@ def _renewal(fx):
                           number="MATRIX-1", start_date=end.replace(year=end.year - 1), end_date=end,
                           premium=Decimal("950.00"), store=vehicle.member.store)
     renewals_open(today=timezone.localdate())
-    return Renewal.objects.get()
+    return Renewal.objects.get(policy__number="MATRIX-1")
 
 
 def _sent_quote(fx):

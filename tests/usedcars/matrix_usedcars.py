@@ -8,7 +8,7 @@ credential 403."""
 
 from __future__ import annotations
 
-from tests.matrix import API_STAFF, API_STAFF_STORE_OBJECT
+from tests.matrix import API_OWNER, API_PUBLIC, API_STAFF, API_STAFF_STORE_OBJECT, PORTAL_PAGE, PORTAL_STORE_OBJECT
 
 
 def _car(fx):
@@ -54,3 +54,73 @@ MATRIX = [
     (("api:usedcars:stock-sell", {"pk": "used_car_listed"}),       "POST",  WRITE_409, {}),
 ]
 # fmt: on
+
+
+def _public(fx):
+    """A published listing held by store B: the public detail shows its holding store's
+    name to anyone, so the row's object is not store A's (the leak check would flag
+    store A's name shown to store B's consultant, here public by design)."""
+    from django.utils import timezone
+
+    from usedcars.models import Listing, ListingState
+    from usedcars.services_listings import listing_create
+    from tests.usedcars.helpers import make_car
+
+    existing = Listing.objects.filter(store=fx("store_b"), state=ListingState.PUBLISHED).first()
+    if existing:
+        return existing
+    listing = listing_create(actor=fx("hq"), car=make_car(fx("hq"), fx("store_b")), title="2020款 帕萨特", price="128000")
+    Listing.objects.filter(pk=listing.pk).update(state=ListingState.PUBLISHED, published_at=timezone.now())
+    return listing
+
+
+OBJECTS["public_listing"] = _public
+
+# Public listings (no sign-in; the integration credential reads them too).
+MATRIX += [
+    ("api:usedcars:listings",                                      "GET",   API_PUBLIC),
+    (("api:usedcars:listing-detail", {"pk": "public_listing"}),    "GET",   API_PUBLIC),
+]
+
+# Owners' requests (a lead with a task); staff and the integration credential 403, signed-out 401.
+MATRIX += [
+    (("api:usedcars:listing-inquiries", {"pk": "public_listing"}), "POST", {**API_OWNER, "owner": 201},
+     {"kind": "question", "message": "还能便宜吗"}),
+    (("api:usedcars:vehicle-valuation-requests", {"pk": "vehicle"}), "POST", {**API_OWNER, "owner": 201},
+     {"message": "想置换"}),
+]
+
+# Mini-site rows (not in the shared matrix, which covers portal and API names): run by
+# tests/usedcars/test_mobile_usedcars.py.  Anyone browses (staff too); the owner-only
+# pages send others to the mini-site sign-in and staff to the portal (302).
+MOBILE_PUBLIC = dict.fromkeys(API_PUBLIC, 200)
+MOBILE_OWNER_ONLY = {**dict.fromkeys(API_PUBLIC, 302), "owner": 200}
+MOBILE_MATRIX = [
+    ("mobile:usedcars:list",                                       "GET",   MOBILE_PUBLIC),
+    (("mobile:usedcars:detail", {"pk": "public_listing"}),         "GET",   MOBILE_PUBLIC),
+    (("mobile:usedcars:inquiry", {"pk": "public_listing"}),        "POST",  dict.fromkeys(API_PUBLIC, 302),
+     {"kind": "question", "message": "还能便宜吗"}),
+    ("mobile:usedcars:sell",                                       "GET",   MOBILE_OWNER_ONLY),
+    ("mobile:usedcars:sell",                                       "POST",  MOBILE_OWNER_ONLY, {"vehicle": "0"}),
+]
+
+# Portal: the stock list (any staff), the CSV export (managers, used-car managers, HQ:
+# a consultant 403), a car's page (store B's staff 404) and its transitions (a
+# consultant 403 from the service shown as a message: 303 back to the page).
+MATRIX += [
+    ("portal:usedcars:stock-list",                                 "GET",   PORTAL_PAGE),
+    ("portal:usedcars:stock-export",                               "GET",   {**PORTAL_PAGE, "consultant_a": 403,
+                                                                             "consultant_b": 403}),
+    (("portal:usedcars:car-detail", {"pk": "used_car"}),           "GET",   PORTAL_STORE_OBJECT),
+    (("portal:usedcars:car-detail", {"pk": "used_car_listed"}),    "POST",  {**PORTAL_STORE_OBJECT, "consultant_a": 303,
+                                                                             "manager_a": 303, "hq": 303, "admin": 303},
+     {"action": "withdraw"}),
+]
+MATRIX += [
+    (("portal:usedcars:car-listing", {"pk": "used_car_listed"}),   "POST",  {**PORTAL_STORE_OBJECT, "consultant_a": 303,
+                                                                             "manager_a": 303, "hq": 303, "admin": 303},
+     {"title": "2021款 朗逸", "price": "96000"}),
+    (("portal:usedcars:car-photos", {"pk": "used_car"}),           "POST",  {**PORTAL_STORE_OBJECT, "consultant_a": 303,
+                                                                             "manager_a": 303, "hq": 303, "admin": 303},
+     {"action": "cover", "photo": "0"}),
+]

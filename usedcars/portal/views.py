@@ -1,0 +1,189 @@
+"""Portal pages of the used-car stock: the stock list (aging badges 30/60/90, status,
+price, margin; status and store filters; VIN/plate search; CSV export, audited) and a
+car's page (listing, photos with their processing status, condition report) with the
+publish / reserve / sell / withdraw buttons showing the service's errors.  Reads go
+through the scoped selectors (another store's car: 404)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import View
+
+from accounts.exceptions import ApplicationError
+from accounts.exports import csv_response
+from accounts.models import GROUP_ROLES, Role
+from accounts.portal.mixins import PortalMixin, SeeOther
+from accounts.scoping import stores_for
+from accounts.services import export_record
+from usedcars.models import CHECKLIST_LABELS, Listing, StockStatus
+from usedcars.selectors import MANAGE_ROLES, usedcar_get, usedcar_list
+from usedcars.services_listings import (
+    listing_create, listing_publish, listing_reserve, listing_sell, listing_update, listing_withdraw,
+)
+from usedcars.services_photos import photo_add, photo_reorder, photo_set_cover
+
+PER_PAGE = 50
+EXPORT_LIMIT = 20_000
+EXPORT_ROLES = GROUP_ROLES | {Role.MANAGER, Role.USEDCAR}
+
+
+def _listing(car) -> Listing | None:
+    try:
+        return car.listing
+    except ObjectDoesNotExist:
+        return None
+
+
+def _row(car) -> dict:
+    listing = _listing(car)
+    reconditioning = getattr(car, "reconditioning", None) or Decimal("0")
+    days = car.days_in_stock
+    return {
+        "car": car, "listing": listing, "days": days, "aging": next((n for n in (90, 60, 30) if days >= n), 0),
+        "total_cost": car.purchase_cost + reconditioning,
+        "margin": listing.price - car.purchase_cost - reconditioning if listing and listing.price else None,
+    }
+
+
+def _stock(request):
+    status = request.GET.get("status") if request.GET.get("status") in StockStatus.values else None
+    q = (request.GET.get("q") or "").strip()[:20] or None
+    code = (request.GET.get("store") or "").strip()[:16]
+    store = stores_for(request.user).filter(code=code).first() if code else None
+    return {"status": status, "q": q, "store": store}, usedcar_list(actor=request.user, **{
+        "status": status, "q": q, "store": store})
+
+
+class StockListView(PortalMixin, View):
+    template_name = "portal/usedcars/stock_list.html"
+
+    def get(self, request):
+        filters, cars = _stock(request)
+        page = Paginator(cars, PER_PAGE).get_page(request.GET.get("page"))
+        return render(request, self.template_name, {
+            "rows": [_row(car) for car in page.object_list], "page_obj": page, "is_paginated": page.has_other_pages(),
+            "filters": filters, "statuses": StockStatus.choices, "stores": stores_for(request.user),
+            "may_export": request.user.is_superuser or request.user.role in EXPORT_ROLES,
+        })
+
+
+class StockExportView(PortalMixin, View):
+    """The filtered stock as CSV (the caller's stores only), audited."""
+
+    roles = EXPORT_ROLES
+
+    def get(self, request):
+        filters, cars = _stock(request)
+        cars = cars[:EXPORT_LIMIT]
+        export_record(actor=request.user, what="usedcars.stock", rows=cars.count(),
+                      filters={k: (v.code if hasattr(v, "code") else v) for k, v in filters.items() if v})
+
+        def rows():
+            yield [_("车架号"), _("车牌号"), _("门店"), _("品牌"), _("车型名称"), _("库存状态"), _("入库天数"),
+                   _("收购价（元）"), _("总成本（元）"), _("售价（元）"), _("毛利（元）")]
+            for car in cars:
+                row = _row(car)
+                listing = row["listing"]
+                yield [car.vin, car.plate, car.store.code, car.brand.name, car.model_name, car.get_status_display(),
+                       row["days"], car.purchase_cost, row["total_cost"], listing.price if listing else "",
+                       row["margin"] if row["margin"] is not None else ""]
+
+        return csv_response(rows(), filename=f"usedcar-stock-{timezone.localdate():%Y%m%d}.csv")
+
+
+ACTIONS = {"publish", "reserve", "sell", "withdraw"}
+
+
+class CarDetailView(PortalMixin, View):
+    template_name = "portal/usedcars/car_detail.html"
+
+    def get(self, request, pk):
+        car = usedcar_get(actor=request.user, pk=pk)
+        condition = getattr(car, "condition", None)
+        return render(request, self.template_name, {
+            "car": car, "row": _row(car), "listing": _listing(car), "photos": car.photos.all(), "condition": condition,
+            "items": [(CHECKLIST_LABELS.get(i.item, i.item), i) for i in condition.items.all()] if condition else [],
+            "may_manage": request.user.is_superuser or request.user.role in MANAGE_ROLES,
+        })
+
+    def post(self, request, pk):
+        car = usedcar_get(actor=request.user, pk=pk)
+        listing = _listing(car)
+        action = request.POST.get("action")
+        if listing is None or action not in ACTIONS:
+            messages.error(request, _("请先创建车辆信息。") if listing is None else _("未知的操作。"))
+            return SeeOther(reverse("portal:usedcars:car-detail", kwargs={"pk": car.pk}))
+        try:
+            if action == "publish":
+                listing_publish(actor=request.user, listing=listing)
+            elif action == "reserve":
+                listing_reserve(actor=request.user, listing=listing, deposit=request.POST.get("deposit") or "0",
+                                buyer_name=request.POST.get("buyer_name", "")[:64],
+                                buyer_mobile=request.POST.get("buyer_mobile", "")[:20])
+            elif action == "sell":
+                listing_sell(actor=request.user, listing=listing, sale_price=request.POST.get("sale_price") or None)
+            else:
+                listing_withdraw(actor=request.user, listing=listing)
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("已更新车辆信息状态。"))
+        return SeeOther(reverse("portal:usedcars:car-detail", kwargs={"pk": car.pk}))
+
+
+class CarListingView(PortalMixin, View):
+    """POST: create the car's listing (a draft) or change its title, price and description."""
+
+    def post(self, request, pk):
+        car = usedcar_get(actor=request.user, pk=pk)
+        listing = _listing(car)
+        title, price = request.POST.get("title", ""), request.POST.get("price") or None
+        description = request.POST.get("description", "")[:5000]
+        try:
+            if listing is None:
+                listing_create(actor=request.user, car=car, title=title, price=price, description=description)
+            else:
+                listing_update(actor=request.user, listing=listing, title=title, price=price, description=description)
+        except ApplicationError as exc:
+            messages.error(request, "；".join(str(m) for ms in exc.fields.values() for m in ms) or str(exc.message))
+        else:
+            messages.success(request, _("已保存车辆信息。"))
+        return SeeOther(reverse("portal:usedcars:car-detail", kwargs={"pk": car.pk}))
+
+
+class CarPhotosView(PortalMixin, View):
+    """POST: upload photos (several files; each shows 处理中 until processed), set the
+    cover, or move a photo up or down."""
+
+    def post(self, request, pk):
+        car = usedcar_get(actor=request.user, pk=pk)
+        photos = list(car.photos.all())
+        try:
+            if request.FILES.getlist("images"):
+                for upload in request.FILES.getlist("images")[:30]:
+                    photo_add(actor=request.user, car=car, upload=upload)
+                messages.success(request, _("照片已上传，处理中。"))
+            else:
+                chosen = next((p for p in photos if str(p.pk) == request.POST.get("photo")), None)
+                action = request.POST.get("action")
+                if chosen is None:
+                    messages.error(request, _("请选择照片。"))
+                elif action == "cover":
+                    photo_set_cover(actor=request.user, photo=chosen)
+                elif action in ("up", "down"):
+                    i = photos.index(chosen)
+                    j = i - 1 if action == "up" else i + 1
+                    if 0 <= j < len(photos):
+                        photos[i], photos[j] = photos[j], photos[i]
+                        photo_reorder(actor=request.user, car=car, photo_ids=[p.pk for p in photos])
+        except ApplicationError as exc:
+            messages.error(request, "；".join(str(m) for ms in exc.fields.values() for m in ms) or str(exc.message))
+        return SeeOther(reverse("portal:usedcars:car-detail", kwargs={"pk": car.pk}))

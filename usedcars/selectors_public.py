@@ -1,0 +1,94 @@
+"""Public reads of used-car listings (no sign-in): only published and reserved
+listings are shown; any other (draft, withdrawn, sold) is a 404.  The list costs a
+constant number of queries per page: brand, series and store are joined, the cover's
+thumbnail comes from a subquery."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Brand, CarSeries, Store
+from usedcars.models import ConditionItem, Listing, ListingPhoto, ListingState, PhotoStatus
+
+PUBLIC_STATES = (ListingState.PUBLISHED, ListingState.RESERVED)
+ORDERINGS = {
+    "price": ("price", "id"),
+    "-price": ("-price", "-id"),
+    "mileage": ("mileage", "id"),
+    "-published_at": ("-published_at", "-id"),
+}
+DEFAULT_ORDERING = "-published_at"
+
+
+def _years_ago(today: dt.date, years: int) -> dt.date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def public_listing_list(*, brand: Brand | None = None, series: CarSeries | None = None,
+                        price_min: Decimal | None = None, price_max: Decimal | None = None,
+                        age_max: int | None = None, mileage_max: int | None = None, city: str | None = None,
+                        store: Store | None = None, ordering: str | None = None) -> QuerySet[Listing]:
+    """Published and reserved listings of open stores, filtered; ``age_max`` in
+    years since the first registration; ``ordering`` one of ``ORDERINGS``
+    (default: newest first).  Each row carries ``cover_thumbnail`` (a file name)."""
+    queryset = Listing.objects.filter(state__in=PUBLIC_STATES, store__is_active=True)
+    if brand is not None:
+        queryset = queryset.filter(brand=brand)
+    if series is not None:
+        queryset = queryset.filter(series=series)
+    if price_min is not None:
+        queryset = queryset.filter(price__gte=price_min)
+    if price_max is not None:
+        queryset = queryset.filter(price__lte=price_max)
+    if age_max is not None:
+        queryset = queryset.filter(first_registration__gte=_years_ago(timezone.localdate(), age_max))
+    if mileage_max is not None:
+        queryset = queryset.filter(mileage__lte=mileage_max)
+    if city:
+        queryset = queryset.filter(store__city=city)
+    if store is not None:
+        queryset = queryset.filter(store=store)
+    cover = ListingPhoto.objects.filter(car=OuterRef("car_id"), status=PhotoStatus.READY).order_by(
+        "-is_cover", "position", "id")
+    return queryset.select_related("store", "brand", "series", "car").annotate(
+        cover_thumbnail=Subquery(cover.values("thumbnail")[:1]),
+    ).order_by(*ORDERINGS.get(ordering or DEFAULT_ORDERING, ORDERINGS[DEFAULT_ORDERING]))
+
+
+def photo_file_url(name: str | None) -> str | None:
+    """The URL of a stored photo file named by a subquery (``cover_thumbnail``)."""
+    return ListingPhoto._meta.get_field("thumbnail").storage.url(name) if name else None
+
+
+def public_listing_get(*, pk) -> Listing:
+    """One published or reserved listing with its ready photos (cover first, then
+    their order), the condition report and its items, and the holding store."""
+    photos = ListingPhoto.objects.filter(status=PhotoStatus.READY).order_by("-is_cover", "position", "id")
+    try:
+        return Listing.objects.filter(state__in=PUBLIC_STATES, store__is_active=True).select_related(
+            "store", "brand", "series", "car", "car__condition", "car__car_model",
+        ).prefetch_related(
+            Prefetch("car__photos", queryset=photos, to_attr="public_photos"),
+            Prefetch("car__condition__items", queryset=ConditionItem.objects.order_by("id")),
+        ).get(pk=pk)
+    except (Listing.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def public_filter_choices() -> dict:
+    """What the filters offer: brands and cities that have a public listing, and the open stores."""
+    public = Listing.objects.filter(state__in=PUBLIC_STATES, store__is_active=True)
+    return {
+        "brands": Brand.objects.filter(pk__in=public.values("brand_id")).order_by("initial", "name"),
+        "series": CarSeries.objects.filter(pk__in=public.values("series_id")).order_by("name"),
+        "cities": sorted(set(public.values_list("store__city", flat=True))),
+        "stores": Store.objects.filter(pk__in=public.values("store_id")).order_by("code"),
+    }

@@ -1,0 +1,159 @@
+"""Inquiries on a listing (咨询、预约看车) and owners' valuation requests (卖车/置换).
+
+Each becomes a lead through ``leads.services.ingest.lead_ingest`` on the ``usedcar``
+channel (二手车): at the listing's holding store (a valuation request: at the owner's
+store), merged into the person's open lead if they have one (its source is recorded
+at this store), and a first-contact task in the one task list for the store's
+used-car manager (none: the store manager; none either: unassigned, for the store).
+The ``Inquiry`` row links the lead to the listing or the vehicle.
+
+A repeat of the same inquiry (same mobile, listing and kind; a valuation request:
+same vehicle) within a day returns the first one and creates nothing (``created``
+False).  The listing's (or vehicle's) row is locked while checking, so two
+simultaneous repeats make one lead and one task."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+
+from accounts.audit import audit_record
+from accounts.models import Member, Role, Store, User, Vehicle
+from accounts.validators import normalize_mobile
+from leads.models import Channel, ChannelKind, EventKind, TaskKind
+from leads.services.followup import task_create
+from leads.services.ingest import lead_ingest
+from usedcars import exceptions as errors
+from usedcars.models import Listing
+from usedcars.models_inquiries import CHANNEL_CODE, CHANNEL_NAME, Inquiry, InquiryKind
+from usedcars.selectors_public import PUBLIC_STATES
+from usedcars.services import invalid
+
+DEDUP_WINDOW = dt.timedelta(days=1)
+FIRST_CONTACT_WITHIN = dt.timedelta(hours=2)
+VIEWING_HORIZON = dt.timedelta(days=60)
+MAX_MESSAGE = 500
+
+
+def usedcar_channel() -> Channel:
+    """The ``usedcar`` lead channel (a migration creates it; recreated if a test emptied the table)."""
+    channel, _created = Channel.objects.get_or_create(
+        code=CHANNEL_CODE, defaults={"name": CHANNEL_NAME, "kind": ChannelKind.OTHER})
+    return channel
+
+
+def usedcar_manager_for(store: Store) -> User | None:
+    """Who handles a store's used-car leads: its used-car manager (二手车经理), else its store manager."""
+    for role in (Role.USEDCAR, Role.MANAGER):
+        user = User.objects.filter(store=store, role=role, is_active=True).order_by("id").first()
+        if user is not None:
+            return user
+    return None
+
+
+def _mobile(value) -> str:
+    if not value or not str(value).strip():
+        raise invalid("mobile", errors.INQUIRY_NEEDS_MOBILE)
+    try:
+        return normalize_mobile(str(value))
+    except ValidationError as exc:
+        raise invalid("mobile", exc.messages[0]) from exc
+
+
+def _lead_and_task(*, store: Store, mobile: str, name: str, title: str, note: str, brand, behaviour: str,
+                   behaviour_data: dict, actor: User | None):
+    lead, _created = lead_ingest(
+        mobile=mobile, channel=usedcar_channel(), store=store, name=name, model_interest=title[:100], brand=brand,
+        note=note, actor=actor, behaviour=behaviour, behaviour_data=behaviour_data,
+    )
+    task = task_create(store=store, title=title, due_at=timezone.now() + FIRST_CONTACT_WITHIN,
+                       assignee=usedcar_manager_for(store), lead=lead, kind=TaskKind.FIRST_CONTACT)
+    return lead, task
+
+
+def inquiry_create(*, listing: Listing, kind: str, mobile: str, name: str = "", message: str = "",
+                   preferred_time: dt.datetime | None = None, member: Member | None = None,
+                   actor: User | None = None) -> tuple[Inquiry, bool]:
+    """A question or a viewing booking on a published (or reserved) listing.  A
+    viewing needs a ``preferred_time`` within the next 60 days.  A signed-in owner
+    passes ``member`` (their mobile and name are used).  Returns ``(inquiry, created)``."""
+    if kind not in (InquiryKind.QUESTION, InquiryKind.VIEWING):
+        raise invalid("kind", errors.INQUIRY_KIND_INVALID)
+    if member is not None:
+        mobile, name = member.mobile, name or member.name
+    mobile = _mobile(mobile)
+    name, message = (name or "").strip()[:64], (message or "").strip()[:MAX_MESSAGE]
+    now = timezone.now()
+    if kind == InquiryKind.VIEWING:
+        if preferred_time is None:
+            raise invalid("preferred_time", errors.VIEWING_NEEDS_TIME)
+        if not now <= preferred_time <= now + VIEWING_HORIZON:
+            raise invalid("preferred_time", errors.VIEWING_TIME_INVALID)
+    else:
+        preferred_time = None
+    with transaction.atomic():
+        locked = Listing.objects.select_for_update(of=("self",)).select_related("store", "brand").filter(
+            pk=listing.pk).first()
+        if locked is None or locked.state not in PUBLIC_STATES or not locked.store.is_active:
+            raise invalid("listing", errors.INQUIRY_LISTING_CLOSED)
+        existing = Inquiry.objects.filter(listing=locked, mobile=mobile, kind=kind,
+                                          created_at__gte=now - DEDUP_WINDOW).first()
+        if existing is not None:
+            return existing, False
+        if kind == InquiryKind.VIEWING:
+            when = timezone.localtime(preferred_time).strftime("%m-%d %H:%M")
+            title = _t("二手车预约看车：%(title)s（%(when)s）") % {"title": locked.title, "when": when}
+            behaviour = EventKind.TEST_DRIVE_BOOKED
+        else:
+            title = _t("二手车咨询：%(title)s") % {"title": locked.title}
+            behaviour = EventKind.PRICE_REQUEST
+        lead, task = _lead_and_task(
+            store=locked.store, mobile=mobile, name=name, title=title, note=message, brand=locked.brand,
+            behaviour=behaviour, actor=actor,
+            behaviour_data={"usedcar_listing": locked.pk, **({"preferred_time": preferred_time.isoformat()}
+                                                              if preferred_time else {})},
+        )
+        inquiry = Inquiry.objects.create(
+            kind=kind, listing=locked, store=locked.store, member=member, name=name, mobile=mobile, message=message,
+            preferred_time=preferred_time, lead=lead, task=task,
+        )
+        audit_record(actor=actor, action="usedcars.inquiry.created", obj=inquiry, store=locked.store,
+                     data={"kind": kind, "listing": locked.pk, "lead": lead.pk})
+    return inquiry, True
+
+
+def valuation_request_create(*, member: Member, vehicle: Vehicle, message: str = "",
+                             actor: User | None = None) -> tuple[Inquiry, bool]:
+    """An owner asks to sell or trade in their own vehicle: a trade-in lead at their
+    store with a task for its used-car manager.  Returns ``(inquiry, created)``."""
+    if vehicle.member_id != member.pk:
+        raise invalid("vehicle", errors.VALUATION_VEHICLE_TRADED)
+    message = (message or "").strip()[:MAX_MESSAGE]
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Vehicle.objects.select_for_update(of=("self",)).select_related("brand").get(pk=vehicle.pk)
+        if locked.traded_in_at is not None:
+            raise invalid("vehicle", errors.VALUATION_VEHICLE_TRADED)
+        existing = Inquiry.objects.filter(vehicle=locked, kind=InquiryKind.VALUATION,
+                                          created_at__gte=now - DEDUP_WINDOW).first()
+        if existing is not None:
+            return existing, False
+        store = member.store
+        described = " ".join(p for p in (locked.brand.name if locked.brand_id else "", locked.series, locked.model,
+                                          locked.plate or "") if p)
+        title = _t("卖车/置换估价：%(vehicle)s") % {"vehicle": described or _t("会员车辆")}
+        lead, task = _lead_and_task(
+            store=store, mobile=member.mobile, name=member.name, title=title, note=message, brand=locked.brand,
+            behaviour=EventKind.PRICE_REQUEST, actor=actor, behaviour_data={"usedcar_vehicle": locked.pk},
+        )
+        inquiry = Inquiry.objects.create(
+            kind=InquiryKind.VALUATION, vehicle=locked, store=store, member=member, name=member.name,
+            mobile=member.mobile, message=message, lead=lead, task=task,
+        )
+        audit_record(actor=actor, action="usedcars.valuation_request.created", obj=inquiry, store=store,
+                     data={"vehicle": locked.pk, "lead": lead.pk})
+    return inquiry, True
