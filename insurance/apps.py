@@ -27,4 +27,6 @@ class InsuranceConfig(AppConfig):
         # The renewal pipeline's daily sweep: a step of run_daily_ops and its own schedule.
         register_daily_step(RENEWALS_STEP, lambda day: renewals_sweep(today=day), batched=True)
         register_mobile_home_panel(home_insurance_panel)
+        # After the policies and the plate demo car: the sweep, and S01's pipeline in every stage.
+        register_demo_step("insurance.demo_renewals.seed_renewal_demo")
         register_schedule("insurance-renewals-daily", "insurance.tasks.renewals_daily", "D")

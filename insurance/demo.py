@@ -3,8 +3,11 @@ rating rules (``insurance.rating_seed``), and for every vehicle without a
 policy a compulsory and a commercial policy of this year (ends spread over
 the coming year, so about a quarter end within the 90-day renewal window;
 some ended last month) and, for most, last year's pair with its at-fault
-claims, so history and NCD levels vary.  Idempotent: vehicles with a policy
-are left alone.  Bulk inserts in batches."""
+claims, so history and NCD levels vary.  The first ``PIPELINE_DEMO_VEHICLES``
+vehicles of store S01 (the demo owner 李娜's first) end within 40 days, so
+even a small demo has S01's renewal pipeline to show
+(``insurance.demo_renewals``).  Idempotent: vehicles with a policy are left
+alone.  Bulk inserts in batches."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accounts.models import Role, User, Vehicle
+from accounts.models import Role, Store, User, Vehicle
 from insurance.models import Coverage, Insurer, Policy, PolicyCoverage, PolicyKind, PolicySource
 from insurance.rating_seed import seed_rating_rules
 
@@ -23,6 +26,8 @@ BATCH = 1000
 LINES = [("vehicle_damage", None, Decimal("1536.00")), ("third_party", Decimal("1000000"), Decimal("1224.00")),
          ("driver_seat", Decimal("10000"), Decimal("32.00"))]
 COMPULSORY = Decimal("855.00")
+PIPELINE_DEMO_STORE = "S01"
+PIPELINE_DEMO_VEHICLES = 8
 
 
 def _year_before(day: dt.date) -> dt.date:
@@ -40,12 +45,17 @@ def seed_insurance(*, rng: random.Random | None = None, stdout=None) -> dict[str
     today = timezone.localdate()
     vehicles = list(Vehicle.objects.filter(policies__isnull=True).order_by("id")
                     .values_list("id", "member__store_id", "plate", "vin"))
+    pipeline_store = Store.objects.filter(code=PIPELINE_DEMO_STORE).values_list("pk", flat=True).first()
+    pipeline_due = 0
     created = 0
     for start in range(0, len(vehicles), BATCH):
         policies, lines_for = [], []
         for vehicle_id, store_id, plate, vin in vehicles[start:start + BATCH]:
             insurer = rng.choice(insurers)
             end = today + dt.timedelta(days=rng.randint(-30, 335))
+            if store_id == pipeline_store and pipeline_due < PIPELINE_DEMO_VEHICLES:
+                end = today + dt.timedelta(days=12 + 3 * pipeline_due)  # in the pipeline, before the plate car's 30
+                pipeline_due += 1
             years = [(_year_before(end), end, 0)]
             if rng.random() < 0.7:
                 years.append((_year_before(_year_before(end)), _year_before(end), rng.choice([0, 0, 0, 0, 1, 1, 2])))

@@ -21,8 +21,13 @@ Definitions (the page and its CSV exports show the same):
   how many and their premium (``premium``, the vehicle tax apart), by
   insurer, store and month, last year beside the months.
 
-The renewal pipeline's stages and lost reasons are not here yet: they rest
-on the renewal tasks, added with the pipeline.
+- **Pipeline by stage** (a snapshot, today): the renewals still being worked
+  on (``Renewal`` in stage to contact, quoted, accepted or paid — renewed and
+  lost ones are closed), how many in each stage per store, and how many of
+  them have passed their end date; the month range does not apply.
+- **Lost reasons**: the renewals lost (stage *lost*) whose ``end_date`` falls
+  in the range, per reason and competitor (``lost_to``, the other insurer or
+  dealer as the specialist wrote it; none: "—").
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, Count, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -40,7 +46,7 @@ from accounts.dates import add_months
 from accounts.labels import person_name
 from accounts.models import Store, User
 from accounts.scoping import scope
-from insurance.models import Policy, PolicyStatus
+from insurance.models import LostReason, Policy, PolicyStatus, Renewal, RenewalStage
 
 REPORT_SECTIONS = {
     "months": gettext_lazy("续保率（按月）"),
@@ -50,7 +56,11 @@ REPORT_SECTIONS = {
     "premium_insurers": gettext_lazy("保费（按保险公司）"),
     "premium_stores": gettext_lazy("保费（按门店）"),
     "premium_months": gettext_lazy("保费（按月）"),
+    "pipeline": gettext_lazy("续保跟进（按阶段）"),
+    "lost_reasons": gettext_lazy("流失原因"),
 }
+# The stages of a renewal still being worked on, in the order of the pipeline.
+PIPELINE_STAGES = (RenewalStage.TO_CONTACT, RenewalStage.QUOTED, RenewalStage.ACCEPTED, RenewalStage.PAID)
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 _MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -244,13 +254,68 @@ def report_premium_by_month(policies: QuerySet[Policy], *, filters: InsuranceRep
     return {"rows": rows, "total": total}
 
 
+# --- the pipeline: stages and lost reasons ------------------------------------------------------
+
+
+def report_renewals(*, actor: User, filters: InsuranceReportFilters) -> QuerySet[Renewal]:
+    """The actor's stores' renewals (the chosen store)."""
+    renewals = scope(Renewal.objects.all(), actor)
+    if filters.store is not None:
+        renewals = renewals.filter(store=filters.store)
+    return renewals.order_by()
+
+
+def report_pipeline_by_stage(renewals: QuerySet[Renewal], *, filters: InsuranceReportFilters,
+                             today: dt.date | None = None) -> dict:
+    """Per store (one aggregate query): the open renewals in each stage of
+    ``PIPELINE_STAGES``, their sum and how many of them have ended already."""
+    today = today or timezone.localdate()
+    sums = {f"n_{stage}": Count("pk", filter=Q(stage=stage)) for stage in PIPELINE_STAGES}
+    grouped = (renewals.filter(stage__in=PIPELINE_STAGES).values("store_id", "store__code", "store__name")
+               .annotate(**sums, n_overdue=Count("pk", filter=Q(end_date__lt=today))).order_by("store__code"))
+    rows = []
+    for row in grouped:
+        counts = [int(row[f"n_{stage}"]) for stage in PIPELINE_STAGES]
+        rows.append({"key": row["store_id"], "label": _store_label(row["store__code"], row["store__name"]),
+                     "stages": counts, "open": sum(counts), "overdue": int(row["n_overdue"])})
+    totals = [sum(row["stages"][i] for row in rows) for i in range(len(PIPELINE_STAGES))]
+    return {"stages": [(str(stage), str(stage.label)) for stage in PIPELINE_STAGES], "rows": rows,
+            "total": {"label": _("合计"), "stages": totals, "open": sum(totals),
+                      "overdue": sum(row["overdue"] for row in rows)}}
+
+
+def report_lost_reasons(renewals: QuerySet[Renewal], *, filters: InsuranceReportFilters) -> dict:
+    """Renewals lost with an end date in the range, per reason and competitor, the most first."""
+    grouped = (renewals.filter(stage=RenewalStage.LOST, end_date__gte=filters.start, end_date__lt=filters.end)
+               .values("lost_reason", "lost_to").annotate(n_lost=Count("pk"))
+               .order_by("-n_lost", "lost_reason", "lost_to"))
+    labels = dict(LostReason.choices)
+    rows = [{"reason": row["lost_reason"], "label": str(labels.get(row["lost_reason"], _("其他原因"))),
+             "lost_to": row["lost_to"] or "—", "lost": int(row["n_lost"])} for row in grouped]
+    lost = sum(row["lost"] for row in rows)
+    for row in rows:
+        row["share"] = _rate(row["lost"], lost)
+    return {"rows": rows, "total": {"label": _("合计"), "lost_to": "", "lost": lost, "share": _rate(lost, lost)}}
+
+
+_POLICY_SECTIONS = {
+    "months": report_renewal_by_month, "stores": report_renewal_by_store,
+    "insurers": report_renewal_by_insurer, "specialists": report_renewal_by_specialist,
+    "premium_insurers": report_premium_by_insurer, "premium_stores": report_premium_by_store,
+    "premium_months": report_premium_by_month,
+}
+_RENEWAL_SECTIONS = {"pipeline": report_pipeline_by_stage, "lost_reasons": report_lost_reasons}
+
+
 def report_sections(codes, *, actor: User, filters: InsuranceReportFilters) -> dict:
-    """The figures of the sections ``codes`` over one scoped set of policies."""
-    policies = report_policies(actor=actor, filters=filters)
-    builders = {
-        "months": report_renewal_by_month, "stores": report_renewal_by_store,
-        "insurers": report_renewal_by_insurer, "specialists": report_renewal_by_specialist,
-        "premium_insurers": report_premium_by_insurer, "premium_stores": report_premium_by_store,
-        "premium_months": report_premium_by_month,
-    }
-    return {code: builders[code](policies, filters=filters) for code in codes}
+    """The figures of the sections ``codes``: over one scoped set of policies
+    (renewal rate, premium) and one of renewals (pipeline, lost reasons)."""
+    codes = list(codes)
+    data = {}
+    if any(code in _POLICY_SECTIONS for code in codes):
+        policies = report_policies(actor=actor, filters=filters)
+        data.update({code: _POLICY_SECTIONS[code](policies, filters=filters) for code in codes if code in _POLICY_SECTIONS})
+    if any(code in _RENEWAL_SECTIONS for code in codes):
+        renewals = report_renewals(actor=actor, filters=filters)
+        data.update({code: _RENEWAL_SECTIONS[code](renewals, filters=filters) for code in codes if code in _RENEWAL_SECTIONS})
+    return data

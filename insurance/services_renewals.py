@@ -18,7 +18,7 @@ Quotes: the specialist sends a quote to its owner (``quote_send``: outbox,
 consent respected; the vehicle's open renewals become *quoted*); the owner
 accepts (``quote_accept``) or asks for a call (``quote_call_me``: a task);
 staff mark it paid (``quote_mark_paid``) and record the new policies
-(``renewal_renew``: ``source=renewal``, ``renewal_of`` the old one, stage
+(``renewal_renew``: ``source=renewal``, ``renewal_of`` the old one, the commercial one with the quote's coverages, stage
 *renewed*, membership points per yuan of premium by HQ's
 ``per_yuan_insurance`` earning rule, once per new policy).  Lost renewals
 keep their reason (``renewal_mark_lost``).  Every state change is a
@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import defaultdict
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -43,8 +44,10 @@ from insurance import exceptions as errors
 from insurance.exceptions import InsuranceError
 from insurance.models import (
     OPEN_STAGES,
+    Coverage,
     LostReason,
     Policy,
+    PolicyCoverage,
     PolicyKind,
     PolicySource,
     PolicyStatus,
@@ -307,6 +310,17 @@ def _premium_of(quote: Quote, kind: str):
     return quote.commercial_total, None
 
 
+def _quote_coverages(quote: Quote, policy: Policy) -> list[PolicyCoverage]:
+    """The commercial lines of ``quote`` as the coverages of its new policy
+    (so next year's renewal quote has them again)."""
+    lines = ((quote.breakdown or {}).get("commercial") or {}).get("lines") or []
+    coverages = Coverage.objects.in_bulk([line["code"] for line in lines], field_name="code")
+    return [PolicyCoverage(policy=policy, coverage=coverages[line["code"]], seats=line.get("seats"),
+                           sum_insured=Decimal(line["sum_insured"]) if line.get("sum_insured") else None,
+                           premium=Decimal(line["premium"]))
+            for line in lines if line["code"] in coverages]
+
+
 def renewal_kinds(quote: Quote) -> list[str]:
     """The kinds of policy the quote renews (one number each to record)."""
     return sorted(set(Renewal.objects.filter(quote=quote).values_list("policy__kind", flat=True)))
@@ -348,6 +362,8 @@ def renewal_renew(*, actor: User, quote: Quote, numbers: dict[str, str]) -> list
                         specialist=actor if actor.role == Role.INSURANCE else renewal.specialist,
                         source=PolicySource.RENEWAL, renewal_of=old, quote=quote,
                     )
+                    if kind == PolicyKind.COMMERCIAL:
+                        PolicyCoverage.objects.bulk_create(_quote_coverages(quote, policy))
             except IntegrityError as exc:
                 raise InsuranceError(errors.POLICY_NUMBER_TAKEN, code="policy_number_taken", status_code=409,
                                      fields={f"number_{kind}": [str(errors.POLICY_NUMBER_TAKEN)]}) from exc

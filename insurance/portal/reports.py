@@ -1,6 +1,6 @@
 """Portal: the renewal report (续保报表) — renewal rate by month, store,
 insurer and specialist with last year beside it, premium by insurer, store
-and month — with charts, and each section as CSV (``?export=<section>``,
+and month, the pipeline by stage (today) and the lost reasons — with charts, and each section as CSV (``?export=<section>``,
 audited).  Store managers see their store, HQ every store or one.  The
 figures and their definitions live in ``insurance.selectors_reports``."""
 
@@ -28,6 +28,8 @@ from insurance import selectors_reports as reports
 REPORT_ROLES = GROUP_ROLES | {Role.MANAGER}
 SECTIONS = reports.REPORT_SECTIONS
 MAX_MONTHS = 12
+# Sections that show today's state, not the month range.
+SNAPSHOT_SECTIONS = {"pipeline"}
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
@@ -93,7 +95,14 @@ def _percent(value) -> float | None:
 
 def _chart_data(data: dict) -> dict:
     months, insurers = data["months"]["rows"], data["premium_insurers"]["rows"]
+    pipeline, lost = data["pipeline"], data["lost_reasons"]["rows"]
+    by_reason: dict[str, int] = {}
+    for row in lost:
+        by_reason[row["label"]] = by_reason.get(row["label"], 0) + row["lost"]
     return {
+        "pipeline": {"labels": [label for _code, label in pipeline["stages"]], "values": pipeline["total"]["stages"],
+                     "label": _("跟进中的续保")},
+        "lost": {"labels": list(by_reason), "values": list(by_reason.values()), "label": _("流失数")},
         "renewal": {"labels": [row["label"] for row in months],
                     "rate": [_percent(row["rate"]) for row in months],
                     "last_rate": [_percent(row["last_rate"]) for row in months],
@@ -131,8 +140,9 @@ class InsuranceReportView(PortalMixin, View):
         filters = form.report_filters()
         data = reports.report_sections([section], actor=request.user, filters=filters)[section]
         heading, rows, total = CSV_SHEETS[section](data)
-        title = [str(SECTIONS[section]), f"{filters.month_from:%Y-%m} ~ {filters.month_to:%Y-%m}",
-                 filters.store.name if filters.store else ""]
+        period = (_("截至 %(day)s") % {"day": f"{timezone.localdate():%Y-%m-%d}"} if section in SNAPSHOT_SECTIONS
+                  else f"{filters.month_from:%Y-%m} ~ {filters.month_to:%Y-%m}")
+        title = [str(SECTIONS[section]), period, filters.store.name if filters.store else ""]
         export_record(actor=request.user, what="insurance.report", rows=len(rows),
                       filters={**filters.as_dict(), "section": section})
         return csv_response([title, heading, *rows, total],
@@ -178,9 +188,28 @@ def _premium_months_sheet(data):
             [cells(row) for row in data["rows"]], cells(data["total"]))
 
 
+def _pipeline_cells(row: dict) -> list:
+    return [row["label"], *row["stages"], row["open"], row["overdue"]]
+
+
+def _pipeline_sheet(data):
+    heading = [_("门店"), *(label for _code, label in data["stages"]), _("跟进中合计"), _("其中已过终保日期")]
+    return heading, [_pipeline_cells(row) for row in data["rows"]], _pipeline_cells(data["total"])
+
+
+def _lost_cells(row: dict) -> list:
+    return [row["label"], row["lost_to"], row["lost"], _pct(row["share"])]
+
+
+def _lost_sheet(data):
+    return ([_("流失原因"), _("流失去向（保险公司/经销商）"), _("流失数"), _("占比")],
+            [_lost_cells(row) for row in data["rows"]], _lost_cells(data["total"]))
+
+
 CSV_SHEETS = {
     "months": _renewal_sheet(gettext_lazy("月份")), "stores": _renewal_sheet(gettext_lazy("门店")),
     "insurers": _renewal_sheet(gettext_lazy("保险公司")), "specialists": _renewal_sheet(gettext_lazy("续保专员")),
     "premium_insurers": _premium_sheet(gettext_lazy("保险公司")), "premium_stores": _premium_sheet(gettext_lazy("门店")),
     "premium_months": _premium_months_sheet,
+    "pipeline": _pipeline_sheet, "lost_reasons": _lost_sheet,
 }

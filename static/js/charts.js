@@ -85,6 +85,20 @@
         options: { plugins: { legend: { position: "bottom" } } }
       };
     },
+    insurance_pipeline: function (data) {
+      return {
+        type: "bar",
+        data: { labels: data.pipeline.labels, datasets: [{ label: data.pipeline.label, data: data.pipeline.values, backgroundColor: palette[0] }] },
+        options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
+      };
+    },
+    insurance_lost: function (data) {
+      return {
+        type: "doughnut",
+        data: { labels: data.lost.labels, datasets: [{ label: data.lost.label, data: data.lost.values, backgroundColor: palette }] },
+        options: { plugins: { legend: { position: "bottom" } } }
+      };
+    },
     defeats: function (data) {
       return {
         type: "doughnut",

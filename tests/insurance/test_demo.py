@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Vehicle
 from insurance.demo import seed_insurance
-from insurance.models import Insurer, Policy, PolicyCoverage, PolicyKind
+from insurance.models import Insurer, Policy, PolicyCoverage, PolicyKind, PolicySource
 from insurance.services_rating import levels_on_record
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,9 @@ def test_demo_gives_policies_some_due_for_renewal_and_runs_twice():
     # claim-free pair makes it A2; NCD from −2 (two clean years) up to 1 − 2 + ... .
     levels = set()
     for vehicle in Vehicle.objects.all():
-        end = Policy.objects.filter(vehicle=vehicle, kind=PolicyKind.COMPULSORY).latest("end_date").end_date
+        # (the demo's renewed cars: at the end of the policy the demo renewed)
+        end = Policy.objects.filter(vehicle=vehicle, kind=PolicyKind.COMPULSORY).exclude(
+            source=PolicySource.RENEWAL).latest("end_date").end_date
         levels.add(levels_on_record(vehicle, end))
     assert {history for history, _ncd in levels} == {"A1", "A2"}
     assert {ncd for _h, ncd in levels} <= {-1, -2, 0}

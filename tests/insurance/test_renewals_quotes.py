@@ -5,6 +5,7 @@ and renewed by staff (new policy, points once), or lost with a reason."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.http import Http404
@@ -119,6 +120,12 @@ def test_paid_then_renewed_records_the_new_policies_and_awards_points_once(quote
     by_kind = {p.kind: p for p in made}
     assert by_kind["compulsory"].premium == quote.compulsory_premium
     assert by_kind["commercial"].premium == quote.commercial_total
+    # The new commercial policy carries the quote's coverages (next year's renewal quote needs them).
+    lines = {(c.coverage.code, c.sum_insured, c.premium) for c in by_kind["commercial"].coverages.all()}
+    assert lines == {(line["code"], Decimal(line["sum_insured"]) if line["sum_insured"] else None,
+                      Decimal(line["premium"])) for line in quote.breakdown["commercial"]["lines"]}
+    assert {c.coverage.code for c in by_kind["commercial"].coverages.all()} == {"vehicle_damage", "third_party"}
+    assert not by_kind["compulsory"].coverages.exists()
     renewals = Renewal.objects.all()
     assert {(r.stage, r.new_policy_id) for r in renewals} == {(RenewalStage.RENEWED, p.pk) for p in made}
     expected = int(quote.compulsory_premium * insurance_rule.points) + int(quote.commercial_total * insurance_rule.points)

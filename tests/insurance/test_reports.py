@@ -1,7 +1,7 @@
 """The renewal report (续保报表): renewal rate (renewed with us ÷ due) by month,
 store, insurer and specialist with the same period last year beside it, and
-premium by insurer, store and month — figures on a fixture with policies on
-month edges, scoping of the page and its CSV, the audited export and a query
+premium by insurer, store and month, the pipeline by stage and the lost
+reasons — figures on fixtures with policies and renewals on month edges, scoping of the page and its CSV, the audited export and a query
 count that does not grow with the policies."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.labels import audit_action_label, audit_data_items
 from accounts.models import AuditLog, Role
 from insurance import selectors_reports as reports
-from insurance.models import Insurer, Policy, PolicyKind, PolicyStatus
+from insurance.models import Insurer, LostReason, Policy, PolicyKind, PolicyStatus, Renewal, RenewalStage
 from insurance.portal.reports import InsuranceReportFilterForm
 from tests.test_web_zh_code_words import CODE_WORDS, _choice_codes, _code_words_in, _text
 
@@ -212,3 +212,100 @@ class TestQueries:
             response = client.get(URL, RANGE)
         assert response.context["months"]["total"]["due"] == 66
         assert len(many) == len(few) and len(few) <= 20
+
+
+# --- the pipeline by stage and the lost reasons ---------------------------------------------------
+
+TODAY = D(2026, 2, 20)
+
+
+@pytest.fixture
+def pipeline(store_a, store_b):
+    """Renewals in every stage: store A 2 to contact (one ended already), 1 quoted, 1 accepted, 1 paid,
+    1 renewed, lost ones in and out of the range; store B 1 quoted and lost ones."""
+    picc = Insurer.objects.get(code="picc")
+    numbers = iter(range(1, 1000))
+
+    def make(store, end, stage, reason="", lost_to=""):
+        policy = Policy.objects.create(store=store, end_date=end, start_date=end.replace(year=end.year - 1),
+                                       insurer=picc, number=f"PIPE{next(numbers):04d}", kind=PolicyKind.COMPULSORY,
+                                       plate="", premium=Decimal("950"))
+        return Renewal.objects.create(policy=policy, store=store, end_date=end, stage=stage, lost_reason=reason,
+                                      lost_to=lost_to)
+
+    make(store_a, D(2026, 3, 10), RenewalStage.TO_CONTACT)
+    make(store_a, D(2026, 2, 10), RenewalStage.TO_CONTACT)  # ended before TODAY: overdue
+    make(store_a, D(2026, 3, 1), RenewalStage.QUOTED)
+    make(store_a, D(2026, 3, 2), RenewalStage.ACCEPTED)
+    make(store_a, D(2026, 3, 3), RenewalStage.PAID)
+    make(store_a, D(2026, 3, 4), RenewalStage.RENEWED)  # closed: not in the pipeline
+    make(store_a, D(2026, 1, 5), RenewalStage.LOST, LostReason.OTHER_INSURER, "平安产险")
+    make(store_a, D(2026, 3, 31), RenewalStage.LOST, LostReason.OTHER_INSURER, "平安产险")
+    make(store_a, D(2026, 2, 1), RenewalStage.LOST, LostReason.OTHER_INSURER, "太平洋产险")
+    make(store_a, D(2026, 2, 2), RenewalStage.LOST, LostReason.CAR_SOLD)
+    make(store_a, D(2026, 4, 1), RenewalStage.LOST, LostReason.PRICE)  # after the range
+    make(store_a, D(2025, 12, 31), RenewalStage.LOST, LostReason.PRICE)  # before the range
+    make(store_b, D(2026, 3, 5), RenewalStage.QUOTED)
+    make(store_b, D(2026, 2, 5), RenewalStage.LOST, LostReason.OTHER_DEALER, "深圳某4S店")
+    make(store_b, D(2026, 2, 6), RenewalStage.LOST, LostReason.OTHER_INSURER, "平安产险")
+
+
+def _pipeline(data):
+    return [(r["label"], r["stages"], r["open"], r["overdue"]) for r in data["rows"]]
+
+
+def _lost(data):
+    return [(r["label"], r["lost_to"], r["lost"]) for r in data["rows"]]
+
+
+class TestPipelineAndLostReasons:
+    @pytest.fixture(autouse=True)
+    def today(self, monkeypatch):
+        monkeypatch.setattr(timezone, "localdate", lambda *args: TODAY)
+
+    def test_pipeline_counts_open_renewals_per_stage_and_store(self, hq, pipeline):
+        data = reports.report_sections(["pipeline"], actor=hq, filters=_filters())["pipeline"]
+        assert [label for _code, label in data["stages"]] == ["待联系", "已报价", "车主已接受", "已付款"]
+        assert _pipeline(data) == [("S01 广州天河大众", [2, 1, 1, 1], 5, 1), ("S02 上海浦东大众", [0, 1, 0, 0], 1, 0)]
+        assert (data["total"]["stages"], data["total"]["open"], data["total"]["overdue"]) == ([2, 2, 1, 1], 6, 1)
+
+    def test_pipeline_is_scoped_to_the_managers_store_and_hqs_choice(self, manager_a, hq, store_b, pipeline):
+        mine = reports.report_sections(["pipeline"], actor=manager_a, filters=_filters())["pipeline"]
+        assert _pipeline(mine) == [("S01 广州天河大众", [2, 1, 1, 1], 5, 1)]
+        only_b = reports.report_sections(["pipeline"], actor=hq, filters=_filters(store=store_b))["pipeline"]
+        assert _pipeline(only_b) == [("S02 上海浦东大众", [0, 1, 0, 0], 1, 0)]
+
+    def test_lost_reasons_per_reason_and_competitor_in_the_range(self, hq, manager_a, store_b, pipeline):
+        data = reports.report_sections(["lost_reasons"], actor=hq, filters=_filters())["lost_reasons"]
+        assert _lost(data) == [
+            ("转投其他保险公司", "平安产险", 3),  # A in January and on 31 March, B in February
+            ("车辆已出售/报废", "—", 1),  # then by reason (its code) and competitor
+            ("在其他经销商续保", "深圳某4S店", 1),
+            ("转投其他保险公司", "太平洋产险", 1),
+        ]
+        assert data["total"]["lost"] == 6 and data["rows"][0]["share"] == Decimal("0.5000")
+        mine = reports.report_sections(["lost_reasons"], actor=manager_a, filters=_filters())["lost_reasons"]
+        assert _lost(mine) == [("转投其他保险公司", "平安产险", 2), ("车辆已出售/报废", "—", 1),
+                               ("转投其他保险公司", "太平洋产险", 1)]
+        only_b = reports.report_sections(["lost_reasons"], actor=hq, filters=_filters(store=store_b))["lost_reasons"]
+        assert _lost(only_b) == [("在其他经销商续保", "深圳某4S店", 1), ("转投其他保险公司", "平安产险", 1)]
+
+    def test_page_and_csv_show_both_sections_scoped_and_audited(self, client, manager_a, pipeline):
+        client.force_login(manager_a)
+        page = client.get(URL, RANGE)
+        text = page.content.decode()
+        assert 'data-testid="pipeline-table"' in text and 'data-testid="lost_reasons-table"' in text
+        assert "insurance_pipeline" in text and "insurance_lost" in text
+        assert page.context["chart_data"]["pipeline"]["values"] == [2, 1, 1, 1]
+        assert "S02" not in text
+        rows = _csv(client.get(URL, {**RANGE, "export": "pipeline"}))
+        assert rows[0] == ["续保跟进（按阶段）", "截至 2026-02-20", ""]
+        assert rows[1] == ["门店", "待联系", "已报价", "车主已接受", "已付款", "跟进中合计", "其中已过终保日期"]
+        assert rows[2:] == [["S01 广州天河大众", "2", "1", "1", "1", "5", "1"], ["合计", "2", "1", "1", "1", "5", "1"]]
+        rows = _csv(client.get(URL, {**RANGE, "export": "lost_reasons"}))
+        assert rows[0] == ["流失原因", "2026-01 ~ 2026-03", ""]
+        assert rows[1] == ["流失原因", "流失去向（保险公司/经销商）", "流失数", "占比"]
+        assert rows[2] == ["转投其他保险公司", "平安产险", "2", "50.0%"]
+        assert rows[-1] == ["合计", "", "4", "100.0%"]
+        audits = AuditLog.objects.filter(action="insurance.report.exported", actor=manager_a)
+        assert {a.data["filters"]["section"]: a.data["rows"] for a in audits} == {"pipeline": 1, "lost_reasons": 3}
