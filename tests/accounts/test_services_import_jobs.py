@@ -281,7 +281,8 @@ class TestPage:
             assert response.status_code == 200
             body = response.content.decode()
             assert 'data-status="failed"' in body and 'data-testid="import-job-error"' in body
-            assert BAD_VALUE in body and "hx-get" not in body  # finished: no more polling
+            progress = reverse("portal:import-job-progress", args=[job.pk])
+            assert BAD_VALUE in body and progress not in body  # finished: the job no longer polls
 
     def test_nobody_else_sees_it(self, client, job, make_staff, store_a, consultant_a, consultant_b):
         other_manager = make_staff(Role.MANAGER, store_a)
