@@ -42,7 +42,8 @@ def usedcar_list(*, actor: User, status: str | None = None, q: str | None = None
     if q and q.strip():
         term = q.strip()
         vin, plate = normalize_vin(term), normalize_plate(term)
-        queryset = queryset.filter(Q(vin__endswith=vin) | Q(plate__endswith=plate) if vin or plate else Q(pk=None))
+        found = (vin or plate) and "\x00" not in term  # no VIN or plate holds a NUL (PostgreSQL refuses one)
+        queryset = queryset.filter(Q(vin__endswith=vin) | Q(plate__endswith=plate) if found else Q(pk=None))
     # Per-car subqueries, not joins: a join of costs and photos would count each cost once per photo.
     costs = ReconditioningCost.objects.filter(car=OuterRef("pk")).order_by().values("car").annotate(s=Sum("amount"))
     ready = ListingPhoto.objects.filter(car=OuterRef("pk"), status=PhotoStatus.READY).order_by().values("car").annotate(

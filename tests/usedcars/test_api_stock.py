@@ -96,6 +96,16 @@ def test_stock_list_is_scoped_searchable_and_shows_aging(api_as, usedcar_a, cons
     assert [c["id"] for c in found] == [car_a.pk]
 
 
+@pytest.mark.parametrize("params, field", [
+    ({"q": "LSVA\x0012"}, "q"),         # PostgreSQL refuses a NUL: a 400, never a 500
+    ({"q": "A" * 33}, "q"),
+    ({"status": "gone"}, "status"),
+])
+def test_stock_list_refuses_a_bad_filter_on_that_parameter(api_as, usedcar_a, car_a, params, field):
+    response = api_as(usedcar_a).get(reverse(STOCK), params)
+    assert response.status_code == 400 and field in response.json()["fields"]
+
+
 def test_another_stores_car_is_404_on_every_write(api_as, consultant_b, car_a, make_staff, store_b):
     manager_b = make_staff(Role.USEDCAR, store_b, username="s02_usedcar")
     client = api_as(manager_b)

@@ -31,6 +31,8 @@ def test_stock_list_shows_aging_margin_and_finds_a_plate(client, usedcar_a, stor
     assert old.vin in page and fresh.vin in page
     assert "超 60 天" in page and "¥10000.00" in page  # margin: 90000 − 80000
     assert fresh.vin in found and old.vin not in found
+    nul = client.get(LIST, {"q": "22\x00222"})  # no plate holds a NUL (PostgreSQL would refuse the query)
+    assert nul.status_code == 200 and fresh.vin not in nul.content.decode()
 
 
 def test_another_stores_staff_see_neither_the_car_nor_its_page(client, usedcar_a, store_a, consultant_b):

@@ -150,6 +150,15 @@ class ListingBriefSerializer(serializers.Serializer):
     published_at = serializers.DateTimeField(allow_null=True)
 
 
+class StockQuerySerializer(serializers.Serializer):
+    """The stock list's filters: a bad status or a search with a NUL or over 32
+    characters is a 400 on that parameter, not an empty list or a database error."""
+
+    status = serializers.ChoiceField(choices=StockStatus.choices, required=False)
+    q = serializers.CharField(required=False, allow_blank=True, max_length=32,
+                              help_text="a VIN or plate (or its last characters)")
+
+
 class StockSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     store = serializers.CharField(source="store.code")

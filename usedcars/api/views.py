@@ -7,7 +7,7 @@ are open to the stores' staff; writes to used-car managers, store managers and H
 from __future__ import annotations
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -19,10 +19,10 @@ from accounts.scoping import stores_for
 from usedcars import exceptions as errors
 from usedcars.api.serializers import (
     ListingInputSerializer, ListingSerializer, PhotoSerializer, PhotoUploadSerializer, ReserveSerializer,
-    SellSerializer, StockCreateSerializer, StockSerializer,
+    SellSerializer, StockCreateSerializer, StockQuerySerializer, StockSerializer,
 )
 from usedcars.exceptions import UsedcarsForbidden
-from usedcars.models import Listing, StockStatus, UsedCar
+from usedcars.models import Listing, UsedCar
 from usedcars.selectors import MANAGE_ROLES, trade_in_vehicle_get, usedcar_get, usedcar_list
 from usedcars.services import condition_report_save, invalid, usedcar_create
 from usedcars.services_listings import listing_create, listing_publish, listing_reserve, listing_sell, listing_update
@@ -63,12 +63,12 @@ class StockListApi(StaffApiMixin, generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return UsedCar.objects.none()
-        params = self.request.query_params
-        return usedcar_list(actor=self.request.user, status=params.get("status"), q=params.get("q"))
+        filters = StockQuerySerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return usedcar_list(actor=self.request.user, **filters.validated_data)
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=StockStatus.values, required=False),
-                    OpenApiParameter("q", str, required=False, description="a VIN or plate (or its last characters)")],
+        parameters=[StockQuerySerializer],
         responses={200: StockSerializer(many=True), **ERRORS},
     )
     def get(self, request, *args, **kwargs):
