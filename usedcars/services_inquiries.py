@@ -34,12 +34,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from allauth.account import app_settings as allauth_settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _t
-
-from allauth.account import app_settings as allauth_settings
 
 from accounts.audit import audit_record
 from accounts.auth.phone_codes import visitor_code_send, visitor_code_usable, visitor_code_verify

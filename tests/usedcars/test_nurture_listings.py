@@ -17,6 +17,7 @@ from leads.models import Lead, NurtureStep
 from leads.services import nurture_run_due
 from leads.services.ingest import lead_ingest
 from leads.services.nurture import NURTURE_ADDITIONS
+from usedcars.models import Listing, ListingState
 from usedcars.selectors_public import new_listings_for_brand
 from usedcars.services_nurture import nurture_listings_text
 from tests.usedcars.test_public_api import published
@@ -126,8 +127,6 @@ def test_nothing_new_since_the_last_message_adds_nothing(steps, hq, brand, store
 
 
 def test_withdrawn_and_closed_store_listings_are_left_out(hq, brand, store_a, store_b):
-    from usedcars.models import Listing, ListingState
-
     withdrawn = published(hq, store_a, brand=brand)
     Listing.objects.filter(pk=withdrawn.pk).update(state=ListingState.WITHDRAWN)
     closed = published(hq, store_b, brand=brand)

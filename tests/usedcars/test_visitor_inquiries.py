@@ -11,12 +11,14 @@ import datetime as dt
 import time
 
 import pytest
+from allauth.account import app_settings
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Channel, Member, OutboxMessage, Role, User
 from leads.models import FollowUpTask, Lead, LeadSource, TaskKind
+from leads.services.ingest import lead_ingest
 from usedcars import exceptions as errors
 from usedcars.models import Inquiry, InquiryKind
 from usedcars.mobile.views import VISITOR_CODE_SESSION_KEY
@@ -120,8 +122,6 @@ def test_too_many_wrong_codes_end_the_code(client, listing_b, sms_code_for, djan
     _send(client, listing_b, capture=django_capture_on_commit_callbacks)
     code = sms_code_for(MOBILE)
     wrong = "000000" if code != "000000" else "111111"
-    from allauth.account import app_settings
-
     for _ in range(app_settings.LOGIN_BY_CODE_MAX_ATTEMPTS):
         _ask(client, listing_b, wrong)
     right_too_late = _ask(client, listing_b, code)
@@ -219,8 +219,6 @@ def test_the_same_mobile_twice_makes_one_lead(client, listing_b, hq, store_b, sm
 
 def test_a_visitor_whose_mobile_has_an_open_lead_is_merged_into_it(
         client, listing_b, store_a, sms_code_for, django_capture_on_commit_callbacks):
-    from leads.services.ingest import lead_ingest
-
     existing, _ = lead_ingest(mobile=MOBILE, channel="walkin", store=store_a, name="王")
     _send(client, listing_b, capture=django_capture_on_commit_callbacks)
 

@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _, gettext_lazy as _l
 from django.views.generic import View
 
+from accounts.auth.adapter import LOGIN_CODE_REQUEST_LIMIT
 from accounts.exceptions import ApplicationError
 from accounts.forms import form_errors_from
 from accounts.mobile.views import OwnerMixin
-from accounts.auth.adapter import LOGIN_CODE_REQUEST_LIMIT
-from accounts.validators import mask_mobile
 from accounts.models import Role
+from accounts.validators import mask_mobile
 from usedcars.filters import PublicListingFilter
 from usedcars.mobile.forms import InquiryForm, ValuationRequestForm, VisitorInquiryForm
 from usedcars.models import CHECKLIST_LABELS, Listing
