@@ -24,6 +24,9 @@ development stand-ins.  README "Deploying" lists what to set.
 - ``dealerops.W001`` DEBUG is off on SQLite (production runs on PostgreSQL).
 - ``dealerops.W002`` DEBUG is off without ``REDIS_URL``: rate limits, sign-in
   throttles and the cache would be per process.
+- ``dealerops.W003`` DEBUG is off and ``PUBLIC_SITE_URL`` is not an ``https://``
+  address off this machine: links in messages the worker sends would point at
+  the development server.
 
 Always (not only ``--deploy``):
 
@@ -39,6 +42,8 @@ with ``register_backend_setting`` / ``register_webhook_secret`` from its
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
@@ -178,6 +183,14 @@ def services_check(app_configs=None, **kwargs) -> list[Warning]:
             "are kept per process, and tasks go through the database broker.",
             hint="Set REDIS_URL.",
             id="dealerops.W002",
+        ))
+    site = urlsplit(settings.PUBLIC_SITE_URL)
+    if site.scheme != "https" or site.hostname in (None, "", "localhost", "127.0.0.1", "::1"):
+        warnings.append(Warning(
+            f"PUBLIC_SITE_URL = {settings.PUBLIC_SITE_URL!r} and DEBUG is off: links in messages the "
+            "worker sends (new used-car listings in nurture messages) would not reach the mini-site.",
+            hint="Set PUBLIC_SITE_URL to the mini-site's public https:// origin.",
+            id="dealerops.W003",
         ))
     return warnings
 

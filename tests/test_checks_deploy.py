@@ -61,6 +61,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://dealerops:secret@127.0.0.1:9/dealerops",
     "REDIS_URL": "redis://127.0.0.1:9/0",
     "TRUSTED_PROXY_COUNT": "1",  # nginx in front of gunicorn
+    "PUBLIC_SITE_URL": "https://dealerops.example.com",
     "TELEPHONY_WEBHOOK_SECRET": secrets.token_urlsafe(48),
     "SMS_WEBHOOK_SECRET": secrets.token_urlsafe(48),
     "PLATE_WEBHOOK_SECRET": secrets.token_urlsafe(48),
@@ -104,10 +105,12 @@ UNSAFE_DEFAULTS = {
     "DATABASE_URL": "dealerops.W001",
     "REDIS_URL": "dealerops.W002",
     "TRUSTED_PROXY_COUNT": "dealerops.E005",
+    "PUBLIC_SITE_URL": "dealerops.W003",
 }
 # Set wrong: the variable, its value and the id that refuses it.
 WRONG_VALUES = {
     "inapp_local": ("INAPP_BACKEND", "accounts.outbox.backends.LocalBackend", "dealerops.E002"),
+    "public_site_http": ("PUBLIC_SITE_URL", "http://dealerops.example.com", "dealerops.W003"),
     "sms_secret_short": ("SMS_WEBHOOK_SECRET", "x" * 31, "dealerops.E001"),
     "telephony_secret_dev": ("TELEPHONY_WEBHOOK_SECRET", "dev-" + "x" * 40, "dealerops.E001"),
     "sms_backend_typo": ("SMS_BACKEND", "accounts.outbox.backends.AliyunSMSBackend", "dealerops.E003"),
