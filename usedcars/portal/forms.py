@@ -40,7 +40,8 @@ class StockEntryForm(catalogue_forms.VehicleForm):
     vin = forms.CharField(label=_("车架号（VIN）"), max_length=30)
     model_name = forms.CharField(label=_("车型名称"), max_length=100, required=False,
                                  help_text=_("不填则用所选车型的名称。"))
-    first_registration = forms.DateField(label=_("首次上牌日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    first_registration = forms.DateField(label=_("首次上牌日期"),
+                                         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     mileage = forms.IntegerField(label=_("表显里程（公里）"), min_value=0, max_value=2_000_000)
     colour = forms.CharField(label=_("颜色"), max_length=32, required=False)
     transfer_count = forms.IntegerField(label=_("过户次数"), min_value=0, max_value=99, initial=0)
