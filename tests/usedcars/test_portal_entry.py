@@ -66,6 +66,7 @@ def test_trade_in_found_by_plate_fills_the_form_and_marks_the_vehicle(client, us
     assert f'href="{CREATE}?vehicle={vehicle_a.pk}"' in found
     assert f'value="{vehicle_a.vin}"' in filled and f'value="{vehicle_a.plate}"' in filled
     assert f'<option value="{vehicle_a.catalogue_model_id}" selected>' in filled  # the model picker shows its model
+    assert 'name="first_registration" value="2020-03-01"' in filled  # ISO, as a date input needs
     car = UsedCar.objects.get()
     assert response.status_code == 303 and response["Location"] == reverse("portal:usedcars:car-detail",
                                                                             kwargs={"pk": car.pk})
