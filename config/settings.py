@@ -387,6 +387,9 @@ TELEPHONY_BACKEND = os.environ.get("TELEPHONY_BACKEND", "accounts.telephony.Loca
 TELEPHONY_WEBHOOK_SECRET = os.environ.get("TELEPHONY_WEBHOOK_SECRET", "dev-telephony-webhook-secret")
 # Public base URL the provider posts to (default: the URL the portal was opened with).
 TELEPHONY_CALLBACK_BASE_URL = os.environ.get("TELEPHONY_CALLBACK_BASE_URL", "")
+# The mini-site's public origin (https://m.example.com) for links in messages sent by the
+# worker (no request to take the host from): used cars' listings in nurture messages.
+PUBLIC_SITE_URL = os.environ.get("PUBLIC_SITE_URL", "")
 TELEPHONY_WEBHOOK_TOLERANCE = int(os.environ.get("TELEPHONY_WEBHOOK_TOLERANCE", "300"))  # seconds
 TELEPHONY_LOCAL_SEGMENT_DELAY = float(os.environ.get("TELEPHONY_LOCAL_SEGMENT_DELAY", "0.6"))  # LocalTelephony pace
 ALIYUN_PLS_ACCESS_KEY_ID = os.environ.get("ALIYUN_PLS_ACCESS_KEY_ID", "")

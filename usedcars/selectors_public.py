@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Case, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -92,3 +92,25 @@ def public_filter_choices() -> dict:
         "cities": sorted(set(public.values_list("store__city", flat=True))),
         "stores": Store.objects.filter(pk__in=public.values("store_id")).order_by("code"),
     }
+
+
+NEW_LISTINGS_WINDOW = dt.timedelta(days=7)
+
+
+def new_listings_for_brand(*, brand: Brand, since: dt.datetime | None, near: Store | None = None,
+                           limit: int = 3, now: dt.datetime | None = None) -> list[Listing]:
+    """Up to ``limit`` public listings of ``brand`` published after ``since``
+    (None: within the last 7 days), nearest first: ``near`` (the lead's store),
+    then its city, then the rest; the newest first within each."""
+    now = now or timezone.now()
+    since = since or now - NEW_LISTINGS_WINDOW
+    queryset = Listing.objects.filter(state__in=PUBLIC_STATES, store__is_active=True, brand=brand,
+                                      published_at__gt=since, published_at__lte=now)
+    if near is not None:
+        queryset = queryset.annotate(distance=Case(
+            When(store=near, then=Value(0)), When(store__city=near.city, then=Value(1)), default=Value(2),
+            output_field=IntegerField(),
+        )).order_by("distance", "-published_at", "-id")
+    else:
+        queryset = queryset.order_by("-published_at", "-id")
+    return list(queryset.select_related("store", "brand")[:limit])

@@ -7,6 +7,24 @@ at this store), and a first-contact task in the one task list for the store's
 used-car manager (none: the store manager; none either: unassigned, for the store).
 The ``Inquiry`` row links the lead to the listing or the vehicle.
 
+A visitor who is not signed in asks with their name and mobile and proves the
+number with an SMS code (``visitor_code_request`` then ``visitor_inquiry_create``):
+the code machinery is ``accounts.auth.phone_codes`` (the staff password reset's:
+nothing stored but a nonce in the visitor's session, tries counted in the cache,
+single use, the owner sign-in code's lifetime and tries); the request is
+rate-limited by the view with the owner sign-in code's limit.  The lead is then
+found or created by mobile exactly as for an owner (``lead_ingest``).
+
+Routing (decided for issue 15): a lead that *arrives* on the ``usedcar`` channel
+belongs to the used-car side, not to a sales consultant.  The first-contact task
+goes to the holding store's used-car manager (``usedcar_manager_for``) and the
+leads app's automatic allocation and hot routing leave the lead alone (the
+channel is registered with ``leads.services.allocation.allocation_exempt_channel_register``
+in ``UsedcarsConfig.ready()``); the lead stays unassigned until a manager hands
+it on by hand (a buyer who also wants a new car).  An inquiry from someone who
+already has an open lead (another channel) is merged into it: that lead keeps
+its owner and the used-car manager still gets the task.
+
 A repeat of the same inquiry (same mobile, listing and kind; a valuation request:
 same vehicle) within a day returns the first one and creates nothing (``created``
 False).  The listing's (or vehicle's) row is locked while checking, so two
@@ -16,12 +34,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from allauth.account import app_settings as allauth_settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 
 from accounts.audit import audit_record
+from accounts.auth.phone_codes import visitor_code_send, visitor_code_usable, visitor_code_verify
 from accounts.models import Member, Role, Store, User, Vehicle
 from accounts.validators import normalize_mobile
 from leads.models import Channel, ChannelKind, EventKind, TaskKind
@@ -37,6 +57,8 @@ DEDUP_WINDOW = dt.timedelta(days=1)
 FIRST_CONTACT_WITHIN = dt.timedelta(hours=2)
 VIEWING_HORIZON = dt.timedelta(days=60)
 MAX_MESSAGE = 500
+# What a visitor's SMS code proves their mobile for.
+VISITOR_CODE_PURPOSE = "usedcar-inquiry"
 
 
 def usedcar_channel() -> Channel:
@@ -75,26 +97,71 @@ def _lead_and_task(*, store: Store, mobile: str, name: str, title: str, note: st
     return lead, task
 
 
+def _kind_and_time_check(kind: str, preferred_time: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
+    if kind not in (InquiryKind.QUESTION, InquiryKind.VIEWING):
+        raise invalid("kind", errors.INQUIRY_KIND_INVALID)
+    if kind != InquiryKind.VIEWING:
+        return None
+    if preferred_time is None:
+        raise invalid("preferred_time", errors.VIEWING_NEEDS_TIME)
+    if not now <= preferred_time <= now + VIEWING_HORIZON:
+        raise invalid("preferred_time", errors.VIEWING_TIME_INVALID)
+    return preferred_time
+
+
+def _code_lifetime() -> int:
+    return allauth_settings.LOGIN_BY_CODE_TIMEOUT
+
+
+def visitor_contact_check(*, mobile: str, name: str) -> tuple[str, str]:
+    """A visitor's mobile (normalised; the China mobile rule) and name (required)."""
+    mobile, name = _mobile(mobile), (name or "").strip()[:64]
+    if not name:
+        raise invalid("name", errors.INQUIRY_NEEDS_NAME)
+    return mobile, name
+
+
+def visitor_code_request(*, listing: Listing, mobile: str, name: str) -> dict:
+    """A visitor asks for an SMS code to ask about ``listing``: the name and the
+    mobile are checked, the code goes out through the outbox; returns the
+    state to keep in the visitor's session (the caller has counted the
+    request against the rate limit)."""
+    mobile, name = visitor_contact_check(mobile=mobile, name=name)
+    return visitor_code_send(phone=mobile, purpose=VISITOR_CODE_PURPOSE, lifetime=_code_lifetime(),
+                             store=listing.store)
+
+
+def visitor_inquiry_create(*, listing: Listing, kind: str, name: str, mobile: str, code: str, code_state: dict | None,
+                           message: str = "", preferred_time: dt.datetime | None = None) -> tuple[Inquiry, bool]:
+    """A visitor's question or viewing: the fields are checked first (a mistake
+    there does not use the code up), then the code (``code``: wrong, expired,
+    used or out of tries is an error on ``code``), then ``inquiry_create`` as
+    for an owner, without a member.  Returns ``(inquiry, created)``."""
+    mobile, name = visitor_contact_check(mobile=mobile, name=name)
+    _kind_and_time_check(kind, preferred_time, timezone.now())
+    if not code_state or code_state.get("phone") != mobile:
+        raise invalid("code", errors.VISITOR_CODE_EXPIRED)
+    lifetime, tries = _code_lifetime(), allauth_settings.LOGIN_BY_CODE_MAX_ATTEMPTS
+    if not visitor_code_verify(state=code_state, phone=mobile, purpose=VISITOR_CODE_PURPOSE, code=code,
+                               lifetime=lifetime, max_attempts=tries):
+        usable = visitor_code_usable(state=code_state, lifetime=lifetime, max_attempts=tries)
+        raise invalid("code", errors.VISITOR_CODE_WRONG if usable else errors.VISITOR_CODE_EXPIRED)
+    return inquiry_create(listing=listing, kind=kind, mobile=mobile, name=name, message=message,
+                          preferred_time=preferred_time)
+
+
 def inquiry_create(*, listing: Listing, kind: str, mobile: str, name: str = "", message: str = "",
                    preferred_time: dt.datetime | None = None, member: Member | None = None,
                    actor: User | None = None) -> tuple[Inquiry, bool]:
     """A question or a viewing booking on a published (or reserved) listing.  A
     viewing needs a ``preferred_time`` within the next 60 days.  A signed-in owner
     passes ``member`` (their mobile and name are used).  Returns ``(inquiry, created)``."""
-    if kind not in (InquiryKind.QUESTION, InquiryKind.VIEWING):
-        raise invalid("kind", errors.INQUIRY_KIND_INVALID)
+    now = timezone.now()
+    preferred_time = _kind_and_time_check(kind, preferred_time, now)
     if member is not None:
         mobile, name = member.mobile, name or member.name
     mobile = _mobile(mobile)
     name, message = (name or "").strip()[:64], (message or "").strip()[:MAX_MESSAGE]
-    now = timezone.now()
-    if kind == InquiryKind.VIEWING:
-        if preferred_time is None:
-            raise invalid("preferred_time", errors.VIEWING_NEEDS_TIME)
-        if not now <= preferred_time <= now + VIEWING_HORIZON:
-            raise invalid("preferred_time", errors.VIEWING_TIME_INVALID)
-    else:
-        preferred_time = None
     with transaction.atomic():
         locked = Listing.objects.select_for_update(of=("self",)).select_related("store", "brand").filter(
             pk=listing.pk).first()

@@ -30,7 +30,8 @@ limit refusing an identifier, an account reaching its daily SMS cap.
 
 Owners have no password (they sign in by SMS code): an owner's number is an
 unknown identifier here.  The code itself is stored nowhere: it is an HMAC of
-the nonce under the project's secret key.
+the nonce under the project's secret key (``accounts.auth.phone_codes``, the
+one-time code machinery a visitor's used-car inquiry uses too).
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import secrets
 import time
 
 from django.conf import settings
@@ -48,11 +48,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
 from django_q.tasks import async_task
 
 from accounts.audit import audit_record
+from accounts.auth.phone_codes import attempt_open, attempts_used, code_check, code_for
 from accounts.models import STAFF_ROLES, Channel, OutboxMessage, User
 from accounts.outbox import message_enqueue
 from accounts.services import cache_count, hq_alert
@@ -70,7 +70,7 @@ RESET_BURST = "accounts.password_reset.burst"
 
 def reset_code(nonce: str) -> str:
     """The six-digit code of one reset attempt."""
-    return f"{int(salted_hmac(CODE_SALT, nonce).hexdigest(), 16) % 1_000_000:06d}"
+    return code_for(salt=CODE_SALT, nonce=nonce)
 
 
 def reset_limit_key(identifier: str) -> str:
@@ -105,15 +105,10 @@ def _lifetime() -> int:
     return settings.STAFF_PASSWORD_RESET_MINUTES * 60
 
 
-def _attempts_key(nonce: str) -> str:
-    return f"pw-reset:attempts:{nonce}"
-
-
 def reset_request(*, identifier: str) -> dict:
     """Start a reset; returns the state to keep in the session.  The same
     work whatever ``identifier`` names (see the module docstring)."""
-    state = {"identifier": identifier.strip()[:150], "nonce": secrets.token_hex(16), "at": time.time()}
-    cache.add(_attempts_key(state["nonce"]), 0, _lifetime() + 60)
+    state = {"identifier": identifier.strip()[:150], "nonce": attempt_open(lifetime=_lifetime()), "at": time.time()}
     transaction.on_commit(lambda: _queue_delivery(state["identifier"], state["nonce"]))
     return state
 
@@ -178,8 +173,7 @@ def reset_code_send(*, user: User, code: str, nonce: str) -> None:
 def reset_attempts_used(state: dict) -> int:
     """How many codes this attempt has compared (``MAX_ATTEMPTS`` once its
     counter is gone: no counter, no more tries)."""
-    used = cache.get(_attempts_key(state.get("nonce", "")))
-    return MAX_ATTEMPTS if used is None else int(used)
+    return attempts_used(nonce=state.get("nonce", ""), max_attempts=MAX_ATTEMPTS)
 
 
 def reset_state_valid(state: dict | None) -> bool:
@@ -195,17 +189,9 @@ def reset_verify(*, state: dict, code: str) -> User | None:
     an unknown identifier, no tries left: the same answer).  The try is
     counted first, atomically in the cache, so requests sent in parallel
     get ``MAX_ATTEMPTS`` comparisons between them, not each."""
-    try:
-        used = cache.incr(_attempts_key(state["nonce"]))
-    except ValueError:  # the counter expired (or was never made): the attempt is over
-        return None
-    if used > MAX_ATTEMPTS:
-        return None
-    user = reset_account(state["identifier"])
-    matches = constant_time_compare((code or "").strip(), reset_code(state["nonce"]))
-    if not matches or user is None:
-        return None
-    return user
+    matches = code_check(salt=CODE_SALT, nonce=state["nonce"], code=code, max_attempts=MAX_ATTEMPTS)
+    user = reset_account(state["identifier"])  # looked up either way: a wrong code takes as long
+    return user if matches else None
 
 
 # --- bursts -------------------------------------------------------------------------------------

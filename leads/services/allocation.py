@@ -23,6 +23,12 @@ The rule, in the order it is applied to one lead:
    locked while it moves); ``fewest_open``: the fewest open leads, then id.
 Nobody left: the lead stays unassigned (the manager sees it); no error.
 
+Channels a higher app handles itself (``allocation_exempt_channel_register``;
+used cars registers ``usedcar``: its leads' first-contact task goes to the holding
+store's used-car manager, not to a sales consultant) are left out: neither the
+rule, the sweep nor hot routing (``scoring.lead_route_hot``) gives a lead that
+arrived on such a channel an owner.  Managers still can, by hand.
+
 Every assignment writes a ``LeadEvent`` ASSIGNED, an audit row per lead, a
 first-contact task (``TaskKind.FIRST_CONTACT``, deduplicated) and one outbox
 message to the new owner, in the transaction of the assignment.
@@ -77,6 +83,18 @@ ALLOCATED_ROLES = (Role.CONSULTANT, Role.DCC)
 # A DCC agent's lead in one of these stages is qualified: it goes on to a consultant.
 QUALIFIED_STAGES = frozenset({Stage.INVITED, Stage.VISITED, Stage.TEST_DRIVEN, Stage.ORDERED})
 SWEEP_BATCH = 500
+# Channel codes whose leads are never allocated automatically (see the module docstring).
+_EXEMPT_CHANNELS: set[str] = set()
+
+
+def allocation_exempt_channel_register(code: str) -> None:
+    """A higher app takes the leads of channel ``code`` itself (its ``AppConfig.ready()``)."""
+    _EXEMPT_CHANNELS.add(code)
+
+
+def allocation_exempt(lead: Lead) -> bool:
+    """Whether ``lead`` arrived on a channel automatic allocation leaves alone."""
+    return bool(_EXEMPT_CHANNELS) and lead.channel.code in _EXEMPT_CHANNELS
 BULK_MAX = 500
 
 
@@ -249,8 +267,12 @@ def _allocate_batch(*, rule: DistributionRule, leads: list[Lead], now: dt.dateti
 
 def allocation_candidates() -> QuerySet[Lead]:
     """Leads the rule still has to place: open and unassigned (the partial
-    index ``lead_unassigned_open`` serves this, by store and age)."""
-    return Lead.objects.filter(is_open=True, assigned_to__isnull=True, in_pool=False)
+    index ``lead_unassigned_open`` serves this, by store and age), not of an
+    exempt channel."""
+    candidates = Lead.objects.filter(is_open=True, assigned_to__isnull=True, in_pool=False)
+    if _EXEMPT_CHANNELS:
+        candidates = candidates.exclude(channel__code__in=sorted(_EXEMPT_CHANNELS))
+    return candidates
 
 
 @transaction.atomic

@@ -2,7 +2,10 @@
 (consent and quiet hours respected by the outbox itself).
 
 ``STEP_KINDS`` is the extension point: ``message`` is built in; a higher app
-registers more kinds (membership registers ``coupon``) in its ``ready()``."""
+registers more kinds (membership registers ``coupon``) in its ``ready()``.
+``NURTURE_ADDITIONS`` is the other one: a higher app adds lines to every nurture
+message (used cars: new listings of the lead's brand since its last nurture
+message)."""
 
 from __future__ import annotations
 
@@ -16,10 +19,25 @@ from accounts.outbox import message_enqueue
 from leads.models import EventKind, Lead, LeadEvent, NurtureStep
 
 STEP_KINDS: dict[str, Callable[..., None]] = {}
+# ``addition(*, lead, since, now) -> str`` ("" for nothing): lines appended to a
+# nurture message; ``since`` is when the lead's previous nurture message went (None:
+# never).  Registered in ``AppConfig.ready()``, run in registration order.
+NURTURE_ADDITIONS: list[Callable[..., str]] = []
 
 
 def register_step_kind(kind: str, handler: Callable[..., None]) -> None:
     STEP_KINDS[kind] = handler
+
+
+def register_nurture_addition(addition: Callable[..., str]) -> None:
+    if addition not in NURTURE_ADDITIONS:
+        NURTURE_ADDITIONS.append(addition)
+
+
+def last_nurture_at(*, lead: Lead) -> dt.datetime | None:
+    """When the lead's latest nurture message was sent (None: never)."""
+    return (LeadEvent.objects.filter(lead=lead, kind=EventKind.NURTURE_SENT).order_by("-occurred_at")
+            .values_list("occurred_at", flat=True).first())
 
 
 def nurture_message_send(
@@ -31,8 +49,11 @@ def nurture_message_send(
     ``{name}``, ``{model}`` and ``{store}`` are filled in either way.
     ``secrets``: values the body carries that nobody reading the outbox may
     see (a step kind's coupon code), stored masked and sent as they are
-    (``message_enqueue``)."""
+    (``message_enqueue``).  The ``NURTURE_ADDITIONS`` follow on their own lines."""
     body = (step.body if body is None else body).format_map({"name": lead.name or "您", "model": lead.model_interest or "心仪车型", "store": lead.store.name})
+    if NURTURE_ADDITIONS:
+        since, now = last_nurture_at(lead=lead), timezone.now()
+        body = "\n".join([body, *(text for add in NURTURE_ADDITIONS if (text := add(lead=lead, since=since, now=now)))])
     message_enqueue(
         channel=step.channel, recipient=lead.mobile, member=lead.member, store=lead.store, template="nurture",
         body=body, is_marketing=True, payload={"lead_id": lead.pk, "step": step.position},

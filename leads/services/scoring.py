@@ -27,7 +27,7 @@ from leads.models import (
     TaskKind,
     hot_q,
 )
-from leads.services.allocation import lead_assign
+from leads.services.allocation import allocation_exempt, lead_assign
 from leads.services.followup import task_create
 from leads.services.nurture import nurture_start
 
@@ -144,10 +144,14 @@ def consultant_pick(*, store_id: int) -> User | None:
 @transaction.atomic
 def lead_route_hot(*, lead: Lead, config: ScoringConfig | None = None, now: dt.datetime | None = None):
     """Assign a hot lead (if unassigned), give the consultant a first-call task
-    due within the SLA, and notify them.  Idempotent per lead."""
+    due within the SLA, and notify them.  Idempotent per lead.  An unassigned
+    lead of a channel allocation leaves alone (used cars) is not routed: its
+    own app has given someone the task."""
     config = config or ScoringConfig.current()
     now = now or timezone.now()
     if lead.assigned_to_id is None:
+        if allocation_exempt(lead):
+            return None
         consultant = consultant_pick(store_id=lead.store_id)
         if consultant is None:
             return None

@@ -91,8 +91,8 @@ MATRIX += [
 ]
 
 # Mini-site rows (not in the shared matrix, which covers portal and API names): run by
-# tests/usedcars/test_mobile_usedcars.py.  Anyone browses (staff too); the owner-only
-# pages send others to the mini-site sign-in and staff to the portal (302).
+# tests/usedcars/test_mobile_usedcars.py.  Anyone browses (staff too) and may ask as a
+# visitor with an SMS code; the owner-only pages send others to the mini-site sign-in and staff to the portal (302).
 MOBILE_PUBLIC = dict.fromkeys(API_PUBLIC, 200)
 MOBILE_OWNER_ONLY = {**dict.fromkeys(API_PUBLIC, 302), "owner": 200}
 MOBILE_MATRIX = [
@@ -100,6 +100,9 @@ MOBILE_MATRIX = [
     (("mobile:usedcars:detail", {"pk": "public_listing"}),         "GET",   MOBILE_PUBLIC),
     (("mobile:usedcars:inquiry", {"pk": "public_listing"}),        "POST",  dict.fromkeys(API_PUBLIC, 302),
      {"kind": "question", "message": "还能便宜吗"}),
+    # A visitor's inquiry (name, mobile, SMS code): anyone; without a code requested first, 400 on the code.
+    (("mobile:usedcars:visitor-inquiry", {"pk": "public_listing"}), "POST", dict.fromkeys(API_PUBLIC, 400),
+     {"kind": "question", "name": "王先生", "mobile": "13912345678", "code": "123456"}),
     ("mobile:usedcars:sell",                                       "GET",   MOBILE_OWNER_ONLY),
     ("mobile:usedcars:sell",                                       "POST",  MOBILE_OWNER_ONLY, {"vehicle": "0"}),
 ]

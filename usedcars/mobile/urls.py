@@ -1,5 +1,5 @@
 """/m/usedcars/: browse published cars (no sign-in), a car's page, inquiries and
-viewings (owners), 卖车/置换 (owners)."""
+viewings (owners; visitors with an SMS code), 卖车/置换 (owners)."""
 
 from django.urls import path
 
@@ -9,5 +9,6 @@ urlpatterns = [
     path("", views.ListingListView.as_view(), name="list"),
     path("<int:pk>/", views.ListingDetailView.as_view(), name="detail"),
     path("<int:pk>/inquiry/", views.ListingInquiryView.as_view(), name="inquiry"),
+    path("<int:pk>/visitor-inquiry/", views.VisitorInquiryView.as_view(), name="visitor-inquiry"),
     path("sell/", views.SellCarView.as_view(), name="sell"),
 ]
