@@ -69,6 +69,7 @@ NAV = [
     ]),
     (_("二手车"), "car-front-fill", [
         ("portal:usedcars:stock-list", _("二手车库存"), "car-front-fill"),
+        ("portal:usedcars:car-create", _("车辆入库"), "box-arrow-in-down"),
     ]),
     (_("系统"), "gear", [
         ("portal:outbox", _("消息发件箱"), "envelope"),

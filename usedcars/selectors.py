@@ -3,7 +3,7 @@ cars of their stores (HQ every store); another store's car is a 404."""
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 
 from accounts.models import GROUP_ROLES, Role, Store, User, Vehicle
@@ -75,3 +75,35 @@ def trade_in_vehicle_get(*, actor: User, pk) -> Vehicle:
         return queryset.get(pk=pk)
     except (Vehicle.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+TRADE_IN_SEARCH_MIN = 3  # characters of a plate or VIN end, digits of a mobile
+TRADE_IN_SEARCH_LIMIT = 10
+
+
+def trade_in_vehicle_search(*, actor: User, q: str, limit: int = TRADE_IN_SEARCH_LIMIT) -> list[Vehicle]:
+    """Members' vehicles of the actor's stores for the trade-in picker, found by the
+    end of the plate or VIN (at least 3 characters) or the member's mobile (full, or
+    its last digits): the vehicles of another store are never found.  Vehicles
+    already traded in are listed too (the picker shows them as such)."""
+    term = (q or "").strip()[:20]
+    if len(term) < TRADE_IN_SEARCH_MIN or "\x00" in term:  # PostgreSQL refuses a NUL
+        return []
+    ids = store_ids_for(actor)
+    if ids is not None and not ids:
+        return []
+    condition = Q()
+    vin, plate, digits = normalize_vin(term), normalize_plate(term), term.replace(" ", "")
+    if len(vin) >= TRADE_IN_SEARCH_MIN:
+        condition |= Q(vin__endswith=vin)
+    if len(plate) >= TRADE_IN_SEARCH_MIN:
+        condition |= Q(plate__endswith=plate)
+    if digits.isdigit():
+        condition |= Q(member__mobile=digits) if len(digits) == 11 else Q(member__mobile__endswith=digits)
+    if not condition:
+        return []
+    queryset = Vehicle.objects.filter(condition).select_related("member", "member__store", "brand",
+                                                                "catalogue_series", "catalogue_model")
+    if ids is not None:
+        queryset = queryset.filter(member__store_id__in=ids)
+    return list(queryset.order_by(F("traded_in_at").asc(nulls_first=True), "-created_at", "-id")[:limit])

@@ -158,9 +158,13 @@ def usedcar_create(
         member = vehicle.member
         vin = vin or vehicle.vin
         plate = plate if plate is not None and plate != "" else (vehicle.plate or "")
+        # The vehicle's series and model fill in only what the caller left out and what
+        # agrees with the brand and series the caller named (staff may correct them).
         brand = brand or vehicle.brand
-        series = series or vehicle.catalogue_series
-        car_model = car_model or vehicle.catalogue_model
+        if series is None and (brand is None or vehicle.brand_id in (None, brand.pk)):
+            series = vehicle.catalogue_series
+        if car_model is None and (series is None or series.pk == vehicle.catalogue_series_id):
+            car_model = vehicle.catalogue_model
         model_name = model_name or vehicle.model
         colour = colour or vehicle.colour
         mileage = mileage if mileage is not None else vehicle.mileage

@@ -127,3 +127,15 @@ MATRIX += [
                                                                              "manager_a": 303, "hq": 303, "admin": 303},
      {"action": "cover", "photo": "0"}),
 ]
+
+# Portal: entering a car (入库) and its trade-in picker: used-car managers, store managers,
+# HQ and admins (a consultant 403).  A POST without the required fields comes back as
+# the form with its errors (400).
+MANAGE_PAGE = {**PORTAL_PAGE, "consultant_a": 403, "consultant_b": 403}
+MATRIX += [
+    ("portal:usedcars:car-create",                                 "GET",   MANAGE_PAGE),
+    ("portal:usedcars:car-create",                                 "POST",  {**MANAGE_PAGE, "manager_a": 400, "hq": 400,
+                                                                             "admin": 400},
+     {"source": "purchase"}),
+    ("portal:usedcars:trade-in-vehicles",                          "GET",   MANAGE_PAGE),
+]

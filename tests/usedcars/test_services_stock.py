@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import AuditLog, Brand, CarSeries, Vehicle
+from accounts.models import AuditLog, Brand, CarModel, CarSeries, Vehicle
 from usedcars import exceptions as errors
 from usedcars.exceptions import UsedcarsError, UsedcarsForbidden
 from usedcars.models import StockSource, StockStatus, StoreTransfer, UsedCar
@@ -52,6 +52,20 @@ def test_a_vehicle_is_traded_in_once(usedcar_a, store_a, member_a):
                        purchase_cost="1", first_registration=dt.date(2019, 3, 1))
     assert _fields(exc_info) == {"vehicle": [str(errors.TRADE_IN_ALREADY)]}
     assert UsedCar.objects.count() == 1
+
+
+def test_trade_in_takes_the_vehicles_model_only_where_staff_left_it_and_it_agrees(usedcar_a, store_a, member_a):
+    passat = CarSeries.objects.get(code="vw-passat")
+    vehicle = member_a.vehicles.get()
+    vehicle.brand, vehicle.catalogue_series = passat.brand, passat
+    vehicle.catalogue_model = CarModel.objects.filter(series=passat).first()
+    vehicle.save()
+    lavida = CarSeries.objects.get(code="vw-lavida")
+
+    car = usedcar_create(actor=usedcar_a, store=store_a, source=StockSource.TRADE_IN, vehicle=vehicle, series=lavida,
+                         purchase_cost="1", mileage=1, first_registration=dt.date(2019, 3, 1))
+
+    assert (car.series, car.car_model) == (lavida, None)  # corrected by staff: not the vehicle's passat model
 
 
 def test_trade_in_needs_the_vehicle(usedcar_a, store_a):

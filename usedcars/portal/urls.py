@@ -1,4 +1,4 @@
-"""/portal/usedcars/: the stock list, its CSV export, a car's page (with its listing's transitions),
+"""/portal/usedcars/: the stock list, entering a car (入库) and its trade-in picker, its CSV export, a car's page (with its listing's transitions),
 its listing (create/edit) and photos (upload, cover, order)."""
 
 from django.urls import path
@@ -7,6 +7,8 @@ from usedcars.portal import views
 
 urlpatterns = [
     path("", views.StockListView.as_view(), name="stock-list"),
+    path("new/", views.CarCreateView.as_view(), name="car-create"),
+    path("new/vehicles/", views.TradeInVehicleSearchView.as_view(), name="trade-in-vehicles"),
     path("export/", views.StockExportView.as_view(), name="stock-export"),
     path("<int:pk>/", views.CarDetailView.as_view(), name="car-detail"),
     path("<int:pk>/listing/", views.CarListingView.as_view(), name="car-listing"),

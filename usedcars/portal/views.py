@@ -1,6 +1,7 @@
 """Portal pages of the used-car stock: the stock list (aging badges 30/60/90, status,
-price, margin; status and store filters; VIN/plate search; CSV export, audited) and a
-car's page (listing, photos with their processing status, condition report) with the
+price, margin; status and store filters; VIN/plate search; CSV export, audited), entering
+a car into stock (入库: a member's trade-in picked from the caller's stores, a purchase or
+an auction, with its condition report) and a car's page (listing, photos with their processing status, condition report) with the
 publish / reserve / sell / withdraw buttons showing the service's errors.  Reads go
 through the scoped selectors (another store's car: 404)."""
 
@@ -11,6 +12,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,12 +21,18 @@ from django.views.generic import View
 
 from accounts.exceptions import ApplicationError
 from accounts.exports import csv_response
+from accounts.forms import form_errors_from
 from accounts.models import GROUP_ROLES, Role
 from accounts.portal.mixins import PortalMixin, SeeOther
 from accounts.scoping import stores_for
 from accounts.services import export_record
-from usedcars.models import CHECKLIST_LABELS, Listing, StockStatus
-from usedcars.selectors import MANAGE_ROLES, usedcar_get, usedcar_list
+from usedcars import exceptions as errors
+from usedcars.models import CHECKLIST_LABELS, Listing, StockSource, StockStatus
+from usedcars.portal.forms import StockEntryForm, condition_formset
+from usedcars.selectors import (
+    MANAGE_ROLES, TRADE_IN_SEARCH_MIN, trade_in_vehicle_get, trade_in_vehicle_search, usedcar_get, usedcar_list,
+)
+from usedcars.services import condition_report_save, usedcar_create
 from usedcars.services_listings import (
     listing_create, listing_publish, listing_reserve, listing_sell, listing_update, listing_withdraw,
 )
@@ -72,6 +80,7 @@ class StockListView(PortalMixin, View):
             "rows": [_row(car) for car in page.object_list], "page_obj": page, "is_paginated": page.has_other_pages(),
             "filters": filters, "statuses": StockStatus.choices, "stores": stores_for(request.user),
             "may_export": request.user.is_superuser or request.user.role in EXPORT_ROLES,
+            "may_enter": request.user.is_superuser or request.user.role in MANAGE_ROLES,
         })
 
 
@@ -187,3 +196,77 @@ class CarPhotosView(PortalMixin, View):
         except ApplicationError as exc:
             messages.error(request, "；".join(str(m) for ms in exc.fields.values() for m in ms) or str(exc.message))
         return SeeOther(reverse("portal:usedcars:car-detail", kwargs={"pk": car.pk}))
+
+
+class CarCreateView(PortalMixin, View):
+    """入库: enter a car into stock with its condition report, in one transaction
+    (``usedcar_create`` then ``condition_report_save``), then the car's page.  A
+    trade-in names the member's vehicle found with the picker (``?vehicle=`` fills
+    the form from it); another store's vehicle is a 404.  Refused input comes back
+    with the errors on their fields (400)."""
+
+    roles = MANAGE_ROLES
+    template_name = "portal/usedcars/car_create.html"
+
+    def _render(self, request, form, items, *, vehicle=None, status=200):
+        q = (request.GET.get("q") or "").strip()[:20]
+        return render(request, self.template_name, {
+            "form": form, "items": items, "vehicle": vehicle, "q": q,
+            "found": trade_in_vehicle_search(actor=request.user, q=q) if q else None,
+            "search_min": TRADE_IN_SEARCH_MIN, "choose_store": "store" in form.fields,
+        }, status=status)
+
+    def get(self, request):
+        vehicle = trade_in_vehicle_get(actor=request.user, pk=request.GET["vehicle"]) if request.GET.get(
+            "vehicle") else None
+        form = StockEntryForm(initial=StockEntryForm.initial_for(vehicle) if vehicle else {}, actor=request.user)
+        return self._render(request, form, condition_formset(), vehicle=vehicle)
+
+    def post(self, request):
+        form = StockEntryForm(request.POST, actor=request.user)
+        items = condition_formset(request.POST)
+        valid = form.is_valid() & items.is_valid()  # both, so every error shows
+        vehicle = None
+        picked = form.cleaned_data.get("vehicle") if hasattr(form, "cleaned_data") else None
+        if picked and form.cleaned_data.get("source") == StockSource.TRADE_IN:
+            vehicle = trade_in_vehicle_get(actor=request.user, pk=picked)  # another store's: 404
+        if valid:
+            data = form.cleaned_data
+            store = data.get("store") or request.user.store
+            if store is None:
+                form.add_error(None, errors.STORE_NOT_YOURS)
+            else:
+                try:
+                    with transaction.atomic():
+                        car = usedcar_create(
+                            actor=request.user, store=store, source=data["source"], vehicle=vehicle,
+                            seller_name=data["seller_name"], vin=data["vin"], plate=data["plate"] or "",
+                            brand=data["brand_obj"], series=data["series_obj"], car_model=data["model_obj"],
+                            model_name=data["model_name"], first_registration=data["first_registration"],
+                            mileage=data["mileage"], colour=data["colour"], transfer_count=data["transfer_count"],
+                            purchase_cost=data["purchase_cost"],
+                        )
+                        condition_report_save(
+                            actor=request.user, car=car, grade=data["grade"], items=items.items(),
+                            accident=data["accident"], flood=data["flood"], fire=data["fire"],
+                            declaration_note=data["declaration_note"],
+                        )
+                except ApplicationError as exc:
+                    form_errors_from(form, exc, rename={"car_model": "model_id"})
+                else:
+                    messages.success(request, _("车辆已入库。"))
+                    return SeeOther(reverse("portal:usedcars:car-detail", kwargs={"pk": car.pk}))
+        return self._render(request, form, items, vehicle=vehicle, status=400)
+
+
+class TradeInVehicleSearchView(PortalMixin, View):
+    """The trade-in picker's results (htmx fragment): members' vehicles of the
+    caller's stores by plate end, VIN end or member mobile."""
+
+    roles = MANAGE_ROLES
+
+    def get(self, request):
+        q = (request.GET.get("q") or "").strip()[:20]
+        return render(request, "portal/usedcars/_trade_in_vehicles.html", {
+            "found": trade_in_vehicle_search(actor=request.user, q=q), "q": q, "search_min": TRADE_IN_SEARCH_MIN,
+        })
