@@ -83,3 +83,8 @@ VIEWING_NEEDS_TIME = _("请选择看车时间。")
 VIEWING_TIME_INVALID = _("看车时间应在未来 60 天内。")
 INQUIRY_NEEDS_MOBILE = _("请填写手机号。")
 VALUATION_VEHICLE_TRADED = _("该车辆已置换入库。")
+
+SHARE_NEEDS_STAFF = _("只有员工可以分享车辆（分享链接带员工的推荐码）。")
+SHARE_NOT_PUBLIC = _("车辆信息发布后才能分享。")
+SHARE_POSTER_HINT = _("长按识别二维码，查看车辆详情")
+SHARE_POSTER_NO_PHOTO = _("暂无车辆照片")

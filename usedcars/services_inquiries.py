@@ -32,6 +32,7 @@ from usedcars.models import Listing
 from usedcars.models_inquiries import CHANNEL_CODE, CHANNEL_NAME, Inquiry, InquiryKind
 from usedcars.selectors_public import PUBLIC_STATES
 from usedcars.services import invalid
+from usedcars.services_shares import inquiry_referrer
 
 DEDUP_WINDOW = dt.timedelta(days=1)
 FIRST_CONTACT_WITHIN = dt.timedelta(hours=2)
@@ -77,10 +78,13 @@ def _lead_and_task(*, store: Store, mobile: str, name: str, title: str, note: st
 
 def inquiry_create(*, listing: Listing, kind: str, mobile: str, name: str = "", message: str = "",
                    preferred_time: dt.datetime | None = None, member: Member | None = None,
-                   actor: User | None = None) -> tuple[Inquiry, bool]:
+                   actor: User | None = None, referral_code: str = "") -> tuple[Inquiry, bool]:
     """A question or a viewing booking on a published (or reserved) listing.  A
     viewing needs a ``preferred_time`` within the next 60 days.  A signed-in owner
-    passes ``member`` (their mobile and name are used).  Returns ``(inquiry, created)``."""
+    passes ``member`` (their mobile and name are used).  ``referral_code``: the code of
+    the share link the visitor came by; its staff member is recorded on the inquiry
+    (``referred_by``) and on the lead's event (``usedcars.services_shares.inquiry_referrer``).
+    Returns ``(inquiry, created)``."""
     if kind not in (InquiryKind.QUESTION, InquiryKind.VIEWING):
         raise invalid("kind", errors.INQUIRY_KIND_INVALID)
     if member is not None:
@@ -95,6 +99,8 @@ def inquiry_create(*, listing: Listing, kind: str, mobile: str, name: str = "", 
             raise invalid("preferred_time", errors.VIEWING_TIME_INVALID)
     else:
         preferred_time = None
+    code = "".join(ch for ch in str(referral_code or "") if ch.isascii() and ch.isalnum()).upper()[:12]
+    referrer = inquiry_referrer(code=code, member=member, mobile=mobile) if code else None
     with transaction.atomic():
         locked = Listing.objects.select_for_update(of=("self",)).select_related("store", "brand").filter(
             pk=listing.pk).first()
@@ -114,15 +120,18 @@ def inquiry_create(*, listing: Listing, kind: str, mobile: str, name: str = "", 
         lead, task = _lead_and_task(
             store=locked.store, mobile=mobile, name=name, title=title, note=message, brand=locked.brand,
             behaviour=behaviour, actor=actor,
-            behaviour_data={"usedcar_listing": locked.pk, **({"preferred_time": preferred_time.isoformat()}
-                                                              if preferred_time else {})},
+            behaviour_data={"usedcar_listing": locked.pk,
+                            **({"preferred_time": preferred_time.isoformat()} if preferred_time else {}),
+                            **({"referred_by": referrer.pk, "referral_code": code} if referrer else {})},
         )
         inquiry = Inquiry.objects.create(
             kind=kind, listing=locked, store=locked.store, member=member, name=name, mobile=mobile, message=message,
-            preferred_time=preferred_time, lead=lead, task=task,
+            preferred_time=preferred_time, lead=lead, task=task, referred_by=referrer,
+            referral_code=code if referrer else "",
         )
         audit_record(actor=actor, action="usedcars.inquiry.created", obj=inquiry, store=locked.store,
-                     data={"kind": kind, "listing": locked.pk, "lead": lead.pk})
+                     data={"kind": kind, "listing": locked.pk, "lead": lead.pk,
+                           **({"referred_by": referrer.pk} if referrer else {})})
     return inquiry, True
 
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/", views.ListingDetailView.as_view(), name="detail"),
     path("<int:pk>/inquiry/", views.ListingInquiryView.as_view(), name="inquiry"),
     path("sell/", views.SellCarView.as_view(), name="sell"),
+    path("posters/<str:token>.png", views.SharePosterView.as_view(), name="share-poster"),
 ]

@@ -1,5 +1,6 @@
 """/portal/usedcars/: the stock list, its CSV export, a car's page (with its listing's transitions),
-its listing (create/edit) and photos (upload, cover, order)."""
+its listing (create/edit), photos (upload, cover, order: buttons and drag and drop)
+and the share link and poster."""
 
 from django.urls import path
 
@@ -11,4 +12,6 @@ urlpatterns = [
     path("<int:pk>/", views.CarDetailView.as_view(), name="car-detail"),
     path("<int:pk>/listing/", views.CarListingView.as_view(), name="car-listing"),
     path("<int:pk>/photos/", views.CarPhotosView.as_view(), name="car-photos"),
+    path("<int:pk>/share/", views.CarShareView.as_view(), name="car-share"),
+    path("<int:pk>/photos/order/", views.CarPhotoOrderView.as_view(), name="car-photo-order"),
 ]

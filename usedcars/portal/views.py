@@ -11,12 +11,14 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import View
 
+from accounts.api.exceptions import error_body
 from accounts.exceptions import ApplicationError
 from accounts.exports import csv_response
 from accounts.models import GROUP_ROLES, Role
@@ -26,9 +28,11 @@ from accounts.services import export_record
 from usedcars.models import CHECKLIST_LABELS, Listing, StockStatus
 from usedcars.selectors import MANAGE_ROLES, usedcar_get, usedcar_list
 from usedcars.services_listings import (
-    listing_create, listing_publish, listing_reserve, listing_sell, listing_update, listing_withdraw,
+    listing_create, listing_publish, listing_reserve, listing_sell, listing_set_featured, listing_update,
+    listing_withdraw,
 )
 from usedcars.services_photos import photo_add, photo_reorder, photo_set_cover
+from usedcars.services_shares import listing_share, listing_share_answer, listing_share_check
 
 PER_PAGE = 50
 EXPORT_LIMIT = 20_000
@@ -99,7 +103,7 @@ class StockExportView(PortalMixin, View):
         return csv_response(rows(), filename=f"usedcar-stock-{timezone.localdate():%Y%m%d}.csv")
 
 
-ACTIONS = {"publish", "reserve", "sell", "withdraw"}
+ACTIONS = {"publish", "reserve", "sell", "withdraw", "feature", "unfeature"}
 
 
 class CarDetailView(PortalMixin, View):
@@ -108,8 +112,19 @@ class CarDetailView(PortalMixin, View):
     def get(self, request, pk):
         car = usedcar_get(actor=request.user, pk=pk)
         condition = getattr(car, "condition", None)
+        listing = _listing(car)
+        shared = None
+        if listing is not None and request.GET.get("share"):
+            try:
+                listing_share_check(actor=request.user, listing=listing)
+            except ApplicationError:
+                shared = None
+            else:
+                shared = listing_share_answer(listing=listing, staff=request.user,
+                                              base_url=request.build_absolute_uri("/"))
         return render(request, self.template_name, {
-            "car": car, "row": _row(car), "listing": _listing(car), "photos": car.photos.all(), "condition": condition,
+            "car": car, "row": _row(car), "listing": listing, "photos": car.photos.all(), "condition": condition,
+            "shared": shared,
             "items": [(CHECKLIST_LABELS.get(i.item, i.item), i) for i in condition.items.all()] if condition else [],
             "may_manage": request.user.is_superuser or request.user.role in MANAGE_ROLES,
         })
@@ -130,6 +145,8 @@ class CarDetailView(PortalMixin, View):
                                 buyer_mobile=request.POST.get("buyer_mobile", "")[:20])
             elif action == "sell":
                 listing_sell(actor=request.user, listing=listing, sale_price=request.POST.get("sale_price") or None)
+            elif action in ("feature", "unfeature"):
+                listing_set_featured(actor=request.user, listing=listing, featured=action == "feature")
             else:
                 listing_withdraw(actor=request.user, listing=listing)
         except ApplicationError as exc:
@@ -187,3 +204,38 @@ class CarPhotosView(PortalMixin, View):
         except ApplicationError as exc:
             messages.error(request, "；".join(str(m) for ms in exc.fields.values() for m in ms) or str(exc.message))
         return SeeOther(reverse("portal:usedcars:car-detail", kwargs={"pk": car.pk}))
+
+
+class CarPhotoOrderView(PortalMixin, View):
+    """POST ``photos`` (each of the car's photo ids once, in the new order): the drag
+    and drop of ``static/js/photo_order.js``.  Answers JSON: ``{"photos": [ids]}``, or
+    the error shape (``{"code", "detail", "fields"}``) with the service's status (a
+    wrong set of ids 400 on ``photos``, a consultant 403); another store's car 404."""
+
+    def post(self, request, pk):
+        car = usedcar_get(actor=request.user, pk=pk)
+        try:
+            photos = photo_reorder(actor=request.user, car=car, photo_ids=request.POST.getlist("photos")[:200])
+        except ApplicationError as exc:
+            fields = {key: [str(m) for m in messages] for key, messages in exc.fields.items()}
+            return JsonResponse(error_body(exc.code, str(exc.message), fields), status=exc.status_code)
+        return JsonResponse({"photos": [photo.pk for photo in photos]})
+
+
+class CarShareView(PortalMixin, View):
+    """POST: the 分享 button (any staff member of the car's store): their share link
+    and poster of the published listing, shown on the car's page."""
+
+    def post(self, request, pk):
+        car = usedcar_get(actor=request.user, pk=pk)
+        listing = _listing(car)
+        url = reverse("portal:usedcars:car-detail", kwargs={"pk": car.pk})
+        if listing is None:
+            messages.error(request, _("请先创建车辆信息。"))
+            return SeeOther(url)
+        try:
+            listing_share(actor=request.user, listing=listing, base_url=request.build_absolute_uri("/"))
+        except ApplicationError as exc:
+            messages.error(request, "；".join(str(m) for ms in exc.fields.values() for m in ms) or str(exc.message))
+            return SeeOther(url)
+        return SeeOther(f"{url}?share=1#usedcar-share")
