@@ -34,7 +34,8 @@ class PublicListingFilter(django_filters.FilterSet):
 
     class Meta:
         model = Listing
-        fields = ["brand", "series", "price_min", "price_max", "age_max", "mileage_max", "city", "store", "featured", "ordering"]
+        fields = ["brand", "series", "price_min", "price_max", "age_max", "mileage_max", "city", "store", "featured",
+                  "ordering"]
 
     def noop(self, queryset, name, value):
         return queryset

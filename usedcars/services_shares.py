@@ -74,7 +74,8 @@ def listing_from_poster_token(token: str) -> tuple[Listing, User] | None:
 
 def listing_share_answer(*, listing: Listing, staff: User, base_url: str) -> dict:
     """``{"code", "url", "poster_url"}``: what the API answers and the portal's 分享 card shows."""
-    poster = reverse("mobile:usedcars:share-poster", kwargs={"token": listing_poster_token(listing=listing, staff=staff)})
+    token = listing_poster_token(listing=listing, staff=staff)
+    poster = reverse("mobile:usedcars:share-poster", kwargs={"token": token})
     return {"code": staff.referral_code, "url": listing_share_url(listing=listing, staff=staff, base_url=base_url),
             "poster_url": base_url.rstrip("/") + poster}
 
