@@ -1,7 +1,7 @@
 // Drag-and-drop ordering of a used car's photos (portal car page).  Native HTML5
 // drag and drop, no library: a container with data-photo-order-url holds items with
-// data-photo-id (draggable); dropping one moves it and posts every id, in the new
-// order, as "photos" to that URL (usedcars.portal.views.CarPhotoOrderView).  On a
+// data-photo-id (draggable); dragging one moves it and, when the drag ends, posts
+// every id, in the new order, as "photos" to that URL (usedcars.portal.views.CarPhotoOrderView).  On a
 // refusal the message is shown and the page reloads to the saved order.  Without
 // JavaScript the up/down buttons of each photo still work.
 (function () {
@@ -59,9 +59,16 @@
       event.dataTransfer.setData("text/plain", dragged.getAttribute("data-photo-id"));
       dragged.classList.add("opacity-50");
     });
+    // The order is saved when the drag ends, wherever it was dropped: the items
+    // already moved while dragging over them, so what is shown is what is saved.
     box.addEventListener("dragend", function () {
-      if (dragged) { dragged.classList.remove("opacity-50"); }
+      if (!dragged) { return; }
+      dragged.classList.remove("opacity-50");
       dragged = null;
+      var ids = Array.prototype.map.call(box.querySelectorAll("[data-photo-id]"), function (item) {
+        return item.getAttribute("data-photo-id");
+      }).join(",");
+      if (ids !== box.getAttribute("data-saved-order")) { save(box); }
     });
     box.addEventListener("dragover", function (event) {
       if (!dragged) { return; }
@@ -74,12 +81,7 @@
       box.insertBefore(dragged, after ? over.nextSibling : over);
     });
     box.addEventListener("drop", function (event) {
-      if (!dragged) { return; }
-      event.preventDefault();
-      var ids = Array.prototype.map.call(box.querySelectorAll("[data-photo-id]"), function (item) {
-        return item.getAttribute("data-photo-id");
-      }).join(",");
-      if (ids !== box.getAttribute("data-saved-order")) { save(box); }
+      if (dragged) { event.preventDefault(); }
     });
   }
 
