@@ -100,12 +100,20 @@ def share_url(product_id: int, referral_code: str, base_url: str) -> str:
     """
     if isinstance(product_id, bool) or not isinstance(product_id, int) or product_id < 1:
         raise ValueError(f"product_id must be a positive integer, not {product_id!r}")
+    return share_url_for_path(SHARE_PATH.format(product_id=product_id), referral_code, base_url)
+
+
+def share_url_for_path(path: str, referral_code: str, base_url: str) -> str:
+    """Any mini-site page (``path``, e.g. ``/m/usedcars/7/``) with the employee's
+    ``?ref=<code>``: what ``share_url`` does for a product, for other shared pages
+    (a used-car listing)."""
     if not referral_code or not referral_code.strip():
         raise ValueError("referral_code is empty")
+    if not path.startswith("/") or "?" in path or "#" in path:
+        raise ValueError(f"path must be an absolute path without query, not {path!r}")
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise ValueError(f"base_url must be an absolute http(s) origin, not {base_url!r}")
-    path = SHARE_PATH.format(product_id=product_id)
     return f"{base_url.rstrip('/')}{path}?{urlencode({'ref': referral_code.strip()})}"
 
 
@@ -309,6 +317,8 @@ def share_poster(
     employee_name: str,
     store_name: str,
     url: str,
+    hint: str | None = None,
+    placeholder: str | None = None,
 ) -> bytes:
     """A 750 × 1334 PNG share poster; ``url`` is what its QR code holds (``share_url``).
 
@@ -316,7 +326,9 @@ def share_poster(
     ``mall.images.process``), cover-fitted to the top 750 × 750; without one, or with one
     that is not a usable image, a neutral placeholder. ``price_text`` is drawn as given
     ("¥99 + 2,000 积分"). Same input, same bytes. Raises ``PosterFontError`` without a
-    CJK font and ``PosterTextError`` for a letter the font cannot draw.
+    CJK font and ``PosterTextError`` for a letter the font cannot draw.  ``hint`` (under
+    the byline) and ``placeholder`` (on a poster without photo) default to the
+    product wording; other shared things (a used car) pass their own.
     """
     fonts = poster_fonts()
     name = _printable(product_name, fonts, bold=True)
@@ -326,7 +338,7 @@ def share_poster(
         fonts,
         bold=False,
     )
-    hint = _printable(_("长按识别二维码，查看商品详情"), fonts, bold=False)
+    hint = _printable(hint or _("长按识别二维码，查看商品详情"), fonts, bold=False)
 
     poster = Image.new("RGB", POSTER_SIZE, BACKGROUND)
     draw = ImageDraw.Draw(poster)
@@ -339,7 +351,7 @@ def share_poster(
     else:
         draw.rectangle((0, 0, width - 1, PHOTO_HEIGHT - 1), fill=PLACEHOLDER)
         label_font = _font(fonts.regular, fonts.index, 32)
-        label = _("暂无商品图片")
+        label = _printable(placeholder or _("暂无商品图片"), fonts, bold=False)
         label_width = label_font.getlength(label)
         draw.text(((width - label_width) / 2, PHOTO_HEIGHT / 2 - 20), label, font=label_font, fill=MUTED)
 

@@ -105,7 +105,7 @@ def seed_usedcars(*, rng: random.Random | None = None, stdout=None, per_store: i
                 ])
                 listing = listing_create(actor=actor, car=car, title=f"{car.model_name} {car.colour}",
                                          price=(cost * Decimal("1.12")).quantize(Decimal("100")),
-                                         description="车况良好，支持第三方检测。")
+                                         description="车况良好，支持第三方检测。", featured=n % 20 == 0)
                 roll = rng.random()
                 state = ListingState.DRAFT if roll < 0.08 else ListingState.RESERVED if roll < 0.15 else \
                     ListingState.PUBLISHED

@@ -86,3 +86,8 @@ INQUIRY_NEEDS_NAME = _("请填写您的称呼。")
 VISITOR_CODE_WRONG = _("验证码不正确。")
 VISITOR_CODE_EXPIRED = _("验证码已失效（过期、已使用或错误次数过多），请重新获取。")
 VALUATION_VEHICLE_TRADED = _("该车辆已置换入库。")
+
+SHARE_NEEDS_STAFF = _("只有员工可以分享车辆（分享链接带员工的推荐码）。")
+SHARE_NOT_PUBLIC = _("车辆信息发布后才能分享。")
+SHARE_POSTER_HINT = _("长按识别二维码，查看车辆详情")
+SHARE_POSTER_NO_PHOTO = _("暂无车辆照片")

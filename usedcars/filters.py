@@ -28,12 +28,14 @@ class PublicListingFilter(django_filters.FilterSet):
     city = django_filters.CharFilter(method="noop", max_length=32, label=_("城市"))
     store = django_filters.ModelChoiceFilter(queryset=Store.objects.filter(is_active=True), to_field_name="code",
                                              method="noop", label=_("门店代码"))
+    featured = django_filters.BooleanFilter(method="noop", label=_("精选：true 只看精选，false 只看非精选"))
     ordering = django_filters.ChoiceFilter(choices=[(key, key) for key in ORDERINGS], method="noop",
                                            label=_("排序：price、-price、mileage、-published_at（默认）"))
 
     class Meta:
         model = Listing
-        fields = ["brand", "series", "price_min", "price_max", "age_max", "mileage_max", "city", "store", "ordering"]
+        fields = ["brand", "series", "price_min", "price_max", "age_max", "mileage_max", "city", "store", "featured",
+                  "ordering"]
 
     def noop(self, queryset, name, value):
         return queryset
@@ -46,5 +48,5 @@ class PublicListingFilter(django_filters.FilterSet):
             brand=data.get("brand"), series=data.get("series"), price_min=data.get("price_min"),
             price_max=data.get("price_max"), age_max=int(age) if age is not None else None,
             mileage_max=int(mileage) if mileage is not None else None, city=(data.get("city") or "").strip() or None,
-            store=data.get("store"), ordering=data.get("ordering") or None,
+            store=data.get("store"), featured=data.get("featured"), ordering=data.get("ordering") or None,
         )

@@ -7,6 +7,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 from accounts.labels import object_ref, register_audit_labels
+from mall.labels import staff_by_id
 from usedcars.models import ConditionGrade, InquiryKind, Listing, ListingState, StockSource
 
 YES_NO = {True: _("是"), False: _("否")}
@@ -26,6 +27,9 @@ def register() -> None:
             "usedcars.listing.reserve_cancelled": _("取消二手车预订"),
             "usedcars.listing.sold": _("二手车售出"),
             "usedcars.listing.withdrawn": _("二手车下架"),
+            "usedcars.listing.featured": _("设为精选二手车"),
+            "usedcars.listing.unfeatured": _("取消精选二手车"),
+            "usedcars.listing.shared": _("员工分享二手车"),
             "usedcars.photo.added": _("上传二手车照片"),
             "usedcars.photo.removed": _("删除二手车照片"),
             "usedcars.photo.cover_set": _("设置二手车封面照片"),
@@ -60,6 +64,9 @@ def register() -> None:
             "usedcars.listing.sold:sale_price": _("成交价"),
             "usedcars.listing.withdrawn:from": _("原状态"),
             "usedcars.listing.withdrawn:reason": _("原因"),
+            "usedcars.listing.featured:title": _("标题"),
+            "usedcars.listing.unfeatured:title": _("标题"),
+            "usedcars.listing.shared:code": _("推荐码"),
             "usedcars.photo.added:photo": _("照片"),
             "usedcars.photo.removed:photo": _("照片"),
             "usedcars.photo.cover_set:photo": _("照片"),
@@ -68,6 +75,7 @@ def register() -> None:
             "usedcars.inquiry.created:kind": _("类型"),
             "usedcars.inquiry.created:listing": _("车辆信息"),
             "usedcars.inquiry.created:lead": _("线索"),
+            "usedcars.inquiry.created:referred_by": _("推荐员工"),
             "usedcars.valuation_request.created:vehicle": _("会员车辆"),
             "usedcars.valuation_request.created:lead": _("线索"),
         },
@@ -82,6 +90,7 @@ def register() -> None:
             "usedcars.listing.changed:fields": _listing_field_label,
             "usedcars.listing.withdrawn:from": dict(ListingState.choices),
             "usedcars.inquiry.created:kind": dict(InquiryKind.choices),
+            "usedcars.inquiry.created:referred_by": staff_by_id,
         },
     )
 

@@ -5,6 +5,7 @@ manager; the inquiry row links the lead to the listing (or the vehicle)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -41,6 +42,10 @@ class Inquiry(models.Model):
                              verbose_name=_("线索"))
     task = models.ForeignKey("leads.FollowUpTask", on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="+", verbose_name=_("跟进任务"))
+    # A visitor who came through a staff member's share link (``usedcars.services_shares``).
+    referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="usedcar_referred_inquiries", verbose_name=_("推荐员工"))
+    referral_code = models.CharField(_("推荐码"), max_length=12, blank=True)
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
 
     class Meta:

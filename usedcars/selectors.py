@@ -9,7 +9,7 @@ from django.http import Http404
 from accounts.models import GROUP_ROLES, Role, Store, User, Vehicle
 from accounts.scoping import store_ids_for
 from accounts.validators import normalize_plate, normalize_vin
-from usedcars.models import ListingPhoto, PhotoStatus, ReconditioningCost, StockStatus, UsedCar
+from usedcars.models import Listing, ListingPhoto, PhotoStatus, ReconditioningCost, StockStatus, UsedCar
 
 # Who may change used-car stock and listings (others of the store only read them).
 MANAGE_ROLES = frozenset({Role.USEDCAR, Role.MANAGER}) | GROUP_ROLES
@@ -62,6 +62,18 @@ def usedcar_get(*, actor: User, pk) -> UsedCar:
             "costs", Prefetch("photos", queryset=ListingPhoto.objects.order_by("position", "id"))
         ).get(pk=pk)
     except (UsedCar.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def listing_get_for_staff(*, actor: User, pk) -> Listing:
+    """A listing of a car of the actor's stores (HQ: any); another store's: 404."""
+    ids = store_ids_for(actor)
+    queryset = Listing.objects.select_related("car", "car__store", "store")
+    if ids is not None:
+        queryset = queryset.filter(car__store_id__in=ids)
+    try:
+        return queryset.get(pk=pk)
+    except (Listing.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 

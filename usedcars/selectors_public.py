@@ -35,10 +35,12 @@ def _years_ago(today: dt.date, years: int) -> dt.date:
 def public_listing_list(*, brand: Brand | None = None, series: CarSeries | None = None,
                         price_min: Decimal | None = None, price_max: Decimal | None = None,
                         age_max: int | None = None, mileage_max: int | None = None, city: str | None = None,
-                        store: Store | None = None, ordering: str | None = None) -> QuerySet[Listing]:
+                        store: Store | None = None, featured: bool | None = None,
+                        ordering: str | None = None) -> QuerySet[Listing]:
     """Published and reserved listings of open stores, filtered; ``age_max`` in
     years since the first registration; ``ordering`` one of ``ORDERINGS``
-    (default: newest first).  Each row carries ``cover_thumbnail`` (a file name)."""
+    (default: newest first); ``featured`` True: only the featured (精选) ones, False:
+    only the others.  Each row carries ``cover_thumbnail`` (a file name)."""
     queryset = Listing.objects.filter(state__in=PUBLIC_STATES, store__is_active=True)
     if brand is not None:
         queryset = queryset.filter(brand=brand)
@@ -56,11 +58,21 @@ def public_listing_list(*, brand: Brand | None = None, series: CarSeries | None 
         queryset = queryset.filter(store__city=city)
     if store is not None:
         queryset = queryset.filter(store=store)
+    if featured is not None:
+        queryset = queryset.filter(featured=featured)
     cover = ListingPhoto.objects.filter(car=OuterRef("car_id"), status=PhotoStatus.READY).order_by(
         "-is_cover", "position", "id")
     return queryset.select_related("store", "brand", "series", "car").annotate(
         cover_thumbnail=Subquery(cover.values("thumbnail")[:1]),
     ).order_by(*ORDERINGS.get(ordering or DEFAULT_ORDERING, ORDERINGS[DEFAULT_ORDERING]))
+
+
+FEATURED_STRIP = 6
+
+
+def public_featured_listings(*, limit: int = FEATURED_STRIP) -> list[Listing]:
+    """The 精选 strip of the mini-site market page: the newest featured public listings."""
+    return list(public_listing_list(featured=True)[:limit])
 
 
 def photo_file_url(name: str | None) -> str | None:

@@ -52,6 +52,7 @@ from usedcars.models import Listing
 from usedcars.models_inquiries import CHANNEL_CODE, CHANNEL_NAME, Inquiry, InquiryKind
 from usedcars.selectors_public import PUBLIC_STATES
 from usedcars.services import invalid
+from usedcars.services_shares import inquiry_referrer
 
 DEDUP_WINDOW = dt.timedelta(days=1)
 FIRST_CONTACT_WITHIN = dt.timedelta(hours=2)
@@ -132,7 +133,8 @@ def visitor_code_request(*, listing: Listing, mobile: str, name: str) -> dict:
 
 
 def visitor_inquiry_create(*, listing: Listing, kind: str, name: str, mobile: str, code: str, code_state: dict | None,
-                           message: str = "", preferred_time: dt.datetime | None = None) -> tuple[Inquiry, bool]:
+                           message: str = "", preferred_time: dt.datetime | None = None,
+                           referral_code: str = "") -> tuple[Inquiry, bool]:
     """A visitor's question or viewing: the fields are checked first (a mistake
     there does not use the code up), then the code (``code``: wrong, expired,
     used or out of tries is an error on ``code``), then ``inquiry_create`` as
@@ -147,21 +149,26 @@ def visitor_inquiry_create(*, listing: Listing, kind: str, name: str, mobile: st
         usable = visitor_code_usable(state=code_state, lifetime=lifetime, max_attempts=tries)
         raise invalid("code", errors.VISITOR_CODE_WRONG if usable else errors.VISITOR_CODE_EXPIRED)
     return inquiry_create(listing=listing, kind=kind, mobile=mobile, name=name, message=message,
-                          preferred_time=preferred_time)
+                          preferred_time=preferred_time, referral_code=referral_code)
 
 
 def inquiry_create(*, listing: Listing, kind: str, mobile: str, name: str = "", message: str = "",
                    preferred_time: dt.datetime | None = None, member: Member | None = None,
-                   actor: User | None = None) -> tuple[Inquiry, bool]:
+                   actor: User | None = None, referral_code: str = "") -> tuple[Inquiry, bool]:
     """A question or a viewing booking on a published (or reserved) listing.  A
     viewing needs a ``preferred_time`` within the next 60 days.  A signed-in owner
-    passes ``member`` (their mobile and name are used).  Returns ``(inquiry, created)``."""
+    passes ``member`` (their mobile and name are used).  ``referral_code``: the code of
+    the share link the visitor came by; its staff member is recorded on the inquiry
+    (``referred_by``) and on the lead's event (``usedcars.services_shares.inquiry_referrer``).
+    Returns ``(inquiry, created)``."""
     now = timezone.now()
     preferred_time = _kind_and_time_check(kind, preferred_time, now)
     if member is not None:
         mobile, name = member.mobile, name or member.name
     mobile = _mobile(mobile)
     name, message = (name or "").strip()[:64], (message or "").strip()[:MAX_MESSAGE]
+    code = "".join(ch for ch in str(referral_code or "") if ch.isascii() and ch.isalnum()).upper()[:12]
+    referrer = inquiry_referrer(code=code, member=member, mobile=mobile) if code else None
     with transaction.atomic():
         locked = Listing.objects.select_for_update(of=("self",)).select_related("store", "brand").filter(
             pk=listing.pk).first()
@@ -181,15 +188,18 @@ def inquiry_create(*, listing: Listing, kind: str, mobile: str, name: str = "", 
         lead, task = _lead_and_task(
             store=locked.store, mobile=mobile, name=name, title=title, note=message, brand=locked.brand,
             behaviour=behaviour, actor=actor,
-            behaviour_data={"usedcar_listing": locked.pk, **({"preferred_time": preferred_time.isoformat()}
-                                                              if preferred_time else {})},
+            behaviour_data={"usedcar_listing": locked.pk,
+                            **({"preferred_time": preferred_time.isoformat()} if preferred_time else {}),
+                            **({"referred_by": referrer.pk, "referral_code": code} if referrer else {})},
         )
         inquiry = Inquiry.objects.create(
             kind=kind, listing=locked, store=locked.store, member=member, name=name, mobile=mobile, message=message,
-            preferred_time=preferred_time, lead=lead, task=task,
+            preferred_time=preferred_time, lead=lead, task=task, referred_by=referrer,
+            referral_code=code if referrer else "",
         )
         audit_record(actor=actor, action="usedcars.inquiry.created", obj=inquiry, store=locked.store,
-                     data={"kind": kind, "listing": locked.pk, "lead": lead.pk})
+                     data={"kind": kind, "listing": locked.pk, "lead": lead.pk,
+                           **({"referred_by": referrer.pk} if referrer else {})})
     return inquiry, True
 
 

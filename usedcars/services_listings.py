@@ -140,6 +140,25 @@ def listing_update(*, actor: User, listing: Listing, title=NOT_SET, description=
     return locked
 
 
+@transaction.atomic
+def listing_set_featured(*, actor: User, listing: Listing, featured: bool) -> Listing:
+    """Mark the listing featured (精选: shown first on the mini-site, with a badge) or
+    not.  Managers of its store (and HQ); a sold listing stays as it is.  Audited
+    (``usedcars.listing.featured`` / ``usedcars.listing.unfeatured``) only when it changes."""
+    car = listing.car
+    manage_check(actor, car.store)
+    locked = Listing.objects.select_for_update(of=("self",)).get(pk=listing.pk)
+    if locked.state == ListingState.SOLD:
+        raise invalid("state", errors.LISTING_CLOSED)
+    featured = bool(featured)
+    if locked.featured != featured:
+        locked.featured = featured
+        locked.save(update_fields=["featured", "updated_at"])
+        audit_record(actor=actor, action="usedcars.listing.featured" if featured else "usedcars.listing.unfeatured",
+                     obj=locked, store=car.store, data={"title": locked.title})
+    return locked
+
+
 # --- publishing ----------------------------------------------------------------------------------
 
 

@@ -139,3 +139,24 @@ MATRIX += [
      {"source": "purchase"}),
     ("portal:usedcars:trade-in-vehicles",                          "GET",   MANAGE_PAGE),
 ]
+
+# Drag-and-drop photo order (JSON): a car without photos, so any ids are refused (400
+# on ``photos``) for its managers; a consultant 403 (the service); store B 404.
+# The share button: a draft listing cannot be shared (303 back to the page with the
+# message); store B 404.
+MATRIX += [
+    (("portal:usedcars:car-photo-order", {"pk": "used_car"}),      "POST",  {**PORTAL_STORE_OBJECT, "consultant_a": 403,
+                                                                             "manager_a": 400, "hq": 400, "admin": 400},
+     {"photos": "0"}),
+    (("portal:usedcars:car-share", {"pk": "used_car_listed"}),     "POST",  {**PORTAL_STORE_OBJECT, "consultant_a": 303,
+                                                                             "manager_a": 303, "hq": 303, "admin": 303}),
+]
+
+OBJECTS["used_car_listing"] = lambda fx: _listed(fx).listing
+
+# Staff share of a listing (any staff of its store): a draft is refused (400 on
+# ``listing``); store B 404; owners and the integration credential 403.
+MATRIX += [
+    (("api:usedcars:listing-shares", {"pk": "used_car_listing"}),  "POST",  {**API_STAFF_STORE_OBJECT, "consultant_a": 400,
+                                                                             "manager_a": 400, "hq": 400, "admin": 400}),
+]

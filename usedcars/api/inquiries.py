@@ -26,6 +26,8 @@ class InquiryInputSerializer(serializers.Serializer):
     message = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     preferred_time = serializers.DateTimeField(required=False, allow_null=True, default=None,
                                                help_text="viewing: when to come (within 60 days)")
+    ref = serializers.RegexField(r"^[A-Za-z0-9]{0,12}$", max_length=12, required=False, allow_blank=True, default="",
+                                 help_text="the referral code of the staff share link the owner came by (?ref=)")
 
 
 class ValuationRequestInputSerializer(serializers.Serializer):
@@ -67,7 +69,7 @@ class ListingInquiryApi(OwnerApiMixin, APIView):
         data = serializer.validated_data
         inquiry, created = inquiry_create(listing=listing, kind=data["kind"], mobile=self.member.mobile,
                                           message=data["message"], preferred_time=data["preferred_time"],
-                                          member=self.member, actor=request.user)
+                                          member=self.member, actor=request.user, referral_code=data["ref"])
         return _answer(inquiry, created)
 
 

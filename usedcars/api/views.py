@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics
+from rest_framework import generics, serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,10 +23,11 @@ from usedcars.api.serializers import (
 )
 from usedcars.exceptions import UsedcarsForbidden
 from usedcars.models import Listing, UsedCar
-from usedcars.selectors import MANAGE_ROLES, trade_in_vehicle_get, usedcar_get, usedcar_list
+from usedcars.selectors import MANAGE_ROLES, listing_get_for_staff, trade_in_vehicle_get, usedcar_get, usedcar_list
 from usedcars.services import condition_report_save, invalid, usedcar_create
 from usedcars.services_listings import listing_create, listing_publish, listing_reserve, listing_sell, listing_update
 from usedcars.services_photos import photo_add
+from usedcars.services_shares import listing_share
 
 CONFLICT = OpenApiResponse(account_serializers.ErrorSerializer,
                            description="listing_state: the listing is not in a state this step starts from")
@@ -181,3 +182,23 @@ class StockSellApi(StaffApiMixin, APIView):
         listing = listing_sell(actor=request.user, listing=_listing_of(car),
                                sale_price=serializer.validated_data.get("sale_price"))
         return _listing_answer(listing)
+
+
+class ListingShareSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="the staff member's referral code")
+    url = serializers.URLField(help_text="the mini-site listing page with ?ref=<code>")
+    poster_url = serializers.URLField(help_text="the share poster (PNG, 750 × 1334; anyone may open it)")
+
+
+@extend_schema(tags=["usedcars"])
+class ListingShareApi(StaffApiMixin, APIView):
+    """Share a published (or reserved) listing of one's stores (any staff member):
+    the referral ``code``, the share ``url`` (the mini-site listing page with
+    ``?ref=<code>``; an inquiry made through it records the staff member) and the
+    ``poster_url``.  A listing not public yet: 400 on ``listing``; another store's: 404."""
+
+    @extend_schema(request=None, responses={201: ListingShareSerializer, **ERRORS})
+    def post(self, request, pk):
+        listing = listing_get_for_staff(actor=request.user, pk=pk)
+        answer = listing_share(actor=request.user, listing=listing, base_url=request.build_absolute_uri("/"))
+        return Response(ListingShareSerializer(answer).data, status=201)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/inquiry/", views.ListingInquiryView.as_view(), name="inquiry"),
     path("<int:pk>/visitor-inquiry/", views.VisitorInquiryView.as_view(), name="visitor-inquiry"),
     path("sell/", views.SellCarView.as_view(), name="sell"),
+    path("posters/<str:token>.png", views.SharePosterView.as_view(), name="share-poster"),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _, gettext_lazy as _l
@@ -20,11 +21,14 @@ from accounts.forms import form_errors_from
 from accounts.mobile.views import OwnerMixin
 from accounts.models import Role
 from accounts.validators import mask_mobile
+from mall.posters import PosterTextError
 from usedcars.filters import PublicListingFilter
 from usedcars.mobile.forms import InquiryForm, ValuationRequestForm, VisitorInquiryForm
 from usedcars.models import CHECKLIST_LABELS, Listing
 from usedcars.models_inquiries import InquiryKind
-from usedcars.selectors_public import photo_file_url, public_filter_choices, public_listing_get, public_listing_list
+from usedcars.selectors_public import (
+    photo_file_url, public_featured_listings, public_filter_choices, public_listing_get, public_listing_list,
+)
 from usedcars.services_inquiries import (
     inquiry_create,
     valuation_request_create,
@@ -32,6 +36,7 @@ from usedcars.services_inquiries import (
     visitor_contact_check,
     visitor_inquiry_create,
 )
+from usedcars.services_shares import listing_from_poster_token, listing_poster_png
 
 PER_PAGE = 20
 # The visitor's code state in their session (``accounts.auth.phone_codes``).
@@ -46,7 +51,8 @@ def _is_owner(request) -> bool:
 
 
 class ListingListView(View):
-    """Published cars, anyone: filters (brand, price, age, mileage, city, store) and sorts."""
+    """Published cars, anyone: filters (brand, price, age, mileage, city, store) and sorts;
+    the first page starts with the 精选 strip (featured cars)."""
 
     template_name = "mobile/usedcars/list.html"
 
@@ -55,22 +61,43 @@ class ListingListView(View):
         listings = filters.qs if filters.is_valid() else public_listing_list()
         page = Paginator(listings, PER_PAGE).get_page(request.GET.get("page"))
         rows = list(page.object_list)
-        for listing in rows:
+        featured = public_featured_listings() if page.number == 1 else []
+        for listing in [*rows, *featured]:
             listing.cover_url = photo_file_url(listing.cover_thumbnail)
         return render(request, self.template_name, {
-            "page_obj": page, "is_paginated": page.has_other_pages(), "listings": rows,
+            "featured": featured, "page_obj": page, "is_paginated": page.has_other_pages(), "listings": rows,
             "choices": public_filter_choices(), "params": request.GET, "sorts": [(k, str(v)) for k, v in SORTS],
             "filter_errors": not filters.is_valid(),
         })
 
 
+REF_SESSION_KEY = "usedcars_ref"
+
+
+def _keep_ref(request, listing_pk: int) -> None:
+    """A share link's ``?ref=<code>`` is kept in the session for that car, so the
+    inquiry made after signing in records the referring staff member."""
+    code = "".join(ch for ch in (request.GET.get("ref") or "")[:12] if ch.isascii() and ch.isalnum())
+    if code:
+        refs = request.session.get(REF_SESSION_KEY) or {}
+        refs = {k: v for k, v in refs.items() if k != str(listing_pk)} if isinstance(refs, dict) else {}
+        request.session[REF_SESSION_KEY] = {**dict(list(refs.items())[-19:]), str(listing_pk): code}
+
+
+def _kept_ref(request, listing_pk: int) -> str:
+    refs = request.session.get(REF_SESSION_KEY)
+    return str(refs.get(str(listing_pk), "")) if isinstance(refs, dict) else ""
+
+
 class ListingDetailView(View):
-    """One published car; a signed-in owner sees the inquiry and viewing forms."""
+    """One published car; a signed-in owner sees the inquiry and viewing forms.
+    Opened through a staff member's share link (``?ref=``), the code is kept."""
 
     template_name = "mobile/usedcars/detail.html"
 
     def get(self, request, pk, form=None, visitor_form=None, status=200):
         listing = public_listing_get(pk=pk)
+        _keep_ref(request, listing.pk)
         condition = getattr(listing.car, "condition", None)
         items = [(CHECKLIST_LABELS.get(i.item, i.item), i) for i in condition.items.all()] if condition else []
         return render(request, self.template_name, {
@@ -93,7 +120,8 @@ class ListingInquiryView(OwnerMixin, View):
             try:
                 _inquiry, created = inquiry_create(
                     listing=listing, kind=data["kind"], mobile=self.member.mobile, message=data["message"],
-                    preferred_time=data["preferred_time"], member=self.member, actor=request.user)
+                    preferred_time=data["preferred_time"], member=self.member, actor=request.user,
+                    referral_code=_kept_ref(request, listing.pk))
             except ApplicationError as exc:
                 form_errors_from(form, exc)
             else:
@@ -128,7 +156,7 @@ class VisitorInquiryView(View):
             _inquiry, created = visitor_inquiry_create(
                 listing=listing, kind=data["kind"], name=data["name"], mobile=data["mobile"], code=data["code"],
                 code_state=request.session.get(VISITOR_CODE_SESSION_KEY), message=data["message"],
-                preferred_time=data["preferred_time"])
+                preferred_time=data["preferred_time"], referral_code=_kept_ref(request, listing.pk))
         except ApplicationError as exc:
             form_errors_from(form, exc)
             return ListingDetailView().get(request, pk, visitor_form=form, status=400)
@@ -152,6 +180,21 @@ class VisitorInquiryView(View):
         return ListingDetailView().get(request, listing.pk, visitor_form=VisitorInquiryForm(initial={
             "name": name, "mobile": mobile, "message": data["message"],
             "preferred_time": data["preferred_time"]}))
+class SharePosterView(View):
+    """A listing's share poster (PNG), by its signed address; anyone may open it."""
+
+    def get(self, request, token):
+        found = listing_from_poster_token(token)
+        if found is None:
+            raise Http404
+        listing, staff = found
+        try:
+            png = listing_poster_png(listing=listing, staff=staff, base_url=request.build_absolute_uri("/"))
+        except PosterTextError as exc:
+            return HttpResponse(str(exc.message), status=422, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(png, content_type="image/png")
+        response["Cache-Control"] = "public, max-age=3600"
+        return response
 
 
 class SellCarView(OwnerMixin, View):

@@ -1,5 +1,6 @@
-"""/portal/usedcars/: the stock list, entering a car (入库) and its trade-in picker, its CSV export, a car's page (with its listing's transitions),
-its listing (create/edit) and photos (upload, cover, order)."""
+"""/portal/usedcars/: the stock list, entering a car (入库) and its trade-in picker, its CSV export,
+a car's page (with its listing's transitions), its listing (create/edit), photos (upload, cover,
+order: buttons and drag and drop) and the share link and poster."""
 
 from django.urls import path
 
@@ -13,4 +14,6 @@ urlpatterns = [
     path("<int:pk>/", views.CarDetailView.as_view(), name="car-detail"),
     path("<int:pk>/listing/", views.CarListingView.as_view(), name="car-listing"),
     path("<int:pk>/photos/", views.CarPhotosView.as_view(), name="car-photos"),
+    path("<int:pk>/share/", views.CarShareView.as_view(), name="car-share"),
+    path("<int:pk>/photos/order/", views.CarPhotoOrderView.as_view(), name="car-photo-order"),
 ]

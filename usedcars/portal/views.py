@@ -13,12 +13,14 @@ from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import View
 
+from accounts.api.exceptions import error_body
 from accounts.exceptions import ApplicationError
 from accounts.exports import csv_response
 from accounts.forms import form_errors_from
@@ -34,9 +36,11 @@ from usedcars.selectors import (
 )
 from usedcars.services import condition_report_save, usedcar_create
 from usedcars.services_listings import (
-    listing_create, listing_publish, listing_reserve, listing_sell, listing_update, listing_withdraw,
+    listing_create, listing_publish, listing_reserve, listing_sell, listing_set_featured, listing_update,
+    listing_withdraw,
 )
 from usedcars.services_photos import photo_add, photo_reorder, photo_set_cover
+from usedcars.services_shares import listing_share, listing_share_answer, listing_share_check
 
 PER_PAGE = 50
 EXPORT_LIMIT = 20_000
@@ -108,7 +112,7 @@ class StockExportView(PortalMixin, View):
         return csv_response(rows(), filename=f"usedcar-stock-{timezone.localdate():%Y%m%d}.csv")
 
 
-ACTIONS = {"publish", "reserve", "sell", "withdraw"}
+ACTIONS = {"publish", "reserve", "sell", "withdraw", "feature", "unfeature"}
 
 
 class CarDetailView(PortalMixin, View):
@@ -117,8 +121,19 @@ class CarDetailView(PortalMixin, View):
     def get(self, request, pk):
         car = usedcar_get(actor=request.user, pk=pk)
         condition = getattr(car, "condition", None)
+        listing = _listing(car)
+        shared = None
+        if listing is not None and request.GET.get("share"):
+            try:
+                listing_share_check(actor=request.user, listing=listing)
+            except ApplicationError:
+                shared = None
+            else:
+                shared = listing_share_answer(listing=listing, staff=request.user,
+                                              base_url=request.build_absolute_uri("/"))
         return render(request, self.template_name, {
-            "car": car, "row": _row(car), "listing": _listing(car), "photos": car.photos.all(), "condition": condition,
+            "car": car, "row": _row(car), "listing": listing, "photos": car.photos.all(), "condition": condition,
+            "shared": shared,
             "items": [(CHECKLIST_LABELS.get(i.item, i.item), i) for i in condition.items.all()] if condition else [],
             "may_manage": request.user.is_superuser or request.user.role in MANAGE_ROLES,
         })
@@ -139,6 +154,8 @@ class CarDetailView(PortalMixin, View):
                                 buyer_mobile=request.POST.get("buyer_mobile", "")[:20])
             elif action == "sell":
                 listing_sell(actor=request.user, listing=listing, sale_price=request.POST.get("sale_price") or None)
+            elif action in ("feature", "unfeature"):
+                listing_set_featured(actor=request.user, listing=listing, featured=action == "feature")
             else:
                 listing_withdraw(actor=request.user, listing=listing)
         except ApplicationError as exc:
@@ -270,3 +287,38 @@ class TradeInVehicleSearchView(PortalMixin, View):
         return render(request, "portal/usedcars/_trade_in_vehicles.html", {
             "found": trade_in_vehicle_search(actor=request.user, q=q), "q": q, "search_min": TRADE_IN_SEARCH_MIN,
         })
+
+
+class CarPhotoOrderView(PortalMixin, View):
+    """POST ``photos`` (each of the car's photo ids once, in the new order): the drag
+    and drop of ``static/js/photo_order.js``.  Answers JSON: ``{"photos": [ids]}``, or
+    the error shape (``{"code", "detail", "fields"}``) with the service's status (a
+    wrong set of ids 400 on ``photos``, a consultant 403); another store's car 404."""
+
+    def post(self, request, pk):
+        car = usedcar_get(actor=request.user, pk=pk)
+        try:
+            photos = photo_reorder(actor=request.user, car=car, photo_ids=request.POST.getlist("photos")[:200])
+        except ApplicationError as exc:
+            fields = {key: [str(m) for m in messages] for key, messages in exc.fields.items()}
+            return JsonResponse(error_body(exc.code, str(exc.message), fields), status=exc.status_code)
+        return JsonResponse({"photos": [photo.pk for photo in photos]})
+
+
+class CarShareView(PortalMixin, View):
+    """POST: the 分享 button (any staff member of the car's store): their share link
+    and poster of the published listing, shown on the car's page."""
+
+    def post(self, request, pk):
+        car = usedcar_get(actor=request.user, pk=pk)
+        listing = _listing(car)
+        url = reverse("portal:usedcars:car-detail", kwargs={"pk": car.pk})
+        if listing is None:
+            messages.error(request, _("请先创建车辆信息。"))
+            return SeeOther(url)
+        try:
+            listing_share(actor=request.user, listing=listing, base_url=request.build_absolute_uri("/"))
+        except ApplicationError as exc:
+            messages.error(request, "；".join(str(m) for ms in exc.fields.values() for m in ms) or str(exc.message))
+            return SeeOther(url)
+        return SeeOther(f"{url}?share=1#usedcar-share")
