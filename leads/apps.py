@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,8 +11,6 @@ class LeadsConfig(AppConfig):
         from accounts.hooks import register_dashboard_panel, register_demo_step
         from accounts.import_jobs import register_import_kind
         from accounts.schedules import register_schedule
-        from django.db.models.signals import post_delete, post_save
-
         from leads import labels
         from leads.models import ScoringConfig, scoring_config_changed
         from leads.portal.dashboard import dashboard_panel
