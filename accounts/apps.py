@@ -10,7 +10,9 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from accounts import checks  # noqa: F401  (registers the deploy checks)
         from accounts import labels
+        from accounts.auth import usersessions
         from accounts.schedules import ensure_schedules
 
         post_migrate.connect(ensure_schedules, sender=self, dispatch_uid="accounts.ensure_schedules")
         labels.register()
+        usersessions.install()  # the sign-in's purge of the user's session list in fixed queries

@@ -35,10 +35,16 @@ def stores_for(actor) -> QuerySet[Store]:
 
 
 def store_ids_for(actor) -> list[int] | None:
-    """``None`` means every store (group-wide roles); otherwise a list of ids."""
-    if _active(actor) and _sees_every_store(actor):
+    """``None`` means every store (group-wide roles); otherwise a list of ids
+    (the same stores as ``stores_for``; a store role's one store without a
+    query: its id is the user's foreign key)."""
+    if not _active(actor):
+        return []
+    if _sees_every_store(actor):
         return None
-    return list(stores_for(actor).values_list("pk", flat=True))
+    if (actor.role in STORE_ROLES or actor.role == Role.INTEGRATION) and actor.store_id:
+        return [actor.store_id]
+    return []
 
 
 def scope(queryset: QuerySet, actor, *, store_field: str = "store") -> QuerySet:

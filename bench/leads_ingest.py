@@ -88,7 +88,8 @@ def free_port() -> int:
 
 def server_start(env: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--pythonpath", str(ROOT / "bench"),
+         "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
          "--log-level", "warning", "--timeout", "120"],
         cwd=ROOT, env={**env, "PYTHONWARNINGS": "ignore:No directory at"},  # no collectstatic here
@@ -119,7 +120,7 @@ def sign_in(port: int) -> str:
     return body["meta"]["session_token"]
 
 
-def fire(port: int, token: str, args) -> tuple[float, list[float], Counter]:
+def fire(port: int, token: str, args, url: str = "/api/v1/leads/") -> tuple[float, list[float], Counter]:
     local = threading.local()
     headers = {"Content-Type": "application/json", "X-Session-Token": token}
     stores = [f"S{n:02d}" for n in range(1, 13)]
@@ -136,7 +137,7 @@ def fire(port: int, token: str, args) -> tuple[float, list[float], Counter]:
             local.conn = conn
             started = time.perf_counter()
             try:
-                conn.request("POST", "/api/v1/leads/", body, headers)
+                conn.request("POST", url, body, headers)
                 response = conn.getresponse()
                 response.read()
                 return time.perf_counter() - started, response.status
@@ -159,13 +160,15 @@ def fire(port: int, token: str, args) -> tuple[float, list[float], Counter]:
 def bench(label: str, database_url: str, args) -> None:
     env = django_env(database_url, LOG_LEVEL="WARNING")
     manage = [sys.executable, "manage.py"]
+    served = {**env, "DJANGO_SETTINGS_MODULE": "ingest_floor"}  # the project plus /bench/floor/
     run([*manage, "migrate", "--noinput", "-v0"], env)
     run([*manage, "seed_demo", "--members", "0", "--no-progress"], env, quiet=True)
     port = free_port()
-    server = server_start(env, port, args.server_workers, args.server_threads)
+    server = server_start(served, port, args.server_workers, args.server_threads)
     try:
         token = sign_in(port)
         print(f"{label:<11} load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+        floor_seconds, floor_latencies, floor_statuses = fire(port, token, args, url="/bench/floor/")
         seconds, latencies, statuses = fire(port, token, args)
     finally:
         server.terminate()
@@ -183,6 +186,11 @@ def bench(label: str, database_url: str, args) -> None:
           f"gunicorn {args.server_workers}x{args.server_threads}:  {posts / seconds:,.1f} requests/s  "
           f"p50 = {cuts[49] * 1000:,.0f} ms  p95 = {cuts[94] * 1000:,.0f} ms  max = {max(latencies) * 1000:,.0f} ms",
           flush=True)
+    floor_cuts = statistics.quantiles(floor_latencies, n=100)
+    print(f"{label:<11} floor (bare insert view, same server, same bodies):  {posts / floor_seconds:,.1f} requests/s  "
+          f"p50 = {floor_cuts[49] * 1000:,.0f} ms  p95 = {floor_cuts[94] * 1000:,.0f} ms  "
+          f"answers {dict(sorted(floor_statuses.items()))}", flush=True)
+    print(f"{label:<11} API time per request = {seconds / floor_seconds:.2f}x the floor's", flush=True)
     print(f"{label:<11} answers {dict(sorted(statuses.items()))}; leads {held['leads']:,} for {args.mobiles:,} mobiles "
           f"({held['mobiles_with_more_than_one']} with more than one open lead), sources {held['sources']:,}, "
           f"leads holding every post {held['leads_with_every_post']:,}:  dedup holds: {'yes' if dedup else 'NO'}",
@@ -198,23 +206,26 @@ def main() -> None:
     parser.add_argument("--server-workers", type=int, default=2)
     parser.add_argument("--server-threads", type=int, default=4)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--pg-db", default=PG_DB, help="scratch PostgreSQL database (dropped afterwards)")
     parser.add_argument("--child", choices=["verify"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         verify(args.mobiles, args.posts_per_mobile)
         return
+    if not args.pg_db.isidentifier() or args.pg_db.lower() != args.pg_db:
+        parser.error("--pg-db: lower-case letters, digits and underscores")
     print(f"lead ingestion API under concurrent posts  (python {sys.version.split()[0]}, {os.cpu_count()} CPUs)",
           flush=True)
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory() as tmp:
             bench("SQLite", f"sqlite:///{tmp}/bench.sqlite3", args)
     if args.only in (None, "postgresql"):
-        if not pg_scratch(PG_DB):
+        if not pg_scratch(args.pg_db):
             return
         try:
-            bench("PostgreSQL", f"{PG_URL}/{PG_DB}", args)
+            bench("PostgreSQL", f"{PG_URL}/{args.pg_db}", args)
         finally:
-            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            pg_admin(f"DROP DATABASE IF EXISTS {args.pg_db} WITH (FORCE)")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,10 +12,14 @@ class LeadsConfig(AppConfig):
         from accounts.import_jobs import register_import_kind
         from accounts.schedules import register_schedule
         from leads import labels
+        from leads.models import ScoringConfig, scoring_config_changed
         from leads.portal.dashboard import dashboard_panel
         from leads.services.imports import IMPORT_KIND
+        from leads.services.scoring import scoring_config_changed_receiver
 
         labels.register()
+        for signal in (post_save, post_delete, scoring_config_changed):
+            signal.connect(scoring_config_changed_receiver, sender=ScoringConfig, dispatch_uid="leads-scoring-config")
         register_dashboard_panel(dashboard_panel)
         register_import_kind(IMPORT_KIND)
         register_schedule("leads-rescore-open", "leads.tasks.rescore_open", "H")

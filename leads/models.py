@@ -10,6 +10,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -348,8 +349,31 @@ def default_weights() -> dict:
     return dict(DEFAULT_WEIGHTS)
 
 
+# Sent after ScoringConfig rows change through a queryset (``update``,
+# ``bulk_update``, ``bulk_create``), which sends no post_save: with post_save
+# and post_delete it is what ``leads.services.scoring.scoring_config`` listens
+# to so the per-process copy of the configuration is dropped on every change.
+scoring_config_changed = Signal()
+
+
+class ScoringConfigQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        scoring_config_changed.send(sender=ScoringConfig)
+        return rows
+
+    def bulk_create(self, *args, **kwargs):
+        created = super().bulk_create(*args, **kwargs)
+        scoring_config_changed.send(sender=ScoringConfig)
+        return created
+
+
 class ScoringConfig(models.Model):
-    """One row (pk=1) HQ edits; the next scoring uses it."""
+    """One row (pk=1) HQ edits; the next scoring uses it.  Hot paths read it
+    through ``leads.services.scoring.scoring_config`` (a per-process copy
+    dropped on every change)."""
+
+    objects = ScoringConfigQuerySet.as_manager()
 
     weights = models.JSONField(_("行为权重"), default=default_weights)
     half_life_days = models.PositiveSmallIntegerField(_("衰减半衰期（天）"), default=14)

@@ -15,16 +15,20 @@ from accounts.catalogue.services import catalogue_seed
 from accounts.demo import mobile_for, plate_for, vin_for
 from accounts.models import Brand, CarModel, CarSeries, Channel, Member, Role, Store, User, Vehicle
 from accounts.outbox.backends import local_deliveries
+from leads.services.scoring import scoring_config_forget
 from tests.factories import MemberFactory, OwnerFactory, StaffFactory, StoreFactory, numbers
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # allauth rate limits and throttles live in the cache: one test must not
-    # exhaust another's allowance.
+    # exhaust another's allowance.  The scoring configuration's per-process
+    # copy goes too: each test's rolled-back rows are a new "deployment".
     cache.clear()
+    scoring_config_forget()
     yield
     cache.clear()
+    scoring_config_forget()
 
 
 @pytest.fixture

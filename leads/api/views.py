@@ -159,7 +159,8 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             mobile=data["mobile"], channel=data["channel"], store=data["store"], name=data["name"],
             model_interest=data["model_interest"], note=data["note"], actor=request.user,
         )
-        return Response(self._detail(lead), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        body = s.LeadDetailSerializer(selectors.lead_get_held(actor=request.user, lead=lead)).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(
         summary="Record a behaviour event (staff and integrations)",

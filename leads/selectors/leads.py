@@ -7,20 +7,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.dates import day_start
 from accounts.models import GROUP_ROLES, Member, Role, Store, User
-from accounts.scoping import scope, scoped_get, stores_for
-from leads.models import FUNNEL, Channel, FollowUpTask, Lead, LeadEvent, Stage, TaskStatus, hot_q
+from accounts.scoping import scope, scoped_get, store_ids_for, stores_for
+from leads.models import FUNNEL, Channel, FollowUpTask, Lead, LeadEvent, LeadSource, Stage, TaskStatus, hot_q
 
 __all__ = [
     "LEAD_ORDERINGS",
     "TASK_BUCKETS",
     "lead_events",
     "lead_get",
+    "lead_get_held",
     "lead_list",
     "lead_list_for_member",
     "task_get",
@@ -105,10 +106,24 @@ def lead_get(*, actor: User, pk) -> Lead:
     """One lead of the actor's stores; another store's (or a missing) lead is a 404."""
     return scoped_get(
         Lead.objects.select_related("store", "channel", "assigned_to", "member", "brand", "series__brand", "defeat_competitor")
-        .prefetch_related("sources__channel", "sources__store"),
+        .prefetch_related(Prefetch("sources", queryset=LeadSource.objects.select_related("channel", "store"))),
         actor,
         pk=pk,
     )
+
+
+def lead_get_held(*, actor: User, lead: Lead) -> Lead:
+    """``lead_get`` for a lead the caller already holds: one that
+    ``lead_ingest`` has just created comes back with its relations and its
+    source in memory (``sources`` prefetched), so it is only checked against
+    the actor's stores (404 otherwise, as ``lead_get``); any other lead is
+    read again with ``lead_get``."""
+    if "sources" in getattr(lead, "_prefetched_objects_cache", {}):
+        allowed = store_ids_for(actor)
+        if allowed is not None and lead.store_id not in allowed:
+            raise Http404
+        return lead
+    return lead_get(actor=actor, pk=lead.pk)
 
 
 def lead_list_for_member(*, actor: User, member: Member) -> QuerySet[Lead]:

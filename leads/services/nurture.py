@@ -69,11 +69,21 @@ def _first_step() -> NurtureStep | None:
 
 
 def nurture_start(*, lead: Lead, now: dt.datetime | None = None) -> None:
+    if nurture_plan(lead=lead, now=now):
+        lead.save(update_fields=["next_nurture_at", "updated_at"])
+
+
+def nurture_plan(*, lead: Lead, now: dt.datetime | None = None) -> bool:
+    """Set ``next_nurture_at`` in memory (the first active step's delay) for
+    an open lead that is not hot; False (nothing set) otherwise.  A new
+    lead's INSERT carries it (``lead_ingest``); ``nurture_start`` saves it."""
+    if not lead.is_open or lead.is_hot:
+        return False
     step = _first_step()
-    if step is None or not lead.is_open or lead.is_hot:
-        return
+    if step is None:
+        return False
     lead.next_nurture_at = (now or timezone.now()) + dt.timedelta(days=step.delay_days)
-    lead.save(update_fields=["next_nurture_at", "updated_at"])
+    return True
 
 
 def nurture_start_many(*, lead_ids: list[int], now: dt.datetime | None = None) -> int:

@@ -4,11 +4,18 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
+import threading
+import time
+import uuid
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -34,6 +41,91 @@ from leads.services.nurture import nurture_start
 COMPLETENESS_FIELDS = ("name", "model_interest", "brand_id", "member_id")
 # The order scoring reads a lead's events in (the reasons keep it among equal points).
 EVENT_ORDER = ("-occurred_at", "-id")
+
+
+# --- the scoring configuration, one copy per process ---------------------------------------------
+
+SCORING_CONFIG_VERSION_KEY = "leads:scoring-config:version"
+# How long a process trusts its copy when the cache is process-local (no Redis).
+LOCAL_CACHE_MAX_AGE = 30.0
+
+_config_lock = threading.Lock()
+_config_copy: tuple[str, float, ScoringConfig] | None = None  # (version, loaded at, config)
+_config_writes = threading.local()  # ``pending``: this thread changed the row in its open transaction
+
+
+def scoring_config() -> ScoringConfig:
+    """The scoring configuration for hot paths (every lead ingest and
+    behaviour event rescored it from the database): a copy kept per process,
+    checked against a version number in Django's cache on every call — one
+    cache read, no query.
+
+    Invalidation: every change of the row (``save``/``delete`` through
+    post_save/post_delete; ``update``/``bulk_update``/``bulk_create`` through
+    ``leads.models.scoring_config_changed``) stores a new version in the
+    cache *after its transaction commits* (``on_commit``), and drops this
+    process's copy.  Any process then sees a version that is not its copy's
+    and reloads the row once.  The bump waits for the commit because another
+    process reloading before it would read the old row and keep it under the
+    new version.  Until the commit, the thread that made the change reads
+    the row from the database on every call (it alone sees its uncommitted
+    row; caching it would keep a row that may yet roll back); if the
+    transaction rolls back nothing was bumped and the old copy is right.
+
+    Across processes this is exact when the cache is shared — Redis, which
+    production runs (``REDIS_URL``; ``check`` warns W002 without it): the web
+    workers and the task worker see one version key.  A process-local cache
+    (LocMemCache, a laptop without Redis) cannot carry the version to the
+    other processes, so there a copy is also reloaded when older than
+    ``LOCAL_CACHE_MAX_AGE`` seconds: an HQ edit reaches the other processes
+    within that time (this process at once).  The set-based jobs
+    (``leads_rescore_open``) read ``ScoringConfig.current()`` themselves,
+    once per run.  Callers get their own copy (they may not change the
+    shared one)."""
+    global _config_copy
+    if getattr(_config_writes, "pending", False):
+        if connection.in_atomic_block:
+            return ScoringConfig.current()
+        _config_writes.pending = False  # that transaction is over (rolled back: nothing changed)
+    version = cache.get(SCORING_CONFIG_VERSION_KEY)
+    held = _config_copy
+    if held is not None and version is not None and held[0] == version and (
+        _cache_is_shared() or time.monotonic() - held[1] < LOCAL_CACHE_MAX_AGE
+    ):
+        return copy.deepcopy(held[2])
+    if version is None:  # first use, or the key was evicted: start a version (unless another process just did)
+        version = uuid.uuid4().hex
+        if not cache.add(SCORING_CONFIG_VERSION_KEY, version, timeout=None):
+            version = cache.get(SCORING_CONFIG_VERSION_KEY) or version
+    config = ScoringConfig.current()  # read after the version: a change committed meanwhile bumps it again
+    with _config_lock:
+        _config_copy = (version, time.monotonic(), config)
+    return copy.deepcopy(config)
+
+
+def scoring_config_forget() -> None:
+    """Drop this process's copy (and this thread's pending mark): the next
+    ``scoring_config`` reads the row.  Tests call it between tests."""
+    global _config_copy
+    with _config_lock:
+        _config_copy = None
+    _config_writes.pending = False
+
+
+def scoring_config_changed_receiver(**kwargs) -> None:
+    """post_save/post_delete of ScoringConfig and ``scoring_config_changed``:
+    see ``scoring_config``."""
+    _config_writes.pending = True
+
+    def committed():
+        cache.set(SCORING_CONFIG_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        scoring_config_forget()
+
+    transaction.on_commit(committed)
+
+
+def _cache_is_shared() -> bool:
+    return not isinstance(caches[DEFAULT_CACHE_ALIAS], (LocMemCache, DummyCache))
 
 
 def profile_filled(values) -> int:
@@ -104,22 +196,34 @@ def lead_score_compute(
     )
 
 
-def lead_rescore(*, lead: Lead, config: ScoringConfig | None = None, now: dt.datetime | None = None) -> Lead:
-    """Recompute and store the score; a lead crossing the hot threshold is routed."""
-    config = config or ScoringConfig.current()
-    now = now or timezone.now()
-    score, reasons = lead_score_compute(lead=lead, config=config, now=now)
+def lead_score_set(*, lead: Lead, config: ScoringConfig, now: dt.datetime, events=None) -> bool:
+    """Set the score fields of ``lead`` in memory (``lead_score_compute``;
+    ``events`` as there); returns whether it was hot before."""
+    score, reasons = lead_score_compute(lead=lead, config=config, now=now, events=events)
     was_hot = lead.is_hot
     lead.score, lead.score_reasons, lead.scored_at = score, reasons, now
     lead.is_hot = score >= config.hot_threshold
+    return was_hot
+
+
+def lead_rescore(*, lead: Lead, config: ScoringConfig | None = None, now: dt.datetime | None = None) -> Lead:
+    """Recompute and store the score; a lead crossing the hot threshold is routed."""
+    config = config or scoring_config()
+    now = now or timezone.now()
+    was_hot = lead_score_set(lead=lead, config=config, now=now)
     lead.save(update_fields=["score", "score_reasons", "scored_at", "is_hot", "updated_at"])
-    # Routed when it turns hot, and again while it stays hot but unassigned
-    # (nobody was on duty last time); lead_route_hot is idempotent per lead.
+    lead_scored_route(lead=lead, was_hot=was_hot, config=config, now=now)
+    return lead
+
+
+def lead_scored_route(*, lead: Lead, was_hot: bool, config: ScoringConfig, now: dt.datetime) -> None:
+    """After a score was stored: routed when it turns hot, and again while it
+    stays hot but unassigned (nobody was on duty last time; lead_route_hot is
+    idempotent per lead); an open lead that is not hot starts nurturing."""
     if lead.is_open and lead.is_hot and (not was_hot or lead.assigned_to_id is None):
         lead_route_hot(lead=lead, config=config, now=now)
     elif lead.is_open and not lead.is_hot and lead.next_nurture_at is None:
         nurture_start(lead=lead, now=now)
-    return lead
 
 
 def consultants_available():
@@ -147,7 +251,7 @@ def lead_route_hot(*, lead: Lead, config: ScoringConfig | None = None, now: dt.d
     due within the SLA, and notify them.  Idempotent per lead.  An unassigned
     lead of a channel allocation leaves alone (used cars) is not routed: its
     own app has given someone the task."""
-    config = config or ScoringConfig.current()
+    config = config or scoring_config()
     now = now or timezone.now()
     if lead.assigned_to_id is None:
         if allocation_exempt(lead):
