@@ -20,7 +20,8 @@ from usedcars.filters import PublicListingFilter
 from usedcars.mobile.forms import InquiryForm, ValuationRequestForm
 from usedcars.models import CHECKLIST_LABELS, Listing
 from usedcars.models_inquiries import InquiryKind
-from usedcars.selectors_public import photo_file_url, public_filter_choices, public_listing_get, public_listing_list
+from usedcars.selectors_public import (photo_file_url, public_filter_choices, public_listing_get, public_listing_list,
+                                      public_listing_rows)
 from usedcars.services_inquiries import inquiry_create, valuation_request_create
 
 PER_PAGE = 20
@@ -39,8 +40,8 @@ class ListingListView(View):
     def get(self, request):
         filters = PublicListingFilter(request.GET, queryset=Listing.objects.none())
         listings = filters.qs if filters.is_valid() else public_listing_list()
-        page = Paginator(listings, PER_PAGE).get_page(request.GET.get("page"))
-        rows = list(page.object_list)
+        page = Paginator(listings.values_list("pk", flat=True), PER_PAGE).get_page(request.GET.get("page"))
+        rows = public_listing_rows(ids=page.object_list)
         for listing in rows:
             listing.cover_url = photo_file_url(listing.cover_thumbnail)
         return render(request, self.template_name, {
