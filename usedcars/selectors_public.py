@@ -44,7 +44,11 @@ def public_listing_list(*, brand: Brand | None = None, series: CarSeries | None 
     years since the first registration; ``ordering`` one of ``ORDERINGS``
     (default: newest first).  Count it and cut the page from its ids
     (``.values_list("pk", flat=True)``), then load the rows with ``public_listing_rows``."""
-    queryset = Listing.objects.filter(state__in=PUBLIC_STATES, store__is_active=True)
+    # Closed stores are left out with NOT IN (a handful, usually none) rather than a
+    # join: with a join SQLite's planner walks the stores and sorts their listings
+    # instead of reading the partial index in order.
+    queryset = Listing.objects.filter(state__public_in=PUBLIC_STATES).exclude(
+        store__in=Store.objects.filter(is_active=False).values("pk"))
     if brand is not None:
         queryset = queryset.filter(brand=brand)
     if series is not None:
@@ -73,7 +77,7 @@ def public_listing_rows(*, ids) -> list[Listing]:
         return []
     cover = ListingPhoto.objects.filter(car=OuterRef("car_id"), status=PhotoStatus.READY).order_by(
         "-is_cover", "position", "id")
-    rows = Listing.objects.filter(pk__in=ids, state__in=PUBLIC_STATES, store__is_active=True).select_related(
+    rows = Listing.objects.filter(pk__in=ids, state__public_in=PUBLIC_STATES, store__is_active=True).select_related(
         "store", "brand", "series", "car").annotate(cover_thumbnail=Subquery(cover.values("thumbnail")[:1])).order_by()
     by_id = {row.pk: row for row in rows}
     return [by_id[pk] for pk in ids if pk in by_id]
@@ -89,7 +93,7 @@ def public_listing_get(*, pk) -> Listing:
     their order), the condition report and its items, and the holding store."""
     photos = ListingPhoto.objects.filter(status=PhotoStatus.READY).order_by("-is_cover", "position", "id")
     try:
-        return Listing.objects.filter(state__in=PUBLIC_STATES, store__is_active=True).select_related(
+        return Listing.objects.filter(state__public_in=PUBLIC_STATES, store__is_active=True).select_related(
             "store", "brand", "series", "car", "car__condition", "car__car_model",
         ).prefetch_related(
             Prefetch("car__photos", queryset=photos, to_attr="public_photos"),
@@ -101,7 +105,7 @@ def public_listing_get(*, pk) -> Listing:
 
 def public_filter_choices() -> dict:
     """What the filters offer: brands and cities that have a public listing, and the open stores."""
-    public = Listing.objects.filter(state__in=PUBLIC_STATES, store__is_active=True)
+    public = Listing.objects.filter(state__public_in=PUBLIC_STATES, store__is_active=True)
     return {
         "brands": Brand.objects.filter(pk__in=public.values("brand_id")).order_by("initial", "name"),
         "series": CarSeries.objects.filter(pk__in=public.values("series_id")).order_by("name"),

@@ -189,3 +189,27 @@ def test_detail_shows_photos_condition_report_and_holding_store(usedcar_a, store
 
 def test_detail_of_an_unknown_listing_is_a_404(db):
     assert APIClient().get(reverse("api:usedcars:listing-detail", kwargs={"pk": 999999})).status_code == 404
+
+
+def test_a_closed_stores_listings_leave_the_search_and_their_pages(usedcar_a, hq, store_a, store_b):
+    open_one = published(usedcar_a, store_a)
+    closed_one = published(hq, store_b)
+    store_b.is_active = False
+    store_b.save(update_fields=["is_active"])
+    client = APIClient()
+
+    response = client.get(LIST)
+
+    assert _ids(response) == [open_one.pk] and response.json()["count"] == 1
+    assert client.get(_detail(closed_one)).status_code == 404
+
+
+def test_the_search_writes_the_public_states_into_its_sql_so_sqlite_can_use_the_partial_indexes(db):
+    """A bound parameter never matches a partial index's condition on SQLite: the
+    states are literals in the SQL, exactly as in the indexes' ``WHERE``."""
+    sql, params = public_listing_list().values_list("pk", flat=True).query.sql_with_params()
+
+    assert "\"state\" IN ('published', 'reserved')" in sql
+    assert "published" not in params and "reserved" not in params
+    with pytest.raises(ValueError):
+        list(Listing.objects.filter(state__public_in=["published'; --"]))

@@ -1,5 +1,5 @@
-# The public search's partial indexes: the public listings (published, reserved) in
-# each of its sort orders (bench/usedcars_search.py).
+# The public search's indexes: partial indexes of the public listings (published,
+# reserved) replace the state-first ones (bench/usedcars_search.py).
 
 from django.db import migrations, models
 
@@ -11,16 +11,44 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        migrations.RemoveIndex(
             model_name='listing',
-            index=models.Index(condition=models.Q(('state__in', ('published', 'reserved'))), fields=['-published_at', '-id'], name='usedcar_public_newest'),
+            name='usedcar_listing_newest',
+        ),
+        migrations.RemoveIndex(
+            model_name='listing',
+            name='usedcar_listing_price',
+        ),
+        migrations.RemoveIndex(
+            model_name='listing',
+            name='usedcar_listing_mileage',
+        ),
+        migrations.RemoveIndex(
+            model_name='listing',
+            name='usedcar_listing_brand',
+        ),
+        migrations.RemoveIndex(
+            model_name='listing',
+            name='usedcar_listing_age',
         ),
         migrations.AddIndex(
             model_name='listing',
-            index=models.Index(condition=models.Q(('state__in', ('published', 'reserved'))), fields=['price', 'id'], name='usedcar_public_price'),
+            index=models.Index(condition=models.Q(('state__in', ('published', 'reserved'))), fields=['-published_at', '-id', 'store'], name='usedcar_public_newest'),
         ),
         migrations.AddIndex(
             model_name='listing',
-            index=models.Index(condition=models.Q(('state__in', ('published', 'reserved'))), fields=['mileage', 'id'], name='usedcar_public_mileage'),
+            index=models.Index(condition=models.Q(('state__in', ('published', 'reserved'))), fields=['price', 'id', 'store', 'published_at'], name='usedcar_public_price'),
+        ),
+        migrations.AddIndex(
+            model_name='listing',
+            index=models.Index(condition=models.Q(('state__in', ('published', 'reserved'))), fields=['mileage', 'id', 'store', 'published_at'], name='usedcar_public_mileage'),
+        ),
+        migrations.AddIndex(
+            model_name='listing',
+            index=models.Index(condition=models.Q(('state__in', ('published', 'reserved'))), fields=['brand', 'series', '-published_at', '-id', 'store'], name='usedcar_public_brand'),
+        ),
+        migrations.AddIndex(
+            model_name='listing',
+            index=models.Index(condition=models.Q(('state__in', ('published', 'reserved'))), fields=['first_registration', '-published_at', '-id', 'store'], name='usedcar_public_age'),
         ),
     ]
