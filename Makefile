@@ -147,6 +147,7 @@ bench: install
 	$(PY) bench/leads_ingest.py
 	$(PY) bench/mall_flash.py
 	$(PY) bench/insurance_renewals.py
+	$(PY) bench/usedcars_search.py
 
 clean:
 	rm -rf var staticfiles

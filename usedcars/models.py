@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -236,6 +237,11 @@ class ListingState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已下架")
 
 
+# The listings the public sees (the search and a listing's page).
+PUBLIC_LISTING_STATES = (ListingState.PUBLISHED.value, ListingState.RESERVED.value)
+_PUBLIC = Q(state__in=PUBLIC_LISTING_STATES)
+
+
 class Listing(models.Model):
     """The public face of a car.  ``store``, ``brand``, ``series``, ``mileage`` and
     ``first_registration`` are copied from the car (kept in step by the services) so
@@ -281,13 +287,24 @@ class Listing(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["state", "-published_at", "-id"], name="usedcar_listing_newest"),
-            models.Index(fields=["state", "price", "id"], name="usedcar_listing_price"),
-            models.Index(fields=["state", "mileage", "id"], name="usedcar_listing_mileage"),
-            models.Index(fields=["state", "brand", "series", "-published_at"], name="usedcar_listing_brand"),
             models.Index(fields=["state", "store", "-published_at"], name="usedcar_listing_store"),
-            models.Index(fields=["state", "first_registration"], name="usedcar_listing_age"),
             models.Index(fields=["state", "featured", "-published_at"], name="usedcar_listing_featured"),
+            # The public search (``state IN (published, reserved)``): partial indexes of
+            # the public listings, one per sort order and per range or code filter, each
+            # ending with what the search also reads (the store for the open-store check,
+            # the sort columns), so a page's count and ids come from the index alone and
+            # no search sorts every public listing (bench/usedcars_search.py).  State-first
+            # indexes cannot return an IN over two states in order.  The search filters
+            # with ``state__public_in`` so SQLite can match them.
+            models.Index(fields=["-published_at", "-id", "store"], condition=_PUBLIC, name="usedcar_public_newest"),
+            models.Index(fields=["price", "id", "store", "published_at"], condition=_PUBLIC,
+                         name="usedcar_public_price"),
+            models.Index(fields=["mileage", "id", "store", "published_at"], condition=_PUBLIC,
+                         name="usedcar_public_mileage"),
+            models.Index(fields=["brand", "series", "-published_at", "-id", "store"], condition=_PUBLIC,
+                         name="usedcar_public_brand"),
+            models.Index(fields=["first_registration", "-published_at", "-id", "store"], condition=_PUBLIC,
+                         name="usedcar_public_age"),
         ]
 
     def __str__(self) -> str:
@@ -297,6 +314,25 @@ class Listing(models.Model):
     def price_dropped(self) -> bool:
         """The price-drop badge (降价): the last change lowered the price."""
         return self.previous_price is not None and self.price is not None and self.price < self.previous_price
+
+
+class PublicStatesIn(In):
+    """``state__public_in=PUBLIC_LISTING_STATES``: ``IN`` with the states written into
+    the SQL rather than bound, as in the partial indexes' condition.  SQLite uses a
+    partial index only when the query's own text implies its condition, and a bound
+    parameter never does: with ``__in`` every public search sorted all public listings.
+    Only this app's state codes (plain identifiers) are accepted."""
+
+    lookup_name = "public_in"
+
+    def process_rhs(self, compiler, connection):
+        values = list(self.rhs)
+        if not values or not all(isinstance(v, str) and v.isascii() and v.isidentifier() for v in values):
+            raise ValueError("public_in takes state codes")
+        return "(" + ", ".join(f"'{v}'" for v in values) + ")", ()
+
+
+Listing._meta.get_field("state").register_lookup(PublicStatesIn)
 
 
 class PriceChange(models.Model):

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -128,3 +130,17 @@ def test_mobile_permission_rows(row, role, request, client, member_a, member_b):
             assert response["Location"] == path.replace("inquiry/", "")
         else:
             assert response["Location"] == reverse("portal:dashboard")
+
+
+def test_the_list_page_costs_the_same_queries_for_1_and_25_cars_and_on_a_later_page(client, hq, store_a):
+    published(hq, store_a, photo=True)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(LIST).status_code == 200
+    more = [published(hq, store_a, photo=True) for _ in range(24)]
+    with CaptureQueriesContext(connection) as full:
+        first = client.get(LIST).content.decode()
+    with CaptureQueriesContext(connection) as later:
+        second = client.get(LIST, {"page": 2}).content.decode()
+
+    assert len(one) == len(full) == len(later)
+    assert more[-1].title in first and more[-1].title not in second  # newest first, 20 a page

@@ -8,12 +8,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Brand, CarSeries
 from usedcars.models import Listing, ListingPhoto, ListingState, PhotoStatus
+from usedcars.selectors_public import public_listing_list, public_listing_rows
 from usedcars.services_listings import listing_create, listing_publish, listing_reserve, listing_sell, listing_withdraw
 from tests.usedcars.helpers import complete_listing, make_car
 
@@ -123,6 +126,48 @@ def test_the_list_costs_the_same_queries_for_1_and_30_listings(usedcar_a, store_
     assert all(row["cover_url"] and row["cover_url"].endswith(".jpg") for row in response.json()["results"])
 
 
+def _queries(client, params) -> tuple[int, list[int]]:
+    with CaptureQueriesContext(connection) as captured:
+        ids = _ids(client.get(LIST, params))
+    return len(captured), ids
+
+
+@pytest.mark.parametrize("filters", [{}, {"ordering": "price"}, {"brand": "vw", "ordering": "-price"},
+                                     {"city": "广州", "ordering": "mileage"}, {"store": "S01", "price_max": "99000"}])
+def test_a_page_costs_the_same_queries_at_any_depth_and_size_and_pages_keep_the_order(usedcar_a, store_a, filters):
+    """Count, the page's ids, the page's rows: whatever the page, its size, the filter
+    (a brand or store code adds its own look-up) — and the pages, cut from the ids,
+    follow one another in the order asked (ties by id)."""
+    now = timezone.now()
+    for n in range(12):
+        published(usedcar_a, store_a, price=str(60_000 + (n % 4) * 10_000), mileage=10_000 + (n % 3) * 5_000,
+                  published_at=now - dt.timedelta(hours=n % 5), photo=True)
+    client = APIClient()
+    counts, pages = set(), []
+    for page in (1, 2, 3):
+        n, ids = _queries(client, {**filters, "page_size": 5, "page": page})
+        counts.add(n)
+        pages.extend(ids)
+    n, everything = _queries(client, {**filters, "page_size": 100})
+    counts.add(n)
+
+    assert len(counts) == 1, counts
+    assert counts.pop() == 3 + sum(1 for key in ("brand", "store") if key in filters)
+    assert pages == everything and len(everything) == 12
+
+
+def test_the_rows_of_a_page_keep_the_order_of_its_ids_and_leave_out_a_listing_no_longer_public(usedcar_a, store_a):
+    a, b, c = (published(usedcar_a, store_a, photo=True) for _ in range(3))
+    listing_withdraw(actor=usedcar_a, listing=b)
+
+    rows = public_listing_rows(ids=[c.pk, b.pk, a.pk])
+
+    assert [row.pk for row in rows] == [c.pk, a.pk]
+    assert all(row.cover_thumbnail for row in rows)
+    assert public_listing_rows(ids=[]) == []
+    assert list(public_listing_list().values_list("pk", flat=True)) == [c.pk, a.pk]  # newest first
+
+
 def test_detail_shows_photos_condition_report_and_holding_store(usedcar_a, store_a):
     car = make_car(usedcar_a, store_a, colour="白色")
     listing = complete_listing(usedcar_a, car, price="99800")
@@ -144,3 +189,27 @@ def test_detail_shows_photos_condition_report_and_holding_store(usedcar_a, store
 
 def test_detail_of_an_unknown_listing_is_a_404(db):
     assert APIClient().get(reverse("api:usedcars:listing-detail", kwargs={"pk": 999999})).status_code == 404
+
+
+def test_a_closed_stores_listings_leave_the_search_and_their_pages(usedcar_a, hq, store_a, store_b):
+    open_one = published(usedcar_a, store_a)
+    closed_one = published(hq, store_b)
+    store_b.is_active = False
+    store_b.save(update_fields=["is_active"])
+    client = APIClient()
+
+    response = client.get(LIST)
+
+    assert _ids(response) == [open_one.pk] and response.json()["count"] == 1
+    assert client.get(_detail(closed_one)).status_code == 404
+
+
+def test_the_search_writes_the_public_states_into_its_sql_so_sqlite_can_use_the_partial_indexes(db):
+    """A bound parameter never matches a partial index's condition on SQLite: the
+    states are literals in the SQL, exactly as in the indexes' ``WHERE``."""
+    sql, params = public_listing_list().values_list("pk", flat=True).query.sql_with_params()
+
+    assert "\"state\" IN ('published', 'reserved')" in sql
+    assert "published" not in params and "reserved" not in params
+    with pytest.raises(ValueError):
+        list(Listing.objects.filter(state__public_in=["published'; --"]))

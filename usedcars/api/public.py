@@ -13,7 +13,7 @@ from rest_framework.throttling import AnonRateThrottle
 from accounts.api.base import ERRORS, THROTTLED
 from usedcars.models import CHECKLIST_LABELS, ConditionGrade, Listing, ListingState, PhotoStatus
 from usedcars.filters import PublicListingFilter
-from usedcars.selectors_public import photo_file_url, public_listing_get, public_listing_list
+from usedcars.selectors_public import photo_file_url, public_listing_get, public_listing_list, public_listing_rows
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 PUBLIC_ERRORS = {400: ERRORS[400], 404: ERRORS[404], **THROTTLED}
@@ -133,6 +133,11 @@ class PublicListingListApi(generics.ListAPIView):
 
     def get_queryset(self):
         return public_listing_list()
+
+    def list(self, request, *args, **kwargs):
+        """Count and cut the page from the ids, then load that page's rows (three queries)."""
+        ids = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values_list("pk", flat=True))
+        return self.get_paginated_response(self.get_serializer(public_listing_rows(ids=ids), many=True).data)
 
     @extend_schema(responses={200: PublicListingSerializer(many=True), **PUBLIC_ERRORS})
     def get(self, request, *args, **kwargs):

@@ -28,6 +28,7 @@ from usedcars.models import CHECKLIST_LABELS, Listing
 from usedcars.models_inquiries import InquiryKind
 from usedcars.selectors_public import (
     photo_file_url, public_featured_listings, public_filter_choices, public_listing_get, public_listing_list,
+    public_listing_rows,
 )
 from usedcars.services_inquiries import (
     inquiry_create,
@@ -59,8 +60,8 @@ class ListingListView(View):
     def get(self, request):
         filters = PublicListingFilter(request.GET, queryset=Listing.objects.none())
         listings = filters.qs if filters.is_valid() else public_listing_list()
-        page = Paginator(listings, PER_PAGE).get_page(request.GET.get("page"))
-        rows = list(page.object_list)
+        page = Paginator(listings.values_list("pk", flat=True), PER_PAGE).get_page(request.GET.get("page"))
+        rows = public_listing_rows(ids=page.object_list)
         featured = public_featured_listings() if page.number == 1 else []
         for listing in [*rows, *featured]:
             listing.cover_url = photo_file_url(listing.cover_thumbnail)
