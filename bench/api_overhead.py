@@ -22,8 +22,9 @@ headless app session the SMS sign-in opens) into the session table.
 The bare views are registered only inside the child (a temporary urlconf in
 front of the project's): they read the same token (allauth's session look-up:
 the session and the user), the member, then the endpoint's data with plain
-ORM queries, and answer ``json.dumps`` of the same body — checked equal to
-the endpoint's before anything is timed.  Both go through the test Client,
+ORM queries (the tier ladder and the settings row from the same per-process
+caches the endpoints use), and answer ``json.dumps`` of the same body —
+checked equal to the endpoint's before anything is timed.  Both go through the test Client,
 so middleware and the request cycle are the same (``via client``), and
 then each view is called alone on a RequestFactory request, without the
 middleware (``via view``: what the framework adds inside the view);
@@ -147,7 +148,8 @@ def bare_urlconf():
     from django.utils import timezone
 
     from accounts.models import Member, Role
-    from membership.models import Coupon, EntryKind, MembershipCard, MembershipSettings, PointsEntry, Tier
+    from membership.models import Coupon, EntryKind, MembershipCard, PointsEntry
+    from membership.selectors.reference import membership_settings, tier_next
 
     def stamp(value):  # DRF's DateTimeField: local time, ISO 8601
         if value is None:
@@ -200,7 +202,7 @@ def bare_urlconf():
         found = MembershipCard.objects.select_related("tier").filter(member=member).first()
         if found is None:
             return JsonResponse({"code": "card_not_open"}, status=404)
-        nxt = Tier.objects.filter(level__gt=found.tier.level).order_by("level").first()
+        nxt = tier_next(found.tier)
         if nxt is None:
             progress = {"next_tier": None, "needed": 0, "percent": 100}
         else:
@@ -219,7 +221,7 @@ def bare_urlconf():
         if member is None:
             return JsonResponse({"code": "not_authenticated"}, status=401)
         balance = MembershipCard.objects.filter(member=member).values_list("points_balance", flat=True).first()
-        days = MembershipSettings.objects.get(pk=1).expiry_reminder_days
+        days = membership_settings().expiry_reminder_days
         now = timezone.now()
         soon = PointsEntry.objects.filter(member=member, remaining__gt=0, expires_at__gte=now,
                                           expires_at__lt=now + timezone.timedelta(days=days)
