@@ -208,6 +208,8 @@ HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_ONLY = False
 HEADLESS_FRONTEND_URLS = {}
 HEADLESS_SERVE_SPECIFICATION = False
+# One query per X-Session-Token look-up instead of allauth's two (exists, then load).
+HEADLESS_TOKEN_STRATEGY = "accounts.auth.tokens.SessionTokenStrategy"
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -14,6 +14,8 @@ class MembershipConfig(AppConfig):
         from membership import labels
         from membership.imports import IMPORT_KIND
         from membership.mobile.points import home_points_panel
+        from membership.models import MembershipSettings, Tier
+        from membership.selectors import reference
         from membership.services import rewards
         from membership.services.nurture import nurture_coupon_step
 
@@ -24,3 +26,6 @@ class MembershipConfig(AppConfig):
         register_import_kind(IMPORT_KIND)
         register_schedule("membership-daily-ops", "membership.tasks.daily_ops", "D")
         register_demo_step("membership.demo.seed_membership")
+        # The per-process caches of the tiers and the settings row follow their changes.
+        reference.TIERS.watch(Tier)
+        reference.SETTINGS.watch(MembershipSettings)

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.api.representation import date_out, datetime_out
 from accounts.catalogue.exceptions import CatalogueError
 from accounts.catalogue.services import vehicle_make_resolve
 from accounts.models import Brand, CarModel, CarSeries, ConsentSource, Member, Store, Vehicle
@@ -120,6 +121,17 @@ class MeSerializer(serializers.ModelSerializer):
     def get_mobile(self, member: Member) -> str:
         # The owner sees their own number in full.
         return member.mobile
+
+    def to_representation(self, member: Member):
+        # The declared fields' body, written out (accounts/api/representation.py).
+        store = member.store
+        return {
+            "id": member.pk, "name": member.name, "mobile": self.get_mobile(member), "gender": member.gender,
+            "birthday": date_out(member.birthday), "city": member.city,
+            "store": {"id": store.pk, "code": store.code, "name": store.name},
+            "marketing_consent": member.marketing_consent, "consent_at": datetime_out(member.consent_at),
+            "consent_source": member.consent_source, "joined_at": datetime_out(member.joined_at),
+        }
 
 
 class NotificationPreferencesSerializer(serializers.ModelSerializer):

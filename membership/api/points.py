@@ -17,7 +17,6 @@ from accounts.models import Member
 from accounts.api.pagination import DefaultPagination
 from accounts.api.permissions import RolePermission, request_member
 from membership.api import serializers_points as s
-from membership.models import MembershipCard
 from membership.selectors import points as selectors
 from membership.services import points as services
 
@@ -42,11 +41,12 @@ class MyPointsApi(APIView):
         member: Member = request_member(request)
         paginator = DefaultPagination()
         page = paginator.paginate_queryset(selectors.points_entries(member=member), request, view=self)
-        expiring = selectors.points_expiring(member=member)
+        expiring = selectors.points_expiring(member=member, with_lots=False)
+        balance = selectors.points_card_balance(member=member)  # None: no card
         return Response({
-            "has_card": MembershipCard.objects.filter(member=member).exists(),
-            "balance": selectors.points_balance(member=member),
-            "expiring": {k: expiring[k] for k in ("points", "first_date", "days")},
+            "has_card": balance is not None,
+            "balance": balance or 0,
+            "expiring": expiring,
             "count": paginator.page.paginator.count,
             "next": paginator.get_next_link(),
             "previous": paginator.get_previous_link(),

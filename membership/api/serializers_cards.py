@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.api.representation import datetime_out, decimal_out
 from membership.models import Coupon, CouponStatus, Tier
 
 
@@ -12,6 +13,11 @@ class TierSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tier
         fields = ["code", "name", "level", "threshold", "points_multiplier", "perks"]
+
+    def to_representation(self, tier):
+        # The declared fields' body, written out (accounts/api/representation.py).
+        return {"code": tier.code, "name": tier.name, "level": tier.level, "threshold": tier.threshold,
+                "points_multiplier": decimal_out(tier.points_multiplier), "perks": tier.perks}
 
 
 class CardProgressSerializer(serializers.Serializer):
@@ -29,6 +35,20 @@ class MyCardSerializer(serializers.Serializer):
     downgrade_notice_at = serializers.DateTimeField(allow_null=True)
     progress = CardProgressSerializer()
     qr_payload = serializers.CharField(help_text="what the card's QR code encodes (the card number), scanned by staff")
+
+    def to_representation(self, card):
+        # ``card``: ``membership.api.cards.card_payload``; the declared fields' body, written out.
+        tier = TierSerializer()
+        progress = card["progress"]
+        next_tier = progress["next_tier"]
+        return {
+            "card_no": card["card_no"], "tier": tier.to_representation(card["tier"]),
+            "points_balance": card["points_balance"], "growth_value": card["growth_value"],
+            "opened_at": datetime_out(card["opened_at"]), "downgrade_notice_at": datetime_out(card["downgrade_notice_at"]),
+            "progress": {"next_tier": tier.to_representation(next_tier) if next_tier is not None else None,
+                         "needed": progress["needed"], "percent": progress["percent"]},
+            "qr_payload": card["qr_payload"],
+        }
 
 
 class CardOpenSerializer(serializers.Serializer):
@@ -57,6 +77,17 @@ class CouponSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_accepted_stores(self, obj) -> list[str]:
         return [store.name for store in obj.template.accepted_stores.all()]
+
+    def to_representation(self, coupon):
+        # The declared fields' body, written out (accounts/api/representation.py).
+        template = coupon.template
+        return {
+            "id": coupon.pk, "code": coupon.code, "name": template.name, "kind": template.kind, "scope": template.scope,
+            "value": decimal_out(template.value), "discount_percent": template.discount_percent,
+            "status": coupon.status, "source": coupon.source, "issued_at": datetime_out(coupon.issued_at),
+            "valid_until": datetime_out(coupon.valid_until), "redeemed_at": datetime_out(coupon.redeemed_at),
+            "accepted_stores": self.get_accepted_stores(coupon),
+        }
 
 
 class CouponRedeemSerializer(serializers.Serializer):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from membership.models import PointsEntry
+from accounts.api.representation import choice_label, datetime_out
+from membership.models import EntryKind, PointsEntry
 
 
 class PointsEntrySerializer(serializers.ModelSerializer):
@@ -20,6 +21,15 @@ class PointsEntrySerializer(serializers.ModelSerializer):
 
     def get_store_name(self, entry) -> str:
         return entry.store.name if entry.store_id else ""
+
+    def to_representation(self, entry):
+        # The declared fields' body, written out (accounts/api/representation.py).
+        return {
+            "id": entry.pk, "kind": entry.kind, "kind_display": choice_label(EntryKind, entry.kind),
+            "points": entry.points, "remaining": entry.remaining, "expires_at": datetime_out(entry.expires_at),
+            "balance_after": entry.balance_after, "reason": entry.reason, "source_type": entry.source_type,
+            "store_name": self.get_store_name(entry), "created_at": datetime_out(entry.created_at),
+        }
 
 
 class ExpiringSerializer(serializers.Serializer):

@@ -6,7 +6,8 @@ from django.db.models import QuerySet
 
 from accounts.models import Member
 from accounts.scoping import scope
-from membership.models import CardPlan, MembershipCard, Tier
+from membership.models import CardPlan, MembershipCard
+from membership.selectors.reference import tier_next
 from membership.services.cards import card_plans_for
 
 
@@ -24,8 +25,9 @@ def card_plan_list_for_member(*, member: Member) -> QuerySet[CardPlan]:
 
 
 def card_progress(*, card: MembershipCard) -> dict:
-    """Where the card stands: next tier, growth value still needed, percent."""
-    next_tier = Tier.objects.filter(level__gt=card.tier.level).order_by("level").first()
+    """Where the card stands: next tier, growth value still needed, percent
+    (the tier ladder from the per-process cache: no query)."""
+    next_tier = tier_next(card.tier)
     if next_tier is None:
         return {"next_tier": None, "needed": 0, "percent": 100}
     base = card.tier.threshold

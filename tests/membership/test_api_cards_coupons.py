@@ -111,3 +111,13 @@ def test_redeem_response_says_nothing_about_the_member(api_as, consultant_b, cou
 def test_owner_cannot_redeem(api_as, owner_a, coupon):
     assert api_as(owner_a).post(reverse("api:membership:coupon-redeem"), {"code": coupon.code}, format="json").status_code == 403
     assert Coupon.objects.get().status == CouponStatus.ISSUED
+
+
+def test_my_card_progress_follows_a_tier_change_after_the_tiers_were_cached(api_as, owner_a, card_a, tiers):
+    client = api_as(owner_a)
+    assert client.get("/api/v1/me/card/").json()["progress"]["next_tier"]["threshold"] == 1000
+    silver = tiers["silver"]
+    silver.threshold = 800
+    silver.save()  # the per-process tier cache is invalidated, in this process and the others
+    progress = client.get("/api/v1/me/card/").json()["progress"]
+    assert progress["next_tier"]["threshold"] == 800 and progress["needed"] == 800
