@@ -148,6 +148,7 @@ bench: install
 	$(PY) bench/mall_flash.py
 	$(PY) bench/insurance_renewals.py
 	$(PY) bench/usedcars_search.py
+	$(PY) bench/api_overhead.py
 
 clean:
 	rm -rf var staticfiles
